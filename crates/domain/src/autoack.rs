@@ -1,0 +1,221 @@
+//! When an incoming mail is set aside, and when a new ticket gets an automatic acknowledgement.
+//! Never acknowledge auto-generated mail (RFC 3834 `Auto-Submitted`, `Precedence: bulk/junk/list`,
+//! mailing lists, robots, our own mail) and never more than a few per sender per window, so that
+//! two auto-responders cannot loop.
+
+use crate::template;
+use crate::EmailAddress;
+
+/// Header facts of an incoming mail that matter for loop protection.
+#[derive(Debug, Clone, Default)]
+pub struct MailFacts {
+    pub auto_submitted: Option<String>,
+    pub precedence: Option<String>,
+    pub list_headers: bool,
+    pub auto_response_suppress: Option<String>,
+    /// X-Autoreply, X-Autorespond, X-Auto-Reply-From and friends.
+    pub autoreply_header: bool,
+    /// `Content-Type: multipart/report; report-type=delivery-status` (or disposition-notification).
+    pub delivery_report: bool,
+    /// The mail carries our own loop header or comes from one of our own addresses.
+    pub from_ourselves: bool,
+    pub return_path_empty: bool,
+}
+
+/// What an incoming mail is, for routing it into a ticket or setting it aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundClass {
+    /// A person's mail.
+    Human,
+    /// Vacation notice, list mail, newsletter: a ticket message, never acknowledged.
+    Automatic,
+    /// A delivery-status report or mailer-daemon mail: set aside, not a ticket.
+    Bounce,
+    /// Our own mail coming back: set aside, not a ticket.
+    Loop,
+}
+
+pub fn classify(sender: &EmailAddress, f: &MailFacts) -> InboundClass {
+    if f.from_ourselves {
+        return InboundClass::Loop;
+    }
+    let local = sender.local_part();
+    if f.delivery_report || local == "mailer-daemon" || (f.return_path_empty && local == "postmaster") {
+        return InboundClass::Bounce;
+    }
+    let auto_submitted = f.auto_submitted.as_deref().map(|s| s.trim().to_ascii_lowercase());
+    let precedence = f.precedence.as_deref().map(|s| s.trim().to_ascii_lowercase());
+    let suppress = f.auto_response_suppress.as_deref().map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+    if auto_submitted.is_some_and(|a| !a.starts_with("no"))
+        || precedence.is_some_and(|p| matches!(p.as_str(), "bulk" | "junk" | "list" | "auto_reply"))
+        || f.list_headers
+        || f.autoreply_header
+        || f.return_path_empty
+        || suppress.contains("all")
+        || suppress.contains("autoreply")
+        || sender.is_robot()
+    {
+        return InboundClass::Automatic;
+    }
+    InboundClass::Human
+}
+
+/// Per-sender rate limit for acknowledgements.
+#[derive(Debug, Clone, Copy)]
+pub struct AckLimit {
+    pub max_per_window: u32,
+    pub window_secs: i64,
+}
+
+impl Default for AckLimit {
+    fn default() -> Self {
+        AckLimit { max_per_window: 3, window_secs: 3600 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckDecision {
+    Send,
+    NotHuman,
+    RateLimited,
+    Disabled,
+}
+
+pub fn decide_ack(class: InboundClass, enabled: bool, recent_acks_to_sender: u32, limit: AckLimit) -> AckDecision {
+    if !enabled {
+        AckDecision::Disabled
+    } else if class != InboundClass::Human {
+        AckDecision::NotHuman
+    } else if recent_acks_to_sender >= limit.max_per_window {
+        AckDecision::RateLimited
+    } else {
+        AckDecision::Send
+    }
+}
+
+/// Variables an acknowledgement template may use.
+pub const ACK_VARIABLES: &[&str] = &[
+    "customer_name", "ticket_number", "ticket_tag", "subject", "mailbox_name", "support_hours", "response_time", "alternative_contacts", "help_articles", "portal_url",
+];
+
+pub const DEFAULT_ACK_SUBJECT: &str = "{{ticket_tag}} We have received your message: {{subject}}";
+
+pub const DEFAULT_ACK_BODY: &str = "Hello {{customer_name}},
+
+thank you for writing to {{mailbox_name}}. Your request has been registered as ticket {{ticket_number}}.
+
+Our support hours: {{support_hours}}
+We usually answer within {{response_time}}.
+
+If it is urgent, you can also reach us: {{alternative_contacts}}
+
+These articles may already answer your question:
+{{help_articles}}
+
+To add anything, simply reply to this email and keep the ticket number in the subject.
+";
+
+/// The filled-in values for one acknowledgement.
+#[derive(Debug, Clone)]
+pub struct AckContext<'a> {
+    pub customer_name: &'a str,
+    pub ticket_number: crate::TicketNumber,
+    pub subject: &'a str,
+    pub mailbox_name: &'a str,
+    pub support_hours: &'a str,
+    pub response_time: &'a str,
+    pub alternative_contacts: &'a str,
+    pub help_articles: &'a [String],
+    pub portal_url: &'a str,
+}
+
+/// Renders an acknowledgement (subject, body) from the mailbox's templates or the defaults.
+pub fn render_ack(subject_tpl: Option<&str>, body_tpl: Option<&str>, c: &AckContext<'_>) -> (String, String) {
+    let number = c.ticket_number.to_string();
+    let tag = c.ticket_number.tag();
+    let subject = crate::subject::strip_prefixes(c.subject);
+    let articles = if c.help_articles.is_empty() {
+        "- (our help centre is being written)".to_string()
+    } else {
+        c.help_articles.iter().map(|a| format!("- {a}")).collect::<Vec<_>>().join("\n")
+    };
+    let name = if c.customer_name.trim().is_empty() { "customer" } else { c.customer_name };
+    let vars: [(&str, &str); 10] = [
+        ("customer_name", name),
+        ("ticket_number", &number),
+        ("ticket_tag", &tag),
+        ("subject", &subject),
+        ("mailbox_name", c.mailbox_name),
+        ("support_hours", c.support_hours),
+        ("response_time", c.response_time),
+        ("alternative_contacts", c.alternative_contacts),
+        ("help_articles", &articles),
+        ("portal_url", c.portal_url),
+    ];
+    let mut subj = template::render(subject_tpl.unwrap_or(DEFAULT_ACK_SUBJECT), &vars);
+    if !subj.contains(&tag) {
+        // Replies must find their way back even when an admin drops the tag from the template.
+        subj = format!("{tag} {subj}");
+    }
+    let subj: String = subj.chars().filter(|c| !c.is_control()).collect();
+    (subj, template::render(body_tpl.unwrap_or(DEFAULT_ACK_BODY), &vars))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(s: &str) -> EmailAddress {
+        EmailAddress::parse(s).unwrap()
+    }
+
+    #[test]
+    fn classifies() {
+        let jan = a("jan@c.cz");
+        assert_eq!(classify(&jan, &MailFacts::default()), InboundClass::Human);
+        let auto = MailFacts { auto_submitted: Some("auto-replied".into()), ..Default::default() };
+        assert_eq!(classify(&jan, &auto), InboundClass::Automatic);
+        let no = MailFacts { auto_submitted: Some("No".into()), ..Default::default() };
+        assert_eq!(classify(&jan, &no), InboundClass::Human);
+        for p in ["bulk", "Junk", "list"] {
+            assert_eq!(classify(&jan, &MailFacts { precedence: Some(p.into()), ..Default::default() }), InboundClass::Automatic);
+        }
+        assert_eq!(classify(&jan, &MailFacts { list_headers: true, ..Default::default() }), InboundClass::Automatic);
+        assert_eq!(classify(&a("noreply@shop.cz"), &MailFacts::default()), InboundClass::Automatic);
+        assert_eq!(classify(&a("MAILER-DAEMON@mx.cz"), &MailFacts::default()), InboundClass::Bounce);
+        assert_eq!(classify(&jan, &MailFacts { delivery_report: true, ..Default::default() }), InboundClass::Bounce);
+        assert_eq!(classify(&jan, &MailFacts { from_ourselves: true, ..Default::default() }), InboundClass::Loop);
+    }
+
+    #[test]
+    fn ack_decisions() {
+        let l = AckLimit::default();
+        assert_eq!(decide_ack(InboundClass::Human, true, 0, l), AckDecision::Send);
+        assert_eq!(decide_ack(InboundClass::Human, true, 3, l), AckDecision::RateLimited);
+        assert_eq!(decide_ack(InboundClass::Automatic, true, 0, l), AckDecision::NotHuman);
+        assert_eq!(decide_ack(InboundClass::Human, false, 0, l), AckDecision::Disabled);
+    }
+
+    #[test]
+    fn default_template_uses_only_known_variables_and_keeps_tag() {
+        crate::template::validate(DEFAULT_ACK_SUBJECT, ACK_VARIABLES).unwrap();
+        crate::template::validate(DEFAULT_ACK_BODY, ACK_VARIABLES).unwrap();
+        let c = AckContext {
+            customer_name: "Jan",
+            ticket_number: crate::TicketNumber::new(12).unwrap(),
+            subject: "Re: Broken\r\nBcc: x@y",
+            mailbox_name: "Shop support",
+            support_hours: "Mon–Fri 8–16",
+            response_time: "4 hours",
+            alternative_contacts: "+420 123",
+            help_articles: &["Returns: https://x/kb/1".to_string()],
+            portal_url: "",
+        };
+        let (s, b) = render_ack(None, None, &c);
+        assert!(s.starts_with("[#12] We have received"), "{s}");
+        assert!(!s.contains('\n') && !s.contains('\r'));
+        assert!(b.contains("#12") && b.contains("Mon–Fri 8–16") && b.contains("4 hours") && b.contains("Returns:"));
+        let (s2, _) = render_ack(Some("Thanks"), Some("x"), &c);
+        assert_eq!(s2, "[#12] Thanks");
+    }
+}

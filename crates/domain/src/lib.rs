@@ -1,0 +1,27 @@
+//! The helpdesk's own vocabulary and rules: tickets, addresses, threading decisions,
+//! signed reply tokens, auto-acknowledgement rules and template rendering.
+//! Plain Rust: no I/O, no SQL, no HTTP. Everything here is unit-tested without a database.
+
+pub mod address;
+pub mod autoack;
+pub mod subject;
+pub mod template;
+pub mod threading;
+pub mod ticket;
+pub mod token;
+
+pub use address::EmailAddress;
+pub use ticket::{Channel, Direction, MessageKind, Role, TicketNumber, TicketStatus};
+
+/// Errors for values rejected at the edge. The message is meant for a person.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DomainError {
+    #[error("invalid email address: {0}")]
+    InvalidAddress(String),
+    #[error("invalid ticket number: {0}")]
+    InvalidTicketNumber(String),
+    #[error("unknown {kind}: {value}")]
+    UnknownValue { kind: &'static str, value: String },
+    #[error("template error: {0}")]
+    Template(String),
+}

@@ -1,0 +1,1 @@
+//! podpora mail layer

@@ -1,0 +1,141 @@
+//! Inbound mail as received: the raw message is in the blob store, this row says where it came from
+//! and what became of it (received → processed, or set aside with a reason an agent can read).
+
+use crate::{now_ms, Db, Result, StoreError};
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboundStatus {
+    Received,
+    Processed,
+    SetAside,
+}
+
+impl InboundStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            InboundStatus::Received => "received",
+            InboundStatus::Processed => "processed",
+            InboundStatus::SetAside => "set_aside",
+        }
+    }
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "received" => Ok(InboundStatus::Received),
+            "processed" => Ok(InboundStatus::Processed),
+            "set_aside" => Ok(InboundStatus::SetAside),
+            o => Err(StoreError::Corrupt(format!("inbound status {o}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Inbound {
+    pub id: i64,
+    pub source: String,
+    pub mailbox_id: Option<i64>,
+    pub envelope_from: Option<String>,
+    pub envelope_to: Vec<String>,
+    pub raw_blob: String,
+    pub size: i64,
+    pub status: InboundStatus,
+    pub reason: Option<String>,
+    pub ticket_id: Option<i64>,
+    pub received_at: i64,
+}
+
+const COLS: &str = "id, source, mailbox_id, envelope_from, envelope_to, raw_blob, size, status, reason, ticket_id, received_at";
+
+fn inbound(r: &AnyRow) -> Result<Inbound> {
+    Ok(Inbound {
+        id: r.try_get("id")?,
+        source: r.try_get("source")?,
+        mailbox_id: r.try_get("mailbox_id")?,
+        envelope_from: r.try_get("envelope_from")?,
+        envelope_to: serde_json::from_str(&r.try_get::<String, _>("envelope_to")?).unwrap_or_default(),
+        raw_blob: r.try_get("raw_blob")?,
+        size: r.try_get("size")?,
+        status: InboundStatus::parse(&r.try_get::<String, _>("status")?)?,
+        reason: r.try_get("reason")?,
+        ticket_id: r.try_get("ticket_id")?,
+        received_at: r.try_get("received_at")?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInbound<'a> {
+    pub source: &'a str,
+    pub mailbox_id: Option<i64>,
+    pub envelope_from: Option<&'a str>,
+    pub envelope_to: &'a [String],
+    pub raw_blob: &'a str,
+    pub size: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, n: &NewInbound<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO inbound (source, mailbox_id, envelope_from, envelope_to, raw_blob, size, status, received_at) VALUES ($1, $2, $3, $4, $5, $6, 'received', $7) RETURNING id",
+    )
+    .bind(n.source)
+    .bind(n.mailbox_id)
+    .bind(n.envelope_from)
+    .bind(serde_json::to_string(n.envelope_to).unwrap_or_else(|_| "[]".into()))
+    .bind(n.raw_blob)
+    .bind(n.size)
+    .bind(now_ms())
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Inbound> {
+    sqlx::query(&format!("SELECT {COLS} FROM inbound WHERE id = $1")).bind(id).fetch_optional(conn).await?.as_ref().map(inbound).transpose()?.ok_or(StoreError::NotFound)
+}
+
+pub async fn mark_processed(conn: &mut AnyConnection, id: i64, ticket_id: i64) -> Result<()> {
+    sqlx::query("UPDATE inbound SET status = 'processed', ticket_id = $1, reason = NULL, processed_at = $2 WHERE id = $3").bind(ticket_id).bind(now_ms()).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// Sets a message aside (unparsable, loop, bounce, …): kept, listed, reprocessable, never dropped.
+pub async fn set_aside(conn: &mut AnyConnection, id: i64, reason: &str) -> Result<()> {
+    sqlx::query("UPDATE inbound SET status = 'set_aside', reason = $1, processed_at = $2 WHERE id = $3").bind(reason).bind(now_ms()).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn list(db: &Db, status: InboundStatus, limit: i64) -> Result<Vec<Inbound>> {
+    sqlx::query(&format!("SELECT {COLS} FROM inbound WHERE status = $1 ORDER BY id DESC LIMIT $2"))
+        .bind(status.as_str())
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(inbound)
+        .collect()
+}
+
+/// Counts per status, for health pages and metrics.
+pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT status, COUNT(*) FROM inbound GROUP BY status ORDER BY status").fetch_all(db.pool()).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+/// Puts a set-aside message back to `received` so it is processed again.
+pub async fn reset(conn: &mut AnyConnection, id: i64) -> Result<bool> {
+    let n = sqlx::query("UPDATE inbound SET status = 'received', reason = NULL WHERE id = $1 AND status = 'set_aside'").bind(id).execute(conn).await?.rows_affected();
+    Ok(n == 1)
+}
+
+/// Received messages no job is working on (left over from a crash), oldest first.
+pub async fn stranded(db: &Db, older_than_ms: i64, limit: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT i.id FROM inbound i WHERE i.status = 'received' AND i.received_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'process_inbound' AND j.payload = CAST(i.id AS TEXT)) ORDER BY i.id LIMIT $2",
+    )
+    .bind(now_ms() - older_than_ms)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
+}

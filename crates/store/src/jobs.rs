@@ -1,0 +1,160 @@
+//! The jobs table: background work that survives a crash. A worker claims due jobs with a lease
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the single writer on SQLite); a job whose worker died
+//! is claimed again when its lease runs out; a finished job is deleted. Also named leases
+//! (one holder at a time across instances), e.g. for fetching one mailbox.
+
+use crate::{now_ms, Backend, Db, Result};
+use sqlx::AnyConnection;
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    /// Including the current one.
+    pub attempts: i64,
+}
+
+pub async fn enqueue(conn: &mut AnyConnection, kind: &str, payload: &str, run_at: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(kind)
+        .bind(payload)
+        .bind(run_at)
+        .bind(now_ms())
+        .fetch_one(conn)
+        .await?)
+}
+
+fn job(r: &sqlx::any::AnyRow) -> Result<Job> {
+    Ok(Job { id: r.try_get(0)?, kind: r.try_get(1)?, payload: r.try_get(2)?, attempts: r.try_get(3)? })
+}
+
+/// Claims up to `limit` due jobs for `worker` for `lease_ms`.
+pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> Result<Vec<Job>> {
+    let now = now_ms();
+    let lock = match db.backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 WHERE id IN \
+         (SELECT id FROM jobs WHERE run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at, id LIMIT $4{lock}) \
+         RETURNING id, kind, payload, attempts"
+    );
+    let mut tx = db.begin().await?;
+    let rows = sqlx::query(&sql).bind(worker).bind(now + lease_ms).bind(now).bind(limit).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    let mut jobs: Vec<Job> = rows.iter().map(job).collect::<Result<_>>()?;
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
+}
+
+/// Claims one particular job if nobody holds it (used by `podpora ingest` to process its own mail at once).
+pub async fn claim_one(db: &Db, id: i64, worker: &str, lease_ms: i64) -> Result<Option<Job>> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let r = sqlx::query(
+        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 WHERE id = $3 AND (locked_until IS NULL OR locked_until < $4) RETURNING id, kind, payload, attempts",
+    )
+    .bind(worker)
+    .bind(now + lease_ms)
+    .bind(id)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    r.as_ref().map(job).transpose()
+}
+
+pub async fn complete(db: &Db, id: i64) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// Puts a job back to run again at `run_at`, recording why it failed.
+pub async fn retry(db: &Db, id: i64, run_at: i64, error: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE jobs SET run_at = $1, locked_by = NULL, locked_until = NULL, last_error = $2 WHERE id = $3").bind(run_at).bind(error).bind(id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// Releases every job this worker holds (graceful shutdown): others pick them up at once.
+pub async fn release_all(db: &Db, worker: &str) -> Result<u64> {
+    let mut tx = db.begin().await?;
+    let n = sqlx::query("UPDATE jobs SET locked_by = NULL, locked_until = NULL WHERE locked_by = $1").bind(worker).execute(&mut *tx).await?.rows_affected();
+    tx.commit().await?;
+    Ok(n)
+}
+
+pub async fn pending(db: &Db) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs").fetch_one(db.pool()).await?)
+}
+
+/// Takes or renews the named lease for `holder` until `now + ms`. False when another holder has it.
+pub async fn try_lease(db: &Db, name: &str, holder: &str, ms: i64) -> Result<bool> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let got: Option<String> = sqlx::query_scalar(
+        "INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+         WHERE leases.until < $4 OR leases.holder = excluded.holder RETURNING holder",
+    )
+    .bind(name)
+    .bind(holder)
+    .bind(now + ms)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(got.as_deref() == Some(holder))
+}
+
+pub async fn release_lease(db: &Db, name: &str, holder: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2").bind(name).bind(holder).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::for_each_backend;
+
+    #[tokio::test]
+    async fn jobs_are_claimed_once_and_survive_a_dead_worker() {
+        for_each_backend(|t| async move {
+            let db = &t.db;
+            let mut tx = db.begin().await.unwrap();
+            for i in 0..10 {
+                enqueue(&mut tx, "k", &i.to_string(), now_ms() - 1).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+            let (a, b) = tokio::join!(claim(db, "w1", 6, 60_000), claim(db, "w2", 6, 60_000));
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!(a.len() + b.len(), 10);
+            let mut ids: Vec<i64> = a.iter().chain(&b).map(|j| j.id).collect();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), 10, "a job was claimed twice");
+            assert!(claim(db, "w3", 10, 60_000).await.unwrap().is_empty());
+            // w1 "dies": its lease is released on shutdown or runs out; the jobs come back.
+            assert_eq!(release_all(db, "w1").await.unwrap(), a.len() as u64);
+            let again = claim(db, "w3", 10, 1).await.unwrap();
+            assert_eq!(again.len(), a.len());
+            assert!(again.iter().all(|j| j.attempts == 2));
+            for j in a.iter().chain(&b) {
+                complete(db, j.id).await.unwrap();
+            }
+            assert_eq!(pending(db).await.unwrap(), 0);
+
+            assert!(try_lease(db, "mbx:1", "i1", 60_000).await.unwrap());
+            assert!(!try_lease(db, "mbx:1", "i2", 60_000).await.unwrap());
+            assert!(try_lease(db, "mbx:1", "i1", 60_000).await.unwrap());
+            release_lease(db, "mbx:1", "i1").await.unwrap();
+            assert!(try_lease(db, "mbx:1", "i2", 60_000).await.unwrap());
+            t
+        })
+        .await;
+    }
+}

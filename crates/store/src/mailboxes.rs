@@ -1,0 +1,133 @@
+//! Support addresses (mailboxes): their settings, auto-acknowledgement texts and fetch health.
+
+use crate::{now_ms, Db, Result};
+use podpora_domain::EmailAddress;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Mailbox {
+    pub id: i64,
+    pub address: EmailAddress,
+    pub name: String,
+    /// Contains the IMAP password: never log or show it whole.
+    #[serde(skip)]
+    pub imap_url: Option<String>,
+    pub ack_enabled: bool,
+    pub ack_subject: Option<String>,
+    pub ack_body: Option<String>,
+    pub support_hours: String,
+    pub response_time: String,
+    pub alternative_contacts: String,
+    pub signature: String,
+    pub last_fetch_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+    pub fetched_count: i64,
+}
+
+const COLS: &str = "id, address, name, imap_url, ack_enabled, ack_subject, ack_body, support_hours, response_time, alternative_contacts, signature, last_fetch_at, last_error, last_error_at, fetched_count";
+
+fn mailbox(r: &AnyRow) -> Result<Mailbox> {
+    Ok(Mailbox {
+        id: r.try_get("id")?,
+        address: EmailAddress::parse(&r.try_get::<String, _>("address")?)?,
+        name: r.try_get("name")?,
+        imap_url: r.try_get("imap_url")?,
+        ack_enabled: r.try_get::<i64, _>("ack_enabled")? != 0,
+        ack_subject: r.try_get("ack_subject")?,
+        ack_body: r.try_get("ack_body")?,
+        support_hours: r.try_get("support_hours")?,
+        response_time: r.try_get("response_time")?,
+        alternative_contacts: r.try_get("alternative_contacts")?,
+        signature: r.try_get("signature")?,
+        last_fetch_at: r.try_get("last_fetch_at")?,
+        last_error: r.try_get("last_error")?,
+        last_error_at: r.try_get("last_error_at")?,
+        fetched_count: r.try_get("fetched_count")?,
+    })
+}
+
+/// What `mailbox add` sets; adding an existing address updates its name and IMAP URL.
+#[derive(Debug, Clone)]
+pub struct NewMailbox {
+    pub address: EmailAddress,
+    pub name: String,
+    pub imap_url: Option<String>,
+}
+
+pub async fn add(db: &Db, m: &NewMailbox) -> Result<Mailbox> {
+    let mut tx = db.begin().await?;
+    let r = sqlx::query(&format!(
+        "INSERT INTO mailboxes (address, name, imap_url, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (address) DO UPDATE SET name = excluded.name, imap_url = excluded.imap_url RETURNING {COLS}"
+    ))
+    .bind(m.address.as_str())
+    .bind(&m.name)
+    .bind(m.imap_url.as_deref())
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await?;
+    let mb = mailbox(&r)?;
+    tx.commit().await?;
+    Ok(mb)
+}
+
+pub async fn list(db: &Db) -> Result<Vec<Mailbox>> {
+    sqlx::query(&format!("SELECT {COLS} FROM mailboxes ORDER BY id")).fetch_all(db.pool()).await?.iter().map(mailbox).collect()
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Mailbox>> {
+    sqlx::query(&format!("SELECT {COLS} FROM mailboxes WHERE id = $1")).bind(id).fetch_optional(db.pool()).await?.as_ref().map(mailbox).transpose()
+}
+
+/// The mailbox an address delivers to (plus-addressed forms included).
+pub async fn find_by_address(db: &Db, address: &EmailAddress) -> Result<Option<Mailbox>> {
+    let (base, _) = address.split_plus();
+    sqlx::query(&format!("SELECT {COLS} FROM mailboxes WHERE address = $1 OR address = $2"))
+        .bind(address.as_str())
+        .bind(base.as_str())
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(mailbox)
+        .transpose()
+}
+
+/// Texts and switches of the auto-acknowledgement.
+#[derive(Debug, Clone, Default)]
+pub struct AckSettings {
+    pub enabled: bool,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub support_hours: String,
+    pub response_time: String,
+    pub alternative_contacts: String,
+}
+
+pub async fn set_ack(db: &Db, id: i64, a: &AckSettings) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE mailboxes SET ack_enabled = $1, ack_subject = $2, ack_body = $3, support_hours = $4, response_time = $5, alternative_contacts = $6 WHERE id = $7")
+        .bind(a.enabled as i64)
+        .bind(a.subject.as_deref())
+        .bind(a.body.as_deref())
+        .bind(&a.support_hours)
+        .bind(&a.response_time)
+        .bind(&a.alternative_contacts)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+pub async fn record_fetch_ok(db: &Db, id: i64, fetched: i64) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE mailboxes SET last_fetch_at = $1, fetched_count = fetched_count + $2 WHERE id = $3").bind(now_ms()).bind(fetched).bind(id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+pub async fn record_fetch_error(db: &Db, id: i64, error: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE mailboxes SET last_error = $1, last_error_at = $2 WHERE id = $3").bind(error).bind(now_ms()).bind(id).execute(&mut *tx).await?;
+    tx.commit().await
+}

@@ -1,0 +1,210 @@
+//! Messages of a ticket (mail in and out, notes), the Message-IDs we know, and attachments.
+
+use crate::{now_ms, Result};
+use podpora_domain::{Direction, MessageKind, TicketNumber};
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+use sqlx::Row;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub ticket_id: i64,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub author_user_id: Option<i64>,
+    pub from_address: &'a str,
+    pub from_name: &'a str,
+    pub to: &'a [String],
+    pub cc: &'a [String],
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: Option<&'a str>,
+    pub quoted_text: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub message_id: Option<&'a str>,
+    pub inbound_id: Option<i64>,
+    pub delivery: Option<&'a str>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO messages (ticket_id, direction, kind, author_user_id, from_address, from_name, to_list, cc_list, subject, body_text, body_html, quoted_text, signature, message_id, inbound_id, delivery, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+    )
+    .bind(m.ticket_id)
+    .bind(m.direction.as_str())
+    .bind(m.kind.as_str())
+    .bind(m.author_user_id)
+    .bind(m.from_address)
+    .bind(m.from_name)
+    .bind(serde_json::to_string(m.to).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::to_string(m.cc).unwrap_or_else(|_| "[]".into()))
+    .bind(m.subject)
+    .bind(m.body_text)
+    .bind(m.body_html)
+    .bind(m.quoted_text)
+    .bind(m.signature)
+    .bind(m.message_id)
+    .bind(m.inbound_id)
+    .bind(m.delivery)
+    .bind(now_ms())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Remembers Message-IDs (and `ti:` thread roots) as belonging to a ticket. The first ticket to claim an id keeps it.
+pub async fn remember_ids(conn: &mut AnyConnection, ticket_id: i64, ids: &[String]) -> Result<()> {
+    for id in ids {
+        if id.is_empty() || id.len() > 900 {
+            continue;
+        }
+        sqlx::query("INSERT INTO message_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT (message_id) DO NOTHING").bind(id).bind(ticket_id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Which of these ids we know, and their tickets.
+pub async fn lookup_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, TicketNumber>> {
+    let mut out = HashMap::new();
+    for id in ids.iter().take(100) {
+        let n: Option<i64> = sqlx::query_scalar("SELECT t.number FROM message_ids m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(n) = n {
+            out.insert(id.clone(), TicketNumber::new(n)?);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    #[serde(skip)]
+    pub blob: String,
+    pub inline: bool,
+    pub content_id: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub author_user_id: Option<i64>,
+    pub from_address: String,
+    pub from_name: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub quoted_text: Option<String>,
+    pub signature: Option<String>,
+    pub message_id: Option<String>,
+    pub inbound_id: Option<i64>,
+    pub delivery: Option<String>,
+    pub delivery_error: Option<String>,
+    pub created_at: i64,
+    pub attachments: Vec<Attachment>,
+}
+
+fn message(r: &AnyRow) -> Result<Message> {
+    let list = |col: &str| -> Result<Vec<String>> { Ok(serde_json::from_str(&r.try_get::<String, _>(col)?).unwrap_or_default()) };
+    Ok(Message {
+        id: r.try_get("id")?,
+        direction: r.try_get::<String, _>("direction")?.parse()?,
+        kind: r.try_get::<String, _>("kind")?.parse()?,
+        author_user_id: r.try_get("author_user_id")?,
+        from_address: r.try_get("from_address")?,
+        from_name: r.try_get("from_name")?,
+        to: list("to_list")?,
+        cc: list("cc_list")?,
+        subject: r.try_get("subject")?,
+        body_text: r.try_get("body_text")?,
+        body_html: r.try_get("body_html")?,
+        quoted_text: r.try_get("quoted_text")?,
+        signature: r.try_get("signature")?,
+        message_id: r.try_get("message_id")?,
+        inbound_id: r.try_get("inbound_id")?,
+        delivery: r.try_get("delivery")?,
+        delivery_error: r.try_get("delivery_error")?,
+        created_at: r.try_get("created_at")?,
+        attachments: Vec::new(),
+    })
+}
+
+/// The conversation of a ticket, oldest first, with attachments.
+pub async fn for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<Message>> {
+    let rows = sqlx::query(
+        "SELECT id, direction, kind, author_user_id, from_address, from_name, to_list, cc_list, subject, body_text, body_html, quoted_text, signature, message_id, inbound_id, delivery, delivery_error, created_at \
+         FROM messages WHERE ticket_id = $1 ORDER BY id",
+    )
+    .bind(ticket_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut msgs: Vec<Message> = rows.iter().map(message).collect::<Result<_>>()?;
+    let atts = sqlx::query(
+        "SELECT a.message_pk, a.id, a.filename, a.content_type, a.size, a.blob, a.inline, a.content_id FROM attachments a JOIN messages m ON m.id = a.message_pk WHERE m.ticket_id = $1 ORDER BY a.id",
+    )
+    .bind(ticket_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &atts {
+        let pk: i64 = r.try_get(0)?;
+        if let Some(m) = msgs.iter_mut().find(|m| m.id == pk) {
+            m.attachments.push(Attachment {
+                id: r.try_get(1)?,
+                filename: r.try_get(2)?,
+                content_type: r.try_get(3)?,
+                size: r.try_get(4)?,
+                blob: r.try_get(5)?,
+                inline: r.try_get::<i64, _>(6)? != 0,
+                content_id: r.try_get(7)?,
+            });
+        }
+    }
+    Ok(msgs)
+}
+
+/// The Message-IDs of a ticket's messages, oldest first (for References of a reply).
+pub async fn ids_for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT message_id FROM messages WHERE ticket_id = $1 AND message_id IS NOT NULL AND kind = 'message' ORDER BY id")
+        .bind(ticket_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAttachment<'a> {
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub blob: &'a str,
+    pub inline: bool,
+    pub content_id: Option<&'a str>,
+}
+
+pub async fn add_attachment(conn: &mut AnyConnection, message_pk: i64, a: &NewAttachment<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO attachments (message_pk, filename, content_type, size, blob, inline, content_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+        .bind(message_pk)
+        .bind(a.filename)
+        .bind(a.content_type)
+        .bind(a.size)
+        .bind(a.blob)
+        .bind(a.inline as i64)
+        .bind(a.content_id)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// The delivery state shown on an outgoing message: queued, sent, failed (with the server's answer).
+pub async fn set_delivery(conn: &mut AnyConnection, message_pk: i64, delivery: &str, error: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE messages SET delivery = $1, delivery_error = $2 WHERE id = $3").bind(delivery).bind(error).bind(message_pk).execute(conn).await?;
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Throw-away databases for tests: a SQLite file in a temp dir, and a fresh PostgreSQL database
+//! on the server named by `PODPORA_TEST_PG_URL` (default: the machine's local server).
+
+use crate::Db;
+use std::future::Future;
+
+pub struct TestDb {
+    pub db: Db,
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("PODPORA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/podpora.db", dir.path().display());
+    let db = Db::connect(&url).await.expect("sqlite");
+    db.migrate().await.expect("migrate sqlite");
+    TestDb { db, dir, pg_name: None }
+}
+
+pub async fn postgres() -> TestDb {
+    let (url, name) = fresh_pg_database().await;
+    let db = Db::connect(&url).await.expect("postgres");
+    db.migrate().await.expect("migrate postgres");
+    TestDb { db, dir: tempfile::tempdir().expect("temp dir"), pg_name: Some(name) }
+}
+
+/// Creates an empty PostgreSQL database and returns its URL and name.
+pub async fn fresh_pg_database() -> (String, String) {
+    use rand::Rng;
+    let admin = pg_admin_url();
+    let name = format!("podpora_t_{:016x}", rand::thread_rng().gen::<u64>());
+    let db = Db::connect(&admin).await.expect("PostgreSQL must run for the tests (PODPORA_TEST_PG_URL)");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await.expect("create database");
+    db.close().await;
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    (format!("{base}/{name}"), name)
+}
+
+pub async fn drop_pg_database(name: &str) {
+    if let Ok(db) = Db::connect(&pg_admin_url()).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(db.pool()).await;
+        db.close().await;
+    }
+}
+
+impl TestDb {
+    pub async fn cleanup(self) {
+        self.db.close().await;
+        if let Some(n) = &self.pg_name {
+            drop_pg_database(n).await;
+        }
+    }
+}
+
+/// Runs the test body once on SQLite and once on PostgreSQL; the body hands the TestDb back for cleanup.
+pub async fn for_each_backend<F, Fut>(body: F)
+where
+    F: Fn(TestDb) -> Fut,
+    Fut: Future<Output = TestDb>,
+{
+    for make in [0, 1] {
+        let t = if make == 0 { sqlite().await } else { postgres().await };
+        body(t).await.cleanup().await;
+    }
+}

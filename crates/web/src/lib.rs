@@ -1,0 +1,1 @@
+//! podpora web layer
