@@ -1,1 +1,401 @@
-fn main() {}
+//! `podpora`: the whole helpdesk in one binary. Subcommands per DESIGN.md; each has --help.
+
+mod bench;
+mod config;
+mod runtime;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use config::Config;
+use podpora_domain::{EmailAddress, Role};
+use podpora_mail::ingest::{self, Envelope, Outcome, Source};
+use podpora_mail::outbound::Transport;
+use podpora_store::{jobs, mailboxes, users};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "podpora", version, about = "podpora — an omnichannel helpdesk in one binary")]
+struct Cli {
+    /// Configuration file (default: ./podpora.toml if it exists). PODPORA_* variables override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the helpdesk: web/API, inbound SMTP listener and background workers.
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Read one RFC 5322 message from stdin (or --file), as an MTA pipe does.
+    /// Exit 0 stored, 65 stored but unparsable (set aside for an agent), 75 temporary failure (retry).
+    Ingest {
+        /// The support address the message was delivered to.
+        #[arg(long)]
+        to: String,
+        /// Read the message from this file instead of stdin.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// The envelope sender, if the MTA passes it (e.g. Postfix ${sender}).
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Manage support addresses.
+    Mailbox {
+        #[command(subcommand)]
+        command: MailboxCommand,
+    },
+    /// Manage agent and admin accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Inbound messages that were set aside (unparsable, loops, bounces).
+    Inbound {
+        #[command(subcommand)]
+        command: InboundCommand,
+    },
+    /// Measure a part of the system on a throw-away database and print one JSON line per backend.
+    Bench {
+        /// What to measure.
+        #[arg(value_parser = ["ingest"])]
+        name: String,
+        /// sqlite or postgres (default: both).
+        #[arg(long, value_parser = ["sqlite", "postgres"])]
+        backend: Option<String>,
+        /// How many operations.
+        #[arg(long, default_value_t = 2000)]
+        n: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailboxCommand {
+    /// Register a support address (adding an existing address updates it).
+    Add {
+        #[arg(long)]
+        address: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// imap://user:pass@host:143/INBOX or imaps://…
+        #[arg(long)]
+        imap: Option<String>,
+    },
+    /// List support addresses and their fetch health.
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "agent", "light_agent"])]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for the account.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum InboundCommand {
+    /// List set-aside messages with their reasons.
+    List,
+    /// Process a set-aside message again.
+    Reprocess { id: i64 },
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PODPORA_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("podpora: cannot start the runtime: {e}");
+            return ExitCode::from(71);
+        }
+    };
+    rt.block_on(async move {
+        match run(cli).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("podpora: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Bench { name, backend, n } = &cli.command {
+        bench::run(name, backend.as_deref(), *n).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cfg = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(cfg).await.map(|_| ExitCode::SUCCESS),
+        Command::Migrate => {
+            runtime::open(&cfg).await?;
+            println!("database is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest { to, file, from } => Ok(ingest_pipe(&cfg, &to, file, from).await),
+        Command::Mailbox { command: MailboxCommand::Add { address, name, imap } } => {
+            let room = runtime::open(&cfg).await?;
+            let address = EmailAddress::parse(&address)?;
+            if let Some(url) = &imap {
+                if !(url.starts_with("imap://") || url.starts_with("imaps://")) {
+                    bail!("--imap must be an imap:// or imaps:// URL");
+                }
+            }
+            let name = name.unwrap_or_else(|| address.to_string());
+            let m = mailboxes::add(&room.db, &mailboxes::NewMailbox { address, name, imap_url: imap }).await?;
+            println!("mailbox {} ({}) registered", m.address, m.name);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mailbox { command: MailboxCommand::List } => {
+            let room = runtime::open(&cfg).await?;
+            for m in mailboxes::list(&room.db).await? {
+                println!("{}\t{}\timap={}\tfetched={}\tlast_error={}", m.address, m.name, m.imap_url.is_some(), m.fetched_count, m.last_error.unwrap_or_default());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { command: UserCommand::Add { email, name, role } } => {
+            let room = runtime::open(&cfg).await?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let hash = podpora_web::auth::hash_password(password).map_err(anyhow::Error::msg)?;
+            let role: Role = role.parse()?;
+            let u = users::create(&room.db, &EmailAddress::parse(&email)?, name.trim(), role, &hash).await?;
+            println!("user {} ({}) created", u.email, u.role);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { command: TokenCommand::Create { email, days } } => {
+            let room = runtime::open(&cfg).await?;
+            let u = users::find_by_email(&room.db, &EmailAddress::parse(&email)?).await?.with_context(|| format!("no user {email}"))?;
+            let (token, hash) = podpora_web::auth::new_token();
+            users::add_token(&room.db, u.id, &hash, Some(podpora_store::now_ms() + days as i64 * 86_400_000)).await?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Inbound { command } => {
+            let room = runtime::open(&cfg).await?;
+            match command {
+                InboundCommand::List => {
+                    for i in podpora_store::inbound::list(&room.db, podpora_store::inbound::InboundStatus::SetAside, 1000).await? {
+                        println!("{}\t{}\t{} bytes\tfrom={}\t{}", i.id, i.source, i.size, i.envelope_from.unwrap_or_default(), i.reason.unwrap_or_default());
+                    }
+                }
+                InboundCommand::Reprocess { id } => match ingest::reprocess(&room, id).await? {
+                    None => bail!("message {id} is not set aside"),
+                    Some(Outcome::Ticket { number, .. }) => println!("message {id} is now on ticket {number}"),
+                    Some(Outcome::SetAside { reason, .. }) => println!("message {id} is still set aside: {reason}"),
+                },
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { .. } => unreachable!("handled above"),
+    }
+}
+
+/// MTA pipe delivery. Exit codes per sysexits: 0 stored, 65 stored but unparsable, 75 try again.
+async fn ingest_pipe(cfg: &Config, to: &str, file: Option<PathBuf>, from: Option<String>) -> ExitCode {
+    const EX_DATAERR: u8 = 65;
+    const EX_TEMPFAIL: u8 = 75;
+    let to = match EmailAddress::parse(to) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("podpora ingest: --to: {e}");
+            return ExitCode::from(64);
+        }
+    };
+    let raw = match &file {
+        Some(p) => std::fs::read(p),
+        None => {
+            let mut b = Vec::new();
+            std::io::stdin().read_to_end(&mut b).map(|_| b)
+        }
+    };
+    let raw = match raw {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("podpora ingest: cannot read the message: {e}");
+            return ExitCode::from(EX_TEMPFAIL);
+        }
+    };
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        eprintln!("podpora ingest: the message is empty; nothing was stored");
+        return ExitCode::from(EX_DATAERR);
+    }
+    let room = match runtime::open(cfg).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("podpora ingest: {e:#}");
+            return ExitCode::from(EX_TEMPFAIL);
+        }
+    };
+    let accepted = match ingest::accept(&room, Source::Pipe, &Envelope { mail_from: from, rcpt_to: vec![to] }, raw).await {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("podpora ingest: message not stored, try again: {e}");
+            return ExitCode::from(EX_TEMPFAIL);
+        }
+    };
+    // Stored durably. Process it now if no running server has taken the job already.
+    let worker = runtime::worker_name(0);
+    let outcome = match jobs::claim_one(&room.db, accepted.job_id, &worker, 60_000).await {
+        Ok(Some(_)) => {
+            let r = ingest::process(&room, accepted.inbound_id).await;
+            match &r {
+                Ok(_) => {
+                    let _ = jobs::complete(&room.db, accepted.job_id).await;
+                }
+                Err(_) => {
+                    let _ = jobs::release_all(&room.db, &worker).await;
+                }
+            }
+            r.ok()
+        }
+        _ => None,
+    };
+    room.db.close().await;
+    match outcome {
+        Some(Outcome::SetAside { reason, unparsable: true }) => {
+            eprintln!("podpora ingest: stored as message {} but set aside: {reason}", accepted.inbound_id);
+            ExitCode::from(EX_DATAERR)
+        }
+        Some(Outcome::SetAside { reason, .. }) => {
+            eprintln!("podpora ingest: stored as message {} and set aside: {reason}", accepted.inbound_id);
+            ExitCode::SUCCESS
+        }
+        Some(Outcome::Ticket { number, created, .. }) => {
+            eprintln!("podpora ingest: stored on ticket {number}{}", if created { " (new)" } else { "" });
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("podpora ingest: stored as message {}; it will be processed by the server", accepted.inbound_id);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+async fn ensure_first_admin(cfg: &Config, room: &podpora_mail::Mailroom) -> anyhow::Result<()> {
+    if users::count(&room.db).await? > 0 {
+        return Ok(());
+    }
+    let email = EmailAddress::parse(cfg.admin_email.as_deref().unwrap_or("admin@localhost"))?;
+    let (password, generated) = match &cfg.admin_password {
+        Some(p) => (p.clone(), false),
+        None => {
+            use rand::Rng;
+            const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+            let mut rng = rand::rngs::OsRng;
+            ((0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect(), true)
+        }
+    };
+    let hash = podpora_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("PODPORA_ADMIN_PASSWORD: {e}"))?;
+    let user = match users::create(&room.db, &email, "Administrator", Role::Admin, &hash).await {
+        Ok(u) => u,
+        // Another instance created the first admin at the same moment.
+        Err(podpora_store::StoreError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let (token, token_hash) = podpora_web::auth::new_token();
+    users::add_token(&room.db, user.id, &token_hash, Some(podpora_store::now_ms() + 365 * 86_400_000)).await?;
+    println!("First start: created the admin account {email}.");
+    if generated {
+        println!("  password:  {password}");
+    }
+    println!("  API token: {token}");
+    println!("These are shown once; keep them somewhere safe.");
+    Ok(())
+}
+
+async fn serve(cfg: Config) -> anyhow::Result<()> {
+    let room = runtime::open(&cfg).await?;
+    ensure_first_admin(&cfg, &room).await?;
+    let transport = Transport::new(cfg.smtp_relay.as_deref(), &cfg.data_dir)?;
+    tracing::info!(outbound = %transport.describe(), "outgoing mail");
+    let requeued = runtime::requeue_stranded(&room).await?;
+    if requeued > 0 {
+        tracing::info!(requeued, "requeued received messages that had no job");
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..cfg.workers {
+        tasks.spawn(runtime::worker(room.clone(), transport.clone(), runtime::worker_name(i), stop_rx.clone()));
+    }
+    if let Some(addr) = cfg.smtp_listen {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the SMTP listener to {addr}"))?;
+        tracing::info!(%addr, "SMTP listener ready");
+        tasks.spawn(podpora_mail::smtp_server::serve(room.clone(), listener, stop_rx.clone()));
+    }
+    let state = podpora_web::AppState { room: room.clone(), outbound: transport.describe() };
+    let listener = tokio::net::TcpListener::bind(cfg.http_addr).await.with_context(|| format!("binding HTTP to {}", cfg.http_addr))?;
+    tracing::info!(addr = %cfg.http_addr, "HTTP ready");
+    println!("podpora is running at {} (HTTP {}, SMTP {})", cfg.public_url, cfg.http_addr, cfg.smtp_listen.map(|a| a.to_string()).unwrap_or_else(|| "off".into()));
+    let mut http_stop = stop_rx.clone();
+    tasks.spawn(async move {
+        let r = axum::serve(listener, podpora_web::router(state)).with_graceful_shutdown(async move {
+            let _ = http_stop.wait_for(|s| *s).await;
+        });
+        if let Err(e) = r.await {
+            tracing::error!(error = %e, "HTTP server failed");
+        }
+    });
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing messages in flight");
+    let _ = stop_tx.send(true);
+    while tasks.join_next().await.is_some() {}
+    room.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,1 +1,75 @@
-//! podpora mail layer
+//! Mail in and out: parsing real-world mail (mail-parser), folding quotes and signatures,
+//! sanitising HTML (ammonia), building outbound mail (mail-builder), the ingest pipeline
+//! (store raw durably, then parse the stored copy into a ticket), the outbox sender (lettre or
+//! .eml files) and the inbound SMTP listener. Depends on domain and store; knows nothing of HTTP.
+
+pub mod compose;
+pub mod ingest;
+pub mod outbound;
+pub mod parse;
+pub mod quote;
+pub mod sanitize;
+pub mod smtp_server;
+
+use podpora_domain::token::ReplyKey;
+use podpora_store::{BlobStore, Db};
+use std::sync::Arc;
+
+/// Errors of the mail layer. `Temporary` failures are retried (SMTP 451, exit 75); the rest are final.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("storage: {0}")]
+    Store(#[from] podpora_store::StoreError),
+    #[error("temporary failure: {0}")]
+    Temporary(String),
+    #[error("{0}")]
+    Rejected(String),
+}
+
+/// Size and time caps that keep one poisonous message from hurting the rest.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest message accepted at all (SMTP SIZE); larger ones are refused with a clear reason.
+    pub max_message_bytes: usize,
+    /// Largest message parsed; larger ones are kept raw and set aside for an agent.
+    pub max_parse_bytes: usize,
+    pub max_parts: usize,
+    pub parse_timeout: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_message_bytes: 80 << 20, max_parse_bytes: 80 << 20, max_parts: 1000, parse_timeout: std::time::Duration::from_secs(30) }
+    }
+}
+
+/// Everything the mail pipeline needs: database, blob store, the reply-token key and this
+/// installation's identity. Cheap to clone.
+#[derive(Clone)]
+pub struct Mailroom {
+    pub db: Db,
+    pub blobs: BlobStore,
+    pub key: ReplyKey,
+    /// Host part of our Message-IDs (from the public URL).
+    pub host: String,
+    /// Identifies this installation in the loop-detection header.
+    pub installation: String,
+    pub public_url: String,
+    pub limits: Limits,
+    /// Put a signed plus address (`support+tN.sig@…`) into Reply-To of outgoing mail.
+    pub plus_reply_to: bool,
+    /// Wakes the job workers when new work was queued in this process.
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+/// The header we stamp on every outgoing mail; mail that comes back with it is a loop.
+pub const LOOP_HEADER: &str = "X-Podpora-Loop";
+
+/// Text that may go into the database: no NUL bytes (PostgreSQL refuses them).
+pub(crate) fn db_text(s: &str) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "\u{FFFD}")
+    } else {
+        s.to_string()
+    }
+}

@@ -29,13 +29,18 @@ pub async fn find_or_create(conn: &mut AnyConnection, address: &EmailAddress, na
     }
     let now = now_ms();
     let id: i64 = sqlx::query_scalar("INSERT INTO customers (name, created_at) VALUES ($1, $2) RETURNING id").bind(name).bind(now).fetch_one(&mut *conn).await?;
-    sqlx::query("INSERT INTO customer_addresses (address, customer_id, created_at) VALUES ($1, $2, $3)")
+    // Another instance may be creating the same customer right now: the address decides who wins.
+    let won: Option<i64> = sqlx::query_scalar("INSERT INTO customer_addresses (address, customer_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (address) DO NOTHING RETURNING customer_id")
         .bind(address.as_str())
         .bind(id)
         .bind(now)
-        .execute(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    Ok(id)
+    if won.is_some() {
+        return Ok(id);
+    }
+    sqlx::query("DELETE FROM customers WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(sqlx::query_scalar("SELECT customer_id FROM customer_addresses WHERE address = $1").bind(address.as_str()).fetch_one(&mut *conn).await?)
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Customer>> {
@@ -47,4 +52,37 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Customer>> 
         .fetch_all(&mut *conn)
         .await?;
     Ok(Some(Customer { id, name, addresses }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::for_each_backend;
+
+    #[tokio::test]
+    async fn one_customer_per_address_under_concurrency() {
+        for_each_backend(|t| async move {
+            let addr = EmailAddress::parse("jan@x.cz").unwrap();
+            let mut handles = Vec::new();
+            for _ in 0..8 {
+                let (db, addr) = (t.db.clone(), addr.clone());
+                handles.push(tokio::spawn(async move {
+                    let mut tx = db.begin().await.unwrap();
+                    let id = find_or_create(&mut tx, &addr, "Jan").await.unwrap();
+                    tx.commit().await.unwrap();
+                    id
+                }));
+            }
+            let mut ids = Vec::new();
+            for h in handles {
+                ids.push(h.await.unwrap());
+            }
+            ids.dedup();
+            assert_eq!(ids.len(), 1);
+            let c = get(&mut *t.db.conn().await.unwrap(), ids[0]).await.unwrap().unwrap();
+            assert_eq!((c.name.as_str(), c.addresses.len()), ("Jan", 1));
+            t
+        })
+        .await;
+    }
 }

@@ -132,6 +132,11 @@ impl Db {
         Ok(WriteTx { tx, _gate: gate })
     }
 
+    /// A pooled connection for reads (writes go through `begin`).
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
@@ -140,6 +145,30 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Creates an empty PostgreSQL database next to the one `admin_url` names; returns its URL.
+/// Used by benchmarks and tests for throw-away databases.
+pub async fn create_pg_database(admin_url: &str, name: &str) -> Result<String> {
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(StoreError::Url(format!("bad database name {name}")));
+    }
+    let db = Db::connect(admin_url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&db.pool).await?;
+    db.close().await;
+    let base = admin_url.split('?').next().unwrap_or(admin_url);
+    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
+    Ok(format!("{base}/{name}"))
+}
+
+pub async fn drop_pg_database(admin_url: &str, name: &str) -> Result<()> {
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(StoreError::Url(format!("bad database name {name}")));
+    }
+    let db = Db::connect(admin_url).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&db.pool).await?;
+    db.close().await;
+    Ok(())
 }
 
 /// A database URL with any password replaced, for logs and error messages.

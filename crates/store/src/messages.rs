@@ -180,6 +180,27 @@ pub async fn ids_for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<
         .await?)
 }
 
+/// One attachment with the ticket it belongs to, for access checks before download.
+pub async fn attachment(conn: &mut AnyConnection, id: i64) -> Result<Option<(Attachment, i64)>> {
+    let r = sqlx::query("SELECT a.id, a.filename, a.content_type, a.size, a.blob, a.inline, a.content_id, m.ticket_id FROM attachments a JOIN messages m ON m.id = a.message_pk WHERE a.id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    let Some(r) = r else { return Ok(None) };
+    Ok(Some((
+        Attachment {
+            id: r.try_get(0)?,
+            filename: r.try_get(1)?,
+            content_type: r.try_get(2)?,
+            size: r.try_get(3)?,
+            blob: r.try_get(4)?,
+            inline: r.try_get::<i64, _>(5)? != 0,
+            content_id: r.try_get(6)?,
+        },
+        r.try_get(7)?,
+    )))
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAttachment<'a> {
     pub filename: &'a str,

@@ -32,20 +32,13 @@ pub async fn postgres() -> TestDb {
 /// Creates an empty PostgreSQL database and returns its URL and name.
 pub async fn fresh_pg_database() -> (String, String) {
     use rand::Rng;
-    let admin = pg_admin_url();
     let name = format!("podpora_t_{:016x}", rand::thread_rng().gen::<u64>());
-    let db = Db::connect(&admin).await.expect("PostgreSQL must run for the tests (PODPORA_TEST_PG_URL)");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.pool()).await.expect("create database");
-    db.close().await;
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    (format!("{base}/{name}"), name)
+    let url = crate::db::create_pg_database(&pg_admin_url(), &name).await.expect("PostgreSQL must run for the tests (PODPORA_TEST_PG_URL)");
+    (url, name)
 }
 
 pub async fn drop_pg_database(name: &str) {
-    if let Ok(db) = Db::connect(&pg_admin_url()).await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(db.pool()).await;
-        db.close().await;
-    }
+    let _ = crate::db::drop_pg_database(&pg_admin_url(), name).await;
 }
 
 impl TestDb {

@@ -1,1 +1,69 @@
-//! podpora web layer
+//! HTTP: the REST API under /api/v1 (bearer tokens, JSON errors, OpenAPI document), health and
+//! metrics endpoints. Handlers are thin: parse the request, call the store or mail layer, render.
+//! The agent UI (issue #4) will live here too.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use podpora_mail::Mailroom;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub room: Mailroom,
+    /// Where outgoing mail goes, in words (no secrets).
+    pub outbound: String,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/tickets", get(api::list_tickets).post(api::create_ticket))
+        .route("/api/v1/tickets/{number}", get(api::get_ticket).patch(api::patch_ticket))
+        .route("/api/v1/tickets/{number}/messages", post(api::post_message))
+        .route("/api/v1/attachments/{id}", get(api::download_attachment))
+        .route("/api/v1/mailboxes", get(api::list_mailboxes))
+        .route("/api/v1/inbound", get(api::list_inbound))
+        .route("/api/v1/inbound/{id}/raw", get(api::download_raw))
+        .route("/api/v1/inbound/{id}/reprocess", post(api::reprocess_inbound))
+        .fallback(|| async { error::ApiError::not_found("route") })
+        .layer(axum::extract::DefaultBodyLimit::max(30 << 20))
+        .with_state(state)
+}
+
+async fn readyz(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
+    if s.room.db.ping().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+async fn metrics(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP podpora_up 1 when the database answers.\n# TYPE podpora_up gauge\npodpora_up {}", s.room.db.ping().await as u8);
+    if let Ok(c) = podpora_store::inbound::counts(&s.room.db).await {
+        let _ = writeln!(out, "# HELP podpora_inbound_messages Inbound messages by status.\n# TYPE podpora_inbound_messages gauge");
+        for (st, n) in c {
+            let _ = writeln!(out, "podpora_inbound_messages{{status=\"{st}\"}} {n}");
+        }
+    }
+    if let Ok(c) = podpora_store::outbox::counts(&s.room.db).await {
+        let _ = writeln!(out, "# HELP podpora_outbox_messages Outgoing messages by status.\n# TYPE podpora_outbox_messages gauge");
+        for (st, n) in c {
+            let _ = writeln!(out, "podpora_outbox_messages{{status=\"{st}\"}} {n}");
+        }
+    }
+    if let Ok(n) = podpora_store::jobs::pending(&s.room.db).await {
+        let _ = writeln!(out, "# HELP podpora_jobs_pending Jobs waiting or running.\n# TYPE podpora_jobs_pending gauge\npodpora_jobs_pending {n}");
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}

@@ -1,0 +1,107 @@
+//! Configuration: defaults, then `podpora.toml` (or the file given with --config), then
+//! `PODPORA_*` environment variables, which win.
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub http_addr: SocketAddr,
+    pub public_url: String,
+    pub smtp_listen: Option<SocketAddr>,
+    pub smtp_relay: Option<String>,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub max_message_mb: usize,
+    pub plus_reply_to: bool,
+    pub workers: usize,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    http_addr: Option<String>,
+    public_url: Option<String>,
+    smtp_listen: Option<String>,
+    smtp_relay: Option<String>,
+    admin_email: Option<String>,
+    max_message_mb: Option<usize>,
+    plus_reply_to: Option<bool>,
+    workers: Option<usize>,
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let env = |k: &str| std::env::var(format!("PODPORA_{k}")).ok().filter(|v| !v.is_empty());
+        Self::from_sources(file, &env)
+    }
+
+    pub fn from_sources(file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let path = file.map(Path::to_path_buf).or_else(|| Some(PathBuf::from("podpora.toml")).filter(|p| p.exists()));
+        let f: FileConfig = match &path {
+            Some(p) => toml::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?).with_context(|| format!("in {}", p.display()))?,
+            None => FileConfig::default(),
+        };
+        let data_dir = env("DATA_DIR").map(PathBuf::from).or(f.data_dir).unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = env("DATABASE_URL").or(f.database_url).unwrap_or_else(|| format!("sqlite://{}/podpora.db", data_dir.display()));
+        let http = env("HTTP_ADDR").or(f.http_addr).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let http_addr = http.parse().with_context(|| format!("PODPORA_HTTP_ADDR '{http}' is not host:port"))?;
+        let public_url = env("PUBLIC_URL").or(f.public_url).unwrap_or_else(|| format!("http://{http}")).trim_end_matches('/').to_string();
+        let smtp = env("SMTP_LISTEN").or(f.smtp_listen).unwrap_or_else(|| "127.0.0.1:2525".into());
+        let smtp_listen = if smtp.eq_ignore_ascii_case("off") { None } else { Some(smtp.parse().with_context(|| format!("PODPORA_SMTP_LISTEN '{smtp}' is not host:port or 'off'"))?) };
+        let max_message_mb = env("MAX_MESSAGE_MB").map(|v| v.parse()).transpose().context("PODPORA_MAX_MESSAGE_MB")?.or(f.max_message_mb).unwrap_or(80);
+        if max_message_mb == 0 {
+            bail!("PODPORA_MAX_MESSAGE_MB must be at least 1");
+        }
+        let plus_reply_to = env("PLUS_REPLY_TO").map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on")).or(f.plus_reply_to).unwrap_or(false);
+        let workers = env("WORKERS").map(|v| v.parse()).transpose().context("PODPORA_WORKERS")?.or(f.workers).unwrap_or(4).clamp(1, 64);
+        Ok(Config {
+            database_url,
+            data_dir,
+            http_addr,
+            public_url,
+            smtp_listen,
+            smtp_relay: env("SMTP_RELAY").or(f.smtp_relay),
+            admin_email: env("ADMIN_EMAIL").or(f.admin_email),
+            admin_password: env("ADMIN_PASSWORD"),
+            max_message_mb,
+            plus_reply_to,
+            workers,
+        })
+    }
+
+    /// Host part for our Message-IDs.
+    pub fn mail_host(&self) -> String {
+        let after = self.public_url.split("://").nth(1).unwrap_or(&self.public_url);
+        let host = after.split(['/', ':']).next().unwrap_or("localhost");
+        if host.is_empty() || host == "127.0.0.1" || host == "0.0.0.0" { "podpora.localhost".into() } else { host.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_wins_over_file_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("podpora.toml");
+        std::fs::write(&file, "http_addr = \"127.0.0.1:9000\"\nsmtp_listen = \"off\"\npublic_url = \"https://help.shop.cz/\"\n").unwrap();
+        let env = |k: &str| (k == "HTTP_ADDR").then(|| "127.0.0.1:9100".to_string());
+        let c = Config::from_sources(Some(&file), &env).unwrap();
+        assert_eq!(c.http_addr.port(), 9100);
+        assert_eq!(c.smtp_listen, None);
+        assert_eq!(c.public_url, "https://help.shop.cz");
+        assert_eq!(c.mail_host(), "help.shop.cz");
+        assert!(c.database_url.starts_with("sqlite://./data"));
+        std::fs::write(&file, "bogus = 1\n").unwrap();
+        assert!(Config::from_sources(Some(&file), &|_| None).is_err());
+        assert!(Config::from_sources(None, &|k| (k == "SMTP_LISTEN").then(|| "nope".into())).is_err());
+    }
+}

@@ -1,0 +1,132 @@
+//! Wiring: open the database (migrated), the blob store and the keys, and the job workers that
+//! run background work (processing inbound mail, sending the outbox).
+
+use crate::config::Config;
+use anyhow::Context;
+use podpora_domain::token::ReplyKey;
+use podpora_mail::ingest::{self, JOB_PROCESS};
+use podpora_mail::outbound::{self, SendError, Transport, JOB_SEND};
+use podpora_mail::{Limits, Mailroom};
+use podpora_store::{jobs, now_ms, settings, BlobStore, Db};
+use rand::RngCore;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub async fn open(cfg: &Config) -> anyhow::Result<Mailroom> {
+    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating data dir {}", cfg.data_dir.display()))?;
+    let db = Db::connect(&cfg.database_url).await.with_context(|| format!("connecting to {}", podpora_store::db::redact_url(&cfg.database_url)))?;
+    db.migrate().await.context("migrating the database")?;
+    // Keys are generated on first start and shared by every instance through the database.
+    let key_hex = settings::get_or_init(&db, "reply_key", || random_hex(32)).await?;
+    let key_bytes: Vec<u8> = (0..key_hex.len() / 2).filter_map(|i| u8::from_str_radix(&key_hex[2 * i..2 * i + 2], 16).ok()).collect();
+    let key = ReplyKey::new(key_bytes).context("the stored reply key is damaged")?;
+    let installation = settings::get_or_init(&db, "installation_id", || random_hex(8)).await?;
+    let blobs = BlobStore::local(cfg.data_dir.join("blobs"))?;
+    let max = cfg.max_message_mb << 20;
+    Ok(Mailroom {
+        db,
+        blobs,
+        key,
+        host: cfg.mail_host(),
+        installation,
+        public_url: cfg.public_url.clone(),
+        limits: Limits { max_message_bytes: max, max_parse_bytes: max, ..Limits::default() },
+        plus_reply_to: cfg.plus_reply_to,
+        wake: Arc::new(tokio::sync::Notify::new()),
+    })
+}
+
+/// Runs one job; returns Err with (retry, message) on failure.
+pub async fn run_job(room: &Mailroom, transport: &Transport, job: &jobs::Job) -> Result<(), (bool, String)> {
+    let id: i64 = job.payload.parse().map_err(|_| (false, format!("bad payload {}", job.payload)))?;
+    match job.kind.as_str() {
+        JOB_PROCESS => ingest::process(room, id).await.map(|_| ()).map_err(|e| (true, e.to_string())),
+        JOB_SEND => outbound::send(room, transport, id, job.attempts).await.map_err(|e| match e {
+            SendError::Temporary(m) => (true, m),
+            SendError::Permanent(m) => (false, m),
+        }),
+        other => Err((false, format!("unknown job kind {other}"))),
+    }
+}
+
+/// A worker loop: claims due jobs, runs them, retries with backoff. Stops when `shutdown` is true,
+/// releasing nothing half-done (jobs are only deleted when finished).
+pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let claimed = match jobs::claim(&room.db, &name, 8, 5 * 60_000).await {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming jobs failed");
+                Vec::new()
+            }
+        };
+        let idle = claimed.is_empty();
+        for job in claimed {
+            if *shutdown.borrow() {
+                break;
+            }
+            match run_job(&room, &transport, &job).await {
+                Ok(()) => {
+                    if let Err(e) = jobs::complete(&room.db, job.id).await {
+                        tracing::warn!(error = %e, job = job.id, "could not mark job done");
+                    }
+                }
+                Err((retry, msg)) => {
+                    tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %msg, "job failed");
+                    let r = if retry && job.attempts < outbound::MAX_ATTEMPTS {
+                        jobs::retry(&room.db, job.id, now_ms() + outbound::backoff_ms(job.attempts - 1), &msg).await
+                    } else {
+                        jobs::complete(&room.db, job.id).await
+                    };
+                    if let Err(e) = r {
+                        tracing::warn!(error = %e, "could not record job failure");
+                    }
+                }
+            }
+        }
+        if idle {
+            tokio::select! {
+                _ = room.wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+    match jobs::release_all(&room.db, &name).await {
+        Ok(n) if n > 0 => tracing::info!(worker = %name, released = n, "released jobs on shutdown"),
+        _ => {}
+    }
+}
+
+/// Requeues inbound messages whose job was lost (e.g. a crash before the job row existed is impossible,
+/// but an operator may have deleted jobs): nothing received stays unprocessed.
+pub async fn requeue_stranded(room: &Mailroom) -> anyhow::Result<usize> {
+    let ids = podpora_store::inbound::stranded(&room.db, 60_000, 1000).await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = room.db.begin().await?;
+    for id in &ids {
+        jobs::enqueue(&mut tx, JOB_PROCESS, &id.to_string(), now_ms()).await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len())
+}
+
+pub fn worker_name(i: usize) -> String {
+    format!("{}-{}-{}", hostname(), std::process::id(), i)
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "host".into())
+}

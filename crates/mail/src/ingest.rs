@@ -1,0 +1,400 @@
+//! The ingest pipeline. `accept` makes a message durable (raw bytes fsynced in the blob store,
+//! an `inbound` row and a `process_inbound` job committed) and only then may the caller answer
+//! SMTP 250, flag the IMAP message or exit 0. `process` parses that stored copy and turns it into
+//! a ticket message (or sets it aside with a reason), idempotently: a crash between the two
+//! steps only delays processing.
+
+use crate::compose::{self, Outgoing};
+use crate::parse::{self, ParsedMail};
+use crate::{db_text, MailError, Mailroom};
+use podpora_domain::autoack::{self, AckContext, AckDecision, AckLimit, InboundClass};
+use podpora_domain::threading::{self, ThreadClues, ThreadDecision};
+use podpora_domain::token::{self, Purpose};
+use podpora_domain::{Channel, Direction, EmailAddress, MessageKind, TicketNumber};
+use podpora_store::inbound::{self, InboundStatus, NewInbound};
+use podpora_store::mailboxes::{self, Mailbox};
+use podpora_store::messages::{self, NewAttachment, NewMessage};
+use podpora_store::{customers, jobs, now_ms, outbox, tickets, BlobId};
+use std::collections::HashSet;
+
+pub const JOB_PROCESS: &str = "process_inbound";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Smtp,
+    Imap,
+    Pipe,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Smtp => "smtp",
+            Source::Imap => "imap",
+            Source::Pipe => "pipe",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Envelope {
+    pub mail_from: Option<String>,
+    pub rcpt_to: Vec<EmailAddress>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Accepted {
+    pub inbound_id: i64,
+    pub job_id: i64,
+}
+
+/// Stores a message durably. Errors here are temporary for the sender (SMTP 451, exit 75).
+pub async fn accept(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>) -> Result<Accepted, MailError> {
+    let size = raw.len() as i64;
+    let mut mailbox_id = None;
+    for r in &env.rcpt_to {
+        if let Some(m) = mailboxes::find_by_address(&room.db, r).await? {
+            mailbox_id = Some(m.id);
+            break;
+        }
+    }
+    let blob = room.blobs.put(raw).await.map_err(|e| MailError::Temporary(format!("cannot store the message: {e}")))?;
+    let to: Vec<String> = env.rcpt_to.iter().map(|a| a.to_string()).collect();
+    let mut tx = room.db.begin().await?;
+    let inbound_id = inbound::insert(
+        &mut tx,
+        &NewInbound { source: source.as_str(), mailbox_id, envelope_from: env.mail_from.as_deref(), envelope_to: &to, raw_blob: blob.as_str(), size },
+    )
+    .await?;
+    let job_id = jobs::enqueue(&mut tx, JOB_PROCESS, &inbound_id.to_string(), now_ms()).await?;
+    tx.commit().await?;
+    room.wake.notify_waiters();
+    Ok(Accepted { inbound_id, job_id })
+}
+
+/// What became of an inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Ticket { number: TicketNumber, created: bool, ack: Option<AckDecision> },
+    SetAside { reason: String, unparsable: bool },
+}
+
+fn set_aside_reason(class: InboundClass, m: &ParsedMail) -> Option<String> {
+    match class {
+        InboundClass::Bounce => Some(format!("bounce or delivery report from {} ({})", m.from, m.subject.chars().take(120).collect::<String>())),
+        InboundClass::Loop => Some(format!("mail loop: our own mail came back from {}", m.from)),
+        _ => None,
+    }
+}
+
+/// Processes a stored message. Safe to call twice: a processed message is left as it is.
+pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailError> {
+    let row = inbound::get(&mut *room.db.conn().await?, inbound_id).await?;
+    match row.status {
+        InboundStatus::Processed => {
+            let t = tickets::by_id(&mut *room.db.conn().await?, row.ticket_id.unwrap_or_default()).await?;
+            return Ok(Outcome::Ticket { number: t.number, created: false, ack: None });
+        }
+        InboundStatus::SetAside => return Ok(Outcome::SetAside { reason: row.reason.unwrap_or_default(), unparsable: false }),
+        InboundStatus::Received => {}
+    }
+    let raw = room.blobs.get(&BlobId::parse(&row.raw_blob)?).await.map_err(|e| MailError::Temporary(format!("stored message unreadable: {e}")))?;
+
+    // Parse off the async runtime, under a time cap; a parser panic is caught by the join.
+    let limits = room.limits;
+    let env_from = row.envelope_from.clone();
+    let parsed = tokio::time::timeout(limits.parse_timeout, tokio::task::spawn_blocking(move || parse::parse(&raw, env_from.as_deref(), &limits))).await;
+    let parsed = match parsed {
+        Err(_) => Err(format!("parsing took longer than {} s", limits.parse_timeout.as_secs())),
+        Ok(Err(join)) => Err(format!("the parser failed on this message ({join})")),
+        Ok(Ok(Err(e))) => Err(e.to_string()),
+        Ok(Ok(Ok(m))) => Ok(m),
+    };
+    let mut mail = match parsed {
+        Ok(m) => m,
+        Err(reason) => {
+            let mut tx = room.db.begin().await?;
+            inbound::set_aside(&mut tx, inbound_id, &format!("unparsable: {reason}")).await?;
+            tx.commit().await?;
+            tracing::warn!(inbound_id, %reason, "message set aside as unparsable");
+            return Ok(Outcome::SetAside { reason, unparsable: true });
+        }
+    };
+
+    let our_mailboxes = mailboxes::list(&room.db).await?;
+    let ours: HashSet<&str> = our_mailboxes.iter().map(|m| m.address.as_str()).collect();
+    let is_ours = |a: &EmailAddress| ours.contains(a.split_plus().0.as_str());
+    mail.facts.from_ourselves = is_ours(&mail.from) || mail.loop_header.as_deref() == Some(room.installation.as_str());
+    let class = autoack::classify(&mail.from, &mail.facts);
+    if let Some(reason) = set_aside_reason(class, &mail) {
+        let mut tx = room.db.begin().await?;
+        inbound::set_aside(&mut tx, inbound_id, &reason).await?;
+        tx.commit().await?;
+        tracing::info!(inbound_id, %reason, "message set aside");
+        return Ok(Outcome::SetAside { reason, unparsable: false });
+    }
+    let mailbox = match row.mailbox_id {
+        Some(id) => our_mailboxes.iter().find(|m| m.id == id).cloned(),
+        None => None,
+    };
+
+    // Attachments go to the blob store before the transaction, to keep the write lock short.
+    let mut stored_atts = Vec::with_capacity(mail.attachments.len());
+    for a in std::mem::take(&mut mail.attachments) {
+        let size = a.bytes.len() as i64;
+        let id = room.blobs.put(a.bytes).await.map_err(|e| MailError::Temporary(format!("cannot store an attachment: {e}")))?;
+        stored_atts.push((a.filename, a.content_type, size, id, a.inline, a.content_id));
+    }
+
+    let plus_details: Vec<String> = row
+        .envelope_to
+        .iter()
+        .filter_map(|s| EmailAddress::parse(s).ok())
+        .chain(mail.to.iter().chain(&mail.cc).map(|(a, _)| a.clone()))
+        .filter(|a| is_ours(a))
+        .filter_map(|a| a.split_plus().1.map(str::to_string))
+        .collect();
+    let clues = ThreadClues { referenced: mail.referenced(), subject_tag: mail.subject_tag(), plus_details };
+
+    let sender_is_colleague = is_colleague(&room.db, &mail.from).await?;
+    let mut tx = room.db.begin().await?;
+    let known = messages::lookup_ids(&mut tx, &clues.referenced).await?;
+    let candidates = threading::candidate_tickets(&clues, &known);
+    let facts = tickets::facts(&mut tx, &candidates).await?;
+    let decision = threading::decide(&room.key, &mail.from, &clues, &known, &facts);
+    let (ticket, created) = match decision {
+        ThreadDecision::Existing { ticket, by } => {
+            let t = tickets::by_number(&mut tx, ticket).await?.ok_or(podpora_store::StoreError::NotFound)?;
+            let next = t.status.after_customer_reply();
+            if next != t.status {
+                tickets::set_status(&mut tx, t.id, next).await?;
+            } else {
+                tickets::touch(&mut tx, t.id).await?;
+            }
+            tracing::debug!(inbound_id, ticket = t.number.get(), ?by, "threaded into existing ticket");
+            (t, false)
+        }
+        ThreadDecision::New { related } => {
+            let (owner, owner_name) = match &mail.forwarded_from {
+                Some((orig, name)) if threading::ticket_owner(&mail.from, sender_is_colleague, Some(orig)) == orig => (orig.clone(), name.clone()),
+                _ => (mail.from.clone(), mail.from_name.clone()),
+            };
+            let customer = customers::find_or_create(&mut tx, &owner, &owner_name).await?;
+            let subject = podpora_domain::subject::strip_prefixes(&mail.subject);
+            let subject = if subject.is_empty() { "(no subject)".to_string() } else { subject };
+            let t = tickets::create(&mut tx, room.db.backend(), &tickets::NewTicket { mailbox_id: mailbox.as_ref().map(|m| m.id), customer_id: customer, subject: &subject, channel: Channel::Email, related })
+                .await?;
+            tickets::add_participant(&mut tx, t.id, &owner, &owner_name).await?;
+            (t, true)
+        }
+    };
+    // Everyone on the mail but us (and the forwarding colleague) takes part from now on.
+    let forwarded_by_colleague = created && sender_is_colleague && mail.forwarded_from.is_some();
+    if !forwarded_by_colleague {
+        tickets::add_participant(&mut tx, ticket.id, &mail.from, &mail.from_name).await?;
+        for (a, name) in mail.to.iter().chain(&mail.cc) {
+            if !is_ours(a) && !a.is_robot() {
+                tickets::add_participant(&mut tx, ticket.id, a, name).await?;
+            }
+        }
+    }
+    let to: Vec<String> = mail.to.iter().map(|(a, _)| a.to_string()).collect();
+    let cc: Vec<String> = mail.cc.iter().map(|(a, _)| a.to_string()).collect();
+    let body_text = if mail.warnings.is_empty() { mail.text.new_text.clone() } else { format!("{}\n\n[podpora: {}]", mail.text.new_text, mail.warnings.join("; ")) };
+    let msg_pk = messages::insert(
+        &mut tx,
+        &NewMessage {
+            ticket_id: ticket.id,
+            direction: Direction::In,
+            kind: MessageKind::Message,
+            author_user_id: None,
+            from_address: mail.from.as_str(),
+            from_name: &mail.from_name,
+            to: &to,
+            cc: &cc,
+            subject: &mail.subject,
+            body_text: &body_text,
+            body_html: mail.html.as_deref(),
+            quoted_text: mail.text.quoted.as_deref(),
+            signature: mail.text.signature.as_deref(),
+            message_id: mail.message_id.as_deref(),
+            inbound_id: Some(inbound_id),
+            delivery: None,
+        },
+    )
+    .await?;
+    for (filename, ct, size, id, inline, cid) in &stored_atts {
+        messages::add_attachment(&mut tx, msg_pk, &NewAttachment { filename, content_type: ct, size: *size, blob: id.as_str(), inline: *inline, content_id: cid.as_deref() }).await?;
+    }
+    let mut remember: Vec<String> = mail.message_id.iter().cloned().collect();
+    remember.extend(mail.thread_root.clone());
+    if created {
+        remember.push(compose::thread_key(&room.installation, ticket.number));
+    }
+    messages::remember_ids(&mut tx, ticket.id, &remember).await?;
+
+    let mut ack = None;
+    if created {
+        let ack_to = mail.from.clone();
+        let recent = outbox::recent_acks(&mut tx, ack_to.as_str(), AckLimit::default().window_secs * 1000).await?;
+        let enabled = mailbox.as_ref().is_some_and(|m| m.ack_enabled) && !forwarded_by_colleague;
+        let decision = autoack::decide_ack(class, enabled, recent, AckLimit::default());
+        if decision == AckDecision::Send {
+            if let Some(mb) = &mailbox {
+                let mut refs = mail.references.clone();
+                refs.extend(mail.message_id.clone());
+                let about = AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
+                queue_ack(room, &mut tx, mb, &ticket, &about, &ack_to).await?;
+            }
+        }
+        ack = Some(decision);
+    }
+    inbound::mark_processed(&mut tx, inbound_id, ticket.id).await?;
+    tx.commit().await?;
+    room.wake.notify_waiters();
+    Ok(Outcome::Ticket { number: ticket.number, created, ack })
+}
+
+/// A colleague is an enabled agent account; their forwards belong to the original sender.
+async fn is_colleague(db: &podpora_store::Db, a: &EmailAddress) -> Result<bool, MailError> {
+    Ok(podpora_store::users::find_by_email(db, a).await?.is_some_and(|u| !u.disabled))
+}
+
+/// What an acknowledgement answers.
+struct AckAbout<'a> {
+    customer_name: &'a str,
+    subject: &'a str,
+    in_reply_to: Option<&'a str>,
+    references: &'a [String],
+}
+
+async fn queue_ack(room: &Mailroom, tx: &mut podpora_store::WriteTx, mb: &Mailbox, ticket: &tickets::Ticket, about: &AckAbout<'_>, to: &EmailAddress) -> Result<(), MailError> {
+    let ctx = AckContext {
+        customer_name: about.customer_name,
+        ticket_number: ticket.number,
+        subject: about.subject,
+        mailbox_name: &mb.name,
+        support_hours: if mb.support_hours.is_empty() { "Monday to Friday" } else { &mb.support_hours },
+        response_time: if mb.response_time.is_empty() { "one business day" } else { &mb.response_time },
+        alternative_contacts: if mb.alternative_contacts.is_empty() { mb.address.as_str() } else { &mb.alternative_contacts },
+        help_articles: &[],
+        portal_url: &room.public_url,
+    };
+    let (subject, body) = autoack::render_ack(mb.ack_subject.as_deref(), mb.ack_body.as_deref(), &ctx);
+    let message_id = format!("{}@{}", token::message_id_local(&room.key, ticket.number, to, Purpose::Ack, &compose::nonce()), room.host);
+    let reply_to = room.plus_reply_to.then(|| mb.address.with_plus(&token::plus_detail(&room.key, ticket.number, to)));
+    let raw = compose::build(&Outgoing {
+        from_name: &mb.name,
+        from: &mb.address,
+        to: std::slice::from_ref(to),
+        cc: &[],
+        reply_to: reply_to.as_ref(),
+        subject: &subject,
+        text: &body,
+        message_id: &message_id,
+        in_reply_to: about.in_reply_to,
+        references: about.references,
+        thread_topic: &ticket.subject,
+        thread_index: &compose::thread_index(&room.installation, ticket.number, 0),
+        auto_submitted: true,
+        installation: &room.installation,
+        attachments: &[],
+    });
+    let to_list = vec![to.to_string()];
+    let pk = messages::insert(
+        tx,
+        &NewMessage {
+            ticket_id: ticket.id,
+            direction: Direction::Out,
+            kind: MessageKind::Message,
+            author_user_id: None,
+            from_address: mb.address.as_str(),
+            from_name: &mb.name,
+            to: &to_list,
+            cc: &[],
+            subject: &subject,
+            body_text: &db_text(&body),
+            body_html: None,
+            quoted_text: None,
+            signature: None,
+            message_id: Some(&message_id),
+            inbound_id: None,
+            delivery: Some("queued"),
+        },
+    )
+    .await?;
+    messages::remember_ids(tx, ticket.id, std::slice::from_ref(&message_id)).await?;
+    crate::outbound::enqueue(tx, Some(ticket.id), Some(pk), "ack", mb.address.as_str(), &to_list, &raw).await?;
+    outbox::record_ack(tx, to.as_str()).await?;
+    Ok(())
+}
+
+/// Puts a set-aside message back into processing (after a fix, or when an agent says it is fine).
+pub async fn reprocess(room: &Mailroom, inbound_id: i64) -> Result<Option<Outcome>, MailError> {
+    let mut tx = room.db.begin().await?;
+    if !inbound::reset(&mut tx, inbound_id).await? {
+        tx.commit().await?;
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(process(room, inbound_id).await?))
+}
+
+/// A ticket opened through the web form or the API rather than by mail.
+#[derive(Debug, Clone)]
+pub struct FormTicket<'a> {
+    pub mailbox: Option<&'a Mailbox>,
+    pub from: &'a EmailAddress,
+    pub name: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub channel: Channel,
+}
+
+/// Opens a ticket for a customer who wrote through a form; acknowledged like mail.
+pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome, MailError> {
+    let body = db_text(f.body.trim());
+    let subject = db_text(podpora_domain::subject::strip_prefixes(f.subject).as_str());
+    if body.is_empty() {
+        return Err(MailError::Rejected("the message body is empty".into()));
+    }
+    let subject = if subject.is_empty() { "(no subject)".to_string() } else { subject };
+    let name = db_text(f.name.trim());
+    let mut tx = room.db.begin().await?;
+    let customer = customers::find_or_create(&mut tx, f.from, &name).await?;
+    let ticket = tickets::create(&mut tx, room.db.backend(), &tickets::NewTicket { mailbox_id: f.mailbox.map(|m| m.id), customer_id: customer, subject: &subject, channel: f.channel, related: None }).await?;
+    tickets::add_participant(&mut tx, ticket.id, f.from, &name).await?;
+    messages::insert(
+        &mut tx,
+        &NewMessage {
+            ticket_id: ticket.id,
+            direction: Direction::In,
+            kind: MessageKind::Message,
+            author_user_id: None,
+            from_address: f.from.as_str(),
+            from_name: &name,
+            to: &[],
+            cc: &[],
+            subject: &subject,
+            body_text: &body,
+            body_html: None,
+            quoted_text: None,
+            signature: None,
+            message_id: None,
+            inbound_id: None,
+            delivery: None,
+        },
+    )
+    .await?;
+    messages::remember_ids(&mut tx, ticket.id, &[compose::thread_key(&room.installation, ticket.number)]).await?;
+    let recent = outbox::recent_acks(&mut tx, f.from.as_str(), AckLimit::default().window_secs * 1000).await?;
+    let class = if f.from.is_robot() { InboundClass::Automatic } else { InboundClass::Human };
+    let decision = autoack::decide_ack(class, f.mailbox.is_some_and(|m| m.ack_enabled), recent, AckLimit::default());
+    if let (AckDecision::Send, Some(mb)) = (decision, f.mailbox) {
+        let about = AckAbout { customer_name: &name, subject: &subject, in_reply_to: None, references: &[] };
+        queue_ack(room, &mut tx, mb, &ticket, &about, f.from).await?;
+    }
+    tx.commit().await?;
+    room.wake.notify_waiters();
+    Ok(Outcome::Ticket { number: ticket.number, created: true, ack: Some(decision) })
+}

@@ -1,0 +1,285 @@
+//! Outgoing mail: the outbox row is written in the same transaction as the reply (or
+//! acknowledgement) that causes it, and a `send_mail` job delivers it to the relay
+//! (PODPORA_SMTP_RELAY, lettre) or, without a relay, writes it as an .eml file under the data dir.
+//! Temporary failures are retried with backoff; permanent ones are shown on the message.
+
+use crate::compose::{self, Outgoing, OutgoingAttachment};
+use crate::{db_text, MailError, Mailroom};
+use lettre::address::Envelope as SmtpEnvelope;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use podpora_domain::token::{self, Purpose};
+use podpora_domain::{subject, Direction, EmailAddress, MessageKind, TicketNumber};
+use podpora_store::messages::{self, NewAttachment, NewMessage};
+use podpora_store::users::User;
+use podpora_store::{jobs, now_ms, outbox, tickets, WriteTx};
+use std::path::PathBuf;
+
+pub const JOB_SEND: &str = "send_mail";
+pub const MAX_ATTEMPTS: i64 = 12;
+
+/// Queues a mail and its delivery job in the caller's transaction.
+pub async fn enqueue(tx: &mut WriteTx, ticket_id: Option<i64>, message_pk: Option<i64>, purpose: &str, from: &str, to: &[String], raw: &[u8]) -> Result<i64, MailError> {
+    let id = outbox::enqueue(tx, &outbox::NewOutbound { ticket_id, message_pk, purpose, mail_from: from, recipients: to, raw }).await?;
+    jobs::enqueue(tx, JOB_SEND, &id.to_string(), now_ms()).await?;
+    Ok(id)
+}
+
+/// Where outgoing mail goes.
+#[derive(Clone)]
+pub enum Transport {
+    Relay { transport: AsyncSmtpTransport<Tokio1Executor>, display: String },
+    Files(PathBuf),
+}
+
+impl Transport {
+    /// `smtp://host:port` (STARTTLS when offered), `smtps://user:pass@host:port`; None writes .eml files.
+    pub fn new(relay: Option<&str>, data_dir: &std::path::Path) -> Result<Transport, MailError> {
+        match relay.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| MailError::Rejected(format!("PODPORA_SMTP_RELAY is not a valid smtp:// or smtps:// URL: {e}")))?.build();
+                Ok(Transport::Relay { transport, display: podpora_store::db::redact_url(url) })
+            }
+            None => {
+                let dir = data_dir.join("outbox");
+                std::fs::create_dir_all(&dir).map_err(|e| MailError::Rejected(format!("cannot create {}: {e}", dir.display())))?;
+                Ok(Transport::Files(dir))
+            }
+        }
+    }
+
+    /// For logs and the UI: where mail goes, without secrets.
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Relay { display, .. } => format!("relay {display}"),
+            Transport::Files(dir) => format!("no relay configured: outgoing mail is written as .eml files to {}", dir.display()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    Temporary(String),
+    Permanent(String),
+}
+
+async fn deliver(t: &Transport, o: &outbox::Outbound) -> Result<(), SendError> {
+    match t {
+        Transport::Relay { transport, .. } => {
+            let from = o.mail_from.parse().map_err(|e| SendError::Permanent(format!("bad sender {}: {e}", o.mail_from)))?;
+            let to = o.recipients.iter().map(|r| r.parse()).collect::<Result<Vec<_>, _>>().map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
+            let env = SmtpEnvelope::new(Some(from), to).map_err(|e| SendError::Permanent(e.to_string()))?;
+            match transport.send_raw(&env, &o.raw).await {
+                Ok(_) => Ok(()),
+                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+                Err(e) => Err(SendError::Temporary(e.to_string())),
+            }
+        }
+        Transport::Files(dir) => {
+            let (dir, raw, name) = (dir.clone(), o.raw.clone(), format!("{:08}-{}.eml", o.id, o.purpose));
+            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                use std::io::Write;
+                let tmp = dir.join(format!(".{name}.tmp"));
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(&raw)?;
+                f.sync_all()?;
+                std::fs::rename(&tmp, dir.join(&name))?;
+                std::fs::File::open(&dir)?.sync_all()
+            })
+            .await
+            .map_err(|e| SendError::Temporary(e.to_string()))?
+            .map_err(|e| SendError::Temporary(format!("cannot write .eml: {e}")))
+        }
+    }
+}
+
+/// Delay before the next attempt: 30 s doubling, at most an hour.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    (30_000i64 << attempts.clamp(0, 7)).min(3_600_000)
+}
+
+/// Delivers one outbox mail (a `send_mail` job). Already-sent mail is not sent again.
+pub async fn send(room: &Mailroom, transport: &Transport, outbox_id: i64, attempt: i64) -> Result<(), SendError> {
+    let o = outbox::get(&room.db, outbox_id).await.map_err(|e| SendError::Temporary(e.to_string()))?;
+    if o.status == "sent" {
+        return Ok(());
+    }
+    let result = deliver(transport, &o).await;
+    let (status, err) = match &result {
+        Ok(()) => ("sent", None),
+        Err(SendError::Permanent(e)) => ("failed", Some(e.as_str())),
+        Err(SendError::Temporary(e)) if attempt >= MAX_ATTEMPTS => ("failed", Some(e.as_str())),
+        Err(SendError::Temporary(e)) => ("queued", Some(e.as_str())),
+    };
+    outbox::record_attempt(&room.db, &o, status, err).await.map_err(|e| SendError::Temporary(e.to_string()))?;
+    match result {
+        Err(SendError::Temporary(e)) if attempt >= MAX_ATTEMPTS => Err(SendError::Permanent(e)),
+        r => r,
+    }
+}
+
+/// An agent's reply or internal note on a ticket.
+#[derive(Debug, Clone)]
+pub struct Reply<'a> {
+    pub ticket: TicketNumber,
+    pub author: &'a User,
+    pub kind: MessageKind,
+    pub body: &'a str,
+    /// Participants left out of this reply.
+    pub exclude: &'a [EmailAddress],
+    pub attachments: &'a [OutgoingAttachment],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub message_pk: i64,
+    pub outbox_id: Option<i64>,
+}
+
+/// Writes the reply (or note) and, for a reply, its outbox mail in one transaction.
+pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
+    let body = db_text(r.body.trim_end());
+    if body.trim().is_empty() {
+        return Err(MailError::Rejected("the message body is empty".into()));
+    }
+    let mut stored = Vec::new();
+    for a in r.attachments {
+        let id = room.blobs.put(a.bytes.clone()).await?;
+        stored.push((a, id));
+    }
+    let mut tx = room.db.begin().await?;
+    let ticket = tickets::by_number(&mut tx, r.ticket).await?.ok_or(podpora_store::StoreError::NotFound)?;
+    let mailbox = match ticket.mailbox_id {
+        Some(id) => podpora_store::mailboxes::get(&room.db, id).await?,
+        None => None,
+    };
+    let history = messages::for_ticket(&mut tx, ticket.id).await?;
+    if r.kind == MessageKind::Note {
+        let pk = messages::insert(
+            &mut tx,
+            &NewMessage {
+                ticket_id: ticket.id,
+                direction: Direction::Out,
+                kind: MessageKind::Note,
+                author_user_id: Some(r.author.id),
+                from_address: r.author.email.as_str(),
+                from_name: &r.author.name,
+                to: &[],
+                cc: &[],
+                subject: "",
+                body_text: &body,
+                body_html: None,
+                quoted_text: None,
+                signature: None,
+                message_id: None,
+                inbound_id: None,
+                delivery: None,
+            },
+        )
+        .await?;
+        for (a, id) in &stored {
+            messages::add_attachment(&mut tx, pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.bytes.len() as i64, blob: id.as_str(), inline: false, content_id: None }).await?;
+        }
+        tickets::touch(&mut tx, ticket.id).await?;
+        tx.commit().await?;
+        return Ok(Posted { message_pk: pk, outbox_id: None });
+    }
+    let mailbox = mailbox.ok_or_else(|| MailError::Rejected("this ticket has no mailbox to reply from".into()))?;
+    let last_in = history.iter().rev().find(|m| m.direction == Direction::In && m.kind == MessageKind::Message);
+    let participants = tickets::participants(&mut tx, ticket.id).await?;
+    let mut recipients: Vec<EmailAddress> = participants.iter().filter_map(|p| EmailAddress::parse(&p.address).ok()).filter(|a| !r.exclude.contains(a)).collect();
+    if recipients.is_empty() {
+        return Err(MailError::Rejected("nobody left to send this reply to".into()));
+    }
+    // The last customer who wrote goes in To, the other participants in Cc.
+    let primary = last_in.and_then(|m| EmailAddress::parse(&m.from_address).ok()).filter(|a| recipients.contains(a)).unwrap_or_else(|| recipients[0].clone());
+    recipients.retain(|a| a != &primary);
+    let message_id = format!("{}@{}", token::message_id_local(&room.key, ticket.number, &primary, Purpose::Reply, &compose::nonce()), room.host);
+    let mut references = messages::ids_for_ticket(&mut tx, ticket.id).await?;
+    if references.len() > 20 {
+        let tail = references.split_off(references.len() - 19);
+        references.truncate(1);
+        references.extend(tail);
+    }
+    let in_reply_to = last_in.and_then(|m| m.message_id.clone()).or_else(|| references.last().cloned());
+    let subject_line = subject::tagged(ticket.number, &ticket.subject, true);
+    let mut text = body.clone();
+    if !mailbox.signature.is_empty() {
+        text.push_str("\n\n-- \n");
+        text.push_str(&mailbox.signature);
+    }
+    if let Some(m) = last_in {
+        let when = chrono::DateTime::from_timestamp_millis(m.created_at).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+        let who = if m.from_name.is_empty() { m.from_address.clone() } else { format!("{} <{}>", m.from_name, m.from_address) };
+        text.push_str("\n\n");
+        text.push_str(&compose::quote_below(&format!("On {when}, {who} wrote:"), &m.body_text));
+    }
+    let from_name = format!("{} ({})", r.author.name, mailbox.name);
+    let reply_to = room.plus_reply_to.then(|| mailbox.address.with_plus(&token::plus_detail(&room.key, ticket.number, &primary)));
+    let sent_before = history.iter().filter(|m| m.direction == Direction::Out && m.kind == MessageKind::Message).count();
+    let outgoing_atts: Vec<OutgoingAttachment> = r.attachments.to_vec();
+    let raw = compose::build(&Outgoing {
+        from_name: &from_name,
+        from: &mailbox.address,
+        to: std::slice::from_ref(&primary),
+        cc: &recipients,
+        reply_to: reply_to.as_ref(),
+        subject: &subject_line,
+        text: &text,
+        message_id: &message_id,
+        in_reply_to: in_reply_to.as_deref(),
+        references: &references,
+        thread_topic: &ticket.subject,
+        thread_index: &compose::thread_index(&room.installation, ticket.number, sent_before + 1),
+        auto_submitted: false,
+        installation: &room.installation,
+        attachments: &outgoing_atts,
+    });
+    let to_list = vec![primary.to_string()];
+    let cc_list: Vec<String> = recipients.iter().map(|a| a.to_string()).collect();
+    let pk = messages::insert(
+        &mut tx,
+        &NewMessage {
+            ticket_id: ticket.id,
+            direction: Direction::Out,
+            kind: MessageKind::Message,
+            author_user_id: Some(r.author.id),
+            from_address: mailbox.address.as_str(),
+            from_name: &from_name,
+            to: &to_list,
+            cc: &cc_list,
+            subject: &subject_line,
+            body_text: &body,
+            body_html: None,
+            quoted_text: None,
+            signature: None,
+            message_id: Some(&message_id),
+            inbound_id: None,
+            delivery: Some("queued"),
+        },
+    )
+    .await?;
+    for (a, id) in &stored {
+        messages::add_attachment(&mut tx, pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.bytes.len() as i64, blob: id.as_str(), inline: false, content_id: None }).await?;
+    }
+    messages::remember_ids(&mut tx, ticket.id, std::slice::from_ref(&message_id)).await?;
+    let all: Vec<String> = to_list.iter().chain(&cc_list).cloned().collect();
+    let outbox_id = enqueue(&mut tx, Some(ticket.id), Some(pk), "reply", mailbox.address.as_str(), &all, &raw).await?;
+    if ticket.status == podpora_domain::TicketStatus::New {
+        tickets::set_status(&mut tx, ticket.id, podpora_domain::TicketStatus::Open).await?;
+    } else {
+        tickets::touch(&mut tx, ticket.id).await?;
+    }
+    tx.commit().await?;
+    room.wake.notify_waiters();
+    Ok(Posted { message_pk: pk, outbox_id: Some(outbox_id) })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(super::backoff_ms(0), 30_000);
+        assert_eq!(super::backoff_ms(1), 60_000);
+        assert_eq!(super::backoff_ms(20), 3_600_000);
+    }
+}

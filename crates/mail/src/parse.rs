@@ -1,0 +1,321 @@
+//! Turns raw RFC 5322 bytes into what the helpdesk needs: who, to whom, threading clues,
+//! loop-protection facts, the new text (quotes and signature apart), sanitised HTML and attachments.
+//! Lenient like real mail demands (mail-parser decodes every charset, RFC 2047/2231); a message
+//! that yields no usable sender is reported as unparsable so it is set aside, never dropped.
+
+use crate::quote::{split_reply, SplitText};
+use crate::{db_text, sanitize, Limits};
+use base64::Engine;
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
+use podpora_domain::autoack::MailFacts;
+use podpora_domain::{subject, EmailAddress};
+
+#[derive(Debug, Clone)]
+pub struct ParsedAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub inline: bool,
+    pub content_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParsedMail {
+    pub from: EmailAddress,
+    pub from_name: String,
+    pub reply_to: Option<EmailAddress>,
+    pub to: Vec<(EmailAddress, String)>,
+    pub cc: Vec<(EmailAddress, String)>,
+    pub subject: String,
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    /// `ti:ROOT` of an Outlook Thread-Index.
+    pub thread_root: Option<String>,
+    pub text: SplitText,
+    pub html: Option<String>,
+    pub attachments: Vec<ParsedAttachment>,
+    pub facts: MailFacts,
+    /// Our loop header's value, if present.
+    pub loop_header: Option<String>,
+    /// The original sender of a forwarded mail (forward inline or attached .eml).
+    pub forwarded_from: Option<(EmailAddress, String)>,
+    /// Things a person should know (e.g. a part whose charset could not be decoded).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unparsable {
+    #[error("not an email message (no headers could be read)")]
+    NotMail,
+    #[error("no valid sender address (From: {0})")]
+    NoSender(String),
+    #[error("too many MIME parts ({0}, limit {1})")]
+    TooManyParts(usize, usize),
+    #[error("message too large to process ({0} bytes, limit {1})")]
+    TooLarge(usize, usize),
+}
+
+fn addrs(a: Option<&Address<'_>>) -> Vec<(EmailAddress, String)> {
+    let Some(a) = a else { return Vec::new() };
+    a.iter()
+        .filter_map(|x| {
+            let e = EmailAddress::parse(x.address()?).ok()?;
+            Some((e, db_text(x.name().unwrap_or("").trim())))
+        })
+        .collect()
+}
+
+fn ids(v: &HeaderValue<'_>) -> Vec<String> {
+    let clean = |s: &str| s.trim().trim_start_matches('<').trim_end_matches('>').to_string();
+    match v {
+        HeaderValue::Text(t) => vec![clean(t)],
+        HeaderValue::TextList(l) => l.iter().map(|t| clean(t)).collect(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|s| !s.is_empty() && s.len() < 900 && !s.contains('\0'))
+    .collect()
+}
+
+/// Outlook's Thread-Index: base64 of a 22-byte header plus 5 bytes per reply; the header names the conversation.
+pub fn thread_root(thread_index: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(thread_index.trim().as_bytes()).ok()?;
+    (bytes.len() >= 22).then(|| format!("ti:{}", base64::engine::general_purpose::STANDARD.encode(&bytes[..22])))
+}
+
+fn raw_header<'a>(m: &'a mail_parser::Message<'a>, name: &str) -> Option<String> {
+    m.header_raw(name).map(|s| s.trim().to_string())
+}
+
+/// Finds "From: Name <addr>" in the first lines of an inline-forwarded message.
+fn inline_forward_sender(text: &str) -> Option<(EmailAddress, String)> {
+    let lower = text.to_lowercase();
+    let markers = ["---------- forwarded message", "begin forwarded message", "-----original message-----", "----- přeposlaná zpráva", "-------- forwarded message", "-------- přeposlaná zpráva", "---------- weitergeleitete nachricht", "-----ursprüngliche nachricht-----"];
+    let pos = markers.iter().filter_map(|m| lower.find(m)).min()?;
+    for line in text[pos..].lines().skip(1).take(8) {
+        let l = line.trim().trim_start_matches('*');
+        let rest = ["From:", "Od:", "Von:", "De:", "От:"].iter().find_map(|k| l.strip_prefix(k)).map(str::trim);
+        if let Some(rest) = rest {
+            let rest = rest.trim_start_matches('*').trim();
+            let (name, addr) = match (rest.rfind('<'), rest.rfind('>')) {
+                (Some(a), Some(b)) if a < b => (rest[..a].trim().trim_matches('"').to_string(), &rest[a + 1..b]),
+                _ => (String::new(), rest),
+            };
+            if let Ok(e) = EmailAddress::parse(addr) {
+                return Some((e, name));
+            }
+        }
+    }
+    None
+}
+
+pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result<ParsedMail, Unparsable> {
+    if raw.len() > limits.max_parse_bytes {
+        return Err(Unparsable::TooLarge(raw.len(), limits.max_parse_bytes));
+    }
+    let m = MessageParser::default().parse(raw).ok_or(Unparsable::NotMail)?;
+    if m.headers().is_empty() {
+        return Err(Unparsable::NotMail);
+    }
+    if m.parts.len() > limits.max_parts {
+        return Err(Unparsable::TooManyParts(m.parts.len(), limits.max_parts));
+    }
+    let from_list = addrs(m.from());
+    let (from, from_name) = match from_list.into_iter().next() {
+        Some(f) => f,
+        None => {
+            let fallback = addrs(m.sender()).into_iter().next().or_else(|| envelope_from.and_then(|e| EmailAddress::parse(e).ok()).map(|e| (e, String::new())));
+            fallback.ok_or_else(|| Unparsable::NoSender(raw_header(&m, "From").unwrap_or_default().chars().take(200).collect()))?
+        }
+    };
+    let mut warnings = Vec::new();
+    if m.parts.iter().any(|p| p.is_encoding_problem) {
+        warnings.push("a part could not be decoded with its declared charset or encoding; shown as well as possible".to_string());
+    }
+    let mut text_raw = m.body_text(0).map(|c| c.into_owned()).unwrap_or_default();
+    // A truncated multipart leaves its text as an unnamed "attachment": it is the body.
+    let mut body_from_attachment = None;
+    if text_raw.trim().is_empty() {
+        if let Some((i, t)) = m.attachments().enumerate().find_map(|(i, p)| match &p.body {
+            PartType::Text(t) if p.attachment_name().is_none() => Some((i, t.to_string())),
+            _ => None,
+        }) {
+            text_raw = t;
+            body_from_attachment = Some(i);
+        }
+    }
+    let html = m.html_part(0).filter(|p| matches!(p.body, PartType::Html(_))).and_then(|p| p.text_contents()).map(|h| db_text(&sanitize::clean_html(h)));
+    let text = split_reply(&db_text(&text_raw));
+
+    let mut attachments = Vec::new();
+    let mut forwarded_from = None;
+    for (i, part) in m.attachments().enumerate() {
+        if Some(i) == body_from_attachment {
+            continue;
+        }
+        let (bytes, default_name, ctype) = match &part.body {
+            PartType::Message(inner) => {
+                if forwarded_from.is_none() {
+                    forwarded_from = addrs(inner.from()).into_iter().next();
+                }
+                (inner.raw_message().to_vec(), format!("message-{}.eml", i + 1), "message/rfc822".to_string())
+            }
+            _ => {
+                let ct = part.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream"))).unwrap_or_else(|| "application/octet-stream".into());
+                (part.contents().to_vec(), format!("attachment-{}", i + 1), ct.to_lowercase())
+            }
+        };
+        let filename = part.attachment_name().map(|n| sanitize_filename(n)).filter(|n| !n.is_empty()).unwrap_or(default_name);
+        let inline = part.content_disposition().map(|d| d.ctype().eq_ignore_ascii_case("inline")).unwrap_or(false) || (part.content_id().is_some() && ctype.starts_with("image/"));
+        attachments.push(ParsedAttachment {
+            filename,
+            content_type: db_text(&ctype),
+            bytes,
+            inline,
+            content_id: part.content_id().map(|c| db_text(c.trim_matches(|c| c == '<' || c == '>'))),
+        });
+    }
+    if forwarded_from.is_none() {
+        forwarded_from = inline_forward_sender(&text_raw);
+    }
+
+    let mut in_reply_to = ids(m.in_reply_to());
+    in_reply_to.truncate(10);
+    let mut references = ids(m.references());
+    if references.len() > 100 {
+        // Keep the root and the most recent ones, which carry the thread.
+        let tail = references.split_off(references.len() - 99);
+        references.truncate(1);
+        references.extend(tail);
+    }
+    let ctype = m.root_part().content_type();
+    let report = ctype.is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart") && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")));
+    let facts = MailFacts {
+        auto_submitted: raw_header(&m, "Auto-Submitted"),
+        precedence: raw_header(&m, "Precedence"),
+        list_headers: m.header("List-Id").is_some() || m.header("List-Unsubscribe").is_some() || m.header("List-Post").is_some(),
+        auto_response_suppress: raw_header(&m, "X-Auto-Response-Suppress"),
+        autoreply_header: ["X-Autoreply", "X-Autorespond", "X-Auto-Reply-From", "X-Autogenerated", "X-AutoReply"].iter().any(|h| m.header(*h).is_some()),
+        delivery_report: report,
+        from_ourselves: false,
+        return_path_empty: m.return_address().is_some_and(|r| r.trim().is_empty()) || raw_header(&m, "Return-Path").is_some_and(|r| r.replace(' ', "") == "<>"),
+    };
+    Ok(ParsedMail {
+        reply_to: addrs(m.reply_to()).into_iter().next().map(|(a, _)| a),
+        to: addrs(m.to()),
+        cc: addrs(m.cc()),
+        subject: db_text(m.subject().unwrap_or("").trim()),
+        message_id: m.message_id().map(|s| db_text(s.trim())).filter(|s| !s.is_empty() && s.len() < 900),
+        in_reply_to,
+        references,
+        thread_root: raw_header(&m, "Thread-Index").and_then(|t| thread_root(&t)),
+        text,
+        html,
+        attachments,
+        facts,
+        loop_header: raw_header(&m, crate::LOOP_HEADER),
+        forwarded_from,
+        warnings,
+        from,
+        from_name,
+    })
+}
+
+/// A file name safe to offer for download: no paths, no control characters, not empty.
+pub fn sanitize_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?')).take(200).collect();
+    cleaned.trim().trim_start_matches('.').to_string()
+}
+
+impl ParsedMail {
+    /// Message-IDs this mail refers to, most relevant first: In-Reply-To, References newest first, Thread-Index root.
+    pub fn referenced(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.in_reply_to.clone();
+        out.extend(self.references.iter().rev().cloned());
+        out.extend(self.thread_root.clone());
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|x| seen.insert(x.clone()));
+        out
+    }
+
+    pub fn subject_tag(&self) -> Option<podpora_domain::TicketNumber> {
+        subject::find_tag(&self.subject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(raw: &str) -> ParsedMail {
+        parse(raw.as_bytes(), None, &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn charsets_and_encoded_words() {
+        let m = p("From: =?windows-1250?Q?Ji=F8=ED_=8Aebek?= <jiri@x.cz>\r\nTo: help@shop.cz\r\nSubject: =?ISO-8859-2?Q?Objedn=E1vka_=E8._5?=\r\nContent-Type: text/plain; charset=windows-1250\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nDobr=FD den, p=F8=EDli=9A =9Elu=9Dou=E8k=FD k=F9=F2\r\n");
+        assert_eq!(m.from_name, "Jiří Šebek");
+        assert_eq!(m.subject, "Objednávka č. 5");
+        assert!(m.text.new_text.contains("příliš žluťoučký kůň"), "{}", m.text.new_text);
+        let k = parse(b"From: a@x.ru\r\nSubject: =?koi8-r?B?8NLJ18XU?=\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4", None, &Limits::default()).unwrap();
+        assert_eq!(k.subject, "Привет");
+        assert_eq!(k.text.new_text, "Привет");
+    }
+
+    #[test]
+    fn html_only_is_sanitised_and_text_derived() {
+        let m = p("From: a@x.cz\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hello <b>there</b></p><script>alert(1)</script><img src=x onerror=alert(2)>");
+        assert!(m.text.new_text.contains("Hello") && m.text.new_text.contains("there"));
+        let h = m.html.unwrap();
+        assert!(h.contains("<b>there</b>") && !h.contains("script") && !h.contains("onerror"));
+    }
+
+    #[test]
+    fn attachments_with_rfc2231_names() {
+        let raw = "From: a@x.cz\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee attached\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename*=UTF-8''faktura%20%C4%8D.%201.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n";
+        let m = p(raw);
+        assert_eq!(m.attachments.len(), 2);
+        assert_eq!(m.attachments[0].filename, "faktura č. 1.pdf");
+        assert_eq!(m.attachments[0].bytes, b"%PDF-1.4\n");
+        assert!(m.attachments[1].inline);
+        assert_eq!(m.attachments[1].content_id.as_deref(), Some("logo@x"));
+    }
+
+    #[test]
+    fn threading_clues_and_facts() {
+        let m = p("From: a@x.cz\r\nMessage-ID: <m3@x>\r\nIn-Reply-To: <m2@x>\r\nReferences: <m1@x> <m2@x>\r\nAuto-Submitted: auto-replied\r\nThread-Index: AQHZ1234567890abcdefghijklmnopqrstuv\r\nSubject: RE: [#7] x\r\n\r\nhi");
+        assert_eq!(m.referenced()[..3], ["m2@x".to_string(), "m1@x".to_string(), m.thread_root.clone().unwrap()]);
+        assert_eq!(m.subject_tag().map(|t| t.get()), Some(7));
+        assert_eq!(m.facts.auto_submitted.as_deref(), Some("auto-replied"));
+    }
+
+    #[test]
+    fn forwarded_inline() {
+        let m = p("From: agent@shop.cz\r\nSubject: Fwd: help\r\n\r\nFYI\r\n\r\n---------- Forwarded message ---------\r\nFrom: Jan Novak <jan@customer.cz>\r\nDate: Mon\r\nSubject: help\r\n\r\nIt broke.");
+        assert_eq!(m.forwarded_from.unwrap().0.as_str(), "jan@customer.cz");
+    }
+
+    #[test]
+    fn bad_input_is_reported_not_panicking() {
+        assert!(matches!(parse(b"", None, &Limits::default()), Err(_)));
+        assert!(matches!(parse(b"\x00\x01\x02garbage without headers", None, &Limits::default()), Err(_)));
+        assert!(matches!(parse(b"Subject: no from\r\n\r\nx", None, &Limits::default()), Err(Unparsable::NoSender(_))));
+        let ok = parse(b"Subject: no from\r\n\r\nx", Some("env@x.cz"), &Limits::default()).unwrap();
+        assert_eq!(ok.from.as_str(), "env@x.cz");
+        let nul = p("From: a@x.cz\r\nSubject: a\0b\r\n\r\nbody\0with nul");
+        assert!(!nul.subject.contains('\0') && !nul.text.new_text.contains('\0'));
+        let truncated = p("From: a@x.cz\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhalf a mess");
+        assert!(truncated.text.new_text.contains("half"));
+        let small = Limits { max_parse_bytes: 10, ..Limits::default() };
+        assert!(matches!(parse(b"From: a@x.cz\r\n\r\nlong body", None, &small), Err(Unparsable::TooLarge(..))));
+    }
+
+    #[test]
+    fn filenames_are_made_safe() {
+        assert_eq!(sanitize_filename("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize_filename("C:\\x\\a<b>.exe"), "ab.exe");
+        assert_eq!(sanitize_filename(".htaccess"), "htaccess");
+    }
+}

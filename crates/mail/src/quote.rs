@@ -1,0 +1,163 @@
+//! Separates what the customer wrote now from the quoted history and the signature, for the
+//! clients our customers use (Gmail, Outlook, Apple Mail, Thunderbird; English, Czech, German,
+//! Polish, Russian, …). Nothing is thrown away: the parts are kept side by side.
+//! Hand-written because no maintained crate does this for plain text in these languages.
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SplitText {
+    pub new_text: String,
+    pub quoted: Option<String>,
+    pub signature: Option<String>,
+}
+
+fn is_attribution(line: &str, next: Option<&str>) -> bool {
+    let l = line.trim();
+    let lower = l.to_lowercase();
+    let ends = |s: &str| lower.ends_with(s);
+    let joined = next.map(|n| format!("{} {}", lower, n.trim().to_lowercase()));
+    let attribution_end = |s: &str| {
+        s.ends_with("wrote:") || s.ends_with("napsal(a):") || s.ends_with("napsal:") || s.ends_with("napsala:") || s.ends_with("schrieb:") || s.contains(" schrieb ") && s.ends_with(':')
+            || s.ends_with("pisze:") || s.ends_with("napísal(a):") || s.ends_with("a écrit :") || s.ends_with("a écrit:") || s.ends_with("escribió:") || s.ends_with("schreef:")
+            || s.ends_with("пишет:") || s.ends_with("написал(а):") || s.ends_with("написал:") || s.ends_with("ha scritto:") || s.ends_with("skrev:")
+    };
+    if attribution_end(&lower) && next.is_some_and(|n| n.trim_start().starts_with('>')) {
+        return true;
+    }
+    let starts = ["on ", "am ", "dne ", "w dniu ", "le ", "el ", "op ", "il ", "den ", "v ", "в ", "em "];
+    if starts.iter().any(|s| lower.starts_with(s)) {
+        if attribution_end(&lower) {
+            return true;
+        }
+        if let Some(j) = &joined {
+            if attribution_end(j) {
+                return true;
+            }
+        }
+    }
+    // Apple Mail and some webmails: "<x@y> wrote:" / "Jan Novák <jan@x.cz> napsal:" alone on a line.
+    (l.contains('@') && (ends("wrote:") || ends("napsal:") || ends("napsal(a):")))
+        || lower.starts_with("-----original message-----")
+        || lower.starts_with("----- original message -----")
+        || lower.starts_with("-------- original message --------")
+        || lower.starts_with("----- původní zpráva -----")
+        || lower.starts_with("-----ursprüngliche nachricht-----")
+        || lower.starts_with("-----oryginalna wiadomość-----")
+}
+
+/// Outlook's header block: `From:` (or Od:/Von:/De:/От:) followed within a few lines by Sent/Date and To/Subject.
+fn is_outlook_block(lines: &[&str], i: usize) -> bool {
+    let head = |l: &str, keys: &[&str]| {
+        let t = l.trim_start_matches('*').trim().to_lowercase();
+        keys.iter().any(|k| t.starts_with(k))
+    };
+    if !head(lines[i], &["from:", "od:", "von:", "de:", "от:", "från:"]) {
+        return false;
+    }
+    let window = &lines[i + 1..lines.len().min(i + 6)];
+    window.iter().any(|l| head(l, &["sent:", "date:", "odesláno:", "gesendet:", "datum:", "envoyé :", "отправлено:", "wysłano:", "data:"]))
+        && window.iter().any(|l| head(l, &["to:", "subject:", "komu:", "předmět:", "an:", "betreff:", "до:", "тема:", "do:", "temat:", "objet :"]))
+}
+
+fn is_signature_start(line: &str) -> bool {
+    let t = line.trim_end_matches('\r');
+    if t == "-- " || t == "--" {
+        return true;
+    }
+    let l = t.trim().to_lowercase();
+    ["sent from my iphone", "sent from my ipad", "sent from my android", "odesláno z iphonu", "odesláno z mého iphonu", "get outlook for", "sent from mail for windows", "von meinem iphone gesendet", "wysłane z iphone", "отправлено с iphone"]
+        .iter()
+        .any(|p| l.starts_with(p))
+}
+
+pub fn split_reply(text: &str) -> SplitText {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut quote_start = None;
+    for i in 0..lines.len() {
+        let line = lines[i];
+        let next = lines.get(i + 1).copied();
+        if is_attribution(line, next) || is_outlook_block(&lines, i) {
+            quote_start = Some(i);
+            break;
+        }
+        if line.trim_start().starts_with('>') {
+            // A '>' block counts as history only if nothing of the customer's own follows it (no inline answers).
+            let rest_quoted = lines[i..].iter().all(|l| l.trim().is_empty() || l.trim_start().starts_with('>'));
+            if rest_quoted {
+                quote_start = Some(i);
+                break;
+            }
+        }
+    }
+    // An Outlook separator line just above the quote belongs to the quote.
+    if let Some(q) = quote_start {
+        if q > 0 && lines[q - 1].trim().chars().all(|c| c == '_' || c == '-') && lines[q - 1].trim().len() >= 10 {
+            quote_start = Some(q - 1);
+        }
+    }
+    let (new_lines, quoted) = match quote_start {
+        Some(q) if q > 0 || lines.len() > 1 => (&lines[..q], Some(lines[q..].join("\n"))),
+        _ => (&lines[..], None),
+    };
+    let sig_start = new_lines.iter().rposition(|l| is_signature_start(l)).filter(|&i| new_lines.len() - i <= 15 && i > 0);
+    let (body, signature) = match sig_start {
+        Some(s) => (&new_lines[..s], Some(new_lines[s..].join("\n").trim().to_string())),
+        None => (new_lines, None),
+    };
+    let new_text = body.join("\n").trim_end().trim_start_matches('\n').to_string();
+    if new_text.trim().is_empty() {
+        // Nothing new found: never show an empty message; keep the whole text as new.
+        return SplitText { new_text: text.trim().to_string(), quoted: None, signature: None };
+    }
+    SplitText { new_text, quoted: quoted.map(|q| q.trim_end().to_string()).filter(|q| !q.is_empty()), signature: signature.filter(|s| !s.is_empty()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gmail_reply() {
+        let t = "Thanks, that helped.\n\nJan\n\nOn Mon, 23 Nov 2026 at 10:00, Shop Support <help@shop.cz>\nwrote:\n> Hello,\n> try restarting.\n";
+        let s = split_reply(t);
+        assert_eq!(s.new_text, "Thanks, that helped.\n\nJan");
+        assert!(s.quoted.unwrap().contains("try restarting"));
+    }
+
+    #[test]
+    fn outlook_reply_czech() {
+        let t = "Dobrý den,\nděkuji.\n\n________________________________\nOd: Podpora <help@shop.cz>\nOdesláno: pondělí 23. listopadu 2026 10:00\nKomu: Jan <jan@x.cz>\nPředmět: [#5] Objednávka\n\nPůvodní text";
+        let s = split_reply(t);
+        assert_eq!(s.new_text, "Dobrý den,\nděkuji.");
+        assert!(s.quoted.unwrap().starts_with("______"));
+    }
+
+    #[test]
+    fn thunderbird_and_german() {
+        assert_eq!(split_reply("Ja.\n\nAm 23.11.2026 um 10:00 schrieb Support:\n> Frage").new_text, "Ja.");
+        assert_eq!(split_reply("Tak.\n\nW dniu 23.11.2026 o 10:00, Support pisze:\n> Pytanie").new_text, "Tak.");
+        assert_eq!(split_reply("Да.\n\n23.11.2026 10:00, Support пишет:\n> Вопрос").new_text, "Да.");
+    }
+
+    #[test]
+    fn inline_answers_are_not_folded() {
+        let t = "> Which model?\nX200\n> Which colour?\nRed";
+        let s = split_reply(t);
+        assert_eq!(s.new_text, t);
+        assert_eq!(s.quoted, None);
+    }
+
+    #[test]
+    fn signatures() {
+        let s = split_reply("Please call me.\n-- \nJan Novák\n+420 123 456 789");
+        assert_eq!(s.new_text, "Please call me.");
+        assert_eq!(s.signature.as_deref(), Some("-- \nJan Novák\n+420 123 456 789"));
+        assert_eq!(split_reply("Ok\n\nSent from my iPhone").signature.as_deref(), Some("Sent from my iPhone"));
+    }
+
+    #[test]
+    fn only_quote_keeps_everything() {
+        let s = split_reply("> just a quote");
+        assert_eq!(s.new_text, "> just a quote");
+        assert_eq!(split_reply("").new_text, "");
+    }
+}

@@ -1,0 +1,83 @@
+//! API errors: JSON `{"error":{"code":"…","message":"…"}}` with a stable code and a fitting status.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into() }
+    }
+    pub fn unauthorized(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", m)
+    }
+    pub fn forbidden(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", m)
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+    pub fn invalid(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<podpora_store::StoreError> for ApiError {
+    fn from(e: podpora_store::StoreError) -> Self {
+        match e {
+            podpora_store::StoreError::NotFound => ApiError::not_found("object"),
+            podpora_store::StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            other => {
+                tracing::error!(error = %other, "storage error in API");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "the database is not available right now; try again")
+            }
+        }
+    }
+}
+
+impl From<podpora_mail::MailError> for ApiError {
+    fn from(e: podpora_mail::MailError) -> Self {
+        match e {
+            podpora_mail::MailError::Store(s) => s.into(),
+            podpora_mail::MailError::Rejected(m) => ApiError::invalid(m),
+            podpora_mail::MailError::Temporary(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "temporary_failure", m),
+        }
+    }
+}
+
+impl From<podpora_domain::DomainError> for ApiError {
+    fn from(e: podpora_domain::DomainError) -> Self {
+        ApiError::invalid(e.to_string())
+    }
+}
+
+/// JSON body extractor whose rejections are API errors too.
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(JsonBody(v)),
+            Err(rej) => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", rej.body_text())),
+        }
+    }
+}
