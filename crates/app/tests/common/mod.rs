@@ -1,0 +1,249 @@
+//! End-to-end harness: the real `podpora` binary on a random port with a throw-away database
+//! (SQLite file or a fresh PostgreSQL database), a real SMTP sink (aiosmtpd writing a maildir),
+//! swaks as the sending client. Waits poll with a deadline; nothing sleeps for a fixed time.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_podpora");
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// Polls `f` until it returns Some, or panics with `what` after `secs`.
+pub fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn port_open(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("PODPORA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A database for one test: its URL, dropped at the end on PostgreSQL.
+pub struct TestDatabase {
+    pub url: String,
+    pg_name: Option<String>,
+}
+
+impl TestDatabase {
+    pub fn new(backend: Backend, dir: &Path) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => TestDatabase { url: format!("sqlite://{}/podpora.db", dir.display()), pg_name: None },
+            Backend::Postgres => {
+                let name = format!("podpora_e2e_{:016x}", rand::random::<u64>());
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let url = rt.block_on(podpora_store::db::create_pg_database(&pg_admin_url(), &name)).expect("PostgreSQL must run for the tests");
+                TestDatabase { url, pg_name: Some(name) }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let _ = rt.block_on(podpora_store::db::drop_pg_database(&pg_admin_url(), &name));
+        }
+    }
+}
+
+/// A running podpora server.
+pub struct Server {
+    pub child: Child,
+    pub http: String,
+    pub smtp_port: u16,
+    pub token: String,
+    pub dir: tempfile::TempDir,
+    pub db: TestDatabase,
+    pub env: Vec<(String, String)>,
+    pub stdout_log: PathBuf,
+}
+
+pub struct ServerOptions {
+    pub relay: Option<String>,
+}
+
+impl Server {
+    pub fn start(backend: Backend, opts: ServerOptions) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = TestDatabase::new(backend, dir.path());
+        let (http_port, smtp_port) = (free_port(), free_port());
+        let mut env = vec![
+            ("PODPORA_DATA_DIR".to_string(), dir.path().join("data").display().to_string()),
+            ("PODPORA_DATABASE_URL".into(), db.url.clone()),
+            ("PODPORA_HTTP_ADDR".into(), format!("127.0.0.1:{http_port}")),
+            ("PODPORA_SMTP_LISTEN".into(), format!("127.0.0.1:{smtp_port}")),
+            ("PODPORA_PUBLIC_URL".into(), "https://help.shop.test".into()),
+            ("PODPORA_ADMIN_EMAIL".into(), "admin@shop.test".into()),
+            ("PODPORA_ADMIN_PASSWORD".into(), "correct horse battery".into()),
+            ("PODPORA_LOG".into(), "info,podpora_mail=debug".into()),
+        ];
+        if let Some(r) = opts.relay {
+            env.push(("PODPORA_SMTP_RELAY".into(), r));
+        }
+        let stdout_log = dir.path().join("stdout.log");
+        let child = Command::new(BIN)
+            .arg("serve")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(std::fs::File::create(&stdout_log).expect("log"))
+            .stderr(std::fs::File::create(dir.path().join("stderr.log")).expect("log"))
+            .spawn()
+            .expect("start podpora serve");
+        let http = format!("http://127.0.0.1:{http_port}");
+        let token = wait_for(60, "the server to print its first admin token", || {
+            let out = std::fs::read_to_string(&stdout_log).ok()?;
+            out.lines().find_map(|l| l.trim().strip_prefix("API token:").map(|t| t.trim().to_string()))
+        });
+        wait_for(30, "the server to listen", || (port_open(http_port) && port_open(smtp_port)).then_some(()));
+        Server { child, http, smtp_port, token, dir, db, env, stdout_log }
+    }
+
+    /// Runs a podpora subcommand against the same configuration.
+    pub fn cli(&self, args: &[&str], stdin: &[u8]) -> std::process::Output {
+        use std::io::Write;
+        let mut c = Command::new(BIN).args(args).envs(self.env.iter().map(|(k, v)| (k, v))).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run podpora");
+        c.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+        c.wait_with_output().expect("wait")
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
+    /// Sends a raw message through our SMTP listener with swaks; returns swaks' transcript.
+    pub fn swaks(&self, from: &str, to: &str, raw: &str) -> String {
+        use std::io::Write;
+        let mut c = Command::new("swaks")
+            .args(["--server", "127.0.0.1", "--port", &self.smtp_port.to_string(), "--from", from, "--to", to, "--data", "-", "--timeout", "30"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("swaks (Debian package swaks) must be installed");
+        c.stdin.take().expect("stdin").write_all(raw.as_bytes()).expect("write");
+        let out = c.wait_with_output().expect("swaks");
+        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "swaks failed: {text}");
+        text
+    }
+
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.request("GET", path, None, Some(&self.token))
+    }
+
+    pub fn request(&self, method: &str, path: &str, body: Option<serde_json::Value>, token: Option<&str>) -> (u16, serde_json::Value) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let c = reqwest::Client::new();
+            let mut r = c.request(method.parse().unwrap(), format!("{}{}", self.http, path));
+            if let Some(t) = token {
+                r = r.bearer_auth(t);
+            }
+            if let Some(b) = body {
+                r = r.json(&b);
+            }
+            let resp = r.send().await.expect("request");
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+        })
+    }
+
+    /// SIGTERM and wait; returns the exit status code.
+    pub fn stop(&mut self) -> Option<i32> {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s.code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("server did not stop within 60 s after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A real SMTP server (aiosmtpd) that stores what it receives in a maildir.
+pub struct Sink {
+    child: Child,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+}
+
+impl Sink {
+    pub fn start() -> Sink {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox", &dir.path().join("mail").display().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd) must be available");
+        wait_for(30, "the SMTP sink to listen", || port_open(port).then_some(()));
+        Sink { child, port, dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, raw.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path().join("mail").join("new")).map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+    }
+
+    /// Waits for a message matching `pred` and returns it.
+    pub fn wait_message(&self, what: &str, pred: impl Fn(&mail_parser::Message) -> bool) -> Vec<u8> {
+        wait_for(30, what, || self.messages().into_iter().find(|raw| mail_parser::MessageParser::default().parse(raw).is_some_and(|m| pred(&m))))
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default().parse(raw).expect("parsable mail")
+}
