@@ -92,6 +92,17 @@ enum MailboxCommand {
     },
     /// List support addresses and their fetch health.
     List,
+    /// Connect to a mailbox's IMAP server and fetch what is new, once.
+    Fetch {
+        #[arg(long)]
+        address: String,
+    },
+    /// Check an IMAP URL: connect, log in, open the folder.
+    Test {
+        /// imap://user:pass@host:143/INBOX or imaps://…
+        #[arg(long)]
+        imap: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -187,6 +198,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Mailbox { command: MailboxCommand::Fetch { address } } => {
+            let room = runtime::open(&cfg).await?;
+            let mb = mailboxes::find_by_address(&room.db, &EmailAddress::parse(&address)?).await?.with_context(|| format!("no mailbox {address}"))?;
+            let n = podpora_mail::imap::fetch_once(&room, &mb).await.map_err(anyhow::Error::msg)?;
+            println!("{n} new messages stored; the server processes them");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mailbox { command: MailboxCommand::Test { imap } } => match podpora_mail::imap::test_connection(&imap).await {
+            Ok(m) => {
+                println!("{m}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => bail!("{e}"),
+        },
         Command::User { command: UserCommand::Add { email, name, role } } => {
             let room = runtime::open(&cfg).await?;
             let mut password = String::new();
@@ -353,6 +378,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     for i in 0..cfg.workers {
         tasks.spawn(runtime::worker(room.clone(), transport.clone(), runtime::worker_name(i), stop_rx.clone()));
     }
+    tasks.spawn(runtime::imap_supervisor(room.clone(), runtime::worker_name(0), stop_rx.clone()));
     if let Some(addr) = cfg.smtp_listen {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the SMTP listener to {addr}"))?;
         tracing::info!(%addr, "SMTP listener ready");

@@ -130,3 +130,27 @@ pub fn worker_name(i: usize) -> String {
 fn hostname() -> String {
     std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "host".into())
 }
+
+/// Starts a fetcher for every mailbox with an IMAP URL, and for mailboxes added later.
+/// Each fetcher holds its mailbox's lease, so several instances never fetch one mailbox at once.
+pub async fn imap_supervisor(room: Mailroom, holder: String, mut shutdown: watch::Receiver<bool>) {
+    let mut running: std::collections::HashMap<i64, tokio::task::JoinHandle<()>> = std::collections::HashMap::new();
+    loop {
+        running.retain(|_, h| !h.is_finished());
+        match podpora_store::mailboxes::list(&room.db).await {
+            Ok(list) => {
+                for mb in list.into_iter().filter(|m| m.imap_url.is_some()) {
+                    running.entry(mb.id).or_insert_with(|| tokio::spawn(podpora_mail::imap::watch_mailbox(room.clone(), mb.id, holder.clone(), shutdown.clone())));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "listing mailboxes failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    for (_, h) in running {
+        let _ = h.await;
+    }
+}

@@ -4,6 +4,7 @@
 //! .eml files) and the inbound SMTP listener. Depends on domain and store; knows nothing of HTTP.
 
 pub mod compose;
+pub mod imap;
 pub mod ingest;
 pub mod outbound;
 pub mod parse;

@@ -116,6 +116,12 @@ pub async fn list(db: &Db, status: InboundStatus, limit: i64) -> Result<Vec<Inbo
         .collect()
 }
 
+/// True when this exact message was already received for the mailbox (an IMAP refetch after a crash).
+pub async fn already_received(db: &Db, mailbox_id: i64, raw_blob: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound WHERE mailbox_id = $1 AND raw_blob = $2").bind(mailbox_id).bind(raw_blob).fetch_one(db.pool()).await?;
+    Ok(n > 0)
+}
+
 /// Counts per status, for health pages and metrics.
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>> {
     let rows = sqlx::query("SELECT status, COUNT(*) FROM inbound GROUP BY status ORDER BY status").fetch_all(db.pool()).await?;

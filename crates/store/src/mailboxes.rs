@@ -24,9 +24,11 @@ pub struct Mailbox {
     pub last_error: Option<String>,
     pub last_error_at: Option<i64>,
     pub fetched_count: i64,
+    pub imap_uidvalidity: Option<i64>,
+    pub imap_last_uid: Option<i64>,
 }
 
-const COLS: &str = "id, address, name, imap_url, ack_enabled, ack_subject, ack_body, support_hours, response_time, alternative_contacts, signature, last_fetch_at, last_error, last_error_at, fetched_count";
+const COLS: &str = "id, address, name, imap_url, ack_enabled, ack_subject, ack_body, support_hours, response_time, alternative_contacts, signature, last_fetch_at, last_error, last_error_at, fetched_count, imap_uidvalidity, imap_last_uid";
 
 fn mailbox(r: &AnyRow) -> Result<Mailbox> {
     Ok(Mailbox {
@@ -45,6 +47,8 @@ fn mailbox(r: &AnyRow) -> Result<Mailbox> {
         last_error: r.try_get("last_error")?,
         last_error_at: r.try_get("last_error_at")?,
         fetched_count: r.try_get("fetched_count")?,
+        imap_uidvalidity: r.try_get("imap_uidvalidity")?,
+        imap_last_uid: r.try_get("imap_last_uid")?,
     })
 }
 
@@ -120,9 +124,17 @@ pub async fn set_ack(db: &Db, id: i64, a: &AckSettings) -> Result<()> {
     tx.commit().await
 }
 
+/// Remembers how far the IMAP folder has been fetched (its UIDVALIDITY and the last UID stored).
+pub async fn set_imap_position(db: &Db, id: i64, uidvalidity: i64, last_uid: i64) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE mailboxes SET imap_uidvalidity = $1, imap_last_uid = $2 WHERE id = $3").bind(uidvalidity).bind(last_uid).bind(id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// A successful fetch clears the last error.
 pub async fn record_fetch_ok(db: &Db, id: i64, fetched: i64) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE mailboxes SET last_fetch_at = $1, fetched_count = fetched_count + $2 WHERE id = $3").bind(now_ms()).bind(fetched).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE mailboxes SET last_fetch_at = $1, fetched_count = fetched_count + $2, last_error = NULL WHERE id = $3").bind(now_ms()).bind(fetched).bind(id).execute(&mut *tx).await?;
     tx.commit().await
 }
 

@@ -247,3 +247,108 @@ impl Drop for Sink {
 pub fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default().parse(raw).expect("parsable mail")
 }
+
+/// A real Dovecot IMAP server (Debian dovecot-imapd) on a loopback port with a throw-away maildir.
+pub struct Dovecot {
+    child: Child,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    pub user: String,
+    pub password: String,
+}
+
+impl Dovecot {
+    pub fn start() -> Dovecot {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        let port = free_port();
+        let (user, password) = ("help".to_string(), "s3cret-pass".to_string());
+        for sub in ["run", "state", "mail", "home"] {
+            std::fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        std::fs::write(d.join("users"), format!("{user}:{{PLAIN}}{password}::::::\n")).unwrap();
+        let conf = format!(
+            r#"protocols = imap
+listen = 127.0.0.1
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+info_log_path = {d}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+mail_location = maildir:{d}/mail/%u
+default_internal_user = dovecot
+default_login_user = dovenull
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={d}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service stats {{
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"#,
+            d = d.display()
+        );
+        std::fs::write(d.join("dovecot.conf"), conf).unwrap();
+        let _ = Command::new("chmod").args(["755", &d.display().to_string()]).status();
+        let _ = Command::new("chown").args(["-R", "nobody:nogroup", &d.join("mail").display().to_string(), &d.join("home").display().to_string()]).status();
+        let child = Command::new("dovecot")
+            .args(["-F", "-c", &d.join("dovecot.conf").display().to_string()])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(d.join("stderr.log")).unwrap())
+            .spawn()
+            .expect("dovecot (Debian dovecot-imapd) must be installed");
+        let dv = Dovecot { child, port, dir, user, password };
+        wait_for(30, "Dovecot to listen", || port_open(port).then_some(()));
+        dv
+    }
+
+    pub fn url(&self) -> String {
+        format!("imap://{}:{}@127.0.0.1:{}/INBOX", self.user, self.password, self.port)
+    }
+
+    /// Delivers a message straight into the maildir, as the MTA would.
+    pub fn deliver(&self, name: &str, raw: &[u8]) {
+        let md = self.dir.path().join("mail").join(&self.user);
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(md.join(sub)).unwrap();
+        }
+        let tmp = md.join("tmp").join(name);
+        std::fs::write(&tmp, raw).unwrap();
+        std::fs::rename(&tmp, md.join("new").join(name)).unwrap();
+        let _ = Command::new("chown").args(["-R", "nobody:nogroup", &self.dir.path().join("mail").display().to_string()]).status();
+    }
+
+    /// Files in cur/ carry their flags after ':2,'; 'S' is \Seen.
+    pub fn seen_count(&self) -> usize {
+        let cur = self.dir.path().join("mail").join(&self.user).join("cur");
+        std::fs::read_dir(cur).map(|r| r.filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().rsplit_once(":2,").is_some_and(|(_, f)| f.contains('S'))).count()).unwrap_or(0)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default() + &std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

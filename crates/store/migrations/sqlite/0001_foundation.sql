@@ -103,6 +103,7 @@ CREATE TABLE inbound (
   processed_at BIGINT
 );
 CREATE INDEX inbound_status ON inbound (status, id);
+CREATE INDEX inbound_blob ON inbound (mailbox_id, raw_blob);
 
 CREATE TABLE messages (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
