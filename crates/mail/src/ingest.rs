@@ -15,7 +15,7 @@ use podpora_store::inbound::{self, InboundStatus, NewInbound};
 use podpora_store::mailboxes::{self, Mailbox};
 use podpora_store::messages::{self, NewAttachment, NewMessage};
 use podpora_store::{customers, jobs, now_ms, outbox, tickets, BlobId};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub const JOB_PROCESS: &str = "process_inbound";
 
@@ -87,49 +87,187 @@ fn set_aside_reason(class: InboundClass, m: &ParsedMail) -> Option<String> {
     }
 }
 
-/// Processes a stored message. Safe to call twice: a processed message is left as it is.
+/// Processes a stored message. Messages of one mailbox are processed in arrival order (so a
+/// reply never overtakes the mail it answers and a backlog keeps its order): whoever holds the
+/// mailbox's ingest lease drains its pending messages oldest first, parsing a batch in parallel
+/// and applying it in order in one transaction. Safe to call twice: a processed message is left as it is.
 pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailError> {
-    let row = inbound::get(&mut *room.db.conn().await?, inbound_id).await?;
-    match row.status {
-        InboundStatus::Processed => {
-            let t = tickets::by_id(&mut *room.db.conn().await?, row.ticket_id.unwrap_or_default()).await?;
-            return Ok(Outcome::Ticket { number: t.number, created: false, ack: None });
-        }
-        InboundStatus::SetAside => return Ok(Outcome::SetAside { reason: row.reason.unwrap_or_default(), unparsable: false }),
-        InboundStatus::Received => {}
+    if let Some(o) = settled(room, inbound_id).await? {
+        return Ok(o);
     }
-    let raw = room.blobs.get(&BlobId::parse(&row.raw_blob)?).await.map_err(|e| MailError::Temporary(format!("stored message unreadable: {e}")))?;
+    let row = inbound::get(&mut *room.db.conn().await?, inbound_id).await?;
+    let lease = format!("ingest:{}", row.mailbox_id.unwrap_or(0));
+    let holder = compose::nonce();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !jobs::try_lease(&room.db, &lease, &holder, 120_000).await? {
+        // Another worker is draining this mailbox and will reach our message.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if let Some(o) = settled(room, inbound_id).await? {
+            return Ok(o);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(MailError::Temporary("another worker is still processing this mailbox".into()));
+        }
+    }
+    let drained = drain(room, row.mailbox_id, inbound_id).await;
+    let _ = jobs::release_lease(&room.db, &lease, &holder).await;
+    let mut outcomes = drained?;
+    match outcomes.remove(&inbound_id) {
+        Some(o) => Ok(o),
+        None => settled(room, inbound_id).await?.ok_or_else(|| MailError::Temporary("the message is still waiting to be processed".into())),
+    }
+}
 
+/// The outcome of a message that is no longer waiting, from its stored state.
+async fn settled(room: &Mailroom, inbound_id: i64) -> Result<Option<Outcome>, MailError> {
+    let mut conn = room.db.conn().await?;
+    let row = inbound::get(&mut conn, inbound_id).await?;
+    Ok(match row.status {
+        InboundStatus::Received => None,
+        InboundStatus::Processed => Some(Outcome::Ticket { number: tickets::by_id(&mut conn, row.ticket_id.unwrap_or_default()).await?.number, created: false, ack: None }),
+        InboundStatus::SetAside => {
+            let reason = row.reason.unwrap_or_default();
+            let unparsable = reason.starts_with(UNPARSABLE);
+            Some(Outcome::SetAside { reason: reason.trim_start_matches(UNPARSABLE).to_string(), unparsable })
+        }
+    })
+}
+
+const UNPARSABLE: &str = "unparsable: ";
+const BATCH: i64 = 32;
+const BATCH_BYTES: i64 = 16 << 20;
+
+/// A message read back from the store and parsed (or the reason it could not be).
+struct Prepared {
+    row: inbound::Inbound,
+    mail: Result<ParsedMail, String>,
+    attachments: Vec<StoredAttachment>,
+}
+
+struct StoredAttachment {
+    filename: String,
+    content_type: String,
+    size: i64,
+    blob: BlobId,
+    inline: bool,
+    content_id: Option<String>,
+}
+
+async fn prepare(room: &Mailroom, row: inbound::Inbound) -> Result<Prepared, MailError> {
+    let raw = room.blobs.get(&BlobId::parse(&row.raw_blob)?).await.map_err(|e| MailError::Temporary(format!("stored message unreadable: {e}")))?;
     // Parse off the async runtime, under a time cap; a parser panic is caught by the join.
     let limits = room.limits;
     let env_from = row.envelope_from.clone();
     let parsed = tokio::time::timeout(limits.parse_timeout, tokio::task::spawn_blocking(move || parse::parse(&raw, env_from.as_deref(), &limits))).await;
-    let parsed = match parsed {
+    let mut mail = match parsed {
         Err(_) => Err(format!("parsing took longer than {} s", limits.parse_timeout.as_secs())),
         Ok(Err(join)) => Err(format!("the parser failed on this message ({join})")),
         Ok(Ok(Err(e))) => Err(e.to_string()),
         Ok(Ok(Ok(m))) => Ok(m),
     };
-    let mut mail = match parsed {
+    // Attachments go to the blob store before the transaction, to keep the write lock short.
+    let mut attachments = Vec::new();
+    if let Ok(m) = &mut mail {
+        for a in std::mem::take(&mut m.attachments) {
+            let size = a.bytes.len() as i64;
+            let blob = room.blobs.put(a.bytes).await.map_err(|e| MailError::Temporary(format!("cannot store an attachment: {e}")))?;
+            attachments.push(StoredAttachment { filename: a.filename, content_type: a.content_type, size, blob, inline: a.inline, content_id: a.content_id });
+        }
+    }
+    Ok(Prepared { row, mail, attachments })
+}
+
+/// Processes the mailbox's waiting messages up to `upto`, oldest first. Returns their outcomes.
+async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<HashMap<i64, Outcome>, MailError> {
+    let mut outcomes = HashMap::new();
+    loop {
+        let batch = inbound::waiting(&room.db, mailbox_id, upto, BATCH, BATCH_BYTES).await?;
+        if batch.is_empty() {
+            return Ok(outcomes);
+        }
+        let prepared: Vec<Prepared> = futures::future::join_all(batch.into_iter().map(|row| prepare(room, row))).await.into_iter().collect::<Result<_, _>>()?;
+        let our_mailboxes = mailboxes::list(&room.db).await?;
+        let mut colleagues = HashMap::new();
+        for p in &prepared {
+            if let Ok(m) = &p.mail {
+                if !colleagues.contains_key(&m.from) {
+                    colleagues.insert(m.from.clone(), is_colleague(&room.db, &m.from).await?);
+                }
+            }
+        }
+        let ctx = ApplyContext { mailboxes: &our_mailboxes, colleagues: &colleagues };
+        // One transaction for the batch (one commit); if it fails, one transaction per message,
+        // so one bad message cannot hold back the others.
+        let mut tx = room.db.begin().await?;
+        let mut batch_outcomes = Vec::new();
+        let mut failed = None;
+        for p in &prepared {
+            match apply(room, &mut tx, &ctx, p).await {
+                Ok(o) => batch_outcomes.push((p.row.id, o)),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        match failed {
+            None => {
+                tx.commit().await?;
+                outcomes.extend(batch_outcomes);
+            }
+            Some(e) => {
+                drop(tx);
+                tracing::warn!(error = %e, "batch failed; applying its messages one by one");
+                for p in &prepared {
+                    let mut tx = room.db.begin().await?;
+                    match apply(room, &mut tx, &ctx, p).await {
+                        Ok(o) => {
+                            tx.commit().await?;
+                            outcomes.insert(p.row.id, o);
+                        }
+                        Err(MailError::Temporary(m)) => return Err(MailError::Temporary(m)),
+                        Err(e) => {
+                            drop(tx);
+                            let reason = format!("could not be stored as a ticket message: {e}");
+                            let mut tx = room.db.begin().await?;
+                            inbound::set_aside(&mut tx, p.row.id, &reason).await?;
+                            tx.commit().await?;
+                            tracing::error!(inbound_id = p.row.id, %reason, "message set aside");
+                            outcomes.insert(p.row.id, Outcome::SetAside { reason, unparsable: false });
+                        }
+                    }
+                }
+            }
+        }
+        room.wake.notify_waiters();
+    }
+}
+
+struct ApplyContext<'a> {
+    mailboxes: &'a [Mailbox],
+    colleagues: &'a HashMap<EmailAddress, bool>,
+}
+
+/// Turns one prepared message into a ticket message (or sets it aside), inside the caller's transaction.
+async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyContext<'_>, p: &Prepared) -> Result<Outcome, MailError> {
+    let inbound_id = p.row.id;
+    let row = &p.row;
+    let mail = match &p.mail {
         Ok(m) => m,
         Err(reason) => {
-            let mut tx = room.db.begin().await?;
-            inbound::set_aside(&mut tx, inbound_id, &format!("unparsable: {reason}")).await?;
-            tx.commit().await?;
+            inbound::set_aside(tx, inbound_id, &format!("{UNPARSABLE}{reason}")).await?;
             tracing::warn!(inbound_id, %reason, "message set aside as unparsable");
-            return Ok(Outcome::SetAside { reason, unparsable: true });
+            return Ok(Outcome::SetAside { reason: reason.clone(), unparsable: true });
         }
     };
-
-    let our_mailboxes = mailboxes::list(&room.db).await?;
+    let mut mail_facts = mail.facts.clone();
+    let our_mailboxes = ctx.mailboxes;
     let ours: HashSet<&str> = our_mailboxes.iter().map(|m| m.address.as_str()).collect();
     let is_ours = |a: &EmailAddress| ours.contains(a.split_plus().0.as_str());
-    mail.facts.from_ourselves = is_ours(&mail.from) || mail.loop_header.as_deref() == Some(room.installation.as_str());
-    let class = autoack::classify(&mail.from, &mail.facts);
-    if let Some(reason) = set_aside_reason(class, &mail) {
-        let mut tx = room.db.begin().await?;
-        inbound::set_aside(&mut tx, inbound_id, &reason).await?;
-        tx.commit().await?;
+    mail_facts.from_ourselves = is_ours(&mail.from) || mail.loop_header.as_deref() == Some(room.installation.as_str());
+    let class = autoack::classify(&mail.from, &mail_facts);
+    if let Some(reason) = set_aside_reason(class, mail) {
+        inbound::set_aside(tx, inbound_id, &reason).await?;
         tracing::info!(inbound_id, %reason, "message set aside");
         return Ok(Outcome::SetAside { reason, unparsable: false });
     }
@@ -137,14 +275,6 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
         Some(id) => our_mailboxes.iter().find(|m| m.id == id).cloned(),
         None => None,
     };
-
-    // Attachments go to the blob store before the transaction, to keep the write lock short.
-    let mut stored_atts = Vec::with_capacity(mail.attachments.len());
-    for a in std::mem::take(&mut mail.attachments) {
-        let size = a.bytes.len() as i64;
-        let id = room.blobs.put(a.bytes).await.map_err(|e| MailError::Temporary(format!("cannot store an attachment: {e}")))?;
-        stored_atts.push((a.filename, a.content_type, size, id, a.inline, a.content_id));
-    }
 
     let plus_details: Vec<String> = row
         .envelope_to
@@ -156,20 +286,19 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
         .collect();
     let clues = ThreadClues { referenced: mail.referenced(), subject_tag: mail.subject_tag(), plus_details };
 
-    let sender_is_colleague = is_colleague(&room.db, &mail.from).await?;
-    let mut tx = room.db.begin().await?;
-    let known = messages::lookup_ids(&mut tx, &clues.referenced).await?;
+    let sender_is_colleague = ctx.colleagues.get(&mail.from).copied().unwrap_or(false);
+    let known = messages::lookup_ids(tx, &clues.referenced).await?;
     let candidates = threading::candidate_tickets(&clues, &known);
-    let facts = tickets::facts(&mut tx, &candidates).await?;
+    let facts = tickets::facts(tx, &candidates).await?;
     let decision = threading::decide(&room.key, &mail.from, &clues, &known, &facts);
     let (ticket, created) = match decision {
         ThreadDecision::Existing { ticket, by } => {
-            let t = tickets::by_number(&mut tx, ticket).await?.ok_or(podpora_store::StoreError::NotFound)?;
+            let t = tickets::by_number(tx, ticket).await?.ok_or(podpora_store::StoreError::NotFound)?;
             let next = t.status.after_customer_reply();
             if next != t.status {
-                tickets::set_status(&mut tx, t.id, next).await?;
+                tickets::set_status(tx, t.id, next).await?;
             } else {
-                tickets::touch(&mut tx, t.id).await?;
+                tickets::touch(tx, t.id).await?;
             }
             tracing::debug!(inbound_id, ticket = t.number.get(), ?by, "threaded into existing ticket");
             (t, false)
@@ -179,22 +308,22 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
                 Some((orig, name)) if threading::ticket_owner(&mail.from, sender_is_colleague, Some(orig)) == orig => (orig.clone(), name.clone()),
                 _ => (mail.from.clone(), mail.from_name.clone()),
             };
-            let customer = customers::find_or_create(&mut tx, &owner, &owner_name).await?;
+            let customer = customers::find_or_create(tx, &owner, &owner_name).await?;
             let subject = podpora_domain::subject::strip_prefixes(&mail.subject);
             let subject = if subject.is_empty() { "(no subject)".to_string() } else { subject };
-            let t = tickets::create(&mut tx, room.db.backend(), &tickets::NewTicket { mailbox_id: mailbox.as_ref().map(|m| m.id), customer_id: customer, subject: &subject, channel: Channel::Email, related })
+            let t = tickets::create(tx, room.db.backend(), &tickets::NewTicket { mailbox_id: mailbox.as_ref().map(|m| m.id), customer_id: customer, subject: &subject, channel: Channel::Email, related })
                 .await?;
-            tickets::add_participant(&mut tx, t.id, &owner, &owner_name).await?;
+            tickets::add_participant(tx, t.id, &owner, &owner_name).await?;
             (t, true)
         }
     };
     // Everyone on the mail but us (and the forwarding colleague) takes part from now on.
     let forwarded_by_colleague = created && sender_is_colleague && mail.forwarded_from.is_some();
     if !forwarded_by_colleague {
-        tickets::add_participant(&mut tx, ticket.id, &mail.from, &mail.from_name).await?;
+        tickets::add_participant(tx, ticket.id, &mail.from, &mail.from_name).await?;
         for (a, name) in mail.to.iter().chain(&mail.cc) {
             if !is_ours(a) && !a.is_robot() {
-                tickets::add_participant(&mut tx, ticket.id, a, name).await?;
+                tickets::add_participant(tx, ticket.id, a, name).await?;
             }
         }
     }
@@ -202,7 +331,7 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
     let cc: Vec<String> = mail.cc.iter().map(|(a, _)| a.to_string()).collect();
     let body_text = if mail.warnings.is_empty() { mail.text.new_text.clone() } else { format!("{}\n\n[podpora: {}]", mail.text.new_text, mail.warnings.join("; ")) };
     let msg_pk = messages::insert(
-        &mut tx,
+        tx,
         &NewMessage {
             ticket_id: ticket.id,
             direction: Direction::In,
@@ -223,20 +352,20 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
         },
     )
     .await?;
-    for (filename, ct, size, id, inline, cid) in &stored_atts {
-        messages::add_attachment(&mut tx, msg_pk, &NewAttachment { filename, content_type: ct, size: *size, blob: id.as_str(), inline: *inline, content_id: cid.as_deref() }).await?;
+    for a in &p.attachments {
+        messages::add_attachment(tx, msg_pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.size, blob: a.blob.as_str(), inline: a.inline, content_id: a.content_id.as_deref() }).await?;
     }
     let mut remember: Vec<String> = mail.message_id.iter().cloned().collect();
     remember.extend(mail.thread_root.clone());
     if created {
         remember.push(compose::thread_key(&room.installation, ticket.number));
     }
-    messages::remember_ids(&mut tx, ticket.id, &remember).await?;
+    messages::remember_ids(tx, ticket.id, &remember).await?;
 
     let mut ack = None;
     if created {
         let ack_to = mail.from.clone();
-        let recent = outbox::recent_acks(&mut tx, ack_to.as_str(), AckLimit::default().window_secs * 1000).await?;
+        let recent = outbox::recent_acks(tx, ack_to.as_str(), AckLimit::default().window_secs * 1000).await?;
         let enabled = mailbox.as_ref().is_some_and(|m| m.ack_enabled) && !forwarded_by_colleague;
         let decision = autoack::decide_ack(class, enabled, recent, AckLimit::default());
         if decision == AckDecision::Send {
@@ -244,14 +373,12 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
                 let mut refs = mail.references.clone();
                 refs.extend(mail.message_id.clone());
                 let about = AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
-                queue_ack(room, &mut tx, mb, &ticket, &about, &ack_to).await?;
+                queue_ack(room, tx, mb, &ticket, &about, &ack_to).await?;
             }
         }
         ack = Some(decision);
     }
-    inbound::mark_processed(&mut tx, inbound_id, ticket.id).await?;
-    tx.commit().await?;
-    room.wake.notify_waiters();
+    inbound::mark_processed(tx, inbound_id, ticket.id).await?;
     Ok(Outcome::Ticket { number: ticket.number, created, ack })
 }
 

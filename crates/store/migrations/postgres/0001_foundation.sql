@@ -103,6 +103,7 @@ CREATE TABLE inbound (
 );
 CREATE INDEX inbound_status ON inbound (status, id);
 CREATE INDEX inbound_blob ON inbound (mailbox_id, raw_blob);
+CREATE INDEX inbound_waiting ON inbound (mailbox_id, status, id);
 
 CREATE TABLE messages (
   id BIGSERIAL PRIMARY KEY,
