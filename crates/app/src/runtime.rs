@@ -71,16 +71,13 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
             }
         };
         let idle = claimed.is_empty();
+        let mut done = Vec::with_capacity(claimed.len());
         for job in claimed {
             if *shutdown.borrow() {
                 break;
             }
             match run_job(&room, &transport, &job).await {
-                Ok(()) => {
-                    if let Err(e) = jobs::complete(&room.db, job.id).await {
-                        tracing::warn!(error = %e, job = job.id, "could not mark job done");
-                    }
-                }
+                Ok(()) => done.push(job.id),
                 Err((retry, msg)) => {
                     tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %msg, "job failed");
                     let r = if retry && job.attempts < outbound::MAX_ATTEMPTS {
@@ -93,6 +90,10 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
                     }
                 }
             }
+        }
+        // Finished jobs are deleted together; a crash before this only makes them run again, harmlessly.
+        if let Err(e) = jobs::complete_many(&room.db, &done).await {
+            tracing::warn!(error = %e, "could not mark jobs done");
         }
         if idle {
             tokio::select! {

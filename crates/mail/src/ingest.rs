@@ -100,8 +100,11 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
     let holder = compose::nonce();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while !jobs::try_lease(&room.db, &lease, &holder, 120_000).await? {
-        // Another worker is draining this mailbox and will reach our message.
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        // Another worker is draining this mailbox and will reach our message; it wakes us after each batch.
+        tokio::select! {
+            _ = room.wake.notified() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+        }
         if let Some(o) = settled(room, inbound_id).await? {
             return Ok(o);
         }
@@ -177,14 +180,18 @@ async fn prepare(room: &Mailroom, row: inbound::Inbound) -> Result<Prepared, Mai
     Ok(Prepared { row, mail, attachments })
 }
 
-/// Processes the mailbox's waiting messages up to `upto`, oldest first. Returns their outcomes.
+/// Processes the mailbox's waiting messages oldest first: at least up to `upto`, and whatever else
+/// is waiting while the time budget lasts (bigger batches, fewer commits). Returns their outcomes.
 async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<HashMap<i64, Outcome>, MailError> {
     let mut outcomes = HashMap::new();
+    let budget = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
-        let batch = inbound::waiting(&room.db, mailbox_id, upto, BATCH, BATCH_BYTES).await?;
+        let limit_id = if std::time::Instant::now() < budget { i64::MAX } else { upto };
+        let batch = inbound::waiting(&room.db, mailbox_id, limit_id, BATCH, BATCH_BYTES).await?;
         if batch.is_empty() {
             return Ok(outcomes);
         }
+        let t0 = std::time::Instant::now();
         let prepared: Vec<Prepared> = futures::future::join_all(batch.into_iter().map(|row| prepare(room, row))).await.into_iter().collect::<Result<_, _>>()?;
         let our_mailboxes = mailboxes::list(&room.db).await?;
         let mut colleagues = HashMap::new();
@@ -196,6 +203,7 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
             }
         }
         let ctx = ApplyContext { mailboxes: &our_mailboxes, colleagues: &colleagues };
+        let t1 = std::time::Instant::now();
         // One transaction for the batch (one commit); if it fails, one transaction per message,
         // so one bad message cannot hold back the others.
         let mut tx = room.db.begin().await?;
@@ -212,7 +220,9 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
         }
         match failed {
             None => {
+                let t2 = std::time::Instant::now();
                 tx.commit().await?;
+                tracing::debug!(n = batch_outcomes.len(), prepare_ms = (t1 - t0).as_millis() as u64, apply_ms = (t2 - t1).as_millis() as u64, commit_ms = t2.elapsed().as_millis() as u64, "batch applied");
                 outcomes.extend(batch_outcomes);
             }
             Some(e) => {

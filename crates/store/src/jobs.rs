@@ -73,6 +73,18 @@ pub async fn complete(db: &Db, id: i64) -> Result<()> {
     tx.commit().await
 }
 
+/// Deletes finished jobs in one transaction.
+pub async fn complete_many(db: &Db, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for id in ids {
+        sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
 /// Puts a job back to run again at `run_at`, recording why it failed.
 pub async fn retry(db: &Db, id: i64, run_at: i64, error: &str) -> Result<()> {
     let mut tx = db.begin().await?;

@@ -167,6 +167,10 @@ pub async fn patch(db: &Db, ticket_id: i64, p: &TicketPatch) -> Result<()> {
     tx.commit().await
 }
 
+pub async fn count(db: &Db) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(db.pool()).await?)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
     #[default]
