@@ -304,6 +304,13 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
     let (ticket, created) = match decision {
         ThreadDecision::Existing { ticket, by } => {
             let t = tickets::by_number(tx, ticket).await?.ok_or(podpora_store::StoreError::NotFound)?;
+            if let Some(mid) = &mail.message_id {
+                if messages::is_duplicate(tx, t.id, mid, mail.from.as_str()).await? {
+                    // The same mail delivered again (an MTA retry, a refetch): kept raw, not shown twice.
+                    inbound::mark_processed(tx, inbound_id, t.id).await?;
+                    return Ok(Outcome::Ticket { number: t.number, created: false, ack: None });
+                }
+            }
             let next = t.status.after_customer_reply();
             if next != t.status {
                 tickets::set_status(tx, t.id, next).await?;

@@ -115,7 +115,8 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
         return Err(Unparsable::TooLarge(raw.len(), limits.max_parse_bytes));
     }
     let m = MessageParser::default().parse(raw).ok_or(Unparsable::NotMail)?;
-    if m.headers().is_empty() {
+    // Garbage that happens to contain a colon is not mail: it must carry at least one header we know.
+    if m.headers().iter().all(|h| matches!(h.name, mail_parser::HeaderName::Other(_))) {
         return Err(Unparsable::NotMail);
     }
     if m.parts.len() > limits.max_parts {

@@ -79,6 +79,17 @@ pub async fn lookup_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<Hash
     Ok(out)
 }
 
+/// An incoming message with this Message-ID and sender already on the ticket (a redelivery).
+pub async fn is_duplicate(conn: &mut AnyConnection, ticket_id: i64, message_id: &str, from: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE ticket_id = $1 AND message_id = $2 AND from_address = $3 AND direction = 'in'")
+        .bind(ticket_id)
+        .bind(message_id)
+        .bind(from)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Attachment {
     pub id: i64,
