@@ -92,6 +92,31 @@ enum MailboxCommand {
     },
     /// List support addresses and their fetch health.
     List,
+    /// Set the automatic acknowledgement of a mailbox. Templates may use {{customer_name}},
+    /// {{ticket_number}}, {{ticket_tag}}, {{subject}}, {{mailbox_name}}, {{support_hours}},
+    /// {{response_time}}, {{alternative_contacts}}, {{help_articles}}, {{portal_url}}.
+    Ack {
+        #[arg(long)]
+        address: String,
+        /// on or off.
+        #[arg(long, value_parser = ["on", "off"])]
+        enabled: Option<String>,
+        /// Subject template (the [#N] tag is added if missing).
+        #[arg(long)]
+        subject: Option<String>,
+        /// File with the body template.
+        #[arg(long)]
+        body_file: Option<PathBuf>,
+        /// e.g. "Mon–Fri 8:00–16:00 CET".
+        #[arg(long)]
+        hours: Option<String>,
+        /// e.g. "4 business hours".
+        #[arg(long)]
+        response_time: Option<String>,
+        /// e.g. "+420 123 456 789, chat on shop.example".
+        #[arg(long)]
+        contacts: Option<String>,
+    },
     /// Connect to a mailbox's IMAP server and fetch what is new, once.
     Fetch {
         #[arg(long)]
@@ -196,6 +221,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for m in mailboxes::list(&room.db).await? {
                 println!("{}\t{}\timap={}\tfetched={}\tlast_error={}", m.address, m.name, m.imap_url.is_some(), m.fetched_count, m.last_error.unwrap_or_default());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mailbox { command: MailboxCommand::Ack { address, enabled, subject, body_file, hours, response_time, contacts } } => {
+            let room = runtime::open(&cfg).await?;
+            let mb = mailboxes::find_by_address(&room.db, &EmailAddress::parse(&address)?).await?.with_context(|| format!("no mailbox {address}"))?;
+            let body = body_file.map(|p| std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))).transpose()?;
+            let ack = podpora_mail::ingest::AckSettingsChange { enabled: enabled.map(|e| e == "on"), subject, body, support_hours: hours, response_time, alternative_contacts: contacts };
+            podpora_mail::ingest::change_ack(&room, &mb, &ack).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("acknowledgement of {} updated", mb.address);
             Ok(ExitCode::SUCCESS)
         }
         Command::Mailbox { command: MailboxCommand::Fetch { address } } => {

@@ -5,7 +5,7 @@
 
 mod common;
 use common::*;
-use mail_parser::HeaderValue;
+use mail_parser::{HeaderValue, MimeHeaders};
 use serde_json::json;
 
 fn header_ids(v: &HeaderValue) -> Vec<String> {
@@ -102,6 +102,23 @@ fn email_loop(backend: Backend) {
         m.iter().any(|x| x["body"] == "Zásilka je na cestě." && x["delivery"] == "sent").then_some(())
     });
     assert!(!sink.messages().iter().any(|r| String::from_utf8_lossy(r).contains("Checked with the courier")), "notes are never mailed");
+
+    // 6b. A reply that leaves Eva out, with an attachment: only Jan gets it, the file travels along.
+    let (st, v) = s.request(
+        "POST",
+        &format!("/api/v1/tickets/{number}/messages"),
+        Some(json!({"kind": "reply", "body": "Posílám štítek.", "exclude": ["eva@customer.test"], "attachments": [{"filename": "štítek.pdf", "content_type": "application/pdf", "data_base64": "JVBERi0xLjQK"}]})),
+        Some(&s.token),
+    );
+    assert_eq!(st, 201, "{v}");
+    let raw = sink.wait_message("the reply with an attachment", |m| m.body_text(0).is_some_and(|b| b.contains("Posílám štítek")));
+    let m = parse(&raw);
+    assert_eq!(m.to().unwrap().first().unwrap().address(), Some("jan@customer.test"));
+    assert!(m.cc().is_none(), "Eva was left out");
+    let att = m.attachments().next().expect("attachment");
+    assert_eq!((att.attachment_name(), att.contents()), (Some("štítek.pdf"), &b"%PDF-1.4\n"[..]));
+    let (st, v) = s.request("POST", &format!("/api/v1/tickets/{number}/messages"), Some(json!({"kind": "reply", "body": "x", "attachments": [{"filename": "a", "data_base64": "%%%"}]})), Some(&s.token));
+    assert_eq!((st, v["error"]["code"].as_str()), (422, Some("invalid")));
 
     // 7. The customer answers the agent's reply: it threads by our signed Message-ID.
     let reply_id = reply.message_id().unwrap().to_string();

@@ -268,6 +268,23 @@ fn api_errors_and_rights() {
     assert_eq!((st, v["error"]["code"].as_str()), (400, Some("bad_request")));
     let (st, v) = s.request("POST", &format!("/api/v1/inbound/1/reprocess"), None, Some(&light));
     assert_eq!((st, v["error"]["code"].as_str()), (403, Some("forbidden")));
+
+    // Acknowledgement templates: validated on save, used for the next ticket.
+    let id = s.get("/api/v1/mailboxes").1["mailboxes"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/mailboxes/{id}/ack");
+    let (st, v) = s.request("PUT", &path, Some(json!({"subject": "Thanks {{nme}}"})), Some(&s.token));
+    assert_eq!((st, v["error"]["code"].as_str()), (422, Some("invalid")));
+    assert!(v["error"]["message"].as_str().unwrap().contains("nme"), "{v}");
+    let (st, _) = s.request("PUT", &path, Some(json!({"subject": "x"})), Some(&light));
+    assert_eq!(st, 403);
+    let (st, v) = s.request("PUT", &path, Some(json!({"subject": "Thanks, {{customer_name}}", "body": "We answer within {{response_time}}.", "response_time": "2 hours"})), Some(&s.token));
+    assert_eq!(st, 200, "{v}");
+    let (_, v) = s.request("POST", "/api/v1/tickets", Some(json!({"from": "eva@customer.test", "name": "Eva", "subject": "Hi", "body": "Question"})), Some(&s.token));
+    let n2 = v["number"].as_i64().unwrap();
+    let (_, t) = s.get(&format!("/api/v1/tickets/{n2}"));
+    assert_eq!(t["messages"][1]["subject"], format!("[#{n2}] Thanks, Eva"));
+    assert_eq!(t["messages"][1]["body"], "We answer within 2 hours.");
+
     let (st, v) = s.request("GET", "/api/v1/openapi.json", None, None);
     assert_eq!(st, 200);
     assert!(v["paths"]["/api/v1/tickets/{number}/messages"]["post"].is_object());

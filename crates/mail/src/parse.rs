@@ -320,3 +320,25 @@ mod tests {
         assert_eq!(sanitize_filename(".htaccess"), "htaccess");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        // Arbitrary bytes, and arbitrary bytes after plausible headers: a result or a reason, never a panic,
+        // and never a NUL byte in text bound for the database.
+        #[test]
+        fn never_panics(body in proptest::collection::vec(any::<u8>(), 0..2000), ct in "(multipart/mixed; boundary=b|text/html|text/plain; charset=koi8-r|message/rfc822|multipart/report)") {
+            let _ = parse(&body, None, &Limits::default());
+            let mut raw = format!("From: a@x.cz\r\nSubject: s\r\nContent-Type: {ct}\r\n\r\n").into_bytes();
+            raw.extend_from_slice(&body);
+            if let Ok(m) = parse(&raw, None, &Limits::default()) {
+                prop_assert!(!m.text.new_text.contains('\0') && !m.subject.contains('\0'));
+                prop_assert!(m.html.as_deref().is_none_or(|h| !h.contains('\0')));
+            }
+        }
+    }
+}

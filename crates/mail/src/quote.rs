@@ -161,3 +161,26 @@ mod tests {
         assert_eq!(split_reply("").new_text, "");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // Whatever the text, splitting never panics and never loses the customer's words:
+        // new text, quote and signature together hold every non-blank line.
+        #[test]
+        fn never_loses_lines(lines in proptest::collection::vec("(> ?)?[a-zA-Z0-9 :@<>.-]{0,30}", 0..30)) {
+            let text = lines.join("\n");
+            let s = split_reply(&text);
+            let all = format!("{}\n{}\n{}", s.new_text, s.quoted.clone().unwrap_or_default(), s.signature.clone().unwrap_or_default());
+            for l in text.lines().filter(|l| !l.trim().is_empty()) {
+                prop_assert!(all.contains(l.trim()), "lost {:?}", l);
+            }
+            if !text.trim().is_empty() {
+                prop_assert!(!s.new_text.trim().is_empty());
+            }
+        }
+    }
+}

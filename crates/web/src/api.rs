@@ -154,6 +154,44 @@ pub struct NewMessageBody {
     body: String,
     #[serde(default)]
     exclude: Vec<String>,
+    #[serde(default)]
+    attachments: Vec<AttachmentBody>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentBody {
+    filename: String,
+    #[serde(default)]
+    content_type: Option<String>,
+    /// The file, base64-encoded.
+    data_base64: String,
+}
+
+const MAX_REPLY_ATTACHMENTS_BYTES: usize = 20 << 20;
+
+fn decode_attachments(list: &[AttachmentBody]) -> Result<Vec<podpora_mail::compose::OutgoingAttachment>, ApiError> {
+    use base64::Engine;
+    let mut total = 0;
+    let mut out = Vec::with_capacity(list.len());
+    for a in list {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(a.data_base64.trim()).map_err(|_| ApiError::invalid(format!("attachment '{}' is not valid base64", a.filename.chars().take(80).collect::<String>())))?;
+        total += bytes.len();
+        if total > MAX_REPLY_ATTACHMENTS_BYTES {
+            return Err(ApiError::invalid(format!("attachments may total at most {} MB", MAX_REPLY_ATTACHMENTS_BYTES >> 20)));
+        }
+        let filename = podpora_mail::parse::sanitize_filename(&a.filename);
+        if filename.is_empty() {
+            return Err(ApiError::invalid("every attachment needs a file name"));
+        }
+        let ct = a.content_type.as_deref().unwrap_or("application/octet-stream").trim().to_ascii_lowercase();
+        let valid = ct.split_once('/').is_some_and(|(t, s)| !t.is_empty() && !s.is_empty() && ct.bytes().all(|b| b.is_ascii_alphanumeric() || b"/.+-_".contains(&b)));
+        if !valid {
+            return Err(ApiError::invalid(format!("'{}' is not a content type", ct.chars().take(80).collect::<String>())));
+        }
+        out.push(podpora_mail::compose::OutgoingAttachment { filename, content_type: ct, bytes });
+    }
+    Ok(out)
 }
 
 pub async fn post_message(State(state): State<AppState>, me: ApiUser, Path(number): Path<String>, JsonBody(b): JsonBody<NewMessageBody>) -> Result<Response, ApiError> {
@@ -167,7 +205,8 @@ pub async fn post_message(State(state): State<AppState>, me: ApiUser, Path(numbe
         return Err(ApiError::forbidden("a light agent may add notes but not reply to customers"));
     }
     let exclude = b.exclude.iter().map(|e| EmailAddress::parse(e)).collect::<Result<Vec<_>, _>>()?;
-    let posted = outbound::post(&state.room, &Reply { ticket: number, author: &me.0, kind, body: &b.body, exclude: &exclude, attachments: &[] }).await.map_err(|e| match e {
+    let attachments = decode_attachments(&b.attachments)?;
+    let posted = outbound::post(&state.room, &Reply { ticket: number, author: &me.0, kind, body: &b.body, exclude: &exclude, attachments: &attachments }).await.map_err(|e| match e {
         podpora_mail::MailError::Store(podpora_store::StoreError::NotFound) => ApiError::not_found("ticket"),
         e => e.into(),
     })?;
@@ -251,6 +290,17 @@ pub async fn list_mailboxes(State(state): State<AppState>, _me: ApiUser) -> Resu
             "ack_enabled": m.ack_enabled,
         })).collect::<Vec<_>>(),
     })))
+}
+
+/// Admins change a mailbox's automatic acknowledgement (texts are templates, validated on save).
+pub async fn change_ack(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>, JsonBody(c): JsonBody<ingest::AckSettingsChange>) -> Result<Json<Value>, ApiError> {
+    require_admin(&me)?;
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found("mailbox"))?;
+    let mb = mailboxes::get(&state.room.db, id).await?.ok_or_else(|| ApiError::not_found("mailbox"))?;
+    ingest::change_ack(&state.room, &mb, &c).await?;
+    let mb = mailboxes::get(&state.room.db, id).await?.ok_or_else(|| ApiError::not_found("mailbox"))?;
+    Ok(Json(json!({"id": mb.id, "ack_enabled": mb.ack_enabled, "ack_subject": mb.ack_subject, "ack_body": mb.ack_body,
+        "support_hours": mb.support_hours, "response_time": mb.response_time, "alternative_contacts": mb.alternative_contacts})))
 }
 
 #[derive(Debug, Deserialize)]
@@ -337,11 +387,16 @@ pub async fn openapi() -> Json<Value> {
             },
             "/api/v1/tickets/{number}/messages": {
                 "post": {"summary": "Reply to the customer or add an internal note", "parameters": [number], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "body"], "properties": {
-                    "kind": {"type": "string", "enum": ["reply", "note"]}, "body": {"type": "string"}, "exclude": {"type": "array", "items": {"type": "string"}}}}}}},
+                    "kind": {"type": "string", "enum": ["reply", "note"]}, "body": {"type": "string"}, "exclude": {"type": "array", "items": {"type": "string"}, "description": "participants left out of this reply"},
+                    "attachments": {"type": "array", "items": {"type": "object", "required": ["filename", "data_base64"], "properties": {"filename": {"type": "string"}, "content_type": {"type": "string"}, "data_base64": {"type": "string"}}}}}}}}},
                     "responses": with(json!({"201": {"description": "Written; a reply is queued for delivery"}}))}
             },
             "/api/v1/attachments/{id}": {"get": {"summary": "Download an attachment", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": with(json!({"200": {"description": "The file"}}))}},
             "/api/v1/mailboxes": {"get": {"summary": "Mailboxes and their fetch health", "responses": with(json!({"200": {"description": "Mailboxes"}}))}},
+            "/api/v1/mailboxes/{id}/ack": {"put": {"summary": "Change the automatic acknowledgement (admin)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "enabled": {"type": "boolean"}, "subject": {"type": "string"}, "body": {"type": "string"}, "support_hours": {"type": "string"}, "response_time": {"type": "string"}, "alternative_contacts": {"type": "string"}}}}}},
+                "responses": with(json!({"200": {"description": "The acknowledgement settings"}}))}},
             "/api/v1/inbound": {"get": {"summary": "Inbound messages by status (default: set aside)", "parameters": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": ["set_aside", "received", "processed"]}}], "responses": with(json!({"200": {"description": "Messages"}}))}},
             "/api/v1/inbound/{id}/raw": {"get": {"summary": "The raw .eml as received", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": with(json!({"200": {"description": "message/rfc822"}}))}},
             "/api/v1/inbound/{id}/reprocess": {"post": {"summary": "Process a set-aside message again (admin)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": with(json!({"200": {"description": "What became of it"}}))}}

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tickets/{number}/messages", post(api::post_message))
         .route("/api/v1/attachments/{id}", get(api::download_attachment))
         .route("/api/v1/mailboxes", get(api::list_mailboxes))
+        .route("/api/v1/mailboxes/{id}/ack", axum::routing::put(api::change_ack))
         .route("/api/v1/inbound", get(api::list_inbound))
         .route("/api/v1/inbound/{id}/raw", get(api::download_raw))
         .route("/api/v1/inbound/{id}/reprocess", post(api::reprocess_inbound))
