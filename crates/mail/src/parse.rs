@@ -342,3 +342,46 @@ mod properties {
         }
     }
 }
+
+#[cfg(test)]
+mod poison {
+    use super::*;
+
+    fn nested(depth: usize) -> Vec<u8> {
+        let mut m = String::from("From: p@x.cz\r\nSubject: nested\r\n");
+        for i in 0..depth {
+            m.push_str(&format!("Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n"));
+        }
+        m.push_str("Content-Type: text/plain\r\n\r\ndeep\r\n");
+        for i in (0..depth).rev() {
+            m.push_str(&format!("--b{i}--\r\n"));
+        }
+        m.into_bytes()
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        // Run on a thread with a small stack, as a blocking-pool thread would have at worst.
+        // A stack overflow would abort the whole test binary; reaching the asserts means it was handled.
+        let h = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| (parse(&nested(20_000), None, &Limits::default()).map(|m| m.text.new_text), parse(&nested(500), None, &Limits::default()).map(|m| m.text.new_text)))
+            .unwrap();
+        let (deep, moderate) = h.join().expect("the parser must not crash on deep nesting");
+        assert!(matches!(deep, Err(Unparsable::TooManyParts(..))), "{deep:?}");
+        assert!(moderate.is_ok(), "{moderate:?}");
+    }
+
+    #[test]
+    fn thousands_of_parts_are_refused_with_a_reason() {
+        let mut m = String::from("From: p@x.cz\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n");
+        for i in 0..5000 {
+            m.push_str(&format!("--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename={i}.pdf\r\n\r\nx\r\n"));
+        }
+        m.push_str("--b--\r\n");
+        match parse(m.as_bytes(), None, &Limits::default()) {
+            Err(Unparsable::TooManyParts(n, 1000)) => assert!(n > 1000),
+            other => panic!("expected too many parts, got {:?}", other.map(|m| m.attachments.len())),
+        }
+    }
+}
