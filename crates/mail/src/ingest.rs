@@ -112,7 +112,16 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
             return Err(MailError::Temporary("another worker is still processing this mailbox".into()));
         }
     }
-    let drained = drain(room, row.mailbox_id, inbound_id).await;
+    // Concurrent accepts may commit out of id order, so a drain can pass over a message that
+    // became visible late; drain again from the start until ours is done (bounded).
+    let mut drained = Ok(HashMap::new());
+    for _ in 0..3 {
+        drained = drain(room, row.mailbox_id, inbound_id).await;
+        match &drained {
+            Ok(o) if !o.contains_key(&inbound_id) && settled(room, inbound_id).await?.is_none() => continue,
+            _ => break,
+        }
+    }
     let _ = jobs::release_lease(&room.db, &lease, &holder).await;
     let mut outcomes = drained?;
     match outcomes.remove(&inbound_id) {
@@ -181,81 +190,81 @@ async fn prepare(room: &Mailroom, row: inbound::Inbound) -> Result<Prepared, Mai
 }
 
 /// Processes the mailbox's waiting messages oldest first: at least up to `upto`, and whatever else
-/// is waiting while the time budget lasts (bigger batches, fewer commits). Returns their outcomes.
+/// is waiting while the time budget lasts (bigger batches, fewer commits). The next batch is read
+/// and parsed while the current one is applied. Returns their outcomes.
 async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<HashMap<i64, Outcome>, MailError> {
     let mut outcomes = HashMap::new();
     let budget = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
+    let fetch = |after: i64| async move {
         let limit_id = if std::time::Instant::now() < budget { i64::MAX } else { upto };
-        let batch = inbound::waiting(&room.db, mailbox_id, limit_id, BATCH, BATCH_BYTES).await?;
-        if batch.is_empty() {
-            return Ok(outcomes);
-        }
-        let t0 = std::time::Instant::now();
-        let prepared: Vec<Prepared> = futures::future::join_all(batch.into_iter().map(|row| prepare(room, row))).await.into_iter().collect::<Result<_, _>>()?;
-        let our_mailboxes = mailboxes::list(&room.db).await?;
-        let mut colleagues = HashMap::new();
-        for p in &prepared {
-            if let Ok(m) = &p.mail {
-                if !colleagues.contains_key(&m.from) {
-                    colleagues.insert(m.from.clone(), is_colleague(&room.db, &m.from).await?);
-                }
-            }
-        }
-        let ctx = ApplyContext { mailboxes: &our_mailboxes, colleagues: &colleagues };
-        let t1 = std::time::Instant::now();
-        // One transaction for the batch (one commit); if it fails, one transaction per message,
-        // so one bad message cannot hold back the others.
-        let mut tx = room.db.begin().await?;
-        let mut batch_outcomes = Vec::new();
-        let mut failed = None;
-        for p in &prepared {
-            match apply(room, &mut tx, &ctx, p).await {
-                Ok(o) => batch_outcomes.push((p.row.id, o)),
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
-        }
-        match failed {
-            None => {
-                let t2 = std::time::Instant::now();
-                tx.commit().await?;
-                tracing::debug!(n = batch_outcomes.len(), prepare_ms = (t1 - t0).as_millis() as u64, apply_ms = (t2 - t1).as_millis() as u64, commit_ms = t2.elapsed().as_millis() as u64, "batch applied");
-                outcomes.extend(batch_outcomes);
-            }
-            Some(e) => {
-                drop(tx);
-                tracing::warn!(error = %e, "batch failed; applying its messages one by one");
-                for p in &prepared {
-                    let mut tx = room.db.begin().await?;
-                    match apply(room, &mut tx, &ctx, p).await {
-                        Ok(o) => {
-                            tx.commit().await?;
-                            outcomes.insert(p.row.id, o);
-                        }
-                        Err(MailError::Temporary(m)) => return Err(MailError::Temporary(m)),
-                        Err(e) => {
-                            drop(tx);
-                            let reason = format!("could not be stored as a ticket message: {e}");
-                            let mut tx = room.db.begin().await?;
-                            inbound::set_aside(&mut tx, p.row.id, &reason).await?;
-                            tx.commit().await?;
-                            tracing::error!(inbound_id = p.row.id, %reason, "message set aside");
-                            outcomes.insert(p.row.id, Outcome::SetAside { reason, unparsable: false });
-                        }
-                    }
-                }
-            }
-        }
+        let batch = inbound::waiting(&room.db, mailbox_id, after, limit_id, BATCH, BATCH_BYTES).await?;
+        futures::future::join_all(batch.into_iter().map(|row| prepare(room, row))).await.into_iter().collect::<Result<Vec<Prepared>, MailError>>()
+    };
+    let mut current = fetch(0).await?;
+    while !current.is_empty() {
+        let last = current.last().map(|p| p.row.id).unwrap_or(0);
+        let (applied, following) = tokio::join!(apply_batch(room, &current), fetch(last));
+        outcomes.extend(applied?);
         room.wake.notify_waiters();
+        current = following?;
     }
+    Ok(outcomes)
+}
+
+/// Applies prepared messages in order in one transaction (one commit); if that fails, one
+/// transaction per message, so one bad message cannot hold back the others.
+async fn apply_batch(room: &Mailroom, prepared: &[Prepared]) -> Result<Vec<(i64, Outcome)>, MailError> {
+    let t1 = std::time::Instant::now();
+    let our_mailboxes = mailboxes::list(&room.db).await?;
+    let colleagues = podpora_store::users::active_emails(&room.db).await?;
+    let ctx = ApplyContext { mailboxes: &our_mailboxes, colleagues: &colleagues };
+    let mut tx = room.db.begin().await?;
+    let mut outcomes = Vec::with_capacity(prepared.len());
+    let mut failed = None;
+    for p in prepared {
+        match apply(room, &mut tx, &ctx, p).await {
+            Ok(o) => outcomes.push((p.row.id, o)),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    let Some(e) = failed else {
+        let t2 = std::time::Instant::now();
+        tx.commit().await?;
+        tracing::debug!(n = outcomes.len(), apply_ms = (t2 - t1).as_millis() as u64, commit_ms = t2.elapsed().as_millis() as u64, "batch applied");
+        return Ok(outcomes);
+    };
+    drop(tx);
+    tracing::warn!(error = %e, "batch failed; applying its messages one by one");
+    outcomes.clear();
+    for p in prepared {
+        let mut tx = room.db.begin().await?;
+        match apply(room, &mut tx, &ctx, p).await {
+            Ok(o) => {
+                tx.commit().await?;
+                outcomes.push((p.row.id, o));
+            }
+            Err(MailError::Temporary(m)) => return Err(MailError::Temporary(m)),
+            Err(e) => {
+                drop(tx);
+                let reason = format!("could not be stored as a ticket message: {e}");
+                let mut tx = room.db.begin().await?;
+                inbound::set_aside(&mut tx, p.row.id, &reason).await?;
+                tx.commit().await?;
+                tracing::error!(inbound_id = p.row.id, %reason, "message set aside");
+                outcomes.push((p.row.id, Outcome::SetAside { reason, unparsable: false }));
+            }
+        }
+    }
+    Ok(outcomes)
 }
 
 struct ApplyContext<'a> {
     mailboxes: &'a [Mailbox],
-    colleagues: &'a HashMap<EmailAddress, bool>,
+    /// Addresses of enabled agent accounts: their forwards belong to the original sender.
+    colleagues: &'a HashSet<String>,
 }
 
 /// Turns one prepared message into a ticket message (or sets it aside), inside the caller's transaction.
@@ -296,7 +305,7 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
         .collect();
     let clues = ThreadClues { referenced: mail.referenced(), subject_tag: mail.subject_tag(), plus_details };
 
-    let sender_is_colleague = ctx.colleagues.get(&mail.from).copied().unwrap_or(false);
+    let sender_is_colleague = ctx.colleagues.contains(mail.from.as_str());
     let known = messages::lookup_ids(tx, &clues.referenced).await?;
     let candidates = threading::candidate_tickets(&clues, &known);
     let facts = tickets::facts(tx, &candidates).await?;
@@ -337,7 +346,10 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
     // Everyone on the mail but us (and the forwarding colleague) takes part from now on.
     let forwarded_by_colleague = created && sender_is_colleague && mail.forwarded_from.is_some();
     if !forwarded_by_colleague {
-        tickets::add_participant(tx, ticket.id, &mail.from, &mail.from_name).await?;
+        if !created {
+            // A new ticket already has its owner (the sender) as a participant.
+            tickets::add_participant(tx, ticket.id, &mail.from, &mail.from_name).await?;
+        }
         for (a, name) in mail.to.iter().chain(&mail.cc) {
             if !is_ours(a) && !a.is_robot() {
                 tickets::add_participant(tx, ticket.id, a, name).await?;
@@ -397,11 +409,6 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
     }
     inbound::mark_processed(tx, inbound_id, ticket.id).await?;
     Ok(Outcome::Ticket { number: ticket.number, created, ack })
-}
-
-/// A colleague is an enabled agent account; their forwards belong to the original sender.
-async fn is_colleague(db: &podpora_store::Db, a: &EmailAddress) -> Result<bool, MailError> {
-    Ok(podpora_store::users::find_by_email(db, a).await?.is_some_and(|u| !u.disabled))
 }
 
 /// What an acknowledgement answers.

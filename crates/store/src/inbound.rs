@@ -122,14 +122,15 @@ pub async fn already_received(db: &Db, mailbox_id: i64, raw_blob: &str) -> Resul
     Ok(n > 0)
 }
 
-/// Messages of a mailbox (None: of no mailbox) still waiting to be processed, oldest first, up to
-/// `upto`, at most `limit` of them and not much more than `max_bytes` together (always at least one).
-pub async fn waiting(db: &Db, mailbox_id: Option<i64>, upto: i64, limit: i64, max_bytes: i64) -> Result<Vec<Inbound>> {
+/// Messages of a mailbox (None: of no mailbox) still waiting to be processed, oldest first, with
+/// ids in `(after, upto]`, at most `limit` of them and not much more than `max_bytes` together
+/// (always at least one).
+pub async fn waiting(db: &Db, mailbox_id: Option<i64>, after: i64, upto: i64, limit: i64, max_bytes: i64) -> Result<Vec<Inbound>> {
     let sql = match mailbox_id {
-        Some(_) => format!("SELECT {COLS} FROM inbound WHERE status = 'received' AND mailbox_id = $1 AND id <= $2 ORDER BY id LIMIT $3"),
-        None => format!("SELECT {COLS} FROM inbound WHERE status = 'received' AND mailbox_id IS NULL AND id <= $2 AND $1 = $1 ORDER BY id LIMIT $3"),
+        Some(_) => format!("SELECT {COLS} FROM inbound WHERE status = 'received' AND mailbox_id = $1 AND id > $2 AND id <= $3 ORDER BY id LIMIT $4"),
+        None => format!("SELECT {COLS} FROM inbound WHERE status = 'received' AND mailbox_id IS NULL AND $1 = $1 AND id > $2 AND id <= $3 ORDER BY id LIMIT $4"),
     };
-    let rows = sqlx::query(&sql).bind(mailbox_id.unwrap_or(0)).bind(upto).bind(limit).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql).bind(mailbox_id.unwrap_or(0)).bind(after).bind(upto).bind(limit).fetch_all(db.pool()).await?;
     let mut out = Vec::new();
     let mut bytes = 0;
     for r in &rows {

@@ -55,26 +55,35 @@ pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>) -> Result<i64>
 
 /// Remembers Message-IDs (and `ti:` thread roots) as belonging to a ticket. The first ticket to claim an id keeps it.
 pub async fn remember_ids(conn: &mut AnyConnection, ticket_id: i64, ids: &[String]) -> Result<()> {
-    for id in ids {
-        if id.is_empty() || id.len() > 900 {
-            continue;
-        }
-        sqlx::query("INSERT INTO message_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT (message_id) DO NOTHING").bind(id).bind(ticket_id).execute(&mut *conn).await?;
+    let ids: Vec<&String> = ids.iter().filter(|id| !id.is_empty() && id.len() <= 900).take(100).collect();
+    if ids.is_empty() {
+        return Ok(());
     }
+    let values: Vec<String> = (0..ids.len()).map(|i| format!("(${}, $1)", i + 2)).collect();
+    let sql = format!("INSERT INTO message_ids (message_id, ticket_id) VALUES {} ON CONFLICT (message_id) DO NOTHING", values.join(", "));
+    let mut q = sqlx::query(&sql).bind(ticket_id);
+    for id in ids {
+        q = q.bind(id.as_str());
+    }
+    q.execute(conn).await?;
     Ok(())
 }
 
 /// Which of these ids we know, and their tickets.
 pub async fn lookup_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, TicketNumber>> {
+    let ids: Vec<&String> = ids.iter().take(100).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT m.message_id, t.number FROM message_ids m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id IN ({})", params.join(", "));
+    let mut q = sqlx::query(&sql);
+    for id in &ids {
+        q = q.bind(id.as_str());
+    }
     let mut out = HashMap::new();
-    for id in ids.iter().take(100) {
-        let n: Option<i64> = sqlx::query_scalar("SELECT t.number FROM message_ids m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if let Some(n) = n {
-            out.insert(id.clone(), TicketNumber::new(n)?);
-        }
+    for r in q.fetch_all(conn).await? {
+        out.insert(r.try_get::<String, _>(0)?, TicketNumber::new(r.try_get(1)?)?);
     }
     Ok(out)
 }

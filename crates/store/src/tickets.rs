@@ -53,16 +53,20 @@ pub struct NewTicket<'a> {
 /// Creates a ticket with the next number. Numbers are unique across instances; a rolled-back
 /// transaction may leave a gap on PostgreSQL (a sequence), never a duplicate.
 pub async fn create(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_>) -> Result<Ticket> {
-    let number: i64 = match backend {
-        Backend::Postgres => sqlx::query_scalar("SELECT nextval('ticket_number_seq')").fetch_one(&mut *conn).await?,
-        Backend::Sqlite => sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value").fetch_one(&mut *conn).await?,
-    };
     let now = now_ms();
+    // PostgreSQL takes the number from the sequence (column default); SQLite from its counter row,
+    // whose UPDATE also serialises writers.
+    let (number_col, number_val) = match backend {
+        Backend::Postgres => ("", String::new()),
+        Backend::Sqlite => ("number, ", "(SELECT value FROM counters WHERE name = 'ticket_number'), ".to_string()),
+    };
+    if backend == Backend::Sqlite {
+        sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'ticket_number'").execute(&mut *conn).await?;
+    }
     let r = sqlx::query(&format!(
-        "INSERT INTO tickets (number, mailbox_id, customer_id, subject, status, channel, related_number, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLS}"
+        "INSERT INTO tickets ({number_col}mailbox_id, customer_id, subject, status, channel, related_number, created_at, updated_at) \
+         VALUES ({number_val}$1, $2, $3, $4, $5, $6, $7, $7) RETURNING {COLS}"
     ))
-    .bind(number)
     .bind(t.mailbox_id)
     .bind(t.customer_id)
     .bind(t.subject)

@@ -50,6 +50,11 @@ pub async fn find_by_email(db: &Db, email: &EmailAddress) -> Result<Option<User>
     sqlx::query(&format!("SELECT {COLS} FROM users WHERE email = $1")).bind(email.as_str()).fetch_optional(db.pool()).await?.as_ref().map(user).transpose()
 }
 
+/// Addresses of all enabled accounts (agents and admins): mail from them is a colleague's.
+pub async fn active_emails(db: &Db) -> Result<std::collections::HashSet<String>> {
+    Ok(sqlx::query_scalar::<_, String>("SELECT email FROM users WHERE disabled = 0").fetch_all(db.pool()).await?.into_iter().collect())
+}
+
 pub async fn get(db: &Db, id: i64) -> Result<Option<User>> {
     sqlx::query(&format!("SELECT {COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(db.pool()).await?.as_ref().map(user).transpose()
 }
