@@ -113,7 +113,8 @@ async fn ingest_bench(backend: &str, n: usize) -> anyhow::Result<String> {
         mailboxes::add(&db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None }).await?;
         let room = Mailroom {
             db: db.clone(),
-            blobs: BlobStore::local(dir.path().join("blobs"))?,
+            // As `serve` does by default: a folder with SQLite, the database with PostgreSQL.
+            blobs: if backend == "sqlite" { BlobStore::local(dir.path().join("blobs"))? } else { BlobStore::database(db.clone()) },
             key: ReplyKey::new(vec![9u8; 32]).expect("32 bytes"),
             host: "bench.localhost".into(),
             installation: "bench".into(),

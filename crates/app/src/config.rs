@@ -19,6 +19,16 @@ pub struct Config {
     pub max_message_mb: usize,
     pub plus_reply_to: bool,
     pub workers: usize,
+    pub blob_store: BlobStoreKind,
+}
+
+/// Where raw mail and attachments are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobStoreKind {
+    /// `<data dir>/blobs`: one instance.
+    Local,
+    /// The database's `blobs` table: shared by every instance.
+    Database,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -34,6 +44,7 @@ struct FileConfig {
     max_message_mb: Option<usize>,
     plus_reply_to: Option<bool>,
     workers: Option<usize>,
+    blob_store: Option<String>,
 }
 
 impl Config {
@@ -61,7 +72,16 @@ impl Config {
         }
         let plus_reply_to = env("PLUS_REPLY_TO").map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on")).or(f.plus_reply_to).unwrap_or(false);
         let workers = env("WORKERS").map(|v| v.parse()).transpose().context("PODPORA_WORKERS")?.or(f.workers).unwrap_or(4).clamp(1, 64);
+        let blob_store = match env("BLOB_STORE").or(f.blob_store).as_deref() {
+            Some("local") => BlobStoreKind::Local,
+            Some("database") => BlobStoreKind::Database,
+            // Several instances share a PostgreSQL database but no disk: keep blobs with the data.
+            None if database_url.starts_with("postgres") => BlobStoreKind::Database,
+            None => BlobStoreKind::Local,
+            Some(other) => bail!("PODPORA_BLOB_STORE must be 'local' or 'database', not '{other}'"),
+        };
         Ok(Config {
+            blob_store,
             database_url,
             data_dir,
             http_addr,
@@ -100,6 +120,10 @@ mod tests {
         assert_eq!(c.public_url, "https://help.shop.cz");
         assert_eq!(c.mail_host(), "help.shop.cz");
         assert!(c.database_url.starts_with("sqlite://./data"));
+        assert_eq!(c.blob_store, BlobStoreKind::Local);
+        let pg = Config::from_sources(None, &|k| (k == "DATABASE_URL").then(|| "postgres://h/db".into())).unwrap();
+        assert_eq!(pg.blob_store, BlobStoreKind::Database);
+        assert!(Config::from_sources(None, &|k| (k == "BLOB_STORE").then(|| "s4".into())).is_err());
         std::fs::write(&file, "bogus = 1\n").unwrap();
         assert!(Config::from_sources(Some(&file), &|_| None).is_err());
         assert!(Config::from_sources(None, &|k| (k == "SMTP_LISTEN").then(|| "nope".into())).is_err());

@@ -402,7 +402,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let room = runtime::open(&cfg).await?;
     ensure_first_admin(&cfg, &room).await?;
     let transport = Transport::new(cfg.smtp_relay.as_deref(), &cfg.data_dir)?;
-    tracing::info!(outbound = %transport.describe(), "outgoing mail");
+    tracing::info!(outbound = %transport.describe(), blobs = %room.blobs.describe(), "outgoing mail and blob store");
     let requeued = runtime::requeue_stranded(&room).await?;
     if requeued > 0 {
         tracing::info!(requeued, "requeued received messages that had no job");

@@ -87,6 +87,30 @@ pub struct ServerOptions {
     pub relay: Option<String>,
 }
 
+/// A second instance on the same database (its own data dir: no shared disk) using `first`'s token.
+pub fn start_second_instance(first: &Server) -> (Child, String, u16, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (http_port, smtp_port) = (free_port(), free_port());
+    let mut env = first.env.clone();
+    for (k, v) in env.iter_mut() {
+        match k.as_str() {
+            "PODPORA_DATA_DIR" => *v = dir.path().join("data").display().to_string(),
+            "PODPORA_HTTP_ADDR" => *v = format!("127.0.0.1:{http_port}"),
+            "PODPORA_SMTP_LISTEN" => *v = format!("127.0.0.1:{smtp_port}"),
+            _ => {}
+        }
+    }
+    let child = Command::new(BIN)
+        .arg("serve")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).expect("log"))
+        .spawn()
+        .expect("start a second podpora");
+    wait_for(60, "the second instance to listen", || (port_open(http_port) && port_open(smtp_port)).then_some(()));
+    (child, format!("http://127.0.0.1:{http_port}"), smtp_port, dir)
+}
+
 impl Server {
     pub fn start(backend: Backend, opts: ServerOptions) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
