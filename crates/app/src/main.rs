@@ -163,9 +163,15 @@ enum InboundCommand {
     Reprocess { id: i64 },
 }
 
+/// Logs go to stderr: human-readable by default, one JSON object per line with PODPORA_LOG_FORMAT=json.
 fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PODPORA_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("PODPORA_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }
 
 fn main() -> ExitCode {

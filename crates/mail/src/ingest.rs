@@ -362,22 +362,14 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
     let msg_pk = messages::insert(
         tx,
         &NewMessage {
-            ticket_id: ticket.id,
-            direction: Direction::In,
-            kind: MessageKind::Message,
-            author_user_id: None,
-            from_address: mail.from.as_str(),
-            from_name: &mail.from_name,
+            inbound_id: Some(inbound_id),
             to: &to,
             cc: &cc,
-            subject: &mail.subject,
-            body_text: &body_text,
             body_html: mail.html.as_deref(),
             quoted_text: mail.text.quoted.as_deref(),
             signature: mail.text.signature.as_deref(),
             message_id: mail.message_id.as_deref(),
-            inbound_id: Some(inbound_id),
-            delivery: None,
+            ..NewMessage::text(ticket.id, Direction::In, MessageKind::Message, (mail.from.as_str(), &mail.from_name), &mail.subject, &body_text)
         },
     )
     .await?;
@@ -452,25 +444,14 @@ async fn queue_ack(room: &Mailroom, tx: &mut podpora_store::WriteTx, mb: &Mailbo
         attachments: &[],
     });
     let to_list = vec![to.to_string()];
+    let ack_text = db_text(&body);
     let pk = messages::insert(
         tx,
         &NewMessage {
-            ticket_id: ticket.id,
-            direction: Direction::Out,
-            kind: MessageKind::Message,
-            author_user_id: None,
-            from_address: mb.address.as_str(),
-            from_name: &mb.name,
             to: &to_list,
-            cc: &[],
-            subject: &subject,
-            body_text: &db_text(&body),
-            body_html: None,
-            quoted_text: None,
-            signature: None,
             message_id: Some(&message_id),
-            inbound_id: None,
             delivery: Some("queued"),
+            ..NewMessage::text(ticket.id, Direction::Out, MessageKind::Message, (mb.address.as_str(), &mb.name), &subject, &ack_text)
         },
     )
     .await?;
@@ -517,24 +498,7 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
     tickets::add_participant(&mut tx, ticket.id, f.from, &name).await?;
     messages::insert(
         &mut tx,
-        &NewMessage {
-            ticket_id: ticket.id,
-            direction: Direction::In,
-            kind: MessageKind::Message,
-            author_user_id: None,
-            from_address: f.from.as_str(),
-            from_name: &name,
-            to: &[],
-            cc: &[],
-            subject: &subject,
-            body_text: &body,
-            body_html: None,
-            quoted_text: None,
-            signature: None,
-            message_id: None,
-            inbound_id: None,
-            delivery: None,
-        },
+        &NewMessage::text(ticket.id, Direction::In, MessageKind::Message, (f.from.as_str(), &name), &subject, &body),
     )
     .await?;
     messages::remember_ids(&mut tx, ticket.id, &[compose::thread_key(&room.installation, ticket.number)]).await?;

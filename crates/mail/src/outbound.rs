@@ -156,29 +156,10 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
     if r.kind == MessageKind::Note {
         let pk = messages::insert(
             &mut tx,
-            &NewMessage {
-                ticket_id: ticket.id,
-                direction: Direction::Out,
-                kind: MessageKind::Note,
-                author_user_id: Some(r.author.id),
-                from_address: r.author.email.as_str(),
-                from_name: &r.author.name,
-                to: &[],
-                cc: &[],
-                subject: "",
-                body_text: &body,
-                body_html: None,
-                quoted_text: None,
-                signature: None,
-                message_id: None,
-                inbound_id: None,
-                delivery: None,
-            },
+            &NewMessage { author_user_id: Some(r.author.id), ..NewMessage::text(ticket.id, Direction::Out, MessageKind::Note, (r.author.email.as_str(), &r.author.name), "", &body) },
         )
         .await?;
-        for (a, id) in &stored {
-            messages::add_attachment(&mut tx, pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.bytes.len() as i64, blob: id.as_str(), inline: false, content_id: None }).await?;
-        }
+        attach(&mut tx, pk, &stored).await?;
         tickets::touch(&mut tx, ticket.id).await?;
         tx.commit().await?;
         return Ok(Posted { message_pk: pk, outbox_id: None });
@@ -239,28 +220,16 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
     let pk = messages::insert(
         &mut tx,
         &NewMessage {
-            ticket_id: ticket.id,
-            direction: Direction::Out,
-            kind: MessageKind::Message,
             author_user_id: Some(r.author.id),
-            from_address: mailbox.address.as_str(),
-            from_name: &from_name,
             to: &to_list,
             cc: &cc_list,
-            subject: &subject_line,
-            body_text: &body,
-            body_html: None,
-            quoted_text: None,
-            signature: None,
             message_id: Some(&message_id),
-            inbound_id: None,
             delivery: Some("queued"),
+            ..NewMessage::text(ticket.id, Direction::Out, MessageKind::Message, (mailbox.address.as_str(), &from_name), &subject_line, &body)
         },
     )
     .await?;
-    for (a, id) in &stored {
-        messages::add_attachment(&mut tx, pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.bytes.len() as i64, blob: id.as_str(), inline: false, content_id: None }).await?;
-    }
+    attach(&mut tx, pk, &stored).await?;
     messages::remember_ids(&mut tx, ticket.id, std::slice::from_ref(&message_id)).await?;
     let all: Vec<String> = to_list.iter().chain(&cc_list).cloned().collect();
     let outbox_id = enqueue(&mut tx, Some(ticket.id), Some(pk), "reply", mailbox.address.as_str(), &all, &raw).await?;
@@ -272,6 +241,14 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
     tx.commit().await?;
     room.wake.notify_waiters();
     Ok(Posted { message_pk: pk, outbox_id: Some(outbox_id) })
+}
+
+/// Records the files of an agent's message (already in the blob store).
+async fn attach(tx: &mut WriteTx, message_pk: i64, stored: &[(&OutgoingAttachment, podpora_store::BlobId)]) -> Result<(), MailError> {
+    for (a, id) in stored {
+        messages::add_attachment(tx, message_pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.bytes.len() as i64, blob: id.as_str(), inline: false, content_id: None }).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

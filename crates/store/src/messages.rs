@@ -27,6 +27,30 @@ pub struct NewMessage<'a> {
     pub delivery: Option<&'a str>,
 }
 
+impl<'a> NewMessage<'a> {
+    /// A plain-text message with nothing else set; callers add the rest with `..NewMessage::text(…)`.
+    pub fn text(ticket_id: i64, direction: Direction, kind: MessageKind, from: (&'a str, &'a str), subject: &'a str, body_text: &'a str) -> Self {
+        NewMessage {
+            ticket_id,
+            direction,
+            kind,
+            author_user_id: None,
+            from_address: from.0,
+            from_name: from.1,
+            to: &[],
+            cc: &[],
+            subject,
+            body_text,
+            body_html: None,
+            quoted_text: None,
+            signature: None,
+            message_id: None,
+            inbound_id: None,
+            delivery: None,
+        }
+    }
+}
+
 pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO messages (ticket_id, direction, kind, author_user_id, from_address, from_name, to_list, cc_list, subject, body_text, body_html, quoted_text, signature, message_id, inbound_id, delivery, created_at) \
