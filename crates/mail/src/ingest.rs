@@ -99,14 +99,25 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
     let lease = format!("ingest:{}", row.mailbox_id.unwrap_or(0));
     let holder = compose::nonce();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !jobs::try_lease(&room.db, &lease, &holder, 120_000).await? {
-        // Another worker is draining this mailbox and will reach our message; it wakes us after each batch.
-        tokio::select! {
-            _ = room.wake.notified() => {}
-            _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+    let mut next_try = std::time::Instant::now();
+    loop {
+        // Taking the lease is a committed write: try it when woken (a batch was committed or the
+        // lease released) or once a second; otherwise only watch, read-only, for our message.
+        if std::time::Instant::now() >= next_try {
+            if jobs::try_lease(&room.db, &lease, &holder, 120_000).await? {
+                break;
+            }
+            next_try = std::time::Instant::now() + std::time::Duration::from_secs(1);
         }
+        let woken = tokio::select! {
+            _ = room.wake.notified() => true,
+            _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => false,
+        };
         if let Some(o) = settled(room, inbound_id).await? {
             return Ok(o);
+        }
+        if woken {
+            next_try = std::time::Instant::now();
         }
         if std::time::Instant::now() > deadline {
             return Err(MailError::Temporary("another worker is still processing this mailbox".into()));
@@ -123,6 +134,7 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
         }
     }
     let _ = jobs::release_lease(&room.db, &lease, &holder).await;
+    room.wake.notify_waiters();
     let mut outcomes = drained?;
     match outcomes.remove(&inbound_id) {
         Some(o) => Ok(o),
