@@ -6,7 +6,8 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone)]
+/// No Debug: it holds the admin password and relay credentials.
+#[derive(Clone)]
 pub struct Config {
     pub database_url: String,
     pub data_dir: PathBuf,

@@ -5,7 +5,7 @@ use podpora_domain::EmailAddress;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Clone, serde::Serialize)]
 pub struct Mailbox {
     pub id: i64,
     pub address: EmailAddress,
@@ -26,6 +26,13 @@ pub struct Mailbox {
     pub fetched_count: i64,
     pub imap_uidvalidity: Option<i64>,
     pub imap_last_uid: Option<i64>,
+}
+
+impl std::fmt::Debug for Mailbox {
+    // The IMAP URL carries a password: never in debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailbox").field("id", &self.id).field("address", &self.address).field("name", &self.name).field("imap", &self.imap_url.is_some()).finish_non_exhaustive()
+    }
 }
 
 const COLS: &str = "id, address, name, imap_url, ack_enabled, ack_subject, ack_body, support_hours, response_time, alternative_contacts, signature, last_fetch_at, last_error, last_error_at, fetched_count, imap_uidvalidity, imap_last_uid";
@@ -53,7 +60,8 @@ fn mailbox(r: &AnyRow) -> Result<Mailbox> {
 }
 
 /// What `mailbox add` sets; adding an existing address updates its name and IMAP URL.
-#[derive(Debug, Clone)]
+/// No Debug: the IMAP URL carries a password.
+#[derive(Clone)]
 pub struct NewMailbox {
     pub address: EmailAddress,
     pub name: String,
