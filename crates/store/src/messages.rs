@@ -193,24 +193,14 @@ pub async fn for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<
     .fetch_all(&mut *conn)
     .await?;
     let mut msgs: Vec<Message> = rows.iter().map(message).collect::<Result<_>>()?;
-    let atts = sqlx::query(
-        "SELECT a.message_pk, a.id, a.filename, a.content_type, a.size, a.blob, a.inline, a.content_id FROM attachments a JOIN messages m ON m.id = a.message_pk WHERE m.ticket_id = $1 ORDER BY a.id",
-    )
-    .bind(ticket_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let atts = sqlx::query(&format!("SELECT {ATTACHMENT_COLS}, a.message_pk FROM attachments a JOIN messages m ON m.id = a.message_pk WHERE m.ticket_id = $1 ORDER BY a.id"))
+        .bind(ticket_id)
+        .fetch_all(&mut *conn)
+        .await?;
     for r in &atts {
-        let pk: i64 = r.try_get(0)?;
+        let pk: i64 = r.try_get("message_pk")?;
         if let Some(m) = msgs.iter_mut().find(|m| m.id == pk) {
-            m.attachments.push(Attachment {
-                id: r.try_get(1)?,
-                filename: r.try_get(2)?,
-                content_type: r.try_get(3)?,
-                size: r.try_get(4)?,
-                blob: r.try_get(5)?,
-                inline: r.try_get::<i64, _>(6)? != 0,
-                content_id: r.try_get(7)?,
-            });
+            m.attachments.push(attachment_row(r)?);
         }
     }
     Ok(msgs)
@@ -224,25 +214,28 @@ pub async fn ids_for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<
         .await?)
 }
 
+const ATTACHMENT_COLS: &str = "a.id, a.filename, a.content_type, a.size, a.blob, a.inline, a.content_id";
+
+fn attachment_row(r: &AnyRow) -> Result<Attachment> {
+    Ok(Attachment {
+        id: r.try_get("id")?,
+        filename: r.try_get("filename")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        blob: r.try_get("blob")?,
+        inline: r.try_get::<i64, _>("inline")? != 0,
+        content_id: r.try_get("content_id")?,
+    })
+}
+
 /// One attachment with the ticket it belongs to, for access checks before download.
 pub async fn attachment(conn: &mut AnyConnection, id: i64) -> Result<Option<(Attachment, i64)>> {
-    let r = sqlx::query("SELECT a.id, a.filename, a.content_type, a.size, a.blob, a.inline, a.content_id, m.ticket_id FROM attachments a JOIN messages m ON m.id = a.message_pk WHERE a.id = $1")
+    let r = sqlx::query(&format!("SELECT {ATTACHMENT_COLS}, m.ticket_id FROM attachments a JOIN messages m ON m.id = a.message_pk WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?;
     let Some(r) = r else { return Ok(None) };
-    Ok(Some((
-        Attachment {
-            id: r.try_get(0)?,
-            filename: r.try_get(1)?,
-            content_type: r.try_get(2)?,
-            size: r.try_get(3)?,
-            blob: r.try_get(4)?,
-            inline: r.try_get::<i64, _>(5)? != 0,
-            content_id: r.try_get(6)?,
-        },
-        r.try_get(7)?,
-    )))
+    Ok(Some((attachment_row(&r)?, r.try_get("ticket_id")?)))
 }
 
 #[derive(Debug, Clone)]
