@@ -78,10 +78,19 @@ pub fn find_tag(subject: &str) -> Option<TicketNumber> {
     None
 }
 
+/// A ticket's title from a mail or form subject: prefixes and tags removed, never empty.
+pub fn title(subject: &str) -> String {
+    let base = strip_prefixes(subject);
+    if base.is_empty() {
+        "(no subject)".to_string()
+    } else {
+        base
+    }
+}
+
 /// The subject of an outgoing mail about a ticket: `[#N] original subject`, prefixed `Re: ` for replies.
 pub fn tagged(number: TicketNumber, subject: &str, reply: bool) -> String {
-    let base = strip_prefixes(subject);
-    let base = if base.is_empty() { "(no subject)".to_string() } else { base };
+    let base = title(subject);
     if reply {
         format!("Re: {} {}", number.tag(), base)
     } else {
@@ -126,5 +135,7 @@ mod tests {
         assert_eq!(tagged(n, "Re: [#9] Order", true), "Re: [#9] Order");
         assert_eq!(tagged(n, "Order", false), "[#9] Order");
         assert_eq!(tagged(n, "", false), "[#9] (no subject)");
+        assert_eq!(title("Re: "), "(no subject)");
+        assert_eq!(title("AW: Bestellung"), "Bestellung");
     }
 }

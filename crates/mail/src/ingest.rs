@@ -229,7 +229,8 @@ async fn apply_batch(room: &Mailroom, prepared: &[Prepared]) -> Result<Vec<(i64,
     let t1 = std::time::Instant::now();
     let our_mailboxes = mailboxes::list(&room.db).await?;
     let colleagues = podpora_store::users::active_emails(&room.db).await?;
-    let ctx = ApplyContext { mailboxes: &our_mailboxes, colleagues: &colleagues };
+    let ours: HashSet<&str> = our_mailboxes.iter().map(|m| m.address.as_str()).collect();
+    let ctx = ApplyContext { mailboxes: &our_mailboxes, ours: &ours, colleagues: &colleagues };
     let mut tx = room.db.begin().await?;
     let mut outcomes = Vec::with_capacity(prepared.len());
     let mut failed = None;
@@ -275,6 +276,8 @@ async fn apply_batch(room: &Mailroom, prepared: &[Prepared]) -> Result<Vec<(i64,
 
 struct ApplyContext<'a> {
     mailboxes: &'a [Mailbox],
+    /// Our own addresses (plus parts removed).
+    ours: &'a HashSet<&'a str>,
     /// Addresses of enabled agent accounts: their forwards belong to the original sender.
     colleagues: &'a HashSet<String>,
 }
@@ -293,8 +296,7 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
     };
     let mut mail_facts = mail.facts.clone();
     let our_mailboxes = ctx.mailboxes;
-    let ours: HashSet<&str> = our_mailboxes.iter().map(|m| m.address.as_str()).collect();
-    let is_ours = |a: &EmailAddress| ours.contains(a.split_plus().0.as_str());
+    let is_ours = |a: &EmailAddress| ctx.ours.contains(a.split_plus().0.as_str());
     mail_facts.from_ourselves = is_ours(&mail.from) || mail.loop_header.as_deref() == Some(room.installation.as_str());
     let class = autoack::classify(&mail.from, &mail_facts);
     if let Some(reason) = set_aside_reason(class, mail) {
@@ -318,6 +320,12 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
     let clues = ThreadClues { referenced: mail.referenced(), subject_tag: mail.subject_tag(), plus_details };
 
     let sender_is_colleague = ctx.colleagues.contains(mail.from.as_str());
+    // Whose ticket a new mail opens: a colleague's forward belongs to the original sender.
+    let owner = threading::ticket_owner(&mail.from, sender_is_colleague, mail.forwarded_from.as_ref().map(|(a, _)| a));
+    let owner_name = match &mail.forwarded_from {
+        Some((a, name)) if a == owner => name.as_str(),
+        _ => mail.from_name.as_str(),
+    };
     let known = messages::lookup_ids(tx, &clues.referenced).await?;
     let candidates = threading::candidate_tickets(&clues, &known);
     let facts = tickets::facts(tx, &candidates).await?;
@@ -342,16 +350,11 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
             (t, false)
         }
         ThreadDecision::New { related } => {
-            let (owner, owner_name) = match &mail.forwarded_from {
-                Some((orig, name)) if threading::ticket_owner(&mail.from, sender_is_colleague, Some(orig)) == orig => (orig.clone(), name.clone()),
-                _ => (mail.from.clone(), mail.from_name.clone()),
-            };
-            let customer = customers::find_or_create(tx, &owner, &owner_name).await?;
-            let subject = podpora_domain::subject::strip_prefixes(&mail.subject);
-            let subject = if subject.is_empty() { "(no subject)".to_string() } else { subject };
+            let customer = customers::find_or_create(tx, owner, owner_name).await?;
+            let subject = podpora_domain::subject::title(&mail.subject);
             let t = tickets::create(tx, room.db.backend(), &tickets::NewTicket { mailbox_id: mailbox.as_ref().map(|m| m.id), customer_id: customer, subject: &subject, channel: Channel::Email, related })
                 .await?;
-            tickets::add_participant(tx, t.id, &owner, &owner_name).await?;
+            tickets::add_participant(tx, t.id, owner, owner_name).await?;
             (t, true)
         }
     };
@@ -397,22 +400,26 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
 
     let mut ack = None;
     if created {
-        let ack_to = mail.from.clone();
-        let recent = outbox::recent_acks(tx, ack_to.as_str(), AckLimit::default().window_secs * 1000).await?;
-        let enabled = mailbox.as_ref().is_some_and(|m| m.ack_enabled) && !forwarded_by_colleague;
-        let decision = autoack::decide_ack(class, enabled, recent, AckLimit::default());
-        if decision == AckDecision::Send {
-            if let Some(mb) = &mailbox {
-                let mut refs = mail.references.clone();
-                refs.extend(mail.message_id.clone());
-                let about = AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
-                queue_ack(room, tx, mb, &ticket, &about, &ack_to).await?;
-            }
-        }
-        ack = Some(decision);
+        let mut refs = mail.references.clone();
+        refs.extend(mail.message_id.clone());
+        let about = AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
+        let mailbox = mailbox.as_ref().filter(|_| !forwarded_by_colleague);
+        ack = Some(acknowledge(room, tx, mailbox, class, &ticket, &about, &mail.from).await?);
     }
     inbound::mark_processed(tx, inbound_id, ticket.id).await?;
     Ok(Outcome::Ticket { number: ticket.number, created, ack })
+}
+
+/// Sends the acknowledgement of a new ticket if the rules allow it (a person's mail, the mailbox
+/// acknowledges, the sender's hourly limit not reached) and says what was decided.
+async fn acknowledge(room: &Mailroom, tx: &mut podpora_store::WriteTx, mailbox: Option<&Mailbox>, class: InboundClass, ticket: &tickets::Ticket, about: &AckAbout<'_>, to: &EmailAddress) -> Result<AckDecision, MailError> {
+    let limit = AckLimit::default();
+    let recent = outbox::recent_acks(tx, to.as_str(), limit.window_secs * 1000).await?;
+    let decision = autoack::decide_ack(class, mailbox.is_some_and(|m| m.ack_enabled), recent, limit);
+    if let (AckDecision::Send, Some(mb)) = (decision, mailbox) {
+        queue_ack(room, tx, mb, ticket, about, to).await?;
+    }
+    Ok(decision)
 }
 
 /// What an acknowledgement answers.
@@ -498,11 +505,10 @@ pub struct FormTicket<'a> {
 /// Opens a ticket for a customer who wrote through a form; acknowledged like mail.
 pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome, MailError> {
     let body = db_text(f.body.trim());
-    let subject = db_text(podpora_domain::subject::strip_prefixes(f.subject).as_str());
     if body.is_empty() {
         return Err(MailError::Rejected("the message body is empty".into()));
     }
-    let subject = if subject.is_empty() { "(no subject)".to_string() } else { subject };
+    let subject = db_text(&podpora_domain::subject::title(f.subject));
     let name = db_text(f.name.trim());
     let mut tx = room.db.begin().await?;
     let customer = customers::find_or_create(&mut tx, f.from, &name).await?;
@@ -514,13 +520,10 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
     )
     .await?;
     messages::remember_ids(&mut tx, ticket.id, &[compose::thread_key(&room.installation, ticket.number)]).await?;
-    let recent = outbox::recent_acks(&mut tx, f.from.as_str(), AckLimit::default().window_secs * 1000).await?;
-    let class = if f.from.is_robot() { InboundClass::Automatic } else { InboundClass::Human };
-    let decision = autoack::decide_ack(class, f.mailbox.is_some_and(|m| m.ack_enabled), recent, AckLimit::default());
-    if let (AckDecision::Send, Some(mb)) = (decision, f.mailbox) {
-        let about = AckAbout { customer_name: &name, subject: &subject, in_reply_to: None, references: &[] };
-        queue_ack(room, &mut tx, mb, &ticket, &about, f.from).await?;
-    }
+    // A form carries no mail headers: only the address can make it automatic (a robot sender).
+    let class = autoack::classify(f.from, &autoack::MailFacts::default());
+    let about = AckAbout { customer_name: &name, subject: &subject, in_reply_to: None, references: &[] };
+    let decision = acknowledge(room, &mut tx, f.mailbox, class, &ticket, &about, f.from).await?;
     tx.commit().await?;
     room.wake.notify_waiters();
     Ok(Outcome::Ticket { number: ticket.number, created: true, ack: Some(decision) })

@@ -74,3 +74,25 @@ pub(crate) fn db_text(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// Shortens a References list to `max` ids, keeping the root and the most recent ones, which carry the thread.
+pub(crate) fn keep_root_and_recent(ids: &mut Vec<String>, max: usize) {
+    if ids.len() > max && max >= 2 {
+        let tail = ids.split_off(ids.len() - (max - 1));
+        ids.truncate(1);
+        ids.extend(tail);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keeps_root_and_recent() {
+        let mut ids: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+        super::keep_root_and_recent(&mut ids, 4);
+        assert_eq!(ids, ["0", "7", "8", "9"]);
+        let mut short = vec!["a".to_string()];
+        super::keep_root_and_recent(&mut short, 4);
+        assert_eq!(short, ["a"]);
+    }
+}

@@ -176,11 +176,7 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
     recipients.retain(|a| a != &primary);
     let message_id = format!("{}@{}", token::message_id_local(&room.key, ticket.number, &primary, Purpose::Reply, &compose::nonce()), room.host);
     let mut references = messages::ids_for_ticket(&mut tx, ticket.id).await?;
-    if references.len() > 20 {
-        let tail = references.split_off(references.len() - 19);
-        references.truncate(1);
-        references.extend(tail);
-    }
+    crate::keep_root_and_recent(&mut references, 20);
     let in_reply_to = last_in.and_then(|m| m.message_id.clone()).or_else(|| references.last().cloned());
     let subject_line = subject::tagged(ticket.number, &ticket.subject, true);
     let mut text = body.clone();

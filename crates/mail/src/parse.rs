@@ -184,12 +184,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
     let mut in_reply_to = ids(m.in_reply_to());
     in_reply_to.truncate(10);
     let mut references = ids(m.references());
-    if references.len() > 100 {
-        // Keep the root and the most recent ones, which carry the thread.
-        let tail = references.split_off(references.len() - 99);
-        references.truncate(1);
-        references.extend(tail);
-    }
+    crate::keep_root_and_recent(&mut references, 100);
     let ctype = m.root_part().content_type();
     let report = ctype.is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart") && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")));
     let facts = MailFacts {

@@ -21,6 +21,11 @@ fn ticket_number(s: &str) -> Result<TicketNumber, ApiError> {
     s.parse::<TicketNumber>().map_err(|_| ApiError::not_found("ticket"))
 }
 
+/// A numeric id from the path; anything else names nothing that exists.
+fn path_id(s: &str, what: &str) -> Result<i64, ApiError> {
+    s.parse().map_err(|_| ApiError::not_found(what))
+}
+
 /// Every account that may use the API may see every ticket until teams exist (issue #4 adds
 /// per-team rights); light agents may not send replies; admin-only actions say so.
 fn require_admin(u: &ApiUser) -> Result<(), ApiError> {
@@ -274,7 +279,7 @@ fn download(bytes: Vec<u8>, filename: &str, content_type: &str) -> Response {
 }
 
 pub async fn download_attachment(State(state): State<AppState>, _me: ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("attachment"))?;
+    let id = path_id(&id, "attachment")?;
     let (a, _ticket_id) = messages::attachment(&mut *state.room.db.conn().await?, id).await?.ok_or_else(|| ApiError::not_found("attachment"))?;
     let bytes = state.room.blobs.get(&BlobId::parse(&a.blob)?).await?;
     Ok(download(bytes, &a.filename, &a.content_type))
@@ -295,7 +300,7 @@ pub async fn list_mailboxes(State(state): State<AppState>, _me: ApiUser) -> Resu
 /// Admins change a mailbox's automatic acknowledgement (texts are templates, validated on save).
 pub async fn change_ack(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>, JsonBody(c): JsonBody<ingest::AckSettingsChange>) -> Result<Json<Value>, ApiError> {
     require_admin(&me)?;
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("mailbox"))?;
+    let id = path_id(&id, "mailbox")?;
     let mb = mailboxes::get(&state.room.db, id).await?.ok_or_else(|| ApiError::not_found("mailbox"))?;
     ingest::change_ack(&state.room, &mb, &c).await?;
     let mb = mailboxes::get(&state.room.db, id).await?.ok_or_else(|| ApiError::not_found("mailbox"))?;
@@ -325,7 +330,7 @@ pub async fn list_inbound(State(state): State<AppState>, _me: ApiUser, Query(p):
 }
 
 pub async fn download_raw(State(state): State<AppState>, _me: ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("message"))?;
+    let id = path_id(&id, "message")?;
     let row = inbound::get(&mut *state.room.db.conn().await?, id).await.map_err(|_| ApiError::not_found("message"))?;
     let bytes = state.room.blobs.get(&BlobId::parse(&row.raw_blob)?).await?;
     Ok(download(bytes, &format!("message-{id}.eml"), "message/rfc822"))
@@ -333,7 +338,7 @@ pub async fn download_raw(State(state): State<AppState>, _me: ApiUser, Path(id):
 
 pub async fn reprocess_inbound(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     require_admin(&me)?;
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("message"))?;
+    let id = path_id(&id, "message")?;
     match ingest::reprocess(&state.room, id).await? {
         None => Err(ApiError::new(StatusCode::CONFLICT, "not_set_aside", "only a set-aside message can be reprocessed")),
         Some(Outcome::Ticket { number, .. }) => Ok(Json(json!({"result": "ticket", "number": number}))),
