@@ -419,18 +419,22 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         tasks.spawn(runtime::worker(room.clone(), transport.clone(), runtime::worker_name(i), stop_rx.clone()));
     }
     tasks.spawn(runtime::imap_supervisor(room.clone(), runtime::worker_name(0), stop_rx.clone()));
+    tasks.spawn(runtime::reminders(room.clone(), stop_rx.clone()));
+    // Live events from other instances (PostgreSQL LISTEN/NOTIFY); in-process on SQLite.
+    room.db.listen_events(&cfg.database_url).await.context("listening for live events")?;
     if let Some(addr) = cfg.smtp_listen {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the SMTP listener to {addr}"))?;
         tracing::info!(%addr, "SMTP listener ready");
         tasks.spawn(podpora_mail::smtp_server::serve(room.clone(), listener, stop_rx.clone()));
     }
-    let state = podpora_web::AppState { room: room.clone(), outbound: transport.describe() };
+    let state = podpora_web::AppState { room: room.clone(), outbound: transport.describe(), stop: stop_rx.clone() };
     let listener = tokio::net::TcpListener::bind(cfg.http_addr).await.with_context(|| format!("binding HTTP to {}", cfg.http_addr))?;
     tracing::info!(addr = %cfg.http_addr, "HTTP ready");
     println!("podpora is running at {} (HTTP {}, SMTP {})", cfg.public_url, cfg.http_addr, cfg.smtp_listen.map(|a| a.to_string()).unwrap_or_else(|| "off".into()));
     let mut http_stop = stop_rx.clone();
     tasks.spawn(async move {
-        let r = axum::serve(listener, podpora_web::router(state)).with_graceful_shutdown(async move {
+        let app = podpora_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let r = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = http_stop.wait_for(|s| *s).await;
         });
         if let Err(e) = r.await {

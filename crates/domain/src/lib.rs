@@ -2,8 +2,11 @@
 //! signed reply tokens, auto-acknowledgement rules and template rendering.
 //! Plain Rust: no I/O, no SQL, no HTTP. Everything here is unit-tested without a database.
 
+pub mod access;
 pub mod address;
 pub mod autoack;
+pub mod i18n;
+pub mod mention;
 pub mod subject;
 pub mod template;
 pub mod threading;
@@ -11,7 +14,9 @@ pub mod ticket;
 pub mod token;
 
 pub use address::EmailAddress;
-pub use ticket::{Channel, Direction, MessageKind, Role, TicketNumber, TicketStatus};
+pub use access::Access;
+pub use i18n::Lang;
+pub use ticket::{Channel, Direction, MessageKind, Priority, Role, TicketNumber, TicketStatus};
 
 /// Errors for values rejected at the edge. The message is meant for a person.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -102,6 +102,10 @@ string_enum!(
     Role, "role", { Admin => "admin", Agent => "agent", LightAgent => "light_agent" });
 
 string_enum!(
+    /// How urgent a ticket is; the inbox can be sorted and filtered by it.
+    Priority, "priority", { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" });
+
+string_enum!(
     /// How a ticket reached us.
     Channel, "channel", { Email => "email", Api => "api", Web => "web", Chat => "chat" });
 

@@ -11,6 +11,7 @@ use podpora_domain::autoack::{self, AckContext, AckDecision, AckLimit, InboundCl
 use podpora_domain::threading::{self, ThreadClues, ThreadDecision};
 use podpora_domain::token::{self, Purpose};
 use podpora_domain::{Channel, Direction, EmailAddress, MessageKind, TicketNumber};
+use podpora_store::events::Event;
 use podpora_store::inbound::{self, InboundStatus, NewInbound};
 use podpora_store::mailboxes::{self, Mailbox};
 use podpora_store::messages::{self, NewAttachment, NewMessage};
@@ -216,8 +217,15 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
     while !current.is_empty() {
         let last = current.last().map(|p| p.row.id).unwrap_or(0);
         let (applied, following) = tokio::join!(apply_batch(room, &current), fetch(last));
-        outcomes.extend(applied?);
+        let applied = applied?;
         room.wake.notify_waiters();
+        let mut changed: Vec<i64> = applied.iter().filter_map(|(_, o)| if let Outcome::Ticket { number, .. } = o { Some(number.get()) } else { None }).collect();
+        changed.sort_unstable();
+        changed.dedup();
+        for number in changed {
+            room.db.publish(Event::Ticket { number, mailbox_id, by_user: None }).await;
+        }
+        outcomes.extend(applied);
         current = following?;
     }
     Ok(outcomes)
@@ -526,6 +534,7 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
     let decision = acknowledge(room, &mut tx, f.mailbox, class, &ticket, &about, f.from).await?;
     tx.commit().await?;
     room.wake.notify_waiters();
+    room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: None }).await;
     Ok(Outcome::Ticket { number: ticket.number, created: true, ack: Some(decision) })
 }
 

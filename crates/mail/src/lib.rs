@@ -67,7 +67,7 @@ pub struct Mailroom {
 pub const LOOP_HEADER: &str = "X-Podpora-Loop";
 
 /// Text that may go into the database: no NUL bytes (PostgreSQL refuses them).
-pub(crate) fn db_text(s: &str) -> String {
+pub fn db_text(s: &str) -> String {
     if s.contains('\0') {
         s.replace('\0', "\u{FFFD}")
     } else {

@@ -11,7 +11,8 @@ use podpora_domain::token::{self, Purpose};
 use podpora_domain::{subject, Direction, EmailAddress, MessageKind, TicketNumber};
 use podpora_store::messages::{self, NewAttachment, NewMessage};
 use podpora_store::users::User;
-use podpora_store::{jobs, now_ms, outbox, tickets, WriteTx};
+use podpora_store::events::Event;
+use podpora_store::{activity, jobs, mentions, now_ms, outbox, tickets, users, WriteTx};
 use std::path::PathBuf;
 
 pub const JOB_SEND: &str = "send_mail";
@@ -126,6 +127,10 @@ pub struct Reply<'a> {
     pub body: &'a str,
     /// Participants left out of this reply.
     pub exclude: &'a [EmailAddress],
+    /// Extra recipients in Cc; they become participants of the ticket.
+    pub cc: &'a [EmailAddress],
+    /// Blind copies: in the envelope only, never in the headers, not participants.
+    pub bcc: &'a [EmailAddress],
     pub attachments: &'a [OutgoingAttachment],
 }
 
@@ -161,11 +166,19 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
         .await?;
         attach(&mut tx, pk, &stored).await?;
         tickets::touch(&mut tx, ticket.id).await?;
+        activity::add(&mut tx, ticket.id, Some(r.author.id), "note", "").await?;
+        let colleagues: Vec<(i64, EmailAddress)> = users::list(&room.db).await?.into_iter().filter(|u| !u.disabled && u.id != r.author.id).map(|u| (u.id, u.email)).collect();
+        let mentioned = podpora_domain::mention::mentioned(&body, &colleagues);
+        mentions::add(&mut tx, &mentioned, ticket.id, r.author.id).await?;
         tx.commit().await?;
+        room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: Some(r.author.id) }).await;
         return Ok(Posted { message_pk: pk, outbox_id: None });
     }
     let mailbox = mailbox.ok_or_else(|| MailError::Rejected("this ticket has no mailbox to reply from".into()))?;
     let last_in = history.iter().rev().find(|m| m.direction == Direction::In && m.kind == MessageKind::Message);
+    for extra in r.cc {
+        tickets::add_participant(&mut tx, ticket.id, extra, "").await?;
+    }
     let participants = tickets::participants(&mut tx, ticket.id).await?;
     let mut recipients: Vec<EmailAddress> = participants.iter().filter_map(|p| EmailAddress::parse(&p.address).ok()).filter(|a| !r.exclude.contains(a)).collect();
     if recipients.is_empty() {
@@ -227,15 +240,18 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
     .await?;
     attach(&mut tx, pk, &stored).await?;
     messages::remember_ids(&mut tx, ticket.id, std::slice::from_ref(&message_id)).await?;
-    let all: Vec<String> = to_list.iter().chain(&cc_list).cloned().collect();
+    let mut all: Vec<String> = to_list.iter().chain(&cc_list).cloned().collect();
+    all.extend(r.bcc.iter().map(|a| a.to_string()).filter(|a| !to_list.contains(a) && !cc_list.contains(a)));
     let outbox_id = enqueue(&mut tx, Some(ticket.id), Some(pk), "reply", mailbox.address.as_str(), &all, &raw).await?;
     if ticket.status == podpora_domain::TicketStatus::New {
         tickets::set_status(&mut tx, ticket.id, podpora_domain::TicketStatus::Open).await?;
     } else {
         tickets::touch(&mut tx, ticket.id).await?;
     }
+    activity::add(&mut tx, ticket.id, Some(r.author.id), "reply", "").await?;
     tx.commit().await?;
     room.wake.notify_waiters();
+    room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: Some(r.author.id) }).await;
     Ok(Posted { message_pk: pk, outbox_id: Some(outbox_id) })
 }
 

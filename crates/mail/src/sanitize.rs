@@ -19,6 +19,75 @@ pub fn clean_html(html: &str) -> String {
     cleaner().clean(html).to_string()
 }
 
+/// How a message's HTML is shown to an agent.
+pub struct DisplayImages<'a> {
+    /// URL for an inline image by its Content-ID (`cid:`), if the message has it.
+    pub inline: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// URL through which a remote image is fetched, or `None` to block it (the default until the
+    /// agent asks: remote images are tracking pixels as often as not).
+    pub remote: &'a (dyn Fn(&str) -> Option<String> + Sync),
+}
+
+/// Sanitises again (whatever was stored) and rewrites image sources: `cid:` to our inline-image
+/// URL, remote ones to the proxy or nothing. Returns the HTML and how many remote images it had.
+pub fn display_html(html: &str, images: &DisplayImages<'_>) -> (String, usize) {
+    // ammonia's attribute filter must be 'static, so it only records each image source and leaves a
+    // placeholder with a per-call nonce (unguessable by the mail's author); the placeholders are
+    // then replaced with the URLs the caller decides on.
+    let nonce = crate::compose::nonce();
+    let sources: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let (rec, tag) = (sources.clone(), nonce.clone());
+    let mut b = ammonia::Builder::default();
+    b.url_schemes(["http", "https", "mailto", "cid", "tel"].into_iter().collect()).link_rel(Some("noopener noreferrer nofollow")).url_relative(ammonia::UrlRelative::Deny).strip_comments(true);
+    b.attribute_filter(move |element, attribute, value| {
+        if element == "img" && attribute == "src" {
+            let Ok(mut list) = rec.lock() else { return None };
+            list.push(value.trim().to_string());
+            return Some(format!("https://pp-img.invalid/{tag}/{}", list.len() - 1).into());
+        }
+        if (element == "img" && attribute == "srcset") || attribute == "background" {
+            return None;
+        }
+        Some(value.into())
+    });
+    let mut out = b.clean(html).to_string();
+    let list = sources.lock().map(|l| l.clone()).unwrap_or_default();
+    let mut remote_count = 0;
+    let mut urls = Vec::with_capacity(list.len());
+    for src in &list {
+        let url = if let Some(cid) = src.get(..4).filter(|p| p.eq_ignore_ascii_case("cid:")).map(|_| &src[4..]) {
+            (images.inline)(cid.trim_matches(['<', '>']))
+        } else if src.starts_with("data:") {
+            None
+        } else {
+            remote_count += 1;
+            (images.remote)(src)
+        };
+        urls.push(url.map(|u| u.replace('&', "&amp;").replace('"', "%22")).unwrap_or_default());
+    }
+    // Highest index first: placeholder 1 is a prefix of placeholder 10.
+    for (i, url) in urls.iter().enumerate().rev() {
+        out = out.replace(&format!("https://pp-img.invalid/{nonce}/{i}"), url);
+    }
+    let out = out.replace(" src=\"\"", "");
+    (out, remote_count)
+}
+
+/// The remote image URLs of a message's HTML, as `display_html` sees them (for the image proxy,
+/// which fetches only URLs the message really contains).
+pub fn remote_images(html: &str) -> Vec<String> {
+    let found = std::sync::Mutex::new(Vec::new());
+    let remote = |u: &str| {
+        if let Ok(mut f) = found.lock() {
+            f.push(u.to_string());
+        }
+        None
+    };
+    let none = |_: &str| None;
+    display_html(html, &DisplayImages { inline: &none, remote: &remote });
+    found.into_inner().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +110,24 @@ mod tests {
             }
         }
         assert!(clean_html("<p>Hi <b>there</b><img src=\"cid:logo\"></p>").contains("cid:logo"));
+    }
+
+    #[test]
+    fn display_rewrites_images() {
+        let html = "<p>x<img src=\"cid:logo@x\"><img src=\"https://t.example/p.gif\"><img src=\"http://a.example/b.png\" srcset=\"http://a.example/c.png 2x\"><table background=\"http://e/x\"></table><img src=\"cid:missing\"></p>";
+        let inline = |cid: &str| (cid == "logo@x").then(|| "/a/5/inline".to_string());
+        let blocked = |_: &str| None;
+        let (out, n) = display_html(html, &DisplayImages { inline: &inline, remote: &blocked });
+        assert_eq!(n, 2);
+        assert!(out.contains("src=\"/a/5/inline\""), "{out}");
+        for gone in ["t.example", "a.example", "srcset", "background", "cid:"] {
+            assert!(!out.contains(gone), "{gone} in {out}");
+        }
+        let proxied = |u: &str| Some(format!("/proxy?u={}", u.len()));
+        let (out, _) = display_html(html, &DisplayImages { inline: &inline, remote: &proxied });
+        assert!(out.contains("/proxy?u=23") && out.contains("/proxy?u=22"), "{out}");
+        assert_eq!(remote_images(html), vec!["https://t.example/p.gif", "http://a.example/b.png"]);
+        let (out, _) = display_html("<img src=x onerror=alert(1)><script>alert(2)</script>", &DisplayImages { inline: &inline, remote: &proxied });
+        assert!(!out.contains("onerror") && !out.contains("script"), "{out}");
     }
 }

@@ -10,6 +10,11 @@ pub struct Customer {
     pub id: i64,
     pub name: String,
     pub addresses: Vec<String>,
+    /// What agents should know about this customer ("prefers formal address").
+    pub notes: String,
+    pub organisation: String,
+    /// The customer's language when known (from their mail or set by an agent).
+    pub language: Option<String>,
 }
 
 /// The customer who owns this address, created on first contact. A known name is kept;
@@ -44,14 +49,42 @@ pub async fn find_or_create(conn: &mut AnyConnection, address: &EmailAddress, na
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Customer>> {
-    let Some(name) = sqlx::query_scalar::<_, String>("SELECT name FROM customers WHERE id = $1").bind(id).fetch_optional(&mut *conn).await? else {
+    let Some(r) = sqlx::query("SELECT name, notes, organisation, language FROM customers WHERE id = $1").bind(id).fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
+    let (name, notes, organisation, language): (String, String, String, Option<String>) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
     let addresses = sqlx::query_scalar::<_, String>("SELECT address FROM customer_addresses WHERE customer_id = $1 ORDER BY created_at, address")
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
-    Ok(Some(Customer { id, name, addresses }))
+    Ok(Some(Customer { id, name, addresses, notes, organisation, language }))
+}
+
+/// What agents edit about a customer.
+#[derive(Debug, Clone)]
+pub struct CustomerProfile<'a> {
+    pub name: &'a str,
+    pub notes: &'a str,
+    pub organisation: &'a str,
+    pub language: Option<&'a str>,
+}
+
+pub async fn update_profile(conn: &mut AnyConnection, id: i64, p: &CustomerProfile<'_>) -> Result<()> {
+    sqlx::query("UPDATE customers SET name = $1, notes = $2, organisation = $3, language = $4 WHERE id = $5")
+        .bind(p.name)
+        .bind(p.notes)
+        .bind(p.organisation)
+        .bind(p.language)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the customer's language the first time it becomes known.
+pub async fn learn_language(conn: &mut AnyConnection, id: i64, lang: &str) -> Result<()> {
+    sqlx::query("UPDATE customers SET language = $1 WHERE id = $2 AND language IS NULL").bind(lang).bind(id).execute(conn).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub struct Db {
     backend: Backend,
     /// SQLite has one writer: writers of this process queue here instead of in SQLite's busy loop.
     write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
+    events: crate::events::EventBus,
 }
 
 impl std::fmt::Debug for Db {
@@ -100,7 +101,7 @@ impl Db {
             Backend::Postgres => AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(15)).connect(url).await?,
         };
         let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Db { pool, backend, write_gate })
+        Ok(Db { pool, backend, write_gate, events: Default::default() })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -109,6 +110,11 @@ impl Db {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// Live events of this process (see `events`).
+    pub fn events(&self) -> &crate::events::EventBus {
+        &self.events
     }
 
     pub fn backend(&self) -> Backend {

@@ -3,14 +3,19 @@
 //! number allocation, job claiming). Also the content-addressed blob store for raw mail and attachments.
 //! Only this crate writes SQL.
 
+pub mod activity;
 pub mod blobs;
+pub mod canned;
 pub mod customers;
 pub mod db;
+pub mod events;
 pub mod inbound;
 pub mod jobs;
 pub mod mailboxes;
+pub mod mentions;
 pub mod messages;
 pub mod outbox;
+pub mod sessions;
 pub mod settings;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

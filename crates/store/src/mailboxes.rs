@@ -85,6 +85,18 @@ pub async fn add(db: &Db, m: &NewMailbox) -> Result<Mailbox> {
     Ok(mb)
 }
 
+/// Name, signature and (when `Some`) the IMAP URL of a mailbox; `Some("")` removes IMAP.
+pub async fn update(db: &Db, id: i64, name: &str, signature: &str, imap_url: Option<&str>) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE mailboxes SET name = $1, signature = $2 WHERE id = $3").bind(name).bind(signature).bind(id).execute(&mut *tx).await?;
+    if let Some(u) = imap_url {
+        let u = Some(u).filter(|u| !u.trim().is_empty());
+        // A new IMAP account starts from its own UIDVALIDITY.
+        sqlx::query("UPDATE mailboxes SET imap_url = $1, imap_uidvalidity = NULL, imap_last_uid = NULL WHERE id = $2").bind(u).bind(id).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
 pub async fn list(db: &Db) -> Result<Vec<Mailbox>> {
     sqlx::query(&format!("SELECT {COLS} FROM mailboxes ORDER BY id")).fetch_all(db.pool()).await?.iter().map(mailbox).collect()
 }

@@ -197,13 +197,31 @@ pub async fn for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<
         .bind(ticket_id)
         .fetch_all(&mut *conn)
         .await?;
+    let index: HashMap<i64, usize> = msgs.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
     for r in &atts {
         let pk: i64 = r.try_get("message_pk")?;
-        if let Some(m) = msgs.iter_mut().find(|m| m.id == pk) {
-            m.attachments.push(attachment_row(r)?);
+        if let Some(&i) = index.get(&pk) {
+            msgs[i].attachments.push(attachment_row(r)?);
         }
     }
     Ok(msgs)
+}
+
+/// One message with its attachments and the id of its ticket (for access checks).
+pub async fn with_ticket(conn: &mut AnyConnection, id: i64) -> Result<Option<(Message, i64)>> {
+    let r = sqlx::query(
+        "SELECT id, ticket_id, direction, kind, author_user_id, from_address, from_name, to_list, cc_list, subject, body_text, body_html, quoted_text, signature, message_id, inbound_id, delivery, delivery_error, created_at \
+         FROM messages WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let mut m = message(&r)?;
+    let ticket_id: i64 = r.try_get("ticket_id")?;
+    let atts = sqlx::query(&format!("SELECT {ATTACHMENT_COLS} FROM attachments a WHERE a.message_pk = $1 ORDER BY a.id")).bind(id).fetch_all(&mut *conn).await?;
+    m.attachments = atts.iter().map(attachment_row).collect::<Result<_>>()?;
+    Ok(Some((m, ticket_id)))
 }
 
 /// The Message-IDs of a ticket's messages, oldest first (for References of a reply).

@@ -7,6 +7,8 @@ use std::future::Future;
 pub struct TestDb {
     pub db: Db,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL URL (None on SQLite), for tests that open their own connections.
+    pub url: Option<String>,
     pg_name: Option<String>,
 }
 
@@ -19,14 +21,14 @@ pub async fn sqlite() -> TestDb {
     let url = format!("sqlite://{}/podpora.db", dir.path().display());
     let db = Db::connect(&url).await.expect("sqlite");
     db.migrate().await.expect("migrate sqlite");
-    TestDb { db, dir, pg_name: None }
+    TestDb { db, dir, url: None, pg_name: None }
 }
 
 pub async fn postgres() -> TestDb {
     let (url, name) = fresh_pg_database().await;
     let db = Db::connect(&url).await.expect("postgres");
     db.migrate().await.expect("migrate postgres");
-    TestDb { db, dir: tempfile::tempdir().expect("temp dir"), pg_name: Some(name) }
+    TestDb { db, dir: tempfile::tempdir().expect("temp dir"), url: Some(url), pg_name: Some(name) }
 }
 
 /// Creates an empty PostgreSQL database and returns its URL and name.

@@ -1,8 +1,8 @@
 //! Tickets: numbering, participants, tags, status changes and the inbox listing.
 
-use crate::{now_ms, Backend, Db, Result, StoreError};
+use crate::{activity, now_ms, Backend, Db, Result, StoreError};
 use podpora_domain::threading::TicketFacts;
-use podpora_domain::{Channel, EmailAddress, TicketNumber, TicketStatus};
+use podpora_domain::{Channel, EmailAddress, Priority, TicketNumber, TicketStatus};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -19,11 +19,14 @@ pub struct Ticket {
     pub channel: Channel,
     pub assignee_id: Option<i64>,
     pub related_number: Option<i64>,
+    pub priority: Priority,
+    /// A pending ticket comes back to the queue at this time.
+    pub remind_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const COLS: &str = "id, number, mailbox_id, customer_id, subject, status, channel, assignee_id, related_number, created_at, updated_at";
+const COLS: &str = "id, number, mailbox_id, customer_id, subject, status, channel, assignee_id, related_number, priority, remind_at, created_at, updated_at";
 
 fn ticket(r: &AnyRow) -> Result<Ticket> {
     Ok(Ticket {
@@ -36,6 +39,8 @@ fn ticket(r: &AnyRow) -> Result<Ticket> {
         channel: r.try_get::<String, _>("channel")?.parse()?,
         assignee_id: r.try_get("assignee_id")?,
         related_number: r.try_get("related_number")?,
+        priority: r.try_get::<String, _>("priority")?.parse()?,
+        remind_at: r.try_get("remind_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -144,42 +149,149 @@ pub async fn touch(conn: &mut AnyConnection, ticket_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// A change to a ticket's status, assignee or tags. `None` leaves a field as it is.
+/// A change to a ticket's status, assignee, tags, priority or reminder. `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct TicketPatch {
     pub status: Option<TicketStatus>,
     /// `Some(None)` unassigns.
     pub assignee_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
+    pub priority: Option<Priority>,
+    /// `Some(None)` clears the reminder.
+    pub remind_at: Option<Option<i64>>,
 }
 
-pub async fn patch(db: &Db, ticket_id: i64, p: &TicketPatch) -> Result<()> {
+/// Applies a patch and writes what changed to the ticket's activity log, as done by `actor`.
+pub async fn patch(db: &Db, ticket_id: i64, p: &TicketPatch, actor: Option<i64>) -> Result<()> {
     let mut tx = db.begin().await?;
-    if let Some(s) = p.status {
-        set_status(&mut tx, ticket_id, s).await?;
+    patch_in(&mut tx, ticket_id, p, actor).await?;
+    tx.commit().await
+}
+
+pub async fn patch_in(tx: &mut AnyConnection, ticket_id: i64, p: &TicketPatch, actor: Option<i64>) -> Result<()> {
+    let before = by_id(&mut *tx, ticket_id).await?;
+    let now = now_ms();
+    if let Some(s) = p.status.filter(|s| *s != before.status) {
+        set_status(&mut *tx, ticket_id, s).await?;
+        activity::add(&mut *tx, ticket_id, actor, "status", &format!("{} {}", before.status, s)).await?;
     }
-    if let Some(a) = p.assignee_id {
-        sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3").bind(a).bind(now_ms()).bind(ticket_id).execute(&mut *tx).await?;
+    if let Some(a) = p.assignee_id.filter(|a| *a != before.assignee_id) {
+        sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3").bind(a).bind(now).bind(ticket_id).execute(&mut *tx).await?;
+        activity::add(&mut *tx, ticket_id, actor, "assign", &a.map(|a| a.to_string()).unwrap_or_default()).await?;
+    }
+    if let Some(pr) = p.priority.filter(|pr| *pr != before.priority) {
+        sqlx::query("UPDATE tickets SET priority = $1, updated_at = $2 WHERE id = $3").bind(pr.as_str()).bind(now).bind(ticket_id).execute(&mut *tx).await?;
+        activity::add(&mut *tx, ticket_id, actor, "priority", &format!("{} {}", before.priority, pr)).await?;
+    }
+    if let Some(r) = p.remind_at.filter(|r| *r != before.remind_at) {
+        sqlx::query("UPDATE tickets SET remind_at = $1, updated_at = $2 WHERE id = $3").bind(r).bind(now).bind(ticket_id).execute(&mut *tx).await?;
+        activity::add(&mut *tx, ticket_id, actor, "remind", &r.map(|r| r.to_string()).unwrap_or_default()).await?;
     }
     if let Some(tags) = &p.tags {
-        sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1").bind(ticket_id).execute(&mut *tx).await?;
-        for t in tags {
-            sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(ticket_id).bind(t).execute(&mut *tx).await?;
+        let old = tags_of(&mut *tx, ticket_id).await?;
+        let mut new: Vec<String> = tags.clone();
+        new.sort();
+        new.dedup();
+        if new != old {
+            sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1").bind(ticket_id).execute(&mut *tx).await?;
+            for t in &new {
+                sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(ticket_id).bind(t).execute(&mut *tx).await?;
+            }
+            touch(&mut *tx, ticket_id).await?;
+            let added: Vec<String> = new.iter().filter(|t| !old.contains(t)).map(|t| format!("+{t}")).collect();
+            let removed: Vec<String> = old.iter().filter(|t| !new.contains(t)).map(|t| format!("-{t}")).collect();
+            activity::add(&mut *tx, ticket_id, actor, "tags", &added.into_iter().chain(removed).collect::<Vec<_>>().join(" ")).await?;
         }
-        touch(&mut tx, ticket_id).await?;
     }
+    Ok(())
+}
+
+async fn tags_of(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<String>> {
+    tags(conn, ticket_id).await
+}
+
+/// Moves everything of ticket `from` (messages, known Message-IDs, participants, tags, mail) into
+/// `into`; `from` is closed and points at `into`. Both logs record it.
+pub async fn merge(db: &Db, from: &Ticket, into: &Ticket, actor: Option<i64>) -> Result<()> {
+    if from.id == into.id {
+        return Err(StoreError::Conflict("a ticket cannot be merged into itself".into()));
+    }
+    let mut tx = db.begin().await?;
+    for sql in [
+        "UPDATE messages SET ticket_id = $1 WHERE ticket_id = $2",
+        "UPDATE message_ids SET ticket_id = $1 WHERE ticket_id = $2",
+        "UPDATE inbound SET ticket_id = $1 WHERE ticket_id = $2",
+        "UPDATE outbox SET ticket_id = $1 WHERE ticket_id = $2",
+        "INSERT INTO participants (ticket_id, address, name) SELECT $1, address, name FROM participants WHERE ticket_id = $2 ON CONFLICT DO NOTHING",
+        "INSERT INTO ticket_tags (ticket_id, tag) SELECT $1, tag FROM ticket_tags WHERE ticket_id = $2 ON CONFLICT DO NOTHING",
+    ] {
+        sqlx::query(sql).bind(into.id).bind(from.id).execute(&mut *tx).await?;
+    }
+    sqlx::query("UPDATE tickets SET status = $1, related_number = $2, remind_at = NULL, updated_at = $3 WHERE id = $4")
+        .bind(TicketStatus::Closed.as_str())
+        .bind(into.number.get())
+        .bind(now_ms())
+        .bind(from.id)
+        .execute(&mut *tx)
+        .await?;
+    touch(&mut tx, into.id).await?;
+    activity::add(&mut tx, from.id, actor, "merged_into", &into.number.get().to_string()).await?;
+    activity::add(&mut tx, into.id, actor, "merged_from", &from.number.get().to_string()).await?;
     tx.commit().await
+}
+
+/// Pending tickets whose reminder is due go back to the queue (status open). Returns their ids.
+pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<i64>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE remind_at IS NOT NULL AND remind_at <= $1 ORDER BY remind_at LIMIT 500").bind(now).fetch_all(db.pool()).await?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let mut tx = db.begin().await?;
+    let mut woken = Vec::new();
+    for id in ids {
+        // Re-checked inside the write: another instance may have woken it already.
+        let n = sqlx::query("UPDATE tickets SET status = $1, remind_at = NULL, updated_at = $2 WHERE id = $3 AND remind_at IS NOT NULL AND remind_at <= $2")
+            .bind(TicketStatus::Open.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n > 0 {
+            activity::add(&mut tx, id, None, "reminder", "").await?;
+            woken.push(id);
+        }
+    }
+    tx.commit().await?;
+    Ok(woken)
 }
 
 pub async fn count(db: &Db) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(db.pool()).await?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum Sort {
     #[default]
     Oldest,
     Newest,
+}
+
+impl Sort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Oldest => "oldest",
+            Sort::Newest => "newest",
+        }
+    }
+    /// Only the two words the UI and API offer; anything else is `None`.
+    pub fn parse(s: &str) -> Option<Sort> {
+        match s {
+            "oldest" => Some(Sort::Oldest),
+            "newest" => Some(Sort::Newest),
+            _ => None,
+        }
+    }
 }
 
 /// Who a listing is filtered to.
@@ -192,7 +304,14 @@ pub enum AssigneeFilter {
 /// An inbox query. Every field is a typed value: no request text reaches the SQL.
 #[derive(Debug, Clone, Default)]
 pub struct TicketQuery {
-    pub status: Option<TicketStatus>,
+    /// Any of these statuses; empty means any status.
+    pub statuses: Vec<TicketStatus>,
+    /// The caller's rights: only tickets of these mailboxes (None: no limit).
+    pub visible_mailboxes: Option<Vec<i64>>,
+    /// One mailbox's tickets.
+    pub mailbox: Option<i64>,
+    pub customer: Option<i64>,
+    pub priority: Option<Priority>,
     pub assignee: Option<AssigneeFilter>,
     pub tag: Option<String>,
     pub q: Option<String>,
@@ -207,21 +326,71 @@ pub struct TicketSummary {
     #[serde(flatten)]
     pub ticket: Ticket,
     pub customer_address: Option<String>,
+    pub customer_name: String,
 }
 
 /// One page of tickets and the cursor for the next page.
 pub async fn list(db: &Db, q: &TicketQuery) -> Result<(Vec<TicketSummary>, Option<i64>)> {
+    let (filters, mut args) = where_clause(q);
     let mut sql = format!(
-        "SELECT {}, (SELECT MIN(a.address) FROM customer_addresses a WHERE a.customer_id = t.customer_id) AS customer_address FROM tickets t WHERE 1 = 1",
+        "SELECT {}, (SELECT MIN(a.address) FROM customer_addresses a WHERE a.customer_id = t.customer_id) AS customer_address, \
+         (SELECT c.name FROM customers c WHERE c.id = t.customer_id) AS customer_name FROM tickets t WHERE 1 = 1{filters}",
         COLS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ")
     );
+    let (cmp, order) = match q.sort {
+        Sort::Oldest => (">", "ASC"),
+        Sort::Newest => ("<", "DESC"),
+    };
+    if let Some(after) = q.after_id {
+        args.push(Arg::Int(after));
+        sql.push_str(&format!(" AND t.id {cmp} ${}", args.len()));
+    }
+    let limit = q.limit.clamp(1, 200);
+    sql.push_str(&format!(" ORDER BY t.id {order} LIMIT {}", limit + 1));
+    let mut query = sqlx::query(&sql);
+    for a in args {
+        query = match a {
+            Arg::Int(i) => query.bind(i),
+            Arg::Text(s) => query.bind(s),
+        };
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows.iter().take(limit as usize) {
+        out.push(TicketSummary { ticket: ticket(r)?, customer_address: r.try_get("customer_address")?, customer_name: r.try_get::<Option<String>, _>("customer_name")?.unwrap_or_default() });
+    }
+    let next = if rows.len() > limit as usize { out.last().map(|t| t.ticket.id) } else { None };
+    Ok((out, next))
+}
+
+/// The filter part of a listing (` AND …` clauses) with its bound values, numbered from $1.
+fn where_clause(q: &TicketQuery) -> (String, Vec<Arg>) {
+    let mut sql = String::new();
     let mut args: Vec<Arg> = Vec::new();
     let mut push = |sql: &mut String, clause: &str, a: Arg| {
         args.push(a);
         sql.push_str(&clause.replace('?', &format!("${}", args.len())));
     };
-    if let Some(s) = q.status {
-        push(&mut sql, " AND t.status = ?", Arg::Text(s.as_str().into()));
+    if !q.statuses.is_empty() {
+        let list: Vec<String> = q.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        // Statuses are enum values from the allow-list, never request text.
+        sql.push_str(&format!(" AND t.status IN ({})", list.join(", ")));
+    }
+    if let Some(ids) = &q.visible_mailboxes {
+        if ids.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            sql.push_str(&format!(" AND t.mailbox_id IN ({})", ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")));
+        }
+    }
+    if let Some(m) = q.mailbox {
+        push(&mut sql, " AND t.mailbox_id = ?", Arg::Int(m));
+    }
+    if let Some(c) = q.customer {
+        push(&mut sql, " AND t.customer_id = ?", Arg::Int(c));
+    }
+    if let Some(p) = q.priority {
+        push(&mut sql, " AND t.priority = ?", Arg::Text(p.as_str().into()));
     }
     match q.assignee {
         Some(AssigneeFilter::Nobody) => sql.push_str(" AND t.assignee_id IS NULL"),
@@ -241,29 +410,22 @@ pub async fn list(db: &Db, q: &TicketQuery) -> Result<(Vec<TicketSummary>, Optio
         }
         push(&mut sql, " OR EXISTS (SELECT 1 FROM customer_addresses a WHERE a.customer_id = t.customer_id AND a.address LIKE ? ESCAPE '\\'))", Arg::Text(pattern));
     }
-    let (cmp, order) = match q.sort {
-        Sort::Oldest => (">", "ASC"),
-        Sort::Newest => ("<", "DESC"),
-    };
-    if let Some(after) = q.after_id {
-        push(&mut sql, &format!(" AND t.id {cmp} ?"), Arg::Int(after));
-    }
-    let limit = q.limit.clamp(1, 200);
-    sql.push_str(&format!(" ORDER BY t.id {order} LIMIT {}", limit + 1));
-    let mut query = sqlx::query(&sql);
+    (sql, args)
+}
+
+/// How many tickets match, counting at most `cap` (a view shows "999+" rather than scanning a
+/// million rows for an exact figure).
+pub async fn count_capped(db: &Db, q: &TicketQuery, cap: u32) -> Result<i64> {
+    let (sql, args) = where_clause(q);
+    let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE 1 = 1{sql} LIMIT {cap}) c");
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
     for a in args {
         query = match a {
             Arg::Int(i) => query.bind(i),
             Arg::Text(s) => query.bind(s),
         };
     }
-    let rows = query.fetch_all(db.pool()).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows.iter().take(limit as usize) {
-        out.push(TicketSummary { ticket: ticket(r)?, customer_address: r.try_get("customer_address")? });
-    }
-    let next = if rows.len() > limit as usize { out.last().map(|t| t.ticket.id) } else { None };
-    Ok((out, next))
+    Ok(query.fetch_one(db.pool()).await?)
 }
 
 enum Arg {
@@ -323,9 +485,30 @@ mod tests {
             assert_eq!(hits.len(), 0, "LIKE wildcards from the request must be literal");
 
             let id = seen[0];
-            patch(&db, id, &TicketPatch { status: Some(TicketStatus::Pending), tags: Some(vec!["vip".into(), "vip".into()]), ..Default::default() }).await.unwrap();
-            let (hits, _) = list(&db, &TicketQuery { tag: Some("vip".into()), status: Some(TicketStatus::Pending), limit: 50, ..Default::default() }).await.unwrap();
+            patch(&db, id, &TicketPatch { status: Some(TicketStatus::Pending), tags: Some(vec!["vip".into(), "vip".into()]), ..Default::default() }, None).await.unwrap();
+            let (hits, _) = list(&db, &TicketQuery { tag: Some("vip".into()), statuses: vec![TicketStatus::Pending], limit: 50, ..Default::default() }).await.unwrap();
             assert_eq!(hits.iter().map(|h| h.ticket.id).collect::<Vec<_>>(), vec![id]);
+            assert_eq!(count_capped(&db, &TicketQuery { statuses: vec![TicketStatus::New], ..Default::default() }, 5).await.unwrap(), 5);
+            assert_eq!(count_capped(&db, &TicketQuery { statuses: vec![TicketStatus::Pending], ..Default::default() }, 5).await.unwrap(), 1);
+            let (none, _) = list(&db, &TicketQuery { visible_mailboxes: Some(vec![]), limit: 50, ..Default::default() }).await.unwrap();
+            assert!(none.is_empty(), "an agent without mailboxes sees nothing");
+            let log = activity::for_ticket(&mut *db.conn().await.unwrap(), id).await.unwrap();
+            assert_eq!(log.iter().map(|a| (a.action.as_str(), a.detail.as_str())).collect::<Vec<_>>(), vec![("status", "new pending"), ("tags", "+vip")]);
+
+            // A reminder brings the pending ticket back; a merge moves everything and closes the source.
+            patch(&db, id, &TicketPatch { remind_at: Some(Some(1)), ..Default::default() }, None).await.unwrap();
+            assert_eq!(wake_due(&db, now_ms()).await.unwrap(), vec![id]);
+            assert!(wake_due(&db, now_ms()).await.unwrap().is_empty());
+            let mut conn = db.conn().await.unwrap();
+            let woken = by_id(&mut conn, id).await.unwrap();
+            assert_eq!((woken.status, woken.remind_at), (TicketStatus::Open, None));
+            let other = by_id(&mut conn, seen[1]).await.unwrap();
+            drop(conn);
+            merge(&db, &other, &woken, None).await.unwrap();
+            let mut conn = db.conn().await.unwrap();
+            let merged = by_id(&mut conn, other.id).await.unwrap();
+            assert_eq!((merged.status, merged.related_number), (TicketStatus::Closed, Some(woken.number.get())));
+            assert!(matches!(merge(&db, &woken, &woken, None).await, Err(StoreError::Conflict(_))));
             t
         })
         .await;

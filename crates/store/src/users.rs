@@ -1,7 +1,8 @@
 //! Agent and admin accounts, and their API tokens (stored as SHA-256 hashes, with an expiry).
 
 use crate::{now_ms, Db, Result, StoreError};
-use podpora_domain::{EmailAddress, Role};
+use crate::tickets::Sort;
+use podpora_domain::{Access, EmailAddress, Lang, Role};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -12,6 +13,12 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub disabled: bool,
+    /// The agent's UI language.
+    pub language: Lang,
+    /// The inbox order the agent chose last.
+    pub inbox_sort: Sort,
+    /// Sees every mailbox's tickets (otherwise only those of `mailbox_agents`).
+    pub all_mailboxes: bool,
 }
 
 fn user(r: &AnyRow) -> Result<User> {
@@ -21,10 +28,13 @@ fn user(r: &AnyRow) -> Result<User> {
         name: r.try_get("name")?,
         role: r.try_get::<String, _>("role")?.parse()?,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
+        language: Lang::from_code(&r.try_get::<String, _>("language")?).unwrap_or(Lang::En),
+        inbox_sort: if r.try_get::<String, _>("inbox_sort")? == "newest" { Sort::Newest } else { Sort::Oldest },
+        all_mailboxes: r.try_get::<i64, _>("all_mailboxes")? != 0,
     })
 }
 
-const COLS: &str = "id, email, name, role, disabled";
+const COLS: &str = "id, email, name, role, disabled, language, inbox_sort, all_mailboxes";
 
 pub async fn create(db: &Db, email: &EmailAddress, name: &str, role: Role, password_hash: &str) -> Result<User> {
     let mut tx = db.begin().await?;
@@ -79,7 +89,7 @@ pub async fn add_token(db: &Db, user_id: i64, token_hash: &str, expires_at: Opti
 /// The enabled user owning an unexpired token with this hash.
 pub async fn by_token_hash(db: &Db, token_hash: &str) -> Result<Option<User>> {
     let r = sqlx::query(
-        "SELECT u.id, u.email, u.name, u.role, u.disabled FROM api_tokens t JOIN users u ON u.id = t.user_id \
+        "SELECT u.id, u.email, u.name, u.role, u.disabled, u.language, u.inbox_sort, u.all_mailboxes FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND u.disabled = 0 AND (t.expires_at IS NULL OR t.expires_at > $2)",
     )
     .bind(token_hash)
@@ -87,6 +97,65 @@ pub async fn by_token_hash(db: &Db, token_hash: &str) -> Result<Option<User>> {
     .fetch_optional(db.pool())
     .await?;
     r.as_ref().map(user).transpose()
+}
+
+pub async fn list(db: &Db) -> Result<Vec<User>> {
+    sqlx::query(&format!("SELECT {COLS} FROM users ORDER BY disabled, name, id")).fetch_all(db.pool()).await?.iter().map(user).collect()
+}
+
+async fn set(db: &Db, sql: &str, id: i64, value: impl for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(sql).bind(value).bind(id).execute(&mut *tx).await?.rows_affected();
+    tx.commit().await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn set_password_hash(db: &Db, id: i64, hash: &str) -> Result<()> {
+    set(db, "UPDATE users SET password_hash = $1 WHERE id = $2", id, hash.to_string()).await
+}
+
+pub async fn set_disabled(db: &Db, id: i64, disabled: bool) -> Result<()> {
+    set(db, "UPDATE users SET disabled = $1 WHERE id = $2", id, disabled as i64).await
+}
+
+pub async fn set_role(db: &Db, id: i64, role: Role) -> Result<()> {
+    set(db, "UPDATE users SET role = $1 WHERE id = $2", id, role.as_str().to_string()).await
+}
+
+pub async fn set_name(db: &Db, id: i64, name: &str) -> Result<()> {
+    set(db, "UPDATE users SET name = $1 WHERE id = $2", id, name.to_string()).await
+}
+
+pub async fn set_language(db: &Db, id: i64, lang: Lang) -> Result<()> {
+    set(db, "UPDATE users SET language = $1 WHERE id = $2", id, lang.code().to_string()).await
+}
+
+pub async fn set_inbox_sort(db: &Db, id: i64, sort: Sort) -> Result<()> {
+    set(db, "UPDATE users SET inbox_sort = $1 WHERE id = $2", id, sort.as_str().to_string()).await
+}
+
+/// Which mailboxes an account may see: all of them, or exactly `mailboxes`.
+pub async fn set_mailboxes(db: &Db, id: i64, all: bool, mailboxes: &[i64]) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET all_mailboxes = $1 WHERE id = $2").bind(all as i64).bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM mailbox_agents WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    for m in mailboxes {
+        sqlx::query("INSERT INTO mailbox_agents (mailbox_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(*m).bind(id).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+pub async fn mailbox_ids(db: &Db, id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT mailbox_id FROM mailbox_agents WHERE user_id = $1 ORDER BY mailbox_id").bind(id).fetch_all(db.pool()).await?)
+}
+
+/// The rights of an account, as every ticket access checks them.
+pub async fn access(db: &Db, u: &User) -> Result<Access> {
+    let ids = if u.role == Role::Admin || u.all_mailboxes { Vec::new() } else { mailbox_ids(db, u.id).await? };
+    Ok(Access::new(u.id, u.role, u.all_mailboxes, ids))
 }
 
 #[cfg(test)]
@@ -108,6 +177,19 @@ mod tests {
             assert!(by_token_hash(db, "hash2").await.unwrap().is_none(), "expired token accepted");
             assert!(by_token_hash(db, "nope").await.unwrap().is_none());
             assert_eq!(count(db).await.unwrap(), 1);
+            let a = create(db, &EmailAddress::parse("bob@shop.cz").unwrap(), "Bob", Role::Agent, "h").await.unwrap();
+            assert!(access(db, &a).await.unwrap().can_see(Some(5)), "new accounts see every mailbox");
+            sqlx::query("INSERT INTO mailboxes (address, name, created_at) VALUES ('s@shop.cz', 'S', 0)").execute(db.pool()).await.unwrap();
+            let mb: i64 = sqlx::query_scalar("SELECT id FROM mailboxes").fetch_one(db.pool()).await.unwrap();
+            set_mailboxes(db, a.id, false, &[mb]).await.unwrap();
+            let a = get(db, a.id).await.unwrap().unwrap();
+            let acc = access(db, &a).await.unwrap();
+            assert!(acc.can_see(Some(mb)) && !acc.can_see(Some(mb + 1)) && !acc.can_see(None));
+            set_language(db, a.id, Lang::Cs).await.unwrap();
+            set_inbox_sort(db, a.id, Sort::Newest).await.unwrap();
+            let a = get(db, a.id).await.unwrap().unwrap();
+            assert_eq!((a.language, a.inbox_sort), (Lang::Cs, Sort::Newest));
+            assert!(matches!(set_role(db, 999, Role::Admin).await, Err(StoreError::NotFound)));
             t
         })
         .await;

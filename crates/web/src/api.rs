@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use podpora_domain::{Channel, EmailAddress, MessageKind, Role, TicketNumber, TicketStatus};
+use podpora_domain::{Channel, EmailAddress, MessageKind, Role, TicketStatus};
 use podpora_mail::ingest::{self, FormTicket, Outcome};
 use podpora_mail::outbound::{self, Reply};
 use podpora_store::inbound::{self, InboundStatus};
@@ -17,17 +17,13 @@ use podpora_store::{customers, mailboxes, messages, users, BlobId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-fn ticket_number(s: &str) -> Result<TicketNumber, ApiError> {
-    s.parse::<TicketNumber>().map_err(|_| ApiError::not_found("ticket"))
-}
-
 /// A numeric id from the path; anything else names nothing that exists.
 fn path_id(s: &str, what: &str) -> Result<i64, ApiError> {
     s.parse().map_err(|_| ApiError::not_found(what))
 }
 
-/// Every account that may use the API may see every ticket until teams exist (issue #4 adds
-/// per-team rights); light agents may not send replies; admin-only actions say so.
+/// Admins see every ticket, other accounts those of their mailboxes (`Access`); light agents may
+/// not send replies; admin-only actions say so. A ticket outside the caller's rights is "not found".
 fn require_admin(u: &ApiUser) -> Result<(), ApiError> {
     if u.0.role == Role::Admin {
         Ok(())
@@ -74,7 +70,17 @@ pub async fn list_tickets(State(state): State<AppState>, me: ApiUser, Query(p): 
         }),
     };
     let after_id = p.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| c.parse::<i64>().map_err(|_| ApiError::invalid("cursor is not one this API gave out"))).transpose()?;
-    let q = TicketQuery { status, assignee, tag: p.tag.filter(|t| !t.is_empty()), q: p.q, sort, after_id, limit: p.limit.unwrap_or(50) };
+    let q = TicketQuery {
+        statuses: status.into_iter().collect(),
+        assignee,
+        tag: p.tag.filter(|t| !t.is_empty()),
+        q: p.q,
+        sort,
+        after_id,
+        limit: p.limit.unwrap_or(50),
+        visible_mailboxes: me.1.mailbox_filter().map(<[i64]>::to_vec),
+        ..Default::default()
+    };
     let (page, next) = tickets::list(&state.room.db, &q).await?;
     Ok(Json(json!({
         "tickets": page.iter().map(|s| json!({
@@ -83,6 +89,7 @@ pub async fn list_tickets(State(state): State<AppState>, me: ApiUser, Query(p): 
             "status": s.ticket.status,
             "channel": s.ticket.channel,
             "assignee_id": s.ticket.assignee_id,
+            "priority": s.ticket.priority,
             "customer": s.customer_address,
             "created_at": s.ticket.created_at,
             "updated_at": s.ticket.updated_at,
@@ -91,10 +98,9 @@ pub async fn list_tickets(State(state): State<AppState>, me: ApiUser, Query(p): 
     })))
 }
 
-pub async fn get_ticket(State(state): State<AppState>, _me: ApiUser, Path(number): Path<String>) -> Result<Json<Value>, ApiError> {
-    let number = ticket_number(&number)?;
+pub async fn get_ticket(State(state): State<AppState>, me: ApiUser, Path(number): Path<String>) -> Result<Json<Value>, ApiError> {
+    let t = crate::visible_ticket(&state, &me.1, &number).await?;
     let mut conn = state.room.db.conn().await?;
-    let t = tickets::by_number(&mut conn, number).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
     let msgs = messages::for_ticket(&mut conn, t.id).await?;
     let participants = tickets::participants(&mut conn, t.id).await?;
     let tags = tickets::tags(&mut conn, t.id).await?;
@@ -103,6 +109,7 @@ pub async fn get_ticket(State(state): State<AppState>, _me: ApiUser, Path(number
         "ticket": {
             "number": t.number, "subject": t.subject, "status": t.status, "channel": t.channel,
             "assignee_id": t.assignee_id, "related_number": t.related_number, "mailbox_id": t.mailbox_id,
+            "priority": t.priority, "remind_at": t.remind_at,
             "created_at": t.created_at, "updated_at": t.updated_at,
             "participants": participants, "tags": tags, "customer": customer,
         },
@@ -134,11 +141,11 @@ pub struct NewTicketBody {
     channel: Option<String>,
 }
 
-pub async fn create_ticket(State(state): State<AppState>, _me: ApiUser, JsonBody(b): JsonBody<NewTicketBody>) -> Result<Response, ApiError> {
+pub async fn create_ticket(State(state): State<AppState>, me: ApiUser, JsonBody(b): JsonBody<NewTicketBody>) -> Result<Response, ApiError> {
     let from = EmailAddress::parse(&b.from)?;
     let mailbox = match b.mailbox.as_deref() {
-        Some(m) => Some(mailboxes::find_by_address(&state.room.db, &EmailAddress::parse(m)?).await?.ok_or_else(|| ApiError::invalid(format!("no mailbox {m}")))?),
-        None => mailboxes::list(&state.room.db).await?.into_iter().next(),
+        Some(m) => Some(mailboxes::find_by_address(&state.room.db, &EmailAddress::parse(m)?).await?.filter(|mb| me.1.can_see(Some(mb.id))).ok_or_else(|| ApiError::invalid(format!("no mailbox {m}")))?),
+        None => mailboxes::list(&state.room.db).await?.into_iter().find(|mb| me.1.can_see(Some(mb.id))),
     };
     let channel = match b.channel.as_deref() {
         None | Some("api") => Channel::Api,
@@ -200,18 +207,18 @@ fn decode_attachments(list: &[AttachmentBody]) -> Result<Vec<podpora_mail::compo
 }
 
 pub async fn post_message(State(state): State<AppState>, me: ApiUser, Path(number): Path<String>, JsonBody(b): JsonBody<NewMessageBody>) -> Result<Response, ApiError> {
-    let number = ticket_number(&number)?;
+    let number = crate::visible_ticket(&state, &me.1, &number).await?.number;
     let kind = match b.kind.as_str() {
         "reply" => MessageKind::Message,
         "note" => MessageKind::Note,
         other => return Err(ApiError::invalid(format!("kind must be 'reply' or 'note', not '{}'", other.chars().take(20).collect::<String>()))),
     };
-    if kind == MessageKind::Message && me.0.role == Role::LightAgent {
+    if kind == MessageKind::Message && !me.1.can_reply() {
         return Err(ApiError::forbidden("a light agent may add notes but not reply to customers"));
     }
     let exclude = b.exclude.iter().map(|e| EmailAddress::parse(e)).collect::<Result<Vec<_>, _>>()?;
     let attachments = decode_attachments(&b.attachments)?;
-    let posted = outbound::post(&state.room, &Reply { ticket: number, author: &me.0, kind, body: &b.body, exclude: &exclude, attachments: &attachments }).await.map_err(|e| match e {
+    let posted = outbound::post(&state.room, &Reply { ticket: number, author: &me.0, kind, body: &b.body, exclude: &exclude, cc: &[], bcc: &[], attachments: &attachments }).await.map_err(|e| match e {
         podpora_mail::MailError::Store(podpora_store::StoreError::NotFound) => ApiError::not_found("ticket"),
         e => e.into(),
     })?;
@@ -225,6 +232,7 @@ pub struct PatchBody {
     #[serde(default, with = "double_option")]
     assignee: Option<Option<String>>,
     tags: Option<Vec<String>>,
+    priority: Option<String>,
 }
 
 mod double_option {
@@ -235,9 +243,13 @@ mod double_option {
 }
 
 pub async fn patch_ticket(State(state): State<AppState>, me: ApiUser, Path(number): Path<String>, JsonBody(b): JsonBody<PatchBody>) -> Result<Json<Value>, ApiError> {
-    let number = ticket_number(&number)?;
-    let t = tickets::by_number(&mut *state.room.db.conn().await?, number).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    let t = crate::visible_ticket(&state, &me.1, &number).await?;
+    let number = t.number;
     let status = b.status.as_deref().map(str::parse::<TicketStatus>).transpose()?;
+    if status.is_some_and(|s| s != t.status) && !me.1.can_reply() {
+        return Err(ApiError::forbidden("a light agent may not change a ticket's status"));
+    }
+    let priority = b.priority.as_deref().map(str::parse::<podpora_domain::Priority>).transpose()?;
     let assignee_id = match b.assignee {
         None => None,
         Some(None) => Some(None),
@@ -257,11 +269,12 @@ pub async fn patch_ticket(State(state): State<AppState>, me: ApiUser, Path(numbe
             Some(clean)
         }
     };
-    tickets::patch(&state.room.db, t.id, &TicketPatch { status, assignee_id, tags }).await?;
+    tickets::patch(&state.room.db, t.id, &TicketPatch { status, assignee_id, tags, priority, remind_at: None }, Some(me.0.id)).await?;
+    state.room.db.publish(podpora_store::events::Event::Ticket { number: number.get(), mailbox_id: t.mailbox_id, by_user: Some(me.0.id) }).await;
     get_ticket(State(state), me, Path(number.get().to_string())).await
 }
 
-fn download(bytes: Vec<u8>, filename: &str, content_type: &str) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, filename: &str, content_type: &str) -> Response {
     let safe: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ')).collect();
     let safe = if safe.trim().is_empty() { "download".to_string() } else { safe };
     let encoded: String = filename.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'.' { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
@@ -278,15 +291,20 @@ fn download(bytes: Vec<u8>, filename: &str, content_type: &str) -> Response {
     r
 }
 
-pub async fn download_attachment(State(state): State<AppState>, _me: ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn download_attachment(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = path_id(&id, "attachment")?;
-    let (a, _ticket_id) = messages::attachment(&mut *state.room.db.conn().await?, id).await?.ok_or_else(|| ApiError::not_found("attachment"))?;
+    let mut conn = state.room.db.conn().await?;
+    let (a, ticket_id) = messages::attachment(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("attachment"))?;
+    if !me.1.can_see(tickets::by_id(&mut conn, ticket_id).await?.mailbox_id) {
+        return Err(ApiError::not_found("attachment"));
+    }
+    drop(conn);
     let bytes = state.room.blobs.get(&BlobId::parse(&a.blob)?).await?;
     Ok(download(bytes, &a.filename, &a.content_type))
 }
 
-pub async fn list_mailboxes(State(state): State<AppState>, _me: ApiUser) -> Result<Json<Value>, ApiError> {
-    let list = mailboxes::list(&state.room.db).await?;
+pub async fn list_mailboxes(State(state): State<AppState>, me: ApiUser) -> Result<Json<Value>, ApiError> {
+    let list: Vec<_> = mailboxes::list(&state.room.db).await?.into_iter().filter(|m| me.1.can_see(Some(m.id))).collect();
     Ok(Json(json!({
         "outbound": state.outbound,
         "mailboxes": list.iter().map(|m| json!({
@@ -314,14 +332,14 @@ pub struct InboundParams {
     status: Option<String>,
 }
 
-pub async fn list_inbound(State(state): State<AppState>, _me: ApiUser, Query(p): Query<InboundParams>) -> Result<Json<Value>, ApiError> {
+pub async fn list_inbound(State(state): State<AppState>, me: ApiUser, Query(p): Query<InboundParams>) -> Result<Json<Value>, ApiError> {
     let status = match p.status.as_deref() {
         None | Some("set_aside") => InboundStatus::SetAside,
         Some("received") => InboundStatus::Received,
         Some("processed") => InboundStatus::Processed,
         Some(_) => return Err(ApiError::invalid("status must be set_aside, received or processed")),
     };
-    let list = inbound::list(&state.room.db, status, 200).await?;
+    let list: Vec<_> = inbound::list(&state.room.db, status, 200).await?.into_iter().filter(|i| me.1.is_admin() || (i.mailbox_id.is_some() && me.1.can_see(i.mailbox_id))).collect();
     Ok(Json(json!({"inbound": list.iter().map(|i| json!({
         "id": i.id, "source": i.source, "envelope_from": i.envelope_from, "envelope_to": i.envelope_to,
         "size": i.size, "status": i.status, "reason": i.reason, "received_at": i.received_at,
@@ -329,9 +347,13 @@ pub async fn list_inbound(State(state): State<AppState>, _me: ApiUser, Query(p):
     })).collect::<Vec<_>>()})))
 }
 
-pub async fn download_raw(State(state): State<AppState>, _me: ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn download_raw(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = path_id(&id, "message")?;
     let row = inbound::get(&mut *state.room.db.conn().await?, id).await.map_err(|_| ApiError::not_found("message"))?;
+    // Mail not yet tied to a mailbox the caller sees (set aside, unknown recipient) is for admins.
+    if !(me.1.is_admin() || (row.mailbox_id.is_some() && me.1.can_see(row.mailbox_id))) {
+        return Err(ApiError::not_found("message"));
+    }
     let bytes = state.room.blobs.get(&BlobId::parse(&row.raw_blob)?).await?;
     Ok(download(bytes, &format!("message-{id}.eml"), "message/rfc822"))
 }

@@ -37,8 +37,8 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The account behind a valid `Authorization: Bearer` token.
-pub struct ApiUser(pub User);
+/// The account behind a valid `Authorization: Bearer` token, with its rights.
+pub struct ApiUser(pub User, pub podpora_domain::Access);
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
@@ -50,7 +50,10 @@ impl FromRequestParts<AppState> for ApiUser {
             return Err(ApiError::unauthorized("send an API token as 'Authorization: Bearer TOKEN'"));
         };
         match users::by_token_hash(&state.room.db, &hash_token(token)).await? {
-            Some(u) => Ok(ApiUser(u)),
+            Some(u) => {
+                let access = users::access(&state.room.db, &u).await?;
+                Ok(ApiUser(u, access))
+            }
             None => Err(ApiError::unauthorized("the API token is unknown, expired or its account is disabled")),
         }
     }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod ui;
 
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -17,6 +18,19 @@ pub struct AppState {
     pub room: Mailroom,
     /// Where outgoing mail goes, in words (no secrets).
     pub outbound: String,
+    /// Becomes true when the server shuts down: live streams end so shutdown is not held up.
+    pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Loads a ticket the caller may see. A ticket outside the caller's rights is "not found", the
+/// same answer as a number that does not exist, so ids cannot be probed.
+pub async fn visible_ticket(state: &AppState, access: &podpora_domain::Access, number: &str) -> Result<podpora_store::tickets::Ticket, error::ApiError> {
+    let n = number.parse::<podpora_domain::TicketNumber>().map_err(|_| error::ApiError::not_found("ticket"))?;
+    let t = podpora_store::tickets::by_number(&mut *state.room.db.conn().await?, n).await?.ok_or_else(|| error::ApiError::not_found("ticket"))?;
+    if !access.can_see(t.mailbox_id) {
+        return Err(error::ApiError::not_found("ticket"));
+    }
+    Ok(t)
 }
 
 pub fn router(state: AppState) -> Router {
@@ -34,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/inbound", get(api::list_inbound))
         .route("/api/v1/inbound/{id}/raw", get(api::download_raw))
         .route("/api/v1/inbound/{id}/reprocess", post(api::reprocess_inbound))
+        .merge(ui::routes())
         .fallback(|| async { error::ApiError::not_found("route") })
         .layer(axum::extract::DefaultBodyLimit::max(30 << 20))
         .with_state(state)

@@ -3,6 +3,8 @@
 //! swaks as the sending client. Waits poll with a deadline; nothing sleeps for a fixed time.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

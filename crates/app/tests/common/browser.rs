@@ -1,0 +1,116 @@
+//! A headless Chromium driven over the W3C WebDriver protocol (Debian's chromium + chromedriver).
+//! The protocol is JSON over HTTP and we need a dozen calls, so this speaks it with the reqwest
+//! client the tests already use instead of adding a second HTTP stack (fantoccini/thirtyfour).
+
+use super::{free_port, wait_for};
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    rt: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    pub fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver (Debian package chromium-driver) must be installed");
+        let base = format!("http://127.0.0.1:{port}");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let client = reqwest::Client::new();
+        wait_for(30, "chromedriver to listen", || std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ()));
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en-US"]
+        }}}});
+        let resp: Value = rt.block_on(async { client.post(format!("{base}/session")).json(&caps).send().await.expect("new session").json().await.expect("json") });
+        let session = resp["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {resp}")).to_string();
+        Browser { driver, base, session, rt, client }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        self.rt.block_on(async {
+            let mut r = self.client.request(method.parse().unwrap(), url);
+            if let Some(b) = body {
+                r = r.json(&b);
+            } else if method == "POST" {
+                r = r.json(&json!({}));
+            }
+            let v: Value = r.send().await.expect("webdriver call").json().await.expect("webdriver json");
+            v["value"].clone()
+        })
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({"url": url})));
+    }
+
+    pub fn url(&self) -> String {
+        self.call("GET", "/url", None).as_str().unwrap_or_default().to_string()
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub fn js(&self, script: &str) -> Value {
+        self.call("POST", "/execute/sync", Some(json!({"script": script, "args": []})))
+    }
+
+    pub fn find(&self, css: &str) -> Option<String> {
+        let v = self.call("POST", "/element", Some(json!({"using": "css selector", "value": css})));
+        v.get(ELEMENT).and_then(|e| e.as_str()).map(str::to_string)
+    }
+
+    pub fn wait_find(&self, css: &str) -> String {
+        wait_for(20, &format!("element {css}"), || self.find(css))
+    }
+
+    pub fn click(&self, css: &str) {
+        let e = self.wait_find(css);
+        self.call("POST", &format!("/element/{e}/click"), None);
+    }
+
+    pub fn type_into(&self, css: &str, text: &str) {
+        let e = self.wait_find(css);
+        self.call("POST", &format!("/element/{e}/value"), Some(json!({"text": text})));
+    }
+
+    pub fn text(&self, css: &str) -> String {
+        match self.find(css) {
+            Some(e) => self.call("GET", &format!("/element/{e}/text"), None).as_str().unwrap_or_default().to_string(),
+            None => String::new(),
+        }
+    }
+
+    pub fn page_source(&self) -> String {
+        self.call("GET", "/source", None).as_str().unwrap_or_default().to_string()
+    }
+
+    /// Saves a PNG screenshot of the page.
+    pub fn screenshot(&self, path: &std::path::Path) {
+        use base64::Engine;
+        let b64 = self.call("GET", "/screenshot", None).as_str().unwrap_or_default().to_string();
+        let png = base64::engine::general_purpose::STANDARD.decode(b64).expect("screenshot base64");
+        std::fs::write(path, png).expect("write screenshot");
+    }
+
+    pub fn login(&self, http: &str, email: &str, password: &str) {
+        self.goto(&format!("{http}/login"));
+        self.type_into("input[name=email]", email);
+        self.type_into("input[name=password]", password);
+        self.click("button[type=submit]");
+        wait_for(20, "the inbox after login", || self.url().contains("/inbox").then_some(()));
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.rt.block_on(self.client.delete(format!("{}/session/{}", self.base, self.session)).send());
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

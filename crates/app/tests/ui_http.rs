@@ -1,0 +1,205 @@
+//! The agent UI's security rules over plain HTTP, on SQLite and PostgreSQL: sessions and cookie
+//! flags, CSRF on every form, login throttling, mailbox rights that no changed id (in the URL,
+//! in a form, in JSON) can get around, allow-listed sort and filter values, downloads that never
+//! render, no setup routes.
+
+mod common;
+use common::*;
+
+struct Client {
+    http: String,
+    cookie: String,
+    rt: tokio::runtime::Runtime,
+    c: reqwest::Client,
+}
+
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Client {
+    fn new(http: &str) -> Client {
+        let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Client { http: http.to_string(), cookie: String::new(), rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(), c }
+    }
+
+    fn send(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Reply {
+        let r = self.rt.block_on(async {
+            let mut r = self.c.request(method.parse().unwrap(), format!("{}{}", self.http, path));
+            if !self.cookie.is_empty() {
+                r = r.header("Cookie", &self.cookie);
+            }
+            if let Some(f) = form {
+                r = r.form(f);
+            }
+            let resp = r.send().await.expect("request");
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            Reply { status, headers, body: resp.text().await.unwrap_or_default() }
+        });
+        if let Some(set) = r.headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
+            self.cookie = set.split(';').next().unwrap_or_default().to_string();
+        }
+        r
+    }
+
+    fn get(&mut self, path: &str) -> Reply {
+        self.send("GET", path, None)
+    }
+
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.send("POST", path, Some(form))
+    }
+
+    fn login(&mut self, email: &str, password: &str) -> Reply {
+        self.post("/login", &[("email", email), ("password", password), ("next", "/inbox")])
+    }
+
+    /// The session's CSRF token, as every page carries it.
+    fn csrf(&mut self) -> String {
+        let page = self.get("/inbox").body;
+        let at = page.find("data-csrf=\"").expect("csrf on the page") + 11;
+        page[at..at + page[at..].find('"').unwrap()].to_string()
+    }
+}
+
+fn ticket_of(s: &Server, subject: &str) -> serde_json::Value {
+    let n = wait_for(30, subject, || {
+        let (_, v) = s.get("/api/v1/tickets?limit=200");
+        v["tickets"].as_array()?.iter().find(|t| t["subject"] == subject).and_then(|t| t["number"].as_i64())
+    });
+    s.get(&format!("/api/v1/tickets/{n}")).1
+}
+
+fn ui_security(backend: Backend) {
+    let s = Server::start(backend, ServerOptions { relay: None });
+    assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Help"], b"").status.success());
+    assert!(s.cli(&["mailbox", "add", "--address", "vip@shop.test", "--name", "VIP"], b"").status.success());
+    assert!(s.cli(&["user", "add", "--email", "carl@shop.test", "--name", "Carl", "--role", "agent"], b"carl's long password\n").status.success());
+    assert!(s.cli(&["user", "add", "--email", "lena@shop.test", "--name", "Lena", "--role", "light_agent"], b"lena's long password\n").status.success());
+    let carl_token = String::from_utf8_lossy(&s.cli(&["token", "create", "--email", "carl@shop.test"], b"").stdout).trim().lines().last().unwrap_or_default().trim().to_string();
+    let ok = |out: std::process::Output| assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(s.cli(&["ingest", "--to", "help@shop.test"], b"From: a@customer.test\r\nTo: help@shop.test\r\nSubject: Help ticket\r\n\r\nhello\r\n"));
+    ok(s.cli(
+        &["ingest", "--to", "vip@shop.test"],
+        b"From: b@customer.test\r\nTo: vip@shop.test\r\nSubject: VIP ticket\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/html\r\n\r\n<p>secret</p>\r\n--x\r\nContent-Type: text/html; name=page.html\r\nContent-Disposition: attachment; filename=page.html\r\n\r\n<script>alert(1)</script>\r\n--x--\r\n",
+    ));
+    let help = ticket_of(&s, "Help ticket");
+    let vip = ticket_of(&s, "VIP ticket");
+    let (help_n, vip_n) = (help["ticket"]["number"].as_i64().unwrap().to_string(), vip["ticket"]["number"].as_i64().unwrap().to_string());
+    let vip_msg = vip["messages"][0]["id"].as_i64().unwrap().to_string();
+    let vip_att = vip["messages"][0]["attachments"][0]["id"].as_i64().unwrap().to_string();
+    let vip_inbound = vip["messages"][0]["inbound_id"].as_i64().unwrap().to_string();
+    let help_mailbox = help["ticket"]["mailbox_id"].as_i64().unwrap().to_string();
+
+    // No setup routes; pages need a login.
+    let mut anon = Client::new(&s.http);
+    for p in ["/setup", "/install", "/admin/setup"] {
+        assert_eq!(anon.get(p).status, 404, "{p}");
+    }
+    let r = anon.get(&format!("/t/{help_n}"));
+    assert_eq!(r.status, 303);
+    assert!(r.headers["location"].to_str().unwrap().starts_with("/login?next="));
+
+    // Login throttling: after five failures for an address, even the right password waits.
+    for _ in 0..5 {
+        assert_eq!(anon.login("lena@shop.test", "wrong password!").status, 401);
+    }
+    assert_eq!(anon.login("lena@shop.test", "lena's long password").status, 429);
+
+    // The admin's session: cookie flags, CSP on pages.
+    let mut admin = Client::new(&s.http);
+    let r = admin.login("admin@shop.test", "correct horse battery");
+    assert_eq!(r.status, 303);
+    let cookie = r.headers["set-cookie"].to_str().unwrap().to_string();
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing in {cookie}");
+    }
+    let page = admin.get("/inbox");
+    assert_eq!(page.status, 200);
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let csrf = admin.csrf();
+
+    // CSRF: a form without the token, or with another, is refused and changes nothing.
+    for token in ["", "forged"] {
+        let r = admin.post(&format!("/t/{help_n}/update"), &[("_csrf", token), ("status", "closed")]);
+        assert_eq!(r.status, 403, "token {token:?}");
+    }
+    assert_eq!(s.get(&format!("/api/v1/tickets/{help_n}")).1["ticket"]["status"], "new");
+    assert_eq!(admin.post("/logout", &[]).status, 403);
+
+    // Carl may only see the Help mailbox (set by the admin in the admin UI, with the token).
+    let r = admin.post("/admin/agents/2", &[("_csrf", &csrf), ("name", "Carl"), ("role", "agent"), ("mailbox", &help_mailbox)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut carl = Client::new(&s.http);
+    assert_eq!(carl.login("carl@shop.test", "carl's long password").status, 303);
+    let carl_csrf = carl.csrf();
+    assert_eq!(carl.get(&format!("/t/{help_n}")).status, 200);
+    let inbox = carl.get("/inbox?view=all").body;
+    assert!(inbox.contains("Help ticket") && !inbox.contains("VIP ticket"), "carl's inbox shows another mailbox");
+    for path in [format!("/t/{vip_n}"), format!("/m/{vip_msg}/frame"), format!("/m/{vip_msg}/raw"), format!("/a/{vip_att}"), format!("/a/{vip_att}/inline"), format!("/live?ticket={vip_n}"), format!("/t/{vip_n}/canned/1")] {
+        assert_eq!(carl.get(&path).status, 404, "carl reached {path}");
+    }
+    // Ids nested in forms: merge into, bulk selection, reply, update.
+    assert_eq!(carl.post(&format!("/t/{help_n}/merge"), &[("_csrf", &carl_csrf), ("into", &vip_n)]).status, 404);
+    carl.post("/inbox/bulk", &[("_csrf", &carl_csrf), ("n", &vip_n), ("action", "close"), ("back", "/inbox")]);
+    assert_eq!(carl.post(&format!("/t/{vip_n}/update"), &[("_csrf", &carl_csrf), ("status", "closed")]).status, 404);
+    assert_eq!(s.get(&format!("/api/v1/tickets/{vip_n}")).1["ticket"]["status"], "new", "carl changed a ticket outside his rights");
+    // And through the API with his token.
+    let api = |method: &str, path: &str, body: Option<serde_json::Value>| s.request(method, path, body, Some(&carl_token)).0;
+    assert_eq!(api("GET", &format!("/api/v1/tickets/{vip_n}"), None), 404);
+    assert_eq!(api("PATCH", &format!("/api/v1/tickets/{vip_n}"), Some(serde_json::json!({"status": "closed"}))), 404);
+    assert_eq!(api("POST", &format!("/api/v1/tickets/{vip_n}/messages"), Some(serde_json::json!({"kind": "note", "body": "x"}))), 404);
+    assert_eq!(api("GET", &format!("/api/v1/attachments/{vip_att}"), None), 404);
+    assert_eq!(api("GET", &format!("/api/v1/inbound/{vip_inbound}/raw"), None), 404);
+    let (_, list) = s.request("GET", "/api/v1/tickets?limit=200", None, Some(&carl_token));
+    assert!(list["tickets"].as_array().unwrap().iter().all(|t| t["subject"] != "VIP ticket"));
+
+    // Sort and filter values come from allow-lists: anything else falls back, nothing breaks.
+    for q in ["/inbox?sort=id;DROP%20TABLE%20tickets", "/inbox?view=../../etc&priority=1%20OR%201=1&mailbox=1%20OR%201=1", "/inbox?q=%27%20OR%201=1--&tag=%25"] {
+        let r = admin.get(q);
+        assert_eq!(r.status, 200, "{q}");
+    }
+    assert!(admin.get("/inbox?view=all").body.contains("VIP ticket"), "tickets survived");
+    assert_eq!(s.get("/api/v1/tickets?sort=id;DROP").0, 422);
+
+    // Downloads never render: an HTML attachment is an attachment, typed as bytes, nosniff.
+    let r = admin.get(&format!("/a/{vip_att}"));
+    assert_eq!(r.status, 200);
+    assert!(r.headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(r.headers["content-type"], "application/octet-stream");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    let frame = admin.get(&format!("/m/{vip_msg}/frame"));
+    assert!(frame.headers["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+
+    // A light agent adds notes but cannot answer customers or change the status.
+    assert_eq!(admin.post("/admin/agents/2", &[("_csrf", &csrf), ("name", "Carl"), ("role", "light_agent"), ("all_mailboxes", "1")]).status, 303);
+    let carl_csrf = carl.csrf();
+    assert_eq!(carl.post(&format!("/t/{help_n}/update"), &[("_csrf", &carl_csrf), ("status", "closed")]).status, 403);
+    assert_eq!(api("POST", &format!("/api/v1/tickets/{help_n}/messages"), Some(serde_json::json!({"kind": "reply", "body": "x"}))), 403);
+
+    // Disabling an account ends its sessions; the admin cannot lock themselves out.
+    assert_eq!(admin.post("/admin/agents/2", &[("_csrf", &csrf), ("name", "Carl"), ("role", "agent"), ("disabled", "1")]).status, 303);
+    assert_eq!(carl.get("/inbox").status, 303);
+    assert_eq!(admin.post("/admin/agents/1", &[("_csrf", &csrf), ("name", "Admin"), ("role", "agent")]).status, 422);
+
+    // A password change logs out the other sessions.
+    let mut second = Client::new(&s.http);
+    assert_eq!(second.login("admin@shop.test", "correct horse battery").status, 303);
+    assert_eq!(admin.post("/account/password", &[("_csrf", &csrf), ("current", "correct horse battery"), ("new", "an even better password")]).status, 303);
+    assert_eq!(second.get("/inbox").status, 303, "the other session survived a password change");
+    assert_eq!(admin.get("/inbox").status, 200);
+}
+
+#[test]
+fn ui_security_sqlite() {
+    ui_security(Backend::Sqlite);
+}
+
+#[test]
+fn ui_security_postgres() {
+    ui_security(Backend::Postgres);
+}

@@ -1,0 +1,251 @@
+# podpora — čeština
+
+app-name = podpora
+nav-inbox = Schránka
+nav-admin = Správa
+nav-account = Můj účet
+nav-logout = Odhlásit
+nav-mentions = Zmínky
+
+login-title = Přihlášení
+login-email = E-mail
+login-password = Heslo
+login-submit = Přihlásit
+login-failed = E-mail nebo heslo nesouhlasí.
+login-throttled = Příliš mnoho neúspěšných pokusů. Počkejte pár minut a zkuste to znovu.
+login-disabled = Tento účet je zablokovaný.
+
+csrf-failed = Formulář vypršel nebo přišel z jiného webu. Obnovte stránku a zkuste to znovu.
+not-found = Nenalezeno, nebo k tomu nemáte přístup.
+forbidden = Tohle udělat nemůžete.
+error-title = Něco se pokazilo
+error-storage = Databáze teď není dostupná. Zkuste to za chvíli.
+saved = Uloženo.
+
+view-unassigned = Nepřidělené
+view-mine = Moje
+view-open = Všechny otevřené
+view-pending = Čekající
+view-solved = Vyřešené
+view-closed = Uzavřené
+view-all = Všechny
+view-mailbox = Schránka
+view-tag = Štítek
+
+inbox-search = Hledat tikety, zákazníky, #číslo
+inbox-search-submit = Hledat
+inbox-sort-oldest = Nejstarší první
+inbox-sort-newest = Nejnovější první
+inbox-empty = Žádné tikety.
+inbox-next = Další stránka
+inbox-first = První stránka
+inbox-new-arrived = Nové nebo změněné tikety — obnovit
+inbox-bulk-selected = S vybranými:
+inbox-bulk-apply = Provést
+inbox-filter-any-priority = Jakákoli priorita
+tickets-count = { $count ->
+    [one] { $count } tiket
+    [few] { $count } tikety
+   *[other] { $count } tiketů
+}
+
+bulk-assign-me = Přidělit mně
+bulk-unassign = Zrušit přidělení
+bulk-close = Uzavřít
+bulk-solve = Označit jako vyřešené
+bulk-tag = Přidat štítek
+bulk-merge = Sloučit do nejstaršího
+bulk-done = { $count ->
+    [one] Změněn { $count } tiket.
+    [few] Změněny { $count } tikety.
+   *[other] Změněno { $count } tiketů.
+}
+bulk-none = Vyberte aspoň jeden tiket.
+bulk-merge-needs-two = Ke sloučení vyberte aspoň dva tikety.
+
+col-number = Číslo
+col-subject = Předmět
+col-customer = Zákazník
+col-status = Stav
+col-assignee = Řeší
+col-updated = Změněno
+col-priority = Priorita
+
+status-new = Nový
+status-open = Otevřený
+status-pending = Čeká
+status-solved = Vyřešený
+status-closed = Uzavřený
+
+priority-low = Nízká
+priority-normal = Běžná
+priority-high = Vysoká
+priority-urgent = Naléhavá
+
+ticket-title = Tiket { $number }
+ticket-from = Od
+ticket-to = Komu
+ticket-cc = Kopie
+ticket-note = Interní poznámka
+ticket-quoted = Zobrazit citovaný text
+ticket-signature = Podpis
+ticket-raw = Originál (.eml)
+ticket-formatted = Formátovaně
+ticket-images-blocked = Vzdálené obrázky jsou zablokované.
+ticket-images-show = Zobrazit obrázky
+ticket-attachments = Přílohy
+ticket-delivery-queued = ve frontě
+ticket-delivery-sent = odesláno
+ticket-delivery-failed = nedoručeno: { $error }
+ticket-related = Souvisí s { $number }
+ticket-merged-into = Sloučeno do { $number }
+ticket-properties = Vlastnosti
+ticket-status = Stav
+ticket-assignee = Řeší
+ticket-nobody = Nikdo
+ticket-priority = Priorita
+ticket-tags = Štítky
+ticket-tags-hint = oddělené čárkou
+ticket-remind = Připomenout
+ticket-save = Uložit
+ticket-merge = Sloučit do tiketu
+ticket-merge-submit = Sloučit
+ticket-merge-done = Sloučeno do { $number }.
+ticket-snooze = Odložit
+ticket-snooze-1h = O hodinu
+ticket-snooze-tomorrow = Do zítřka 9:00
+ticket-snooze-week = O týden
+ticket-handover = Předat
+ticket-handover-to = Komu
+ticket-handover-note = Co má další kolega vědět
+ticket-handover-submit = Předat
+ticket-activity = Historie
+ticket-viewing = Také zde:
+ticket-typing = píše odpověď…
+ticket-messages-count = { $count ->
+    [one] { $count } zpráva
+    [few] { $count } zprávy
+   *[other] { $count } zpráv
+}
+
+reply-title = Odpověď
+reply-note-title = Interní poznámka
+reply-body = Zpráva
+reply-to-participants = Příjemci
+reply-cc = Kopie
+reply-bcc = Skrytá kopie
+reply-attach = Přiložit soubory
+reply-send = Odeslat odpověď
+reply-add-note = Přidat poznámku
+reply-template = Vložit šablonu
+reply-template-none = Zatím žádné šablony.
+reply-collision = { $name } odpověděl(a) na tento tiket, když jste ho měli otevřený. Přečtěte si odpověď níže; odeslat i tu vaši?
+reply-send-anyway = Přesto odeslat
+reply-sent = Odpověď čeká na odeslání.
+reply-noted = Poznámka přidána.
+reply-empty = Nejdřív napište zprávu.
+reply-light-agent = Omezený agent může přidávat jen interní poznámky.
+reply-no-outbound = Není nastavený odesílací server: odchozí pošta se ukládá jako soubory .eml v datové složce.
+
+customer-title = Zákazník
+customer-name = Jméno
+customer-addresses = Adresy
+customer-organisation = Organizace
+customer-notes = Poznámky k zákazníkovi
+customer-language = Jazyk
+customer-other-tickets = Další tikety
+customer-none = Žádné další tikety.
+customer-save = Uložit zákazníka
+
+activity-status = změnil(a) stav z { $from } na { $to }
+activity-assign = přidělil(a) tiket: { $to }
+activity-unassign = zrušil(a) přidělení
+activity-tags = změnil(a) štítky: { $detail }
+activity-priority = změnil(a) prioritu z { $from } na { $to }
+activity-remind = nastavil(a) připomenutí na { $when }
+activity-remind-clear = zrušil(a) připomenutí
+activity-reminder = Nastal čas připomenutí: tiket je zpět ve frontě.
+activity-reply = odpověděl(a) zákazníkovi
+activity-note = přidal(a) poznámku
+activity-merged-into = sloučil(a) tento tiket do { $number }
+activity-merged-from = sloučil(a) sem tiket { $number }
+activity-handover = předal(a) kolegovi { $to }: { $note }
+activity-customer = upravil(a) zákazníka
+activity-system = podpora
+
+account-title = Můj účet
+account-language = Jazyk
+account-password = Změna hesla
+account-password-current = Současné heslo
+account-password-new = Nové heslo (aspoň 10 znaků)
+account-password-wrong = Současné heslo nesouhlasí.
+account-password-changed = Heslo změněno. Ostatní přihlášení byla ukončena.
+account-save = Uložit
+
+canned-title = Šablony odpovědí
+canned-name = Název
+canned-body = Text
+canned-shared = Sdílená se všemi
+canned-personal = Osobní
+canned-add = Přidat šablonu
+canned-delete = Smazat
+canned-variables = Proměnné: { $list }
+
+admin-title = Správa
+admin-agents = Agenti
+admin-mailboxes = Schránky
+admin-outbound = Odchozí pošta
+admin-add-agent = Přidat agenta
+admin-agent-email = E-mail
+admin-agent-name = Jméno
+admin-agent-role = Role
+admin-agent-password = Počáteční heslo (aspoň 10 znaků)
+admin-agent-disabled = Zablokovaný
+admin-agent-all-mailboxes = Všechny schránky
+admin-agent-mailboxes = Schránky
+admin-agent-save = Uložit
+admin-agent-created = Agent vytvořen.
+admin-cannot-demote-self = Sami sobě nemůžete odebrat roli správce ani zablokovat účet.
+admin-mailbox-address = Adresa
+admin-mailbox-name = Název
+admin-mailbox-imap = IMAP URL (imap://uzivatel:heslo@server:143/INBOX)
+admin-mailbox-imap-kept = prázdné ponechá uložené
+admin-mailbox-add = Přidat schránku
+admin-mailbox-test = Vyzkoušet spojení
+admin-mailbox-test-ok = Spojeno: { $detail }
+admin-mailbox-test-failed = Spojení selhalo: { $detail }
+admin-mailbox-health = Naposledy staženo { $when }, staženo { $count }
+admin-mailbox-never = zatím nestaženo
+admin-mailbox-error = Poslední chyba: { $error }
+admin-mailbox-signature = Podpis
+admin-ack-enabled = Posílat automatické potvrzení
+admin-ack-subject = Předmět potvrzení
+admin-ack-body = Text potvrzení
+admin-support-hours = Provozní doba podpory
+admin-response-time = Obvyklá doba odpovědi
+admin-alternative-contacts = Další kontakty
+admin-tags = Používané štítky
+admin-set-aside = Odložená pošta
+admin-reprocess = Zpracovat znovu
+
+role-admin = Správce
+role-agent = Agent
+role-light_agent = Omezený agent
+
+time-just-now = právě teď
+time-minutes-ago = před { $n } min
+time-hours-ago = před { $n } h
+time-days-ago = před { $n } d
+
+keys-help = Klávesy: j/k pohyb, Enter otevřít, r odpovědět, n poznámka, a přidělit, / hledat
+
+ack-subject = { $ticket_tag } Vaši zprávu jsme přijali: { $subject }
+ack-body = Dobrý den, { $customer_name },
+
+    děkujeme za zprávu. Založili jsme k ní tiket { $ticket_number }; pokud chcete něco doplnit, stačí odpovědět na tento e-mail.
+
+    Provozní doba podpory: { $support_hours }
+    Obvykle odpovídáme do: { $response_time }
+    Další kontakty: { $alternative_contacts }
+    { $help_articles }
+    { $mailbox_name }

@@ -1,0 +1,249 @@
+# podpora — English (the complete catalogue and the fallback for every other language).
+
+app-name = podpora
+nav-inbox = Inbox
+nav-admin = Admin
+nav-account = My account
+nav-logout = Log out
+nav-mentions = Mentions
+
+login-title = Log in
+login-email = Email
+login-password = Password
+login-submit = Log in
+login-failed = The email or password is not right.
+login-throttled = Too many failed logins. Wait a few minutes and try again.
+login-disabled = This account is disabled.
+
+csrf-failed = This form expired or came from another site. Reload the page and try again.
+not-found = Not found, or you may not see it.
+forbidden = You may not do this.
+error-title = Something went wrong
+error-storage = The database is not available right now. Try again in a moment.
+saved = Saved.
+
+view-unassigned = Unassigned
+view-mine = Mine
+view-open = All open
+view-pending = Pending
+view-solved = Solved
+view-closed = Closed
+view-all = All
+view-mailbox = Mailbox
+view-tag = Tag
+
+inbox-search = Search tickets, customers, #number
+inbox-search-submit = Search
+inbox-sort-oldest = Oldest first
+inbox-sort-newest = Newest first
+inbox-empty = No tickets here.
+inbox-next = Next page
+inbox-first = First page
+inbox-new-arrived = New or changed tickets — refresh
+inbox-bulk-selected = With selected:
+inbox-bulk-apply = Apply
+inbox-filter-any-priority = Any priority
+tickets-count = { $count ->
+    [one] { $count } ticket
+   *[other] { $count } tickets
+}
+
+bulk-assign-me = Assign to me
+bulk-unassign = Unassign
+bulk-close = Close
+bulk-solve = Mark solved
+bulk-tag = Add tag
+bulk-merge = Merge into the oldest
+bulk-done = { $count ->
+    [one] { $count } ticket changed.
+   *[other] { $count } tickets changed.
+}
+bulk-none = Select at least one ticket.
+bulk-merge-needs-two = Select at least two tickets to merge.
+
+col-number = Number
+col-subject = Subject
+col-customer = Customer
+col-status = Status
+col-assignee = Assignee
+col-updated = Updated
+col-priority = Priority
+
+status-new = New
+status-open = Open
+status-pending = Pending
+status-solved = Solved
+status-closed = Closed
+
+priority-low = Low
+priority-normal = Normal
+priority-high = High
+priority-urgent = Urgent
+
+ticket-title = Ticket { $number }
+ticket-from = From
+ticket-to = To
+ticket-cc = Cc
+ticket-note = Internal note
+ticket-quoted = Show quoted text
+ticket-signature = Signature
+ticket-raw = Original (.eml)
+ticket-formatted = Formatted
+ticket-images-blocked = Remote images are blocked.
+ticket-images-show = Show images
+ticket-attachments = Attachments
+ticket-delivery-queued = queued
+ticket-delivery-sent = sent
+ticket-delivery-failed = failed: { $error }
+ticket-related = Related to { $number }
+ticket-merged-into = Merged into { $number }
+ticket-properties = Properties
+ticket-status = Status
+ticket-assignee = Assignee
+ticket-nobody = Nobody
+ticket-priority = Priority
+ticket-tags = Tags
+ticket-tags-hint = comma-separated
+ticket-remind = Remind me at
+ticket-save = Save
+ticket-merge = Merge into ticket
+ticket-merge-submit = Merge
+ticket-merge-done = Merged into { $number }.
+ticket-snooze = Snooze
+ticket-snooze-1h = 1 hour
+ticket-snooze-tomorrow = Until tomorrow 9:00
+ticket-snooze-week = 1 week
+ticket-handover = Hand over
+ticket-handover-to = To
+ticket-handover-note = What the next person should know
+ticket-handover-submit = Hand over
+ticket-activity = Activity
+ticket-viewing = Also here:
+ticket-typing = typing a reply…
+ticket-messages-count = { $count ->
+    [one] { $count } message
+   *[other] { $count } messages
+}
+
+reply-title = Reply
+reply-note-title = Internal note
+reply-body = Message
+reply-to-participants = Recipients
+reply-cc = Cc
+reply-bcc = Bcc
+reply-attach = Attach files
+reply-send = Send reply
+reply-add-note = Add note
+reply-template = Insert a canned reply
+reply-template-none = No canned replies yet.
+reply-collision = { $name } replied to this ticket after you opened it. Read their reply below; send yours anyway?
+reply-send-anyway = Send anyway
+reply-sent = Reply queued for delivery.
+reply-noted = Note added.
+reply-empty = Write a message first.
+reply-light-agent = A light agent may add internal notes only.
+reply-no-outbound = No relay is configured: outgoing mail is written as .eml files under the data folder.
+
+customer-title = Customer
+customer-name = Name
+customer-addresses = Addresses
+customer-organisation = Organisation
+customer-notes = Notes about the customer
+customer-language = Language
+customer-other-tickets = Other tickets
+customer-none = No other tickets.
+customer-save = Save customer
+
+activity-status = changed the status from { $from } to { $to }
+activity-assign = assigned it to { $to }
+activity-unassign = removed the assignee
+activity-tags = changed tags: { $detail }
+activity-priority = changed the priority from { $from } to { $to }
+activity-remind = set a reminder for { $when }
+activity-remind-clear = cleared the reminder
+activity-reminder = The reminder was due: back in the queue.
+activity-reply = replied to the customer
+activity-note = added a note
+activity-merged-into = merged this ticket into { $number }
+activity-merged-from = merged ticket { $number } into this one
+activity-handover = handed over to { $to }: { $note }
+activity-customer = edited the customer
+activity-system = podpora
+
+account-title = My account
+account-language = Language
+account-password = Change password
+account-password-current = Current password
+account-password-new = New password (at least 10 characters)
+account-password-wrong = The current password is not right.
+account-password-changed = Password changed. Your other sessions were logged out.
+account-save = Save
+
+canned-title = Canned replies
+canned-name = Name
+canned-body = Text
+canned-shared = Shared with everyone
+canned-personal = Personal
+canned-add = Add canned reply
+canned-delete = Delete
+canned-variables = Variables: { $list }
+
+admin-title = Administration
+admin-agents = Agents
+admin-mailboxes = Mailboxes
+admin-outbound = Outgoing mail
+admin-add-agent = Add agent
+admin-agent-email = Email
+admin-agent-name = Name
+admin-agent-role = Role
+admin-agent-password = Initial password (at least 10 characters)
+admin-agent-disabled = Disabled
+admin-agent-all-mailboxes = All mailboxes
+admin-agent-mailboxes = Mailboxes
+admin-agent-save = Save
+admin-agent-created = Agent created.
+admin-cannot-demote-self = You cannot remove your own admin role or disable yourself.
+admin-mailbox-address = Address
+admin-mailbox-name = Name
+admin-mailbox-imap = IMAP URL (imap://user:password@host:143/INBOX)
+admin-mailbox-imap-kept = leave empty to keep the saved one
+admin-mailbox-add = Add mailbox
+admin-mailbox-test = Test connection
+admin-mailbox-test-ok = Connected: { $detail }
+admin-mailbox-test-failed = Connection failed: { $detail }
+admin-mailbox-health = Last fetch { $when }, { $count } fetched
+admin-mailbox-never = never fetched
+admin-mailbox-error = Last error: { $error }
+admin-mailbox-signature = Signature
+admin-ack-enabled = Send an automatic acknowledgement
+admin-ack-subject = Acknowledgement subject
+admin-ack-body = Acknowledgement text
+admin-support-hours = Support hours
+admin-response-time = Expected response time
+admin-alternative-contacts = Alternative contacts
+admin-tags = Tags in use
+admin-set-aside = Set-aside mail
+admin-reprocess = Reprocess
+
+role-admin = Admin
+role-agent = Agent
+role-light_agent = Light agent
+
+time-just-now = just now
+time-minutes-ago = { $n } min ago
+time-hours-ago = { $n } h ago
+time-days-ago = { $n } d ago
+
+keys-help = Keys: j/k move, Enter open, r reply, n note, a assign, / search
+
+# Customer-facing mail
+ack-subject = { $ticket_tag } We have received your message: { $subject }
+ack-body = Hello { $customer_name },
+
+    thank you for your message. We have opened ticket { $ticket_number } for it; simply reply to this email to add anything.
+
+    Support hours: { $support_hours }
+    We usually answer within: { $response_time }
+    Other ways to reach us: { $alternative_contacts }
+    { $help_articles }
+    { $mailbox_name }

@@ -1,0 +1,321 @@
+//! The agent and admin UI: server-rendered HTML (maud, escaped by default) with one small script
+//! for live updates and keyboard shortcuts. No build step; assets are compiled into the binary.
+//! Every page is served with a strict Content-Security-Policy (scripts and styles only from our
+//! origin, no inline script); incoming mail HTML is shown only inside a sandboxed frame (see `frame`).
+
+pub mod admin;
+pub mod frame;
+pub mod inbox;
+pub mod live;
+pub mod session;
+pub mod ticket;
+
+use crate::AppState;
+use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use podpora_domain::i18n::{t, t_args, Arg};
+use podpora_domain::Lang;
+use serde::Deserialize;
+use session::Agent;
+
+/// What can go wrong in a UI request, shown to the agent as a page in their language.
+#[derive(Debug)]
+pub enum UiError {
+    NotFound,
+    Forbidden,
+    Csrf,
+    Invalid(String),
+    Store(podpora_store::StoreError),
+    Mail(podpora_mail::MailError),
+}
+
+impl From<podpora_store::StoreError> for UiError {
+    fn from(e: podpora_store::StoreError) -> Self {
+        match e {
+            podpora_store::StoreError::NotFound => UiError::NotFound,
+            podpora_store::StoreError::Conflict(m) => UiError::Invalid(m),
+            e => UiError::Store(e),
+        }
+    }
+}
+
+impl From<podpora_mail::MailError> for UiError {
+    fn from(e: podpora_mail::MailError) -> Self {
+        match e {
+            podpora_mail::MailError::Store(s) => s.into(),
+            podpora_mail::MailError::Rejected(m) => UiError::Invalid(m),
+            e => UiError::Mail(e),
+        }
+    }
+}
+
+impl From<podpora_domain::DomainError> for UiError {
+    fn from(e: podpora_domain::DomainError) -> Self {
+        UiError::Invalid(e.to_string())
+    }
+}
+
+/// Renders an error page (the status says what kind; the text is the agent's language).
+pub fn page_error(lang: Lang, e: UiError) -> Response {
+    let (status, text) = match &e {
+        UiError::NotFound => (StatusCode::NOT_FOUND, t(lang, "not-found")),
+        UiError::Forbidden => (StatusCode::FORBIDDEN, t(lang, "forbidden")),
+        UiError::Csrf => (StatusCode::FORBIDDEN, t(lang, "csrf-failed")),
+        UiError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
+        UiError::Store(err) => {
+            tracing::error!(error = %err, "storage error in UI");
+            (StatusCode::SERVICE_UNAVAILABLE, t(lang, "error-storage"))
+        }
+        UiError::Mail(err) => {
+            tracing::error!(error = %err, "mail error in UI");
+            (StatusCode::SERVICE_UNAVAILABLE, t(lang, "error-storage"))
+        }
+    };
+    let body = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head { meta charset="utf-8"; title { (t(lang, "error-title")) } link rel="stylesheet" href="/assets/app.css"; }
+            body.error-page { main { h1 { (t(lang, "error-title")) } p.error { (text) } p { a href="/inbox" { (t(lang, "nav-inbox")) } } } }
+        }
+    };
+    (status, Html(body.into_string())).into_response()
+}
+
+/// `?`-like early return of an error page in the agent's language.
+#[macro_export]
+macro_rules! ui_try {
+    ($lang:expr, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return $crate::ui::page_error($lang, e.into()),
+        }
+    };
+}
+
+/// The fields of a urlencoded form body, repeated keys kept (checkbox lists).
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let decode = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(kv), String::new()),
+        })
+        .collect()
+}
+
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", include_str!("../../assets/app.css")) }))
+        .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", include_str!("../../assets/app.js")) }))
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/bulk", post(inbox::bulk))
+        .route("/t/{number}", get(ticket::page))
+        .route("/t/{number}/reply", post(ticket::reply))
+        .route("/t/{number}/update", post(ticket::update))
+        .route("/t/{number}/merge", post(ticket::merge))
+        .route("/t/{number}/handover", post(ticket::handover))
+        .route("/t/{number}/customer", post(ticket::customer))
+        .route("/t/{number}/canned/{id}", get(ticket::canned_text))
+        .route("/t/{number}/presence", post(live::presence))
+        .route("/m/{id}/frame", get(frame::message_frame))
+        .route("/m/{id}/image", get(frame::remote_image))
+        .route("/m/{id}/raw", get(frame::raw_mail))
+        .route("/a/{id}", get(frame::attachment))
+        .route("/a/{id}/inline", get(frame::inline_image))
+        .route("/live", get(live::stream))
+        .route("/account", get(admin::account).post(admin::account_save))
+        .route("/account/password", post(admin::password))
+        .route("/canned", get(admin::canned).post(admin::canned_add))
+        .route("/canned/{id}/delete", post(admin::canned_delete))
+        .route("/admin", get(admin::page))
+        .route("/admin/agents", post(admin::agent_add))
+        .route("/admin/agents/{id}", post(admin::agent_save))
+        .route("/admin/mailboxes", post(admin::mailbox_add))
+        .route("/admin/mailboxes/{id}", post(admin::mailbox_save))
+        .route("/admin/mailboxes/{id}/test", post(admin::mailbox_test))
+        .route("/admin/inbound/{id}/reprocess", post(admin::reprocess))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response()
+}
+
+/// Security headers for every UI page.
+pub fn secure_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    r
+}
+
+/// Messages a redirect may ask the next page to show (only these keys: no text from the URL).
+const NOTICES: &[&str] = &["saved", "reply-sent", "reply-noted", "bulk-none", "bulk-merge-needs-two", "account-password-changed", "admin-agent-created", "ticket-merge-done"];
+
+pub fn notice(lang: Lang, key: Option<&str>) -> Option<String> {
+    key.filter(|k| NOTICES.contains(k)).map(|k| t(lang, k))
+}
+
+/// The page frame: navigation, the agent's name, and the content.
+pub fn layout(agent: &Agent, title: &str, body_class: &str, content: Markup) -> Response {
+    let lang = agent.lang;
+    let page = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · podpora" }
+                link rel="stylesheet" href="/assets/app.css";
+                script src="/assets/app.js" defer {}
+            }
+            body class=(body_class) data-csrf=(agent.csrf) data-user=(agent.user.id) {
+                header.top {
+                    a.brand href="/inbox" { "podpora" }
+                    nav {
+                        a href="/inbox" { (t(lang, "nav-inbox")) }
+                        a href="/canned" { (t(lang, "canned-title")) }
+                        @if agent.access.is_admin() { a href="/admin" { (t(lang, "nav-admin")) } }
+                        a href="/account" { (agent.user.name) }
+                        form.inline method="post" action="/logout" {
+                            input type="hidden" name="_csrf" value=(agent.csrf);
+                            button.link type="submit" { (t(lang, "nav-logout")) }
+                        }
+                    }
+                }
+                main { (content) }
+            }
+        }
+    };
+    secure_headers(Html(page.into_string()).into_response())
+}
+
+pub fn csrf_field(agent: &Agent) -> Markup {
+    html! { input type="hidden" name="_csrf" value=(agent.csrf); }
+}
+
+/// "5 min ago" style, for lists; the exact time is in the title attribute.
+pub fn ago(lang: Lang, ms: i64) -> String {
+    let d = (podpora_store::now_ms() - ms).max(0) / 1000;
+    match d {
+        0..=59 => t(lang, "time-just-now"),
+        60..=3599 => t_args(lang, "time-minutes-ago", &[("n", Arg::Num(d / 60))]),
+        3600..=86_399 => t_args(lang, "time-hours-ago", &[("n", Arg::Num(d / 3600))]),
+        _ => t_args(lang, "time-days-ago", &[("n", Arg::Num(d / 86_400))]),
+    }
+}
+
+pub fn exact_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+}
+
+pub fn status_label(lang: Lang, s: podpora_domain::TicketStatus) -> String {
+    t(lang, &format!("status-{}", s.as_str()))
+}
+
+pub fn priority_label(lang: Lang, p: podpora_domain::Priority) -> String {
+    t(lang, &format!("priority-{}", p.as_str()))
+}
+
+pub fn raw(s: &str) -> PreEscaped<&str> {
+    PreEscaped(s)
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    error: Option<String>,
+}
+
+async fn login_page(headers: axum::http::HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let lang = Lang::from_header(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")).unwrap_or(Lang::En);
+    login_form(lang, q.next.as_deref().unwrap_or("/inbox"), q.error.as_deref().filter(|e| ["login-failed", "login-throttled", "login-disabled"].contains(e)), StatusCode::OK)
+}
+
+fn login_form(lang: Lang, next: &str, error: Option<&str>, status: StatusCode) -> Response {
+    let page = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { (t(lang, "login-title")) " · podpora" } link rel="stylesheet" href="/assets/app.css"; }
+            body.login {
+                main.login-box {
+                    h1 { "podpora" }
+                    @if let Some(e) = error { p.error role="alert" { (t(lang, e)) } }
+                    form method="post" action="/login" {
+                        input type="hidden" name="next" value=(next);
+                        label { (t(lang, "login-email")) input type="email" name="email" autocomplete="username" required autofocus; }
+                        label { (t(lang, "login-password")) input type="password" name="password" autocomplete="current-password" required; }
+                        button type="submit" { (t(lang, "login-submit")) }
+                    }
+                }
+            }
+        }
+    };
+    secure_headers((status, Html(page.into_string())).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The login form needs no CSRF token (there is no session yet); SameSite cookies and the
+/// throttle cover login CSRF and guessing.
+async fn login_submit(State(state): State<AppState>, ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let lang = Lang::from_header(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")).unwrap_or(Lang::En);
+    match session::login(&state, &f.email, &f.password, &addr.ip().to_string(), &f.next).await {
+        Ok(session::LoginOutcome::LoggedIn(r)) => r,
+        Ok(session::LoginOutcome::Failed(key)) => {
+            let status = if key == "login-throttled" { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            login_form(lang, &f.next, Some(key), status)
+        }
+        Err(e) => page_error(lang, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    _csrf: String,
+}
+
+async fn logout(State(state): State<AppState>, agent: Agent, Form(f): Form<CsrfOnly>) -> Response {
+    if let Err(e) = agent.check_csrf(&f._csrf) {
+        return page_error(agent.lang, e);
+    }
+    session::logout(&state, &agent).await.unwrap_or_else(|e| page_error(agent.lang, e))
+}
+
+/// Loads a ticket the agent may see; anything else is "not found" (never "forbidden", which
+/// would confirm that the number exists).
+pub async fn visible_ticket(state: &AppState, agent: &Agent, number: &str) -> Result<podpora_store::tickets::Ticket, UiError> {
+    crate::visible_ticket(state, &agent.access, number).await.map_err(|e| match e.status {
+        StatusCode::NOT_FOUND => UiError::NotFound,
+        _ => UiError::Store(podpora_store::StoreError::Corrupt(e.message)),
+    })
+}
