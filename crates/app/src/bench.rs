@@ -16,16 +16,127 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub async fn run(name: &str, backend: Option<&str>, n: usize) -> anyhow::Result<()> {
-    anyhow::ensure!(name == "ingest", "unknown benchmark {name}");
+    anyhow::ensure!(name == "ingest" || name == "ui", "unknown benchmark {name}");
     let backends: Vec<&str> = match backend {
         Some(b) => vec![b],
         None => vec!["sqlite", "postgres"],
     };
     for b in backends {
-        let line = ingest_bench(b, n.max(10)).await.with_context(|| format!("bench ingest on {b}"))?;
+        let line = match name {
+            "ingest" => ingest_bench(b, n.max(10)).await.with_context(|| format!("bench ingest on {b}"))?,
+            _ => ui_bench(b, n.max(100)).await.with_context(|| format!("bench ui on {b}"))?,
+        };
         println!("{line}");
     }
     Ok(())
+}
+
+/// A throw-away database for a bench: a SQLite file in `dir`, or a fresh PostgreSQL database.
+async fn bench_database(backend: &str, dir: &std::path::Path) -> anyhow::Result<(String, Option<String>)> {
+    Ok(match backend {
+        "sqlite" => (format!("sqlite://{}/bench.db", dir.display()), None),
+        _ => {
+            let name = format!("podpora_bench_{:08x}", rand::random::<u32>());
+            (podpora_store::db::create_pg_database(&pg_admin_url(), &name).await.context("creating a throw-away PostgreSQL database")?, Some(name))
+        }
+    })
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    (sorted[i] * 100.0).round() / 100.0
+}
+
+/// ui: N seeded tickets (plus one 500-message thread); server time of the inbox view (all views,
+/// both orders, deep pages), a ticket view and a search, through the real router in process.
+async fn ui_bench(backend: &str, n: usize) -> anyhow::Result<String> {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir()?;
+    let (url, pg_name) = bench_database(backend, dir.path()).await?;
+    let result = async {
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        let mb = mailboxes::add(&db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None }).await?;
+        let seed_start = Instant::now();
+        let big = podpora_store::seed::tickets(&db, mb.id, n as i64, 500).await?;
+        let seed_s = seed_start.elapsed().as_secs_f64();
+        let admin = podpora_store::users::create(&db, &EmailAddress::parse("admin@shop.example")?, "Admin", podpora_domain::Role::Admin, "x").await?;
+        let token = "bench-session-token";
+        podpora_store::sessions::create(&db, &podpora_web::auth::hash_token(token), admin.id, "csrf", 3_600_000).await?;
+        let room = Mailroom {
+            db: db.clone(),
+            blobs: BlobStore::local(dir.path().join("blobs"))?,
+            key: ReplyKey::new(vec![9u8; 32]).expect("32 bytes"),
+            host: "bench.localhost".into(),
+            installation: "bench".into(),
+            public_url: "http://bench.localhost".into(),
+            limits: Limits::default(),
+            plus_reply_to: false,
+            wake: Arc::new(tokio::sync::Notify::new()),
+        };
+        let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+        let router = podpora_web::router(podpora_web::AppState { room, outbound: "bench".into(), stop });
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let time = |path: String| {
+            let router = router.clone();
+            async move {
+                let req = axum::http::Request::get(&path).header("cookie", format!("podpora_session={token}")).body(axum::body::Body::empty())?;
+                let t = Instant::now();
+                let resp = router.oneshot(req).await?;
+                let status = resp.status();
+                let _ = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+                let ms = t.elapsed().as_secs_f64() * 1000.0;
+                anyhow::ensure!(status.is_success(), "{path} answered {status}");
+                Ok::<f64, anyhow::Error>(ms)
+            }
+        };
+        let rounds = 200;
+        let views = ["unassigned", "open", "pending", "all", "closed", "mine"];
+        let mut inbox = Vec::new();
+        for i in 0..rounds {
+            let view = views[i % views.len()];
+            let sort = if i % 2 == 0 { "newest" } else { "oldest" };
+            // Every fifth request is a deep page (a cursor far into the list).
+            let after = if i % 5 == 4 { format!("&after={}", rng.gen_range(1..n as i64)) } else { String::new() };
+            inbox.push(time(format!("/inbox?view={view}&sort={sort}{after}")).await?);
+        }
+        let mut ticket = Vec::new();
+        for _ in 0..rounds {
+            ticket.push(time(format!("/t/{}", rng.gen_range(1..=n as i64))).await?);
+        }
+        let mut thread = Vec::new();
+        for _ in 0..20 {
+            thread.push(time(format!("/t/{big}")).await?);
+        }
+        let words = ["invoice", "did not arrive", "return", "customer42@mail", "Order 777", "#12345", "nothing matches this"];
+        let mut search = Vec::new();
+        for i in 0..50 {
+            let q: String = words[i % words.len()].chars().map(|c| if c == ' ' { '+' } else if c == '#' { '!' } else { c }).collect::<String>().replace('!', "%23");
+            search.push(time(format!("/inbox?view=all&q={q}")).await?);
+        }
+        for v in [&mut inbox, &mut ticket, &mut thread, &mut search] {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        }
+        let line = serde_json::json!({
+            "bench": "ui", "backend": backend, "n": n,
+            "inbox_p50_ms": percentile(&inbox, 0.5), "inbox_p99_ms": percentile(&inbox, 0.99),
+            "ticket_p50_ms": percentile(&ticket, 0.5), "ticket_p99_ms": percentile(&ticket, 0.99),
+            "thread500_p50_ms": percentile(&thread, 0.5), "thread500_p99_ms": percentile(&thread, 0.99),
+            "search_p50_ms": percentile(&search, 0.5), "search_p99_ms": percentile(&search, 0.99),
+            "seed_s": (seed_s * 10.0).round() / 10.0,
+            "rss_mb": rss_mb(),
+        });
+        db.close().await;
+        Ok::<String, anyhow::Error>(line.to_string())
+    }
+    .await;
+    if let Some(name) = pg_name {
+        let _ = podpora_store::db::drop_pg_database(&pg_admin_url(), &name).await;
+    }
+    result
 }
 
 fn pg_admin_url() -> String {

@@ -1,0 +1,71 @@
+//! Synthetic data for `podpora bench ui`: a million tickets in seconds, generated inside the
+//! database (set-based INSERT … SELECT over a number series) rather than row by row.
+
+use crate::{now_ms, Backend, Db, Result};
+
+fn series(backend: Backend, n: i64) -> String {
+    match backend {
+        Backend::Sqlite => format!("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n})"),
+        Backend::Postgres => format!("WITH s(i) AS (SELECT generate_series(1, {n})::BIGINT)"),
+    }
+}
+
+/// `n` tickets in `mailbox_id` (one customer per four tickets, one message each), with a realistic
+/// spread of statuses (5 % new, 10 % open, 5 % pending, 10 % solved, the rest closed); then one
+/// ticket with a `thread`-message conversation. Returns that ticket's number.
+pub async fn tickets(db: &Db, mailbox_id: i64, n: i64, thread: i64) -> Result<i64> {
+    let b = db.backend();
+    let now = now_ms();
+    let customers = (n / 4).max(1);
+    let mut tx = db.begin().await?;
+    let s = series(b, customers);
+    sqlx::query(&format!("{s} INSERT INTO customers (name, created_at) SELECT 'Customer ' || i, {now} FROM s")).execute(&mut *tx).await?;
+    let first_customer: i64 = sqlx::query_scalar("SELECT MIN(id) FROM customers").fetch_one(&mut *tx).await?;
+    sqlx::query(&format!("{s} INSERT INTO customer_addresses (address, customer_id, created_at) SELECT 'customer' || i || '@mail.example.cz', {first_customer} - 1 + i, {now} FROM s"))
+        .execute(&mut *tx)
+        .await?;
+    let s = series(b, n);
+    let status = "CASE WHEN i % 20 = 0 THEN 'new' WHEN i % 20 IN (1, 2) THEN 'open' WHEN i % 20 = 3 THEN 'pending' WHEN i % 20 IN (4, 5) THEN 'solved' ELSE 'closed' END";
+    sqlx::query(&format!(
+        "{s} INSERT INTO tickets (number, mailbox_id, customer_id, subject, status, channel, priority, created_at, updated_at) \
+         SELECT i, {mailbox_id}, {first_customer} + (i % {customers}), 'Order ' || i || ' ' || CASE WHEN i % 3 = 0 THEN 'did not arrive' WHEN i % 3 = 1 THEN 'invoice missing' ELSE 'wrong size, return' END, \
+         {status}, 'email', CASE WHEN i % 50 = 0 THEN 'high' ELSE 'normal' END, {now} - ({n} - i) * 1000, {now} - ({n} - i) * 1000 FROM s"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    let first_ticket: i64 = sqlx::query_scalar("SELECT MIN(id) FROM tickets").fetch_one(&mut *tx).await?;
+    sqlx::query(&format!(
+        "{s} INSERT INTO messages (ticket_id, direction, kind, from_address, from_name, subject, body_text, created_at) \
+         SELECT {first_ticket} - 1 + i, 'in', 'message', 'customer' || (1 + i % {customers}) || '@mail.example.cz', 'Customer', 'Order ' || i, \
+         'Hello, I ordered item ' || i || ' two weeks ago and it has not arrived yet. Could you check the parcel, please?', {now} FROM s"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    let big = n + 1;
+    sqlx::query(&format!(
+        "INSERT INTO tickets (number, mailbox_id, customer_id, subject, status, channel, priority, created_at, updated_at) VALUES ({big}, {mailbox_id}, {first_customer}, 'A very long conversation', 'open', 'email', 'normal', {now}, {now})"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    let big_id: i64 = sqlx::query_scalar("SELECT id FROM tickets WHERE number = $1").bind(big).fetch_one(&mut *tx).await?;
+    let s = series(b, thread);
+    sqlx::query(&format!(
+        "{s} INSERT INTO messages (ticket_id, direction, kind, from_address, from_name, subject, body_text, body_html, created_at) \
+         SELECT {big_id}, CASE WHEN i % 2 = 0 THEN 'out' ELSE 'in' END, 'message', 'customer1@mail.example.cz', 'Customer', 'Re: A very long conversation', \
+         'Message ' || i || ': thank you, one more question about the order.', CASE WHEN i % 4 = 1 THEN '<p>Message ' || i || ' with <b>HTML</b></p>' ELSE NULL END, {now} + i FROM s"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    match b {
+        Backend::Sqlite => {
+            sqlx::query("UPDATE counters SET value = $1 WHERE name = 'ticket_number'").bind(big).execute(&mut *tx).await?;
+        }
+        Backend::Postgres => {
+            sqlx::query(&format!("SELECT setval('ticket_number_seq', {big})")).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    // Fresh statistics, as a database that grew to this size would have.
+    sqlx::query("ANALYZE").execute(db.pool()).await?;
+    Ok(big)
+}
