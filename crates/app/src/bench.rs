@@ -113,7 +113,7 @@ async fn ui_bench(backend: &str, n: usize) -> anyhow::Result<String> {
         }
         let words = ["invoice", "did not arrive", "return", "customer42@mail", "Order 777", "#12345", "nothing matches this"];
         let mut search = Vec::new();
-        for i in 0..50 {
+        for i in 0..words.len() * 2 {
             let q: String = words[i % words.len()].chars().map(|c| if c == ' ' { '+' } else if c == '#' { '!' } else { c }).collect::<String>().replace('!', "%23");
             search.push(time(format!("/inbox?view=all&q={q}")).await?);
         }

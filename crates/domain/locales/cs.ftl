@@ -119,6 +119,7 @@ ticket-handover = Předat
 ticket-handover-to = Komu
 ticket-handover-note = Co má další kolega vědět
 ticket-handover-submit = Předat
+ticket-changed = Tiket se od otevření změnil — načíst znovu
 ticket-activity = Historie
 ticket-viewing = Také zde:
 ticket-typing = píše odpověď…

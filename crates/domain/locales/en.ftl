@@ -117,6 +117,7 @@ ticket-handover = Hand over
 ticket-handover-to = To
 ticket-handover-note = What the next person should know
 ticket-handover-submit = Hand over
+ticket-changed = This ticket changed since you opened it — reload
 ticket-activity = Activity
 ticket-viewing = Also here:
 ticket-typing = typing a reply…

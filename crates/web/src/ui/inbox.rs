@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
-use podpora_domain::i18n::{t, t_args, Arg};
+use podpora_domain::i18n::t;
 use podpora_domain::{Priority, TicketStatus};
 use podpora_store::tickets::{self, AssigneeFilter, Sort, TicketPatch, TicketQuery};
 use podpora_store::{mailboxes, users};
@@ -108,8 +108,9 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
     let (page, next) = ui_try!(lang, tickets::list(&state.room.db, &query).await);
 
     // Counts per view (capped: "1000+" instead of counting a million rows), with the same filters.
+    // A text search scans (no full-text index yet), so while searching only the list is shown.
     let mut counts = Vec::new();
-    for v in View::ALL {
+    for v in View::ALL.iter().filter(|_| q.is_none()) {
         let mut cq = v.query(&agent);
         cq.mailbox = mailbox;
         cq.tag = tag.clone();
@@ -140,11 +141,13 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
         div.inbox data-live="inbox" {
             aside.views {
                 ul {
-                    @for (v, n) in &counts {
+                    @for v in View::ALL {
                         li class=@if *v == view { "current" } {
                             a href=(link(*v, sort, None)) data-view=(v.key()) {
                                 span { (t(lang, &format!("view-{}", v.key()))) }
-                                span.count { @if *n >= COUNT_CAP as i64 { (COUNT_CAP) "+" } @else { (n) } }
+                                @if let Some((_, n)) = counts.iter().find(|(cv, _)| cv == v) {
+                                    span.count { @if *n >= COUNT_CAP as i64 { (COUNT_CAP) "+" } @else { (n) } }
+                                }
                             }
                         }
                     }
@@ -227,7 +230,6 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
             }
         }
     };
-    let _ = t_args(lang, "tickets-count", &[("count", Arg::Num(page.len() as i64))]);
     layout(&agent, &title, "page-inbox", content)
 }
 
@@ -262,15 +264,12 @@ pub async fn bulk(State(state): State<AppState>, agent: Agent, body: Bytes) -> R
         "close" => TicketPatch { status: Some(TicketStatus::Closed), ..Default::default() },
         "tag" => {
             let tag = ui_try!(lang, super::ticket::clean_tags(field(&pairs, "tag")));
-            let mut done = 0;
             for t in &selected {
                 let mut tags = ui_try!(lang, tickets::tags(&mut *ui_try!(lang, state.room.db.conn().await), t.id).await);
                 tags.extend(tag.iter().cloned());
                 ui_try!(lang, tickets::patch(&state.room.db, t.id, &TicketPatch { tags: Some(tags), ..Default::default() }, Some(agent.user.id)).await);
                 super::ticket::changed(&state, t, &agent).await;
-                done += 1;
             }
-            let _ = done;
             return with_notice("saved");
         }
         "merge" => {

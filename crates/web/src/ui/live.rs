@@ -4,7 +4,7 @@
 //! from the store's event bus, which crosses instances through PostgreSQL LISTEN/NOTIFY.
 
 use super::session::Agent;
-use super::{page_error, UiError};
+use super::page_error;
 use crate::ui_try;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -88,6 +88,5 @@ pub async fn presence(State(state): State<AppState>, agent: Agent, headers: Head
         Event::Presence { number, user_id: agent.user.id, name: agent.user.name.clone(), typing: p.typing.as_deref() == Some("1") }
     };
     state.room.db.publish(e).await;
-    let _: Option<UiError> = None;
     StatusCode::NO_CONTENT.into_response()
 }

@@ -107,6 +107,7 @@ async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, 
                     div.presence id="presence" aria-live="polite" data-label=(t(lang, "ticket-viewing")) data-typing=(t(lang, "ticket-typing")) {}
                 }
                 @if let Some(n) = &notice_text { p.notice role="status" { (n) } }
+                p.ticket-changed.live-hint hidden { a href={ "/t/" (n) } { (t(lang, "ticket-changed")) } }
                 @for m in &msgs { (message_view(lang, m, &agents)) }
                 (reply_form(agent, ticket, &participants, &canned_list, &draft, kind, can_reply, seen, &state.outbound))
             }
@@ -141,7 +142,6 @@ async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, 
             }
         }
     };
-    let _ = last_id;
     layout(agent, &title, "page-ticket", content)
 }
 
@@ -414,7 +414,8 @@ pub async fn reply(State(state): State<AppState>, agent: Agent, Path(number): Pa
     // Someone else answered the customer since this agent opened the ticket: show it, ask again.
     if kind == MessageKind::Message && !confirm {
         if let Some(other) = msgs.iter().find(|m| m.id > seen && m.direction == Direction::Out && m.kind == MessageKind::Message && m.author_user_id != Some(agent.user.id)) {
-            let who = other.author_user_id.and_then(|_| Some(other.from_name.split(" (").next().unwrap_or_default().to_string())).unwrap_or_default();
+            // An agent's reply is sent as "Agent (Mailbox)": the name is the part before the mailbox.
+            let who = other.from_name.split(" (").next().unwrap_or_default().to_string();
             let draft = Draft { body, kind: "reply".into(), warning: Some(t_args(lang, "reply-collision", &[("name", Arg::Str(&who))])), seen };
             return render(&state, &agent, &ticket, draft, None).await;
         }
