@@ -137,7 +137,13 @@ fn ui_security(backend: Backend) {
     let mut carl = Client::new(&s.http);
     assert_eq!(carl.login("carl@shop.test", "carl's long password").status, 303);
     let carl_csrf = carl.csrf();
+    // An @mention in a colleague's note shows in Carl's inbox until he opens the ticket.
+    let (st, _) = s.request("POST", &format!("/api/v1/tickets/{help_n}/messages"), Some(serde_json::json!({"kind": "note", "body": "@carl please look at the parcel"})), Some(&s.token));
+    assert_eq!(st, 201);
+    let inbox = carl.get("/inbox").body;
+    assert!(inbox.contains("class=\"mentions\"") && inbox.contains(&format!("href=\"/t/{help_n}\"")), "the mention is not listed");
     assert_eq!(carl.get(&format!("/t/{help_n}")).status, 200);
+    assert!(!carl.get("/inbox").body.contains("class=\"mentions\""), "the mention stays after reading");
     let inbox = carl.get("/inbox?view=all").body;
     assert!(inbox.contains("Help ticket") && !inbox.contains("VIP ticket"), "carl's inbox shows another mailbox");
     for path in [format!("/t/{vip_n}"), format!("/m/{vip_msg}/frame"), format!("/m/{vip_msg}/raw"), format!("/a/{vip_att}"), format!("/a/{vip_att}/inline"), format!("/live?ticket={vip_n}"), format!("/t/{vip_n}/canned/1")] {

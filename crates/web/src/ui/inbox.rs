@@ -119,6 +119,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
         counts.push((*v, ui_try!(lang, tickets::count_capped(&state.room.db, &cq, COUNT_CAP).await)));
     }
     let agents = ui_try!(lang, users::list(&state.room.db).await);
+    let unread_mentions = ui_try!(lang, podpora_store::mentions::unread(&state.room.db, agent.user.id).await);
     let agent_name = |id: Option<i64>| id.and_then(|id| agents.iter().find(|a| a.id == id)).map(|a| a.name.clone()).unwrap_or_default();
 
     let link = |v: View, sort: Sort, after: Option<i64>| {
@@ -149,6 +150,14 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                                     span.count { @if *n >= COUNT_CAP as i64 { (COUNT_CAP) "+" } @else { (n) } }
                                 }
                             }
+                        }
+                    }
+                }
+                @if !unread_mentions.is_empty() {
+                    h3 { (t(lang, "nav-mentions")) }
+                    ul.mentions {
+                        @for m in &unread_mentions {
+                            li { a href={ "/t/" (m.ticket_number) } { "#" (m.ticket_number) " " (m.subject) } br; span.hint { (m.by_name) " · " (ago(lang, m.created_at)) } }
                         }
                     }
                 }
