@@ -113,6 +113,14 @@ fn corpus(backend: Backend) {
         std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok()).find(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("jiri.sebek@firma.test")))
     });
 
+    // The acknowledgement follows the customer's language when their mail says it (Outlook's
+    // Content-Language), and stays English otherwise.
+    let (code, err) = ingest_bytes(&s, "From: Ivana <ivana@firma.test>\r\nTo: help@shop.test\r\nSubject: Dotaz\r\nContent-Language: cs-CZ\r\n\r\nDobrý den\r\n".as_bytes());
+    assert_eq!(code, 0, "{err}");
+    let ack = ticket(&s, ticket_number(&err))["messages"][1].clone();
+    assert!(ack["subject"].as_str().unwrap().contains("Vaši zprávu jsme přijali"), "{ack}");
+    assert!(ack["body"].as_str().unwrap().contains("Dobrý den, Ivana"), "{ack}");
+
     // A bounce is set aside with its reason, not a ticket; exit 0 because it is stored.
     let before = s.get("/api/v1/tickets?limit=200").1["tickets"].as_array().unwrap().len();
     let (code, err) = ingest_file(&s, "bounce_dsn_postfix.eml");

@@ -240,13 +240,21 @@ time-days-ago = před { $n } d
 
 keys-help = Klávesy: j/k pohyb, Enter otevřít, r odpovědět, n poznámka, a přidělit, / hledat
 
+ack-customer = zákazníku
+ack-no-articles = - (naše nápověda se právě píše)
+ack-default-hours = pondělí až pátek
+ack-default-response-time = jeden pracovní den
 ack-subject = { $ticket_tag } Vaši zprávu jsme přijali: { $subject }
 ack-body = Dobrý den, { $customer_name },
 
-    děkujeme za zprávu. Založili jsme k ní tiket { $ticket_number }; pokud chcete něco doplnit, stačí odpovědět na tento e-mail.
+    děkujeme, že jste napsali na { $mailbox_name }. Váš požadavek jsme zaevidovali jako tiket { $ticket_number }.
 
-    Provozní doba podpory: { $support_hours }
-    Obvykle odpovídáme do: { $response_time }
-    Další kontakty: { $alternative_contacts }
+    Naše provozní doba: { $support_hours }
+    Obvykle odpovídáme do: { $response_time }.
+
+    Pokud je to naléhavé, zastihnete nás také: { $alternative_contacts }
+
+    Na vaši otázku možná už odpovídají tyto články:
     { $help_articles }
-    { $mailbox_name }
+
+    Pokud chcete něco doplnit, stačí odpovědět na tento e-mail a ponechat číslo tiketu v předmětu.

@@ -238,13 +238,21 @@ time-days-ago = { $n } d ago
 keys-help = Keys: j/k move, Enter open, r reply, n note, a assign, / search
 
 # Customer-facing mail
+ack-customer = customer
+ack-no-articles = - (our help centre is being written)
+ack-default-hours = Monday to Friday
+ack-default-response-time = one business day
 ack-subject = { $ticket_tag } We have received your message: { $subject }
 ack-body = Hello { $customer_name },
 
-    thank you for your message. We have opened ticket { $ticket_number } for it; simply reply to this email to add anything.
+    thank you for writing to { $mailbox_name }. Your request has been registered as ticket { $ticket_number }.
 
-    Support hours: { $support_hours }
-    We usually answer within: { $response_time }
-    Other ways to reach us: { $alternative_contacts }
+    Our support hours: { $support_hours }
+    We usually answer within { $response_time }.
+
+    If it is urgent, you can also reach us: { $alternative_contacts }
+
+    These articles may already answer your question:
     { $help_articles }
-    { $mailbox_name }
+
+    To add anything, simply reply to this email and keep the ticket number in the subject.

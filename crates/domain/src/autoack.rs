@@ -98,22 +98,8 @@ pub const ACK_VARIABLES: &[&str] = &[
     "customer_name", "ticket_number", "ticket_tag", "subject", "mailbox_name", "support_hours", "response_time", "alternative_contacts", "help_articles", "portal_url",
 ];
 
-pub const DEFAULT_ACK_SUBJECT: &str = "{{ticket_tag}} We have received your message: {{subject}}";
-
-pub const DEFAULT_ACK_BODY: &str = "Hello {{customer_name}},
-
-thank you for writing to {{mailbox_name}}. Your request has been registered as ticket {{ticket_number}}.
-
-Our support hours: {{support_hours}}
-We usually answer within {{response_time}}.
-
-If it is urgent, you can also reach us: {{alternative_contacts}}
-
-These articles may already answer your question:
-{{help_articles}}
-
-To add anything, simply reply to this email and keep the ticket number in the subject.
-";
+// The default texts are the catalogue's `ack-subject` and `ack-body` (see `i18n`), in the
+// customer's language; a mailbox's own templates replace them.
 
 /// The filled-in values for one acknowledgement.
 #[derive(Debug, Clone)]
@@ -129,17 +115,19 @@ pub struct AckContext<'a> {
     pub portal_url: &'a str,
 }
 
-/// Renders an acknowledgement (subject, body) from the mailbox's templates or the defaults.
-pub fn render_ack(subject_tpl: Option<&str>, body_tpl: Option<&str>, c: &AckContext<'_>) -> (String, String) {
+/// Renders an acknowledgement (subject, body) from the mailbox's templates or, without them, the
+/// catalogue's default texts in `lang`.
+pub fn render_ack(subject_tpl: Option<&str>, body_tpl: Option<&str>, lang: crate::Lang, c: &AckContext<'_>) -> (String, String) {
     let number = c.ticket_number.to_string();
     let tag = c.ticket_number.tag();
     let subject = crate::subject::strip_prefixes(c.subject);
     let articles = if c.help_articles.is_empty() {
-        "- (our help centre is being written)".to_string()
+        crate::i18n::t(lang, "ack-no-articles")
     } else {
         c.help_articles.iter().map(|a| format!("- {a}")).collect::<Vec<_>>().join("\n")
     };
-    let name = if c.customer_name.trim().is_empty() { "customer" } else { c.customer_name };
+    let fallback_name = crate::i18n::t(lang, "ack-customer");
+    let name = if c.customer_name.trim().is_empty() { fallback_name.as_str() } else { c.customer_name };
     let vars: [(&str, &str); 10] = [
         ("customer_name", name),
         ("ticket_number", &number),
@@ -152,13 +140,24 @@ pub fn render_ack(subject_tpl: Option<&str>, body_tpl: Option<&str>, c: &AckCont
         ("help_articles", &articles),
         ("portal_url", c.portal_url),
     ];
-    let mut subj = template::render(subject_tpl.unwrap_or(DEFAULT_ACK_SUBJECT), &vars);
+    let from_catalogue = |key: &str| {
+        let args: Vec<(&str, crate::i18n::Arg<'_>)> = vars.iter().map(|(k, v)| (*k, crate::i18n::Arg::Str(v))).collect();
+        crate::i18n::t_args(lang, key, &args)
+    };
+    let mut subj = match subject_tpl {
+        Some(t) => template::render(t, &vars),
+        None => from_catalogue("ack-subject"),
+    };
     if !subj.contains(&tag) {
         // Replies must find their way back even when an admin drops the tag from the template.
         subj = format!("{tag} {subj}");
     }
     let subj: String = subj.chars().filter(|c| !c.is_control()).collect();
-    (subj, template::render(body_tpl.unwrap_or(DEFAULT_ACK_BODY), &vars))
+    let body = match body_tpl {
+        Some(t) => template::render(t, &vars),
+        None => from_catalogue("ack-body"),
+    };
+    (subj, body)
 }
 
 #[cfg(test)]
@@ -198,8 +197,6 @@ mod tests {
 
     #[test]
     fn default_template_uses_only_known_variables_and_keeps_tag() {
-        crate::template::validate(DEFAULT_ACK_SUBJECT, ACK_VARIABLES).unwrap();
-        crate::template::validate(DEFAULT_ACK_BODY, ACK_VARIABLES).unwrap();
         let c = AckContext {
             customer_name: "Jan",
             ticket_number: crate::TicketNumber::new(12).unwrap(),
@@ -211,11 +208,15 @@ mod tests {
             help_articles: &["Returns: https://x/kb/1".to_string()],
             portal_url: "",
         };
-        let (s, b) = render_ack(None, None, &c);
+        let (s, b) = render_ack(None, None, crate::Lang::En, &c);
         assert!(s.starts_with("[#12] We have received"), "{s}");
         assert!(!s.contains('\n') && !s.contains('\r'));
-        assert!(b.contains("#12") && b.contains("Mon–Fri 8–16") && b.contains("4 hours") && b.contains("Returns:"));
-        let (s2, _) = render_ack(Some("Thanks"), Some("x"), &c);
+        assert!(b.contains("#12") && b.contains("Mon–Fri 8–16") && b.contains("4 hours") && b.contains("Returns:"), "{b}");
+        assert!(!b.contains('{') && !b.contains('$'), "an unfilled variable: {b}");
+        let (s, b) = render_ack(None, None, crate::Lang::Cs, &c);
+        assert!(s.starts_with("[#12] Vaši zprávu jsme přijali"), "{s}");
+        assert!(b.contains("Dobrý den, Jan") && b.contains("#12") && b.contains("4 hours"), "{b}");
+        let (s2, _) = render_ack(Some("Thanks"), Some("x"), crate::Lang::Cs, &c);
         assert_eq!(s2, "[#12] Thanks");
     }
 }

@@ -7,6 +7,7 @@ pub mod address;
 pub mod autoack;
 pub mod i18n;
 pub mod mention;
+pub mod search;
 pub mod subject;
 pub mod template;
 pub mod threading;

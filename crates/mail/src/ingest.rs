@@ -11,6 +11,7 @@ use podpora_domain::autoack::{self, AckContext, AckDecision, AckLimit, InboundCl
 use podpora_domain::threading::{self, ThreadClues, ThreadDecision};
 use podpora_domain::token::{self, Purpose};
 use podpora_domain::{Channel, Direction, EmailAddress, MessageKind, TicketNumber};
+use podpora_domain::i18n;
 use podpora_store::events::Event;
 use podpora_store::inbound::{self, InboundStatus, NewInbound};
 use podpora_store::mailboxes::{self, Mailbox};
@@ -359,6 +360,9 @@ async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyCont
         }
         ThreadDecision::New { related } => {
             let customer = customers::find_or_create(tx, owner, owner_name).await?;
+            if let Some(lang) = mail.language.as_deref().and_then(podpora_domain::Lang::from_header).filter(|_| !sender_is_colleague) {
+                customers::learn_language(tx, customer, lang.code()).await?;
+            }
             let subject = podpora_domain::subject::title(&mail.subject);
             let t = tickets::create(tx, room.db.backend(), &tickets::NewTicket { mailbox_id: mailbox.as_ref().map(|m| m.id), customer_id: customer, subject: &subject, channel: Channel::Email, related })
                 .await?;
@@ -439,18 +443,21 @@ struct AckAbout<'a> {
 }
 
 async fn queue_ack(room: &Mailroom, tx: &mut podpora_store::WriteTx, mb: &Mailbox, ticket: &tickets::Ticket, about: &AckAbout<'_>, to: &EmailAddress) -> Result<(), MailError> {
+    // The customer's language when known (from their mail or set by an agent), else English.
+    let lang = customers::get(tx, ticket.customer_id).await?.and_then(|c| c.language).and_then(|l| podpora_domain::Lang::from_code(&l)).unwrap_or(podpora_domain::Lang::En);
+    let (default_hours, default_response) = (i18n::t(lang, "ack-default-hours"), i18n::t(lang, "ack-default-response-time"));
     let ctx = AckContext {
         customer_name: about.customer_name,
         ticket_number: ticket.number,
         subject: about.subject,
         mailbox_name: &mb.name,
-        support_hours: if mb.support_hours.is_empty() { "Monday to Friday" } else { &mb.support_hours },
-        response_time: if mb.response_time.is_empty() { "one business day" } else { &mb.response_time },
+        support_hours: if mb.support_hours.is_empty() { &default_hours } else { &mb.support_hours },
+        response_time: if mb.response_time.is_empty() { &default_response } else { &mb.response_time },
         alternative_contacts: if mb.alternative_contacts.is_empty() { mb.address.as_str() } else { &mb.alternative_contacts },
         help_articles: &[],
         portal_url: &room.public_url,
     };
-    let (subject, body) = autoack::render_ack(mb.ack_subject.as_deref(), mb.ack_body.as_deref(), &ctx);
+    let (subject, body) = autoack::render_ack(mb.ack_subject.as_deref(), mb.ack_body.as_deref(), lang, &ctx);
     let message_id = format!("{}@{}", token::message_id_local(&room.key, ticket.number, to, Purpose::Ack, &compose::nonce()), room.host);
     let reply_to = room.plus_reply_to.then(|| mb.address.with_plus(&token::plus_detail(&room.key, ticket.number, to)));
     let raw = compose::build(&Outgoing {

@@ -42,6 +42,8 @@ pub struct ParsedMail {
     pub forwarded_from: Option<(EmailAddress, String)>,
     /// Things a person should know (e.g. a part whose charset could not be decoded).
     pub warnings: Vec<String>,
+    /// The sender's language when the mail says (`Content-Language`, as Outlook sends it).
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -198,6 +200,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
         return_path_empty: m.return_address().is_some_and(|r| r.trim().is_empty()) || raw_header(&m, "Return-Path").is_some_and(|r| r.replace(' ', "") == "<>"),
     };
     Ok(ParsedMail {
+        language: raw_header(&m, "Content-Language").map(|l| l.chars().take(40).collect()),
         reply_to: addrs(m.reply_to()).into_iter().next().map(|(a, _)| a),
         to: addrs(m.to()),
         cc: addrs(m.cc()),

@@ -15,6 +15,7 @@ pub mod mailboxes;
 pub mod mentions;
 pub mod messages;
 pub mod outbox;
+pub mod search;
 pub mod seed;
 pub mod sessions;
 pub mod settings;

@@ -51,8 +51,10 @@ impl<'a> NewMessage<'a> {
     }
 }
 
+/// Stores a message and adds its text (sender, subject, first part of the body) to the ticket's
+/// search document.
 pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (ticket_id, direction, kind, author_user_id, from_address, from_name, to_list, cc_list, subject, body_text, body_html, quoted_text, signature, message_id, inbound_id, delivery, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
@@ -73,8 +75,11 @@ pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>) -> Result<i64>
     .bind(m.inbound_id)
     .bind(m.delivery)
     .bind(now_ms())
-    .fetch_one(conn)
-    .await?)
+    .fetch_one(&mut *conn)
+    .await?;
+    let body: String = m.body_text.chars().take(4_000).collect();
+    crate::search::append(conn, m.ticket_id, &format!("{} {} {} {body}", m.from_name, m.from_address, m.subject)).await?;
+    Ok(id)
 }
 
 /// Remembers Message-IDs (and `ti:` thread roots) as belonging to a ticket. The first ticket to claim an id keeps it.

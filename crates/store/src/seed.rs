@@ -41,6 +41,13 @@ pub async fn tickets(db: &Db, mailbox_id: i64, n: i64, thread: i64) -> Result<i6
     ))
     .execute(&mut *tx)
     .await?;
+    let key = if b == Backend::Sqlite { "rowid" } else { "ticket_id" };
+    sqlx::query(&format!(
+        "INSERT INTO ticket_search ({key}, text) SELECT t.id, lower(t.subject) || ' customer' || (1 + t.number % {customers}) || ' mail example cz ' || lower(m.body_text) \
+         FROM tickets t JOIN messages m ON m.ticket_id = t.id"
+    ))
+    .execute(&mut *tx)
+    .await?;
     let big = n + 1;
     sqlx::query(&format!(
         "INSERT INTO tickets (number, mailbox_id, customer_id, subject, status, channel, priority, created_at, updated_at) VALUES ({big}, {mailbox_id}, {first_customer}, 'A very long conversation', 'open', 'email', 'normal', {now}, {now})"

@@ -81,7 +81,10 @@ pub async fn create(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    ticket(&r)
+    let t = ticket(&r)?;
+    let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1").bind(t.customer_id).fetch_all(&mut *conn).await?;
+    crate::search::append(conn, t.id, &format!("{} {}", t.subject, addresses.join(" "))).await?;
+    Ok(t)
 }
 
 pub async fn by_number(conn: &mut AnyConnection, number: TicketNumber) -> Result<Option<Ticket>> {
@@ -331,7 +334,7 @@ pub struct TicketSummary {
 
 /// One page of tickets and the cursor for the next page.
 pub async fn list(db: &Db, q: &TicketQuery) -> Result<(Vec<TicketSummary>, Option<i64>)> {
-    let (filters, mut args) = where_clause(q);
+    let (filters, mut args) = where_clause(q, db.backend());
     let mut sql = format!(
         "SELECT {}, (SELECT MIN(a.address) FROM customer_addresses a WHERE a.customer_id = t.customer_id) AS customer_address, \
          (SELECT c.name FROM customers c WHERE c.id = t.customer_id) AS customer_name FROM tickets t WHERE 1 = 1{filters}",
@@ -364,13 +367,13 @@ pub async fn list(db: &Db, q: &TicketQuery) -> Result<(Vec<TicketSummary>, Optio
 }
 
 /// The filter part of a listing (` AND …` clauses) with its bound values, numbered from $1.
-fn where_clause(q: &TicketQuery) -> (String, Vec<Arg>) {
+fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
     let mut sql = String::new();
     let mut args: Vec<Arg> = Vec::new();
-    let mut push = |sql: &mut String, clause: &str, a: Arg| {
+    fn push(sql: &mut String, args: &mut Vec<Arg>, clause: &str, a: Arg) {
         args.push(a);
         sql.push_str(&clause.replace('?', &format!("${}", args.len())));
-    };
+    }
     if !q.statuses.is_empty() {
         let list: Vec<String> = q.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
         // Statuses are enum values from the allow-list, never request text.
@@ -384,31 +387,38 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Arg>) {
         }
     }
     if let Some(m) = q.mailbox {
-        push(&mut sql, " AND t.mailbox_id = ?", Arg::Int(m));
+        push(&mut sql, &mut args, " AND t.mailbox_id = ?", Arg::Int(m));
     }
     if let Some(c) = q.customer {
-        push(&mut sql, " AND t.customer_id = ?", Arg::Int(c));
+        push(&mut sql, &mut args, " AND t.customer_id = ?", Arg::Int(c));
     }
     if let Some(p) = q.priority {
-        push(&mut sql, " AND t.priority = ?", Arg::Text(p.as_str().into()));
+        push(&mut sql, &mut args, " AND t.priority = ?", Arg::Text(p.as_str().into()));
     }
     match q.assignee {
         Some(AssigneeFilter::Nobody) => sql.push_str(" AND t.assignee_id IS NULL"),
-        Some(AssigneeFilter::User(id)) => push(&mut sql, " AND t.assignee_id = ?", Arg::Int(id)),
+        Some(AssigneeFilter::User(id)) => push(&mut sql, &mut args, " AND t.assignee_id = ?", Arg::Int(id)),
         None => {}
     }
     if let Some(tag) = &q.tag {
-        push(&mut sql, " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)", Arg::Text(tag.clone()));
+        push(&mut sql, &mut args, " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)", Arg::Text(tag.clone()));
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        if let Ok(n) = text.parse::<TicketNumber>() {
-            push(&mut sql, " AND (t.number = ?", Arg::Int(n.get()));
-            push(&mut sql, " OR LOWER(t.subject) LIKE ? ESCAPE '\\'", Arg::Text(pattern.clone()));
-        } else {
-            push(&mut sql, " AND (LOWER(t.subject) LIKE ? ESCAPE '\\'", Arg::Text(pattern.clone()));
+        let terms = podpora_domain::search::terms(text);
+        let number = text.parse::<TicketNumber>().ok();
+        let words = (!terms.is_empty()).then(|| {
+            let (cond, value) = crate::search::condition(backend, &terms, args.len() + 1);
+            args.push(Arg::Text(value));
+            cond
+        });
+        match (number, words) {
+            // The number takes the next placeholder after the words' one.
+            (Some(n), Some(w)) => push(&mut sql, &mut args, &format!(" AND ({w} OR t.number = ?)"), Arg::Int(n.get())),
+            (Some(n), None) => push(&mut sql, &mut args, " AND t.number = ?", Arg::Int(n.get())),
+            (None, Some(w)) => sql.push_str(&format!(" AND {w}")),
+            // Nothing searchable (only punctuation): nothing matches.
+            (None, None) => sql.push_str(" AND 1 = 0"),
         }
-        push(&mut sql, " OR EXISTS (SELECT 1 FROM customer_addresses a WHERE a.customer_id = t.customer_id AND a.address LIKE ? ESCAPE '\\'))", Arg::Text(pattern));
     }
     (sql, args)
 }
@@ -416,7 +426,7 @@ fn where_clause(q: &TicketQuery) -> (String, Vec<Arg>) {
 /// How many tickets match, counting at most `cap` (a view shows "999+" rather than scanning a
 /// million rows for an exact figure).
 pub async fn count_capped(db: &Db, q: &TicketQuery, cap: u32) -> Result<i64> {
-    let (sql, args) = where_clause(q);
+    let (sql, args) = where_clause(q, db.backend());
     let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE 1 = 1{sql} LIMIT {cap}) c");
     let mut query = sqlx::query_scalar::<_, i64>(&sql);
     for a in args {
@@ -482,7 +492,20 @@ mod tests {
             let (hits, _) = list(&db, &TicketQuery { q: Some("c3@x".into()), limit: 50, ..Default::default() }).await.unwrap();
             assert_eq!(hits.len(), 1);
             let (hits, _) = list(&db, &TicketQuery { q: Some("%".into()), limit: 50, ..Default::default() }).await.unwrap();
-            assert_eq!(hits.len(), 0, "LIKE wildcards from the request must be literal");
+            assert_eq!(hits.len(), 0, "punctuation alone matches nothing");
+            // Message text is searchable, with or without diacritics, by word prefixes.
+            let mut tx = db.begin().await.unwrap();
+            crate::messages::insert(&mut tx, &crate::messages::NewMessage::text(seen[3], podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("jana@x.cz", "Jana Dvořáková"), "Re", "Balík dorazil POŠKOZENÝ")).await.unwrap();
+            tx.commit().await.unwrap();
+            for q in ["poskozeny", "Poškozený balík", "dvorak", "DVOŘÁKOVÁ jana"] {
+                let (hits, _) = list(&db, &TicketQuery { q: Some(q.into()), limit: 50, ..Default::default() }).await.unwrap();
+                assert_eq!(hits.iter().map(|h| h.ticket.id).collect::<Vec<_>>(), vec![seen[3]], "{q}");
+            }
+            let (hits, _) = list(&db, &TicketQuery { q: Some("poskozeny nothing".into()), limit: 50, ..Default::default() }).await.unwrap();
+            assert!(hits.is_empty(), "every word must match");
+            let number = by_id(&mut *db.conn().await.unwrap(), seen[5]).await.unwrap().number;
+            let (hits, _) = list(&db, &TicketQuery { q: Some(number.to_string()), limit: 50, ..Default::default() }).await.unwrap();
+            assert!(hits.iter().any(|h| h.ticket.id == seen[5]), "#number finds the ticket");
 
             let id = seen[0];
             patch(&db, id, &TicketPatch { status: Some(TicketStatus::Pending), tags: Some(vec!["vip".into(), "vip".into()]), ..Default::default() }, None).await.unwrap();
