@@ -151,6 +151,7 @@ fn ui_security(backend: Backend) {
     }
     // Ids nested in forms: merge into, bulk selection, reply, update.
     assert_eq!(carl.post(&format!("/t/{help_n}/merge"), &[("_csrf", &carl_csrf), ("into", &vip_n)]).status, 404);
+    assert_eq!(carl.post(&format!("/t/{help_n}/split"), &[("_csrf", &carl_csrf), ("message", &vip_msg)]).status, 404);
     carl.post("/inbox/bulk", &[("_csrf", &carl_csrf), ("n", &vip_n), ("action", "close"), ("back", "/inbox")]);
     assert_eq!(carl.post(&format!("/t/{vip_n}/update"), &[("_csrf", &carl_csrf), ("status", "closed")]).status, 404);
     assert_eq!(s.get(&format!("/api/v1/tickets/{vip_n}")).1["ticket"]["status"], "new", "carl changed a ticket outside his rights");
@@ -191,6 +192,18 @@ fn ui_security(backend: Backend) {
     assert_eq!(admin.post("/admin/agents/2", &[("_csrf", &csrf), ("name", "Carl"), ("role", "agent"), ("disabled", "1")]).status, 303);
     assert_eq!(carl.get("/inbox").status, 303);
     assert_eq!(admin.post("/admin/agents/1", &[("_csrf", &csrf), ("name", "Admin"), ("role", "agent")]).status, 422);
+
+    // Split: the customer's second matter in the same thread becomes its own, related ticket.
+    let reply = format!("From: a@customer.test\r\nTo: help@shop.test\r\nSubject: Re: [#{help_n}] Help ticket\r\n\r\nAnd another thing: my invoice\r\n");
+    ok(s.cli(&["ingest", "--to", "help@shop.test"], reply.as_bytes()));
+    let msgs = s.get(&format!("/api/v1/tickets/{help_n}")).1["messages"].as_array().unwrap().clone();
+    let second = msgs.iter().find(|m| m["body"].as_str().unwrap_or("").contains("another thing")).expect("the reply is on the ticket")["id"].as_i64().unwrap().to_string();
+    let r = admin.post(&format!("/t/{help_n}/split"), &[("_csrf", &csrf), ("message", &second)]);
+    assert_eq!(r.status, 303);
+    let new_n = r.headers["location"].to_str().unwrap().trim_start_matches("/t/").split('?').next().unwrap().to_string();
+    let (_, new) = s.get(&format!("/api/v1/tickets/{new_n}"));
+    assert_eq!(new["ticket"]["related_number"].as_i64().map(|n| n.to_string()), Some(help_n.clone()));
+    assert!(new["messages"][0]["body"].as_str().unwrap().contains("another thing"));
 
     // A password change logs out the other sessions.
     let mut second = Client::new(&s.http);

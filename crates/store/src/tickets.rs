@@ -243,6 +243,45 @@ pub async fn merge(db: &Db, from: &Ticket, into: &Ticket, actor: Option<i64>) ->
     tx.commit().await
 }
 
+/// Moves one message (and everything after it) out of `from` into a new ticket for the same
+/// customer and mailbox, with the same participants: for a customer who raised a second matter in
+/// the same thread. Both logs record it. Returns the new ticket.
+pub async fn split(db: &Db, from: &Ticket, message_pk: i64, actor: Option<i64>) -> Result<Ticket> {
+    let mut tx = db.begin().await?;
+    let first: Option<(i64, String)> = sqlx::query("SELECT id, subject FROM messages WHERE id = $1 AND ticket_id = $2")
+        .bind(message_pk)
+        .bind(from.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()?;
+    let Some((first_id, subject)) = first else { return Err(StoreError::NotFound) };
+    let earliest: i64 = sqlx::query_scalar("SELECT MIN(id) FROM messages WHERE ticket_id = $1").bind(from.id).fetch_one(&mut *tx).await?;
+    if earliest == first_id {
+        return Err(StoreError::Conflict("the first message cannot be split off: it is the ticket itself".into()));
+    }
+    let title = podpora_domain::subject::title(&subject);
+    let title = if title.trim().is_empty() { from.subject.clone() } else { title };
+    let new = create(&mut tx, db.backend(), &NewTicket { mailbox_id: from.mailbox_id, customer_id: from.customer_id, subject: &title, channel: from.channel, related: Some(from.number) }).await?;
+    sqlx::query("INSERT INTO participants (ticket_id, address, name) SELECT $1, address, name FROM participants WHERE ticket_id = $2 ON CONFLICT DO NOTHING").bind(new.id).bind(from.id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE message_ids SET ticket_id = $1 WHERE message_id IN (SELECT message_id FROM messages WHERE ticket_id = $2 AND id >= $3 AND message_id IS NOT NULL)")
+        .bind(new.id)
+        .bind(from.id)
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
+    for sql in ["UPDATE messages SET ticket_id = $1 WHERE ticket_id = $2 AND id >= $3", "UPDATE inbound SET ticket_id = $1 WHERE ticket_id = $2 AND id IN (SELECT inbound_id FROM messages WHERE ticket_id = $1 AND id >= $3)"] {
+        sqlx::query(sql).bind(new.id).bind(from.id).bind(first_id).execute(&mut *tx).await?;
+    }
+    sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2").bind(TicketStatus::Open.as_str()).bind(new.id).execute(&mut *tx).await?;
+    touch(&mut tx, from.id).await?;
+    activity::add(&mut tx, from.id, actor, "split_to", &new.number.get().to_string()).await?;
+    activity::add(&mut tx, new.id, actor, "split_from", &from.number.get().to_string()).await?;
+    let new = by_id(&mut tx, new.id).await?;
+    tx.commit().await?;
+    Ok(new)
+}
+
 /// Pending tickets whose reminder is due go back to the queue (status open). Returns their ids.
 pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<i64>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE remind_at IS NOT NULL AND remind_at <= $1 ORDER BY remind_at LIMIT 500").bind(now).fetch_all(db.pool()).await?;
@@ -532,6 +571,24 @@ mod tests {
             let merged = by_id(&mut conn, other.id).await.unwrap();
             assert_eq!((merged.status, merged.related_number), (TicketStatus::Closed, Some(woken.number.get())));
             assert!(matches!(merge(&db, &woken, &woken, None).await, Err(StoreError::Conflict(_))));
+
+            // Split: the second message and everything after it become a new, related ticket.
+            let mut tx = db.begin().await.unwrap();
+            let mut pks = Vec::new();
+            for body in ["first", "second", "third"] {
+                pks.push(crate::messages::insert(&mut tx, &crate::messages::NewMessage { message_id: Some(&format!("{body}@x")), ..crate::messages::NewMessage::text(seen[7], podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("c@x.cz", ""), "Re: Another matter", body) }).await.unwrap());
+                crate::messages::remember_ids(&mut tx, seen[7], &[format!("{body}@x")]).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+            let source = by_id(&mut *db.conn().await.unwrap(), seen[7]).await.unwrap();
+            assert!(matches!(split(&db, &source, pks[0], None).await, Err(StoreError::Conflict(_))), "the first message is the ticket");
+            let new = split(&db, &source, pks[1], None).await.unwrap();
+            assert_eq!((new.subject.as_str(), new.related_number, new.status), ("Another matter", Some(source.number.get()), TicketStatus::Open));
+            let mut conn = db.conn().await.unwrap();
+            let moved = crate::messages::for_ticket(&mut conn, new.id).await.unwrap();
+            assert_eq!(moved.iter().map(|m| m.body_text.as_str()).collect::<Vec<_>>(), vec!["second", "third"]);
+            let ids = crate::messages::lookup_ids(&mut conn, &["third@x".to_string(), "first@x".to_string()]).await.unwrap();
+            assert_eq!((ids["third@x"], ids["first@x"]), (new.number, source.number), "replies to split-off mail follow it");
             t
         })
         .await;

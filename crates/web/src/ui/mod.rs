@@ -126,6 +126,7 @@ pub fn routes() -> Router<AppState> {
         .route("/t/{number}/reply", post(ticket::reply))
         .route("/t/{number}/update", post(ticket::update))
         .route("/t/{number}/merge", post(ticket::merge))
+        .route("/t/{number}/split", post(ticket::split))
         .route("/t/{number}/handover", post(ticket::handover))
         .route("/t/{number}/customer", post(ticket::customer))
         .route("/t/{number}/canned/{id}", get(ticket::canned_text))

@@ -108,7 +108,7 @@ async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, 
                 }
                 @if let Some(n) = &notice_text { p.notice role="status" { (n) } }
                 p.ticket-changed.live-hint hidden { a href={ "/t/" (n) } { (t(lang, "ticket-changed")) } }
-                @for m in &msgs { (message_view(lang, m, &agents)) }
+                @for (i, m) in msgs.iter().enumerate() { (message_view(agent, ticket, m, &agents, i > 0)) }
                 (reply_form(agent, ticket, &participants, &canned_list, &draft, kind, can_reply, seen, &state.outbound))
             }
             aside.side {
@@ -168,6 +168,8 @@ fn activity_text(lang: Lang, action: &str, detail: &str, name_of: &dyn Fn(Option
         "note" => t(lang, "activity-note"),
         "merged_into" => t_args(lang, "activity-merged-into", &[("number", Arg::Str(&format!("#{detail}")))]),
         "merged_from" => t_args(lang, "activity-merged-from", &[("number", Arg::Str(&format!("#{detail}")))]),
+        "split_to" => t_args(lang, "activity-split-to", &[("number", Arg::Str(&format!("#{detail}")))]),
+        "split_from" => t_args(lang, "activity-split-from", &[("number", Arg::Str(&format!("#{detail}")))]),
         "handover" => {
             let (to, note) = detail.split_once(' ').unwrap_or((detail, ""));
             t_args(lang, "activity-handover", &[("to", Arg::Str(&name_of(to.parse().ok()).unwrap_or_default())), ("note", Arg::Str(note))])
@@ -177,7 +179,8 @@ fn activity_text(lang: Lang, action: &str, detail: &str, name_of: &dyn Fn(Option
     }
 }
 
-fn message_view(lang: Lang, m: &Message, agents: &[User]) -> Markup {
+fn message_view(agent: &Agent, ticket: &Ticket, m: &Message, agents: &[User], can_split: bool) -> Markup {
+    let lang = agent.lang;
     let class = match (m.direction, m.kind) {
         (_, MessageKind::Note) => "message note",
         (Direction::In, _) => "message in",
@@ -203,6 +206,13 @@ fn message_view(lang: Lang, m: &Message, agents: &[User]) -> Markup {
                     }
                 }
                 @if m.inbound_id.is_some() { " " a.raw href={ "/m/" (m.id) "/raw" } { (t(lang, "ticket-raw")) } }
+                @if can_split && m.direction == Direction::In && agent.access.can_reply() {
+                    form.inline.split method="post" action={ "/t/" (ticket.number.get()) "/split" } {
+                        (csrf_field(agent))
+                        input type="hidden" name="message" value=(m.id);
+                        " " button.link type="submit" { (t(lang, "ticket-split")) }
+                    }
+                }
             }
             @if m.body_html.is_some() {
                 div.frame-wrap {
@@ -502,6 +512,25 @@ pub async fn merge(State(state): State<AppState>, agent: Agent, Path(number): Pa
     changed(&state, &from, &agent).await;
     changed(&state, &into, &agent).await;
     Redirect::to(&format!("/t/{}?ok=ticket-merge-done", into.number.get())).into_response()
+}
+
+/// Splits a message (and what follows it) into a new ticket.
+pub async fn split(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
+    let lang = agent.lang;
+    let f = form_pairs(&body);
+    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
+        return page_error(lang, e);
+    }
+    if !agent.access.can_reply() {
+        return page_error(lang, UiError::Forbidden);
+    }
+    let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
+    let message: i64 = ui_try!(lang, field(&f, "message").parse().map_err(|_| UiError::NotFound));
+    // The message must belong to this ticket (checked in the store): no reaching into others.
+    let new = ui_try!(lang, tickets::split(&state.room.db, &ticket, message, Some(agent.user.id)).await);
+    changed(&state, &ticket, &agent).await;
+    changed(&state, &new, &agent).await;
+    Redirect::to(&format!("/t/{}?ok=saved", new.number.get())).into_response()
 }
 
 /// Hands the ticket to a colleague with a note: assignment, an internal note and a log entry.
