@@ -349,7 +349,9 @@ async fn ingest_pipe(cfg: &Config, to: &str, file: Option<PathBuf>, from: Option
             }
             r.ok()
         }
-        _ => None,
+        // A running server took the job first: report what it makes of the message (the MTA and
+        // the sender deserve the same answer either way), or leave it to the server if it is slow.
+        _ => ingest::wait_settled(&room, accepted.inbound_id, std::time::Duration::from_secs(20)).await.ok().flatten(),
     };
     room.db.close().await;
     match outcome {

@@ -193,6 +193,15 @@ fn ui_security(backend: Backend) {
     assert_eq!(carl.get("/inbox").status, 303);
     assert_eq!(admin.post("/admin/agents/1", &[("_csrf", &csrf), ("name", "Admin"), ("role", "agent")]).status, 422);
 
+    // Teams: a ticket given to a team shows in that team's view only.
+    assert_eq!(admin.post("/admin/teams", &[("_csrf", &csrf), ("name", "Returns")]).status, 303);
+    assert_eq!(admin.post("/admin/teams/1", &[("_csrf", &csrf), ("member", "1"), ("member", "2")]).status, 303);
+    assert_eq!(admin.post(&format!("/t/{help_n}/update"), &[("_csrf", &csrf), ("team", "1"), ("tags", "refund")]).status, 303);
+    assert_eq!(admin.post(&format!("/t/{help_n}/update"), &[("_csrf", &csrf), ("team", "99")]).status, 422, "an unknown team");
+    let team_view = admin.get("/inbox?view=all&team=1").body;
+    assert!(team_view.contains("Help ticket") && !team_view.contains("VIP ticket"), "team view");
+    assert!(admin.get(&format!("/t/{help_n}")).body.contains("gave it to the team Returns"), "the log names the team");
+
     // Split: the customer's second matter in the same thread becomes its own, related ticket.
     let reply = format!("From: a@customer.test\r\nTo: help@shop.test\r\nSubject: Re: [#{help_n}] Help ticket\r\n\r\nAnd another thing: my invoice\r\n");
     ok(s.cli(&["ingest", "--to", "help@shop.test"], reply.as_bytes()));

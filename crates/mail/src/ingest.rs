@@ -144,6 +144,21 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
     }
 }
 
+/// Waits up to `timeout` for another process (a running server) to finish a message, and returns
+/// its outcome; `None` if it is still waiting then.
+pub async fn wait_settled(room: &Mailroom, inbound_id: i64, timeout: std::time::Duration) -> Result<Option<Outcome>, MailError> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(o) = settled(room, inbound_id).await? {
+            return Ok(Some(o));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// The outcome of a message that is no longer waiting, from its stored state.
 async fn settled(room: &Mailroom, inbound_id: i64) -> Result<Option<Outcome>, MailError> {
     let mut conn = room.db.conn().await?;

@@ -21,6 +21,7 @@ pub mod sessions;
 pub mod settings;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod teams;
 pub mod tickets;
 pub mod users;
 

@@ -20,13 +20,14 @@ pub struct Ticket {
     pub assignee_id: Option<i64>,
     pub related_number: Option<i64>,
     pub priority: Priority,
+    pub team_id: Option<i64>,
     /// A pending ticket comes back to the queue at this time.
     pub remind_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const COLS: &str = "id, number, mailbox_id, customer_id, subject, status, channel, assignee_id, related_number, priority, remind_at, created_at, updated_at";
+const COLS: &str = "id, number, mailbox_id, customer_id, subject, status, channel, assignee_id, related_number, priority, team_id, remind_at, created_at, updated_at";
 
 fn ticket(r: &AnyRow) -> Result<Ticket> {
     Ok(Ticket {
@@ -40,6 +41,7 @@ fn ticket(r: &AnyRow) -> Result<Ticket> {
         assignee_id: r.try_get("assignee_id")?,
         related_number: r.try_get("related_number")?,
         priority: r.try_get::<String, _>("priority")?.parse()?,
+        team_id: r.try_get("team_id")?,
         remind_at: r.try_get("remind_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
@@ -160,6 +162,8 @@ pub struct TicketPatch {
     pub assignee_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
     pub priority: Option<Priority>,
+    /// `Some(None)` takes the ticket from its team.
+    pub team_id: Option<Option<i64>>,
     /// `Some(None)` clears the reminder.
     pub remind_at: Option<Option<i64>>,
 }
@@ -185,6 +189,10 @@ pub async fn patch_in(tx: &mut AnyConnection, ticket_id: i64, p: &TicketPatch, a
     if let Some(pr) = p.priority.filter(|pr| *pr != before.priority) {
         sqlx::query("UPDATE tickets SET priority = $1, updated_at = $2 WHERE id = $3").bind(pr.as_str()).bind(now).bind(ticket_id).execute(&mut *tx).await?;
         activity::add(&mut *tx, ticket_id, actor, "priority", &format!("{} {}", before.priority, pr)).await?;
+    }
+    if let Some(team) = p.team_id.filter(|t| *t != before.team_id) {
+        sqlx::query("UPDATE tickets SET team_id = $1, updated_at = $2 WHERE id = $3").bind(team).bind(now).bind(ticket_id).execute(&mut *tx).await?;
+        activity::add(&mut *tx, ticket_id, actor, "team", &team.map(|t| t.to_string()).unwrap_or_default()).await?;
     }
     if let Some(r) = p.remind_at.filter(|r| *r != before.remind_at) {
         sqlx::query("UPDATE tickets SET remind_at = $1, updated_at = $2 WHERE id = $3").bind(r).bind(now).bind(ticket_id).execute(&mut *tx).await?;
@@ -353,6 +361,7 @@ pub struct TicketQuery {
     /// One mailbox's tickets.
     pub mailbox: Option<i64>,
     pub customer: Option<i64>,
+    pub team: Option<i64>,
     pub priority: Option<Priority>,
     pub assignee: Option<AssigneeFilter>,
     pub tag: Option<String>,
@@ -433,6 +442,9 @@ fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
     }
     if let Some(p) = q.priority {
         push(&mut sql, &mut args, " AND t.priority = ?", Arg::Text(p.as_str().into()));
+    }
+    if let Some(team) = q.team {
+        push(&mut sql, &mut args, " AND t.team_id = ?", Arg::Int(team));
     }
     match q.assignee {
         Some(AssigneeFilter::Nobody) => sql.push_str(" AND t.assignee_id IS NULL"),

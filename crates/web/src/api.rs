@@ -109,7 +109,7 @@ pub async fn get_ticket(State(state): State<AppState>, me: ApiUser, Path(number)
         "ticket": {
             "number": t.number, "subject": t.subject, "status": t.status, "channel": t.channel,
             "assignee_id": t.assignee_id, "related_number": t.related_number, "mailbox_id": t.mailbox_id,
-            "priority": t.priority, "remind_at": t.remind_at,
+            "priority": t.priority, "remind_at": t.remind_at, "team_id": t.team_id,
             "created_at": t.created_at, "updated_at": t.updated_at,
             "participants": participants, "tags": tags, "customer": customer,
         },
@@ -269,7 +269,7 @@ pub async fn patch_ticket(State(state): State<AppState>, me: ApiUser, Path(numbe
             Some(clean)
         }
     };
-    tickets::patch(&state.room.db, t.id, &TicketPatch { status, assignee_id, tags, priority, remind_at: None }, Some(me.0.id)).await?;
+    tickets::patch(&state.room.db, t.id, &TicketPatch { status, assignee_id, tags, priority, team_id: None, remind_at: None }, Some(me.0.id)).await?;
     state.room.db.publish(podpora_store::events::Event::Ticket { number: number.get(), mailbox_id: t.mailbox_id, by_user: Some(me.0.id) }).await;
     get_ticket(State(state), me, Path(number.get().to_string())).await
 }

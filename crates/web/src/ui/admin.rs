@@ -158,6 +158,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(n): Query<N
         rights.push(ui_try!(lang, users::mailbox_ids(db, a.id).await));
     }
     let aside = ui_try!(lang, inbound::list(db, InboundStatus::SetAside, 50).await);
+    let teams = ui_try!(lang, podpora_store::teams::list(db).await);
     let role_label = |r: Role| t(lang, &format!("role-{}", r.as_str()));
     let message = n.msg.as_deref().filter(|m| m.starts_with("imap:")).map(|m| m.trim_start_matches("imap:").to_string());
     let content = html! {
@@ -198,6 +199,21 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(n): Query<N
                 label { (t(lang, "admin-agent-role")) select name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[*r == Role::Agent] { (role_label(*r)) } } } }
                 label { (t(lang, "admin-agent-password")) input type="password" name="password" minlength="10" required autocomplete="new-password"; }
                 button type="submit" { (t(lang, "admin-add-agent")) }
+            }
+
+            h2 { (t(lang, "admin-teams")) }
+            @for tm in &teams {
+                form.agent method="post" action={ "/admin/teams/" (tm.id) } {
+                    (csrf_field(&agent))
+                    strong { (tm.name) } " "
+                    @for a in agents.iter().filter(|a| !a.disabled) { label { input type="checkbox" name="member" value=(a.id) checked[tm.members.contains(&a.id)]; " " (a.name) } }
+                    button type="submit" { (t(lang, "admin-agent-save")) }
+                }
+            }
+            form method="post" action="/admin/teams" {
+                (csrf_field(&agent))
+                label { (t(lang, "admin-team-name")) input type="text" name="name" required maxlength="80"; }
+                button type="submit" { (t(lang, "admin-team-add")) }
             }
 
             h2 { (t(lang, "admin-mailboxes")) }
@@ -302,6 +318,31 @@ pub async fn agent_save(State(state): State<AppState>, agent: Agent, Path(id): P
     if disabled {
         ui_try!(lang, sessions::delete_for_user(db, id, None).await);
     }
+    Redirect::to("/admin?ok=saved").into_response()
+}
+
+pub async fn team_add(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
+    let lang = agent.lang;
+    let f = ui_try!(lang, admin_form(&agent, &body));
+    let name = podpora_mail::db_text(field(&f, "name").trim());
+    if name.is_empty() || name.chars().count() > 80 {
+        return page_error(lang, UiError::Invalid(t(lang, "admin-team-name")));
+    }
+    ui_try!(lang, podpora_store::teams::create(&state.room.db, &name).await);
+    Redirect::to("/admin?ok=saved").into_response()
+}
+
+pub async fn team_save(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, body: Bytes) -> Response {
+    let lang = agent.lang;
+    let f = ui_try!(lang, admin_form(&agent, &body));
+    let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::NotFound));
+    let teams = ui_try!(lang, podpora_store::teams::list(&state.room.db).await);
+    if !teams.iter().any(|t| t.id == id) {
+        return page_error(lang, UiError::NotFound);
+    }
+    let agents = ui_try!(lang, users::list(&state.room.db).await);
+    let members: Vec<i64> = f.iter().filter(|(k, _)| k == "member").filter_map(|(_, v)| v.parse().ok()).filter(|id| agents.iter().any(|a| a.id == *id)).collect();
+    ui_try!(lang, podpora_store::teams::set_members(&state.room.db, id, &members).await);
     Redirect::to("/admin?ok=saved").into_response()
 }
 

@@ -70,6 +70,7 @@ pub struct InboxParams {
     mailbox: Option<String>,
     tag: Option<String>,
     priority: Option<String>,
+    team: Option<String>,
     q: Option<String>,
     sort: Option<String>,
     after: Option<String>,
@@ -95,6 +96,8 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
     let mailbox = p.mailbox.as_deref().and_then(|m| m.parse::<i64>().ok()).filter(|m| visible_mailboxes.iter().any(|v| v.id == *m));
     let tag = p.tag.as_deref().map(str::trim).filter(|t| !t.is_empty() && t.chars().count() <= 64).map(str::to_lowercase);
     let priority = p.priority.as_deref().and_then(|s| s.parse::<Priority>().ok());
+    let teams = ui_try!(lang, podpora_store::teams::list(&state.room.db).await);
+    let team = p.team.as_deref().and_then(|t| t.parse::<i64>().ok()).filter(|t| teams.iter().any(|x| x.id == *t));
     let q = p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| q.chars().take(200).collect::<String>());
     let after = p.after.as_deref().and_then(|a| a.parse::<i64>().ok());
 
@@ -102,6 +105,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
     query.mailbox = mailbox;
     query.tag = tag.clone();
     query.priority = priority;
+    query.team = team;
     query.q = q.clone();
     query.sort = sort;
     query.after_id = after;
@@ -115,6 +119,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
         cq.mailbox = mailbox;
         cq.tag = tag.clone();
         cq.priority = priority;
+        cq.team = team;
         cq.q = q.clone();
         counts.push((*v, ui_try!(lang, tickets::count_capped(&state.room.db, &cq, COUNT_CAP).await)));
     }
@@ -126,6 +131,9 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
         let mut u = format!("/inbox?view={}&sort={}", v.key(), sort.as_str());
         if let Some(m) = mailbox {
             u.push_str(&format!("&mailbox={m}"));
+        }
+        if let Some(t) = team {
+            u.push_str(&format!("&team={t}"));
         }
         for (k, val) in [("tag", tag.as_deref()), ("priority", priority.map(|p| p.as_str())), ("q", q.as_deref())] {
             if let Some(val) = val {
@@ -161,6 +169,14 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                         }
                     }
                 }
+                @if !teams.is_empty() {
+                    h3 { (t(lang, "view-team")) }
+                    ul {
+                        @for tm in &teams {
+                            li class=@if team == Some(tm.id) { "current" } { a href={ "/inbox?view=" (view.key()) "&team=" (tm.id) } { (tm.name) } }
+                        }
+                    }
+                }
                 @if visible_mailboxes.len() > 1 {
                     h3 { (t(lang, "view-mailbox")) }
                     ul {
@@ -174,6 +190,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                 form.search method="get" action="/inbox" {
                     input type="hidden" name="view" value=(view.key());
                     @if let Some(m) = mailbox { input type="hidden" name="mailbox" value=(m); }
+                    @if let Some(tm) = team { input type="hidden" name="team" value=(tm); }
                     input type="search" name="q" value=[q.as_deref()] placeholder=(t(lang, "inbox-search")) data-key="/";
                     input type="text" name="tag" value=[tag.as_deref()] placeholder=(t(lang, "view-tag")) size="10";
                     select name="priority" {

@@ -144,6 +144,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(admin::page))
         .route("/admin/agents", post(admin::agent_add))
         .route("/admin/agents/{id}", post(admin::agent_save))
+        .route("/admin/teams", post(admin::team_add))
+        .route("/admin/teams/{id}", post(admin::team_save))
         .route("/admin/mailboxes", post(admin::mailbox_add))
         .route("/admin/mailboxes/{id}", post(admin::mailbox_save))
         .route("/admin/mailboxes/{id}/test", post(admin::mailbox_test))

@@ -78,11 +78,13 @@ async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, 
     );
     let agents: Vec<User> = ui_try!(lang, users::list(db).await).into_iter().filter(|u| !u.disabled).collect();
     let canned_list = ui_try!(lang, canned::visible_to(db, agent.user.id).await);
+    let teams = ui_try!(lang, podpora_store::teams::list(db).await);
     let mailbox = match ticket.mailbox_id {
         Some(id) => ui_try!(lang, mailboxes::get(db, id).await),
         None => None,
     };
     ui_try!(lang, mentions::mark_read(db, agent.user.id, ticket.id).await);
+    let team_of = |id: Option<i64>| id.and_then(|id| teams.iter().find(|t| t.id == id)).map(|t| t.name.clone());
     let name_of = |id: Option<i64>| id.and_then(|id| agents.iter().find(|a| a.id == id)).map(|a| a.name.clone());
     let last_id = msgs.last().map(|m| m.id).unwrap_or(0);
     let seen = if draft.seen > 0 { draft.seen } else { last_id };
@@ -112,7 +114,7 @@ async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, 
                 (reply_form(agent, ticket, &participants, &canned_list, &draft, kind, can_reply, seen, &state.outbound))
             }
             aside.side {
-                (properties(agent, ticket, &tags, &agents))
+                (properties(agent, ticket, &tags, &agents, &teams))
                 (customer_panel(agent, ticket, customer.as_ref(), &others.0))
                 details.handover {
                     summary { (t(lang, "ticket-handover")) }
@@ -135,7 +137,7 @@ async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, 
                     h2 { (t(lang, "ticket-activity")) }
                     ol {
                         @for a in &log {
-                            li { span.when title=(exact_time(a.created_at)) { (ago(lang, a.created_at)) } " " strong { (a.user_name.clone().unwrap_or_else(|| t(lang, "activity-system"))) } " " (activity_text(lang, &a.action, &a.detail, &name_of)) }
+                            li { span.when title=(exact_time(a.created_at)) { (ago(lang, a.created_at)) } " " strong { (a.user_name.clone().unwrap_or_else(|| t(lang, "activity-system"))) } " " (activity_text(lang, &a.action, &a.detail, &name_of, &team_of)) }
                         }
                     }
                 }
@@ -145,7 +147,7 @@ async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, 
     layout(agent, &title, "page-ticket", content)
 }
 
-fn activity_text(lang: Lang, action: &str, detail: &str, name_of: &dyn Fn(Option<i64>) -> Option<String>) -> String {
+fn activity_text(lang: Lang, action: &str, detail: &str, name_of: &dyn Fn(Option<i64>) -> Option<String>, team_of: &dyn Fn(Option<i64>) -> Option<String>) -> String {
     let pair = || detail.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_default();
     match action {
         "status" => {
@@ -161,6 +163,8 @@ fn activity_text(lang: Lang, action: &str, detail: &str, name_of: &dyn Fn(Option
         "assign" if detail.is_empty() => t(lang, "activity-unassign"),
         "assign" => t_args(lang, "activity-assign", &[("to", Arg::Str(&name_of(detail.parse().ok()).unwrap_or_default()))]),
         "tags" => t_args(lang, "activity-tags", &[("detail", Arg::Str(detail))]),
+        "team" if detail.is_empty() => t(lang, "activity-team-clear"),
+        "team" => t_args(lang, "activity-team", &[("team", Arg::Str(&team_of(detail.parse().ok()).unwrap_or_default()))]),
         "remind" if detail.is_empty() => t(lang, "activity-remind-clear"),
         "remind" => t_args(lang, "activity-remind", &[("when", Arg::Str(&detail.parse().map(exact_time).unwrap_or_default()))]),
         "reminder" => t(lang, "activity-reminder"),
@@ -286,7 +290,7 @@ fn reply_form(agent: &Agent, ticket: &Ticket, participants: &[tickets::Participa
     }
 }
 
-fn properties(agent: &Agent, ticket: &Ticket, tags: &[String], agents: &[User]) -> Markup {
+fn properties(agent: &Agent, ticket: &Ticket, tags: &[String], agents: &[User], teams: &[podpora_store::teams::Team]) -> Markup {
     let lang = agent.lang;
     let n = ticket.number.get();
     let remind = ticket.remind_at.and_then(chrono::DateTime::from_timestamp_millis).map(|d| d.format("%Y-%m-%dT%H:%M").to_string());
@@ -304,6 +308,16 @@ fn properties(agent: &Agent, ticket: &Ticket, tags: &[String], agents: &[User]) 
                         option value="" { (t(lang, "ticket-nobody")) }
                         @for a in agents { option value=(a.id) selected[Some(a.id) == ticket.assignee_id] { (a.name) } }
                     }
+                }
+                @if !teams.is_empty() {
+                    label { (t(lang, "ticket-team"))
+                        select name="team" {
+                            option value="" { (t(lang, "ticket-no-team")) }
+                            @for tm in teams { option value=(tm.id) selected[Some(tm.id) == ticket.team_id] { (tm.name) } }
+                        }
+                    }
+                } @else {
+                    input type="hidden" name="team" value="";
                 }
                 label { (t(lang, "ticket-priority"))
                     select name="priority" { @for p in Priority::ALL { option value=(p.as_str()) selected[*p == ticket.priority] { (priority_label(lang, *p)) } } }
@@ -471,8 +485,17 @@ pub async fn update(State(state): State<AppState>, agent: Agent, Path(number): P
                 "" => None,
                 r => Some(ui_try!(lang, chrono::NaiveDateTime::parse_from_str(r, "%Y-%m-%dT%H:%M").map(|d| d.and_utc().timestamp_millis() + offset_min * 60_000).map_err(|_| UiError::Invalid("the reminder is not a date and time".into())))),
             };
+            let team = match field(&f, "team") {
+                "" => None,
+                id => {
+                    let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::Invalid("unknown team".into())));
+                    let teams = ui_try!(lang, podpora_store::teams::list(&state.room.db).await);
+                    Some(ui_try!(lang, teams.iter().find(|t| t.id == id).map(|t| t.id).ok_or(UiError::Invalid("unknown team".into()))))
+                }
+            };
             TicketPatch {
                 status,
+                team_id: Some(team),
                 assignee_id: Some(assignee),
                 priority: match field(&f, "priority") {
                     "" => None,

@@ -1,0 +1,65 @@
+//! Teams of agents. A ticket may be given to a team; the inbox has a view per team.
+
+use crate::{now_ms, Db, Result, StoreError};
+use sqlx::Row;
+
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub members: Vec<i64>,
+}
+
+pub async fn list(db: &Db) -> Result<Vec<Team>> {
+    let rows = sqlx::query("SELECT id, name FROM teams ORDER BY name").fetch_all(db.pool()).await?;
+    let members = sqlx::query("SELECT team_id, user_id FROM team_members ORDER BY user_id").fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.try_get(0)?;
+            let m = members.iter().filter(|m| m.try_get::<i64, _>(0).ok() == Some(id)).filter_map(|m| m.try_get::<i64, _>(1).ok()).collect();
+            Ok(Team { id, name: r.try_get(1)?, members: m })
+        })
+        .collect()
+}
+
+pub async fn create(db: &Db, name: &str) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+        .bind(name)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| if crate::is_unique_violation(&e) { StoreError::Conflict(format!("a team {name} already exists")) } else { e.into() })?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn set_members(db: &Db, team_id: i64, users: &[i64]) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM team_members WHERE team_id = $1").bind(team_id).execute(&mut *tx).await?;
+    for u in users {
+        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(team_id).bind(*u).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::for_each_backend;
+    use podpora_domain::{EmailAddress, Role};
+
+    #[tokio::test]
+    async fn teams_and_members() {
+        for_each_backend(|t| async move {
+            let db = &t.db;
+            let a = crate::users::create(db, &EmailAddress::parse("a@x.cz").unwrap(), "A", Role::Agent, "h").await.unwrap();
+            let id = create(db, "Returns").await.unwrap();
+            assert!(matches!(create(db, "Returns").await, Err(StoreError::Conflict(_))));
+            set_members(db, id, &[a.id, a.id]).await.unwrap();
+            assert_eq!(list(db).await.unwrap(), vec![Team { id, name: "Returns".into(), members: vec![a.id] }]);
+            t
+        })
+        .await;
+    }
+}
