@@ -198,6 +198,9 @@ fn ui_security(backend: Backend) {
     assert_eq!(admin.post("/admin/teams/1", &[("_csrf", &csrf), ("member", "1"), ("member", "2")]).status, 303);
     assert_eq!(admin.post(&format!("/t/{help_n}/update"), &[("_csrf", &csrf), ("team", "1"), ("tags", "refund")]).status, 303);
     assert_eq!(admin.post(&format!("/t/{help_n}/update"), &[("_csrf", &csrf), ("team", "99")]).status, 422, "an unknown team");
+    assert!(admin.get("/admin").body.contains("refund"), "tags in use are listed");
+    assert_eq!(admin.post("/admin/tags", &[("_csrf", &csrf), ("from", "refund"), ("to", "Refunds")]).status, 303);
+    assert_eq!(s.get(&format!("/api/v1/tickets/{help_n}")).1["ticket"]["tags"], serde_json::json!(["refunds"]));
     let team_view = admin.get("/inbox?view=all&team=1").body;
     assert!(team_view.contains("Help ticket") && !team_view.contains("VIP ticket"), "team view");
     assert!(admin.get(&format!("/t/{help_n}")).body.contains("gave it to the team Returns"), "the log names the team");

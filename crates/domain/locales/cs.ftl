@@ -237,6 +237,8 @@ admin-support-hours = Provozní doba podpory
 admin-response-time = Obvyklá doba odpovědi
 admin-alternative-contacts = Další kontakty
 admin-tags = Používané štítky
+admin-tag-rename = Přejmenovat
+admin-tag-delete = Odebrat všude
 admin-set-aside = Odložená pošta
 admin-reprocess = Zpracovat znovu
 

@@ -234,6 +234,8 @@ admin-support-hours = Support hours
 admin-response-time = Expected response time
 admin-alternative-contacts = Alternative contacts
 admin-tags = Tags in use
+admin-tag-rename = Rename
+admin-tag-delete = Remove everywhere
 admin-set-aside = Set-aside mail
 admin-reprocess = Reprocess
 

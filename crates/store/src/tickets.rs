@@ -316,6 +316,24 @@ pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<i64>> {
     Ok(woken)
 }
 
+/// Every tag in use with the number of tickets carrying it, most used first.
+pub async fn tag_counts(db: &Db) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT tag, COUNT(*) AS n FROM ticket_tags GROUP BY tag ORDER BY n DESC, tag LIMIT 500").fetch_all(db.pool()).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+/// Renames a tag on every ticket (merging it into `to` where a ticket has both); an empty `to`
+/// removes the tag everywhere.
+pub async fn rename_tag(db: &Db, from: &str, to: &str) -> Result<u64> {
+    let mut tx = db.begin().await?;
+    if !to.is_empty() {
+        sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) SELECT ticket_id, $1 FROM ticket_tags WHERE tag = $2 ON CONFLICT DO NOTHING").bind(to).bind(from).execute(&mut *tx).await?;
+    }
+    let n = sqlx::query("DELETE FROM ticket_tags WHERE tag = $1").bind(from).execute(&mut *tx).await?.rows_affected();
+    tx.commit().await?;
+    Ok(n)
+}
+
 pub async fn count(db: &Db) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(db.pool()).await?)
 }
@@ -583,6 +601,11 @@ mod tests {
             let merged = by_id(&mut conn, other.id).await.unwrap();
             assert_eq!((merged.status, merged.related_number), (TicketStatus::Closed, Some(woken.number.get())));
             assert!(matches!(merge(&db, &woken, &woken, None).await, Err(StoreError::Conflict(_))));
+            assert_eq!(tag_counts(&db).await.unwrap(), vec![("vip".to_string(), 1)]);
+            assert_eq!(rename_tag(&db, "vip", "important").await.unwrap(), 1);
+            assert_eq!(tag_counts(&db).await.unwrap(), vec![("important".to_string(), 1)]);
+            rename_tag(&db, "important", "").await.unwrap();
+            assert!(tag_counts(&db).await.unwrap().is_empty());
 
             // Split: the second message and everything after it become a new, related ticket.
             let mut tx = db.begin().await.unwrap();

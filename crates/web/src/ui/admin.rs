@@ -159,6 +159,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(n): Query<N
     }
     let aside = ui_try!(lang, inbound::list(db, InboundStatus::SetAside, 50).await);
     let teams = ui_try!(lang, podpora_store::teams::list(db).await);
+    let tags = ui_try!(lang, podpora_store::tickets::tag_counts(db).await);
     let role_label = |r: Role| t(lang, &format!("role-{}", r.as_str()));
     let message = n.msg.as_deref().filter(|m| m.starts_with("imap:")).map(|m| m.trim_start_matches("imap:").to_string());
     let content = html! {
@@ -214,6 +215,33 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(n): Query<N
                 (csrf_field(&agent))
                 label { (t(lang, "admin-team-name")) input type="text" name="name" required maxlength="80"; }
                 button type="submit" { (t(lang, "admin-team-add")) }
+            }
+
+            h2 { (t(lang, "admin-tags")) }
+            table.tags {
+                tbody {
+                    @for (tag, count) in &tags {
+                        tr {
+                            td { a href={ "/inbox?view=all&tag=" (percent_encoding::utf8_percent_encode(tag, percent_encoding::NON_ALPHANUMERIC)) } { (tag) } }
+                            td { (count) }
+                            td {
+                                form.inline method="post" action="/admin/tags" {
+                                    (csrf_field(&agent))
+                                    input type="hidden" name="from" value=(tag);
+                                    input type="text" name="to" value=(tag) size="16" aria-label=(t(lang, "admin-tag-rename"));
+                                    button type="submit" { (t(lang, "admin-tag-rename")) }
+                                }
+                                " "
+                                form.inline method="post" action="/admin/tags" {
+                                    (csrf_field(&agent))
+                                    input type="hidden" name="from" value=(tag);
+                                    input type="hidden" name="to" value="";
+                                    button type="submit" { (t(lang, "admin-tag-delete")) }
+                                }
+                            }
+                        }
+                    }
+                }
             }
 
             h2 { (t(lang, "admin-mailboxes")) }
@@ -318,6 +346,19 @@ pub async fn agent_save(State(state): State<AppState>, agent: Agent, Path(id): P
     if disabled {
         ui_try!(lang, sessions::delete_for_user(db, id, None).await);
     }
+    Redirect::to("/admin?ok=saved").into_response()
+}
+
+/// Renames a tag on every ticket, or removes it (an empty new name).
+pub async fn tag_rename(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
+    let lang = agent.lang;
+    let f = ui_try!(lang, admin_form(&agent, &body));
+    let from = field(&f, "from").to_string();
+    let to = ui_try!(lang, super::ticket::clean_tags(field(&f, "to")));
+    if to.len() > 1 {
+        return page_error(lang, UiError::Invalid("one tag at a time".into()));
+    }
+    ui_try!(lang, podpora_store::tickets::rename_tag(&state.room.db, &from, to.first().map(String::as_str).unwrap_or("")).await);
     Redirect::to("/admin?ok=saved").into_response()
 }
 

@@ -144,6 +144,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(admin::page))
         .route("/admin/agents", post(admin::agent_add))
         .route("/admin/agents/{id}", post(admin::agent_save))
+        .route("/admin/tags", post(admin::tag_rename))
         .route("/admin/teams", post(admin::team_add))
         .route("/admin/teams/{id}", post(admin::team_save))
         .route("/admin/mailboxes", post(admin::mailbox_add))
