@@ -50,6 +50,16 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     assert!(b.text(".tickets").contains("Reklamace objednávky 4471"));
     b.screenshot(&docs("inbox.png"));
 
+    // A shared canned reply with variables, written in the UI.
+    b.goto(&format!("{}/canned", s.http));
+    b.type_into("input[name=name]", "Damaged parcel");
+    b.type_into("textarea[name=body]", "Dobrý den {{customer_first_name}}, k tiketu {{ticket_number}}: ");
+    b.click("input[name=shared]");
+    b.click("form[action='/canned'] button[type=submit]");
+    wait_for(20, "the saved canned reply", || b.text("main").contains("Damaged parcel").then_some(()));
+    b.goto(&format!("{}/inbox", s.http));
+    b.wait_find("tr.ticket");
+
     // Keyboard: j selects the first row, Enter opens it.
     b.js("document.activeElement && document.activeElement.blur()");
     b.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'j'}))");
@@ -57,7 +67,12 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     wait_for(20, "the ticket page", || b.url().contains(&format!("/t/{n}")).then_some(()));
     assert!(b.text("article.message.in").contains("balík dorazil poškozený"));
 
-    b.type_into("form.reply textarea", "Dobrý den, paní Dvořáková, posíláme náhradu ještě dnes.");
+    // The canned reply is found by typing its name and lands in the reply box filled in.
+    b.type_into("input[data-canned]", "Damaged parcel");
+    b.js("document.querySelector('input[data-canned]').dispatchEvent(new Event('change'))");
+    let expected = format!("Dobrý den Jana, k tiketu #{n}: ");
+    wait_for(20, "the canned reply in the reply box", || (b.js("return document.querySelector('form.reply textarea').value").as_str() == Some(expected.as_str())).then_some(()));
+    b.type_into("form.reply textarea", "posíláme náhradu ještě dnes.");
     b.js("window.scrollTo(0, 0)");
     b.screenshot(&docs("ticket.png"));
     b.click("form.reply button[type=submit]");

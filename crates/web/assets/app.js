@@ -96,13 +96,13 @@
   if (canned) canned.addEventListener("change", function () {
     var opt = Array.prototype.find.call(document.querySelectorAll("#canned-list option"), function (o) { return o.value === canned.value; });
     if (!opt) return;
+    canned.value = ""; // at once: a second change event must not insert it twice
     fetch(canned.getAttribute("data-canned") + opt.getAttribute("data-id"), { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : ""; }).then(function (text) {
       var ta = document.querySelector("form.reply textarea");
       if (!ta || !text) return;
       var at = ta.selectionStart || 0;
       ta.value = ta.value.slice(0, at) + text + ta.value.slice(ta.selectionEnd || at);
       ta.focus();
-      canned.value = "";
     });
   });
 
