@@ -132,19 +132,44 @@ impl Server {
             env.push(("PODPORA_SMTP_RELAY".into(), r));
         }
         let stdout_log = dir.path().join("stdout.log");
-        let child = Command::new(BIN)
-            .arg("serve")
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdout(std::fs::File::create(&stdout_log).expect("log"))
-            .stderr(std::fs::File::create(dir.path().join("stderr.log")).expect("log"))
-            .spawn()
-            .expect("start podpora serve");
-        let http = format!("http://127.0.0.1:{http_port}");
-        let token = wait_for(60, "the server to print its first admin token", || {
-            let out = std::fs::read_to_string(&stdout_log).ok()?;
-            out.lines().find_map(|l| l.trim().strip_prefix("API token:").map(|t| t.trim().to_string()))
-        });
-        wait_for(30, "the server to listen", || (port_open(http_port) && port_open(smtp_port)).then_some(()));
+        let _ = (http_port, smtp_port);
+        // A free port can be taken by another test between our check and the server's bind: the
+        // server then exits with an error, and we start it again on other ports (same database).
+        let mut attempt = 0;
+        let (child, http, smtp_port, token) = loop {
+            attempt += 1;
+            let (http_port, smtp_port) = (free_port(), free_port());
+            for (k, v) in env.iter_mut() {
+                match k.as_str() {
+                    "PODPORA_HTTP_ADDR" => *v = format!("127.0.0.1:{http_port}"),
+                    "PODPORA_SMTP_LISTEN" => *v = format!("127.0.0.1:{smtp_port}"),
+                    _ => {}
+                }
+            }
+            let append = |p: &Path| std::fs::OpenOptions::new().create(true).append(true).open(p).expect("log");
+            let mut child = Command::new(BIN)
+                .arg("serve")
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .stdout(append(&stdout_log))
+                .stderr(append(&dir.path().join("stderr.log")))
+                .spawn()
+                .expect("start podpora serve");
+            let up = wait_for(90, "the server to listen or exit", || {
+                if port_open(http_port) && port_open(smtp_port) {
+                    return Some(true);
+                }
+                matches!(child.try_wait(), Ok(Some(_))).then_some(false)
+            });
+            if up {
+                // The first start prints the admin's API token once (an earlier attempt may have).
+                let token = wait_for(30, "the server to print its first admin token", || {
+                    let out = std::fs::read_to_string(&stdout_log).ok()?;
+                    out.lines().find_map(|l| l.trim().strip_prefix("API token:").map(|t| t.trim().to_string()))
+                });
+                break (child, format!("http://127.0.0.1:{http_port}"), smtp_port, token);
+            }
+            assert!(attempt < 3, "the server did not start: {}", std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default());
+        };
         Server { child, http, smtp_port, token, dir, db, env, stdout_log }
     }
 
