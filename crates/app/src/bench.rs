@@ -31,6 +31,33 @@ pub async fn run(name: &str, backend: Option<&str>, n: usize) -> anyhow::Result<
     Ok(())
 }
 
+/// A 250 KB HTML mail with `images` inline images (multipart/related, cid: references).
+fn rich_mail(images: usize) -> Vec<u8> {
+    use base64::Engine;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let mut html = String::from("<html><body><h1>Our spring collection</h1>");
+    for i in 0..images {
+        html.push_str(&format!("<p>Item {i}: <b>linen shirt</b>, sizes S–XL, <a href=\"https://shop.example/p/{i}\">see more</a></p><img src=\"cid:img{i}@shop\" alt=\"item {i}\">"));
+    }
+    while html.len() < 60_000 {
+        html.push_str("<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.</p>");
+    }
+    html.push_str("</body></html>");
+    let mut raw = format!(
+        "From: Newsletter Reader <reader@mail.example.cz>\r\nTo: help@shop.example\r\nSubject: Question about the spring collection\r\nMessage-ID: <rich@mail.example.cz>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=rel\r\n\r\n--rel\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+    );
+    for i in 0..images {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend((0..3_500).map(|_| rng.gen::<u8>()));
+        raw.push_str(&format!(
+            "--rel\r\nContent-Type: image/png; name=img{i}.png\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <img{i}@shop>\r\nContent-Disposition: inline; filename=img{i}.png\r\n\r\n{}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(&png)
+        ));
+    }
+    raw.push_str("--rel--\r\n");
+    raw.into_bytes()
+}
+
 /// A throw-away database for a bench: a SQLite file in `dir`, or a fresh PostgreSQL database.
 async fn bench_database(backend: &str, dir: &std::path::Path) -> anyhow::Result<(String, Option<String>)> {
     Ok(match backend {
@@ -77,6 +104,14 @@ async fn ui_bench(backend: &str, n: usize) -> anyhow::Result<String> {
             plus_reply_to: false,
             wake: Arc::new(tokio::sync::Notify::new()),
         };
+        // A 250 KB newsletter-style mail with 40 inline images, through the real pipeline.
+        let big_mail = {
+            let accepted = ingest::accept(&room, Source::Pipe, &Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example")?] }, rich_mail(40)).await?;
+            match ingest::process(&room, accepted.inbound_id).await? {
+                ingest::Outcome::Ticket { number, .. } => number.get(),
+                other => anyhow::bail!("the rich mail was not a ticket: {other:?}"),
+            }
+        };
         let (_stop_tx, stop) = tokio::sync::watch::channel(false);
         let router = podpora_web::router(podpora_web::AppState { room, outbound: "bench".into(), stop });
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -111,13 +146,31 @@ async fn ui_bench(backend: &str, n: usize) -> anyhow::Result<String> {
         for _ in 0..20 {
             thread.push(time(format!("/t/{big}")).await?);
         }
+        // The rich mail: its page, its frame, and then every inline image, as a browser loads them.
+        let (big_msg, image_ids) = {
+            let mut conn = db.conn().await?;
+            let t = tickets::by_number(&mut conn, podpora_domain::TicketNumber::new(big_mail)?).await?.context("rich mail ticket")?;
+            let msgs = podpora_store::messages::for_ticket(&mut conn, t.id).await?;
+            let m = msgs.into_iter().find(|m| m.body_html.is_some()).context("rich mail message")?;
+            (m.id, m.attachments.iter().filter(|a| a.inline).map(|a| a.id).collect::<Vec<_>>())
+        };
+        anyhow::ensure!(image_ids.len() == 40, "the rich mail has {} inline images", image_ids.len());
+        let mut rich = Vec::new();
+        for _ in 0..20 {
+            let mut total = time(format!("/t/{big_mail}")).await?;
+            total += time(format!("/m/{big_msg}/frame")).await?;
+            for id in &image_ids {
+                total += time(format!("/a/{id}/inline")).await?;
+            }
+            rich.push(total);
+        }
         let words = ["invoice", "did not arrive", "return", "customer42@mail", "Order 777", "#12345", "nothing matches this"];
         let mut search = Vec::new();
         for i in 0..words.len() * 2 {
             let q: String = words[i % words.len()].chars().map(|c| if c == ' ' { '+' } else if c == '#' { '!' } else { c }).collect::<String>().replace('!', "%23");
             search.push(time(format!("/inbox?view=all&q={q}")).await?);
         }
-        for v in [&mut inbox, &mut ticket, &mut thread, &mut search] {
+        for v in [&mut inbox, &mut ticket, &mut thread, &mut search, &mut rich] {
             v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
         }
         let line = serde_json::json!({
@@ -126,6 +179,7 @@ async fn ui_bench(backend: &str, n: usize) -> anyhow::Result<String> {
             "ticket_p50_ms": percentile(&ticket, 0.5), "ticket_p99_ms": percentile(&ticket, 0.99),
             "thread500_p50_ms": percentile(&thread, 0.5), "thread500_p99_ms": percentile(&thread, 0.99),
             "search_p50_ms": percentile(&search, 0.5), "search_p99_ms": percentile(&search, 0.99),
+            "mail250k_40img_p99_ms": percentile(&rich, 0.99),
             "seed_s": (seed_s * 10.0).round() / 10.0,
             "rss_mb": rss_mb(),
         });
