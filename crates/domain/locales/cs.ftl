@@ -201,6 +201,9 @@ canned-delete = Smazat
 canned-variables = Proměnné: { $list }
 
 admin-title = Správa
+outbox-queued = Čeká na odeslání
+outbox-sent = Odesláno
+outbox-failed = Nedoručeno
 admin-agents = Agenti
 admin-teams = Týmy
 admin-team-name = Název týmu
@@ -253,6 +256,7 @@ time-days-ago = před { $n } d
 
 keys-help = Klávesy: j/k pohyb, Enter otevřít, r odpovědět, n poznámka, a přidělit, / hledat
 
+reply-quote-header = Dne { $when } napsal(a) { $who }:
 ack-customer = zákazníku
 ack-no-articles = - (naše nápověda se právě píše)
 ack-default-hours = pondělí až pátek

@@ -198,6 +198,9 @@ canned-delete = Delete
 canned-variables = Variables: { $list }
 
 admin-title = Administration
+outbox-queued = Waiting to be sent
+outbox-sent = Sent
+outbox-failed = Failed
 admin-agents = Agents
 admin-teams = Teams
 admin-team-name = Team name
@@ -251,6 +254,7 @@ time-days-ago = { $n } d ago
 keys-help = Keys: j/k move, Enter open, r reply, n note, a assign, / search
 
 # Customer-facing mail
+reply-quote-header = On { $when }, { $who } wrote:
 ack-customer = customer
 ack-no-articles = - (our help centre is being written)
 ack-default-hours = Monday to Friday

@@ -70,7 +70,47 @@ pub fn display_html(html: &str, images: &DisplayImages<'_>) -> (String, usize) {
         out = out.replace(&format!("https://pp-img.invalid/{nonce}/{i}"), url);
     }
     let out = out.replace(" src=\"\"", "");
-    (out, remote_count)
+    (fold_quotes(&out), remote_count)
+}
+
+/// Folds quoted history (top-level `<blockquote>`s, as Gmail, Apple Mail and Thunderbird quote)
+/// into `<details>`, which opens without script. Runs on sanitised output, where every
+/// blockquote tag is a real element.
+fn fold_quotes(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let mut out = String::with_capacity(html.len() + 64);
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < html.len() {
+        let open = lower[i..].find("<blockquote").map(|p| p + i);
+        let close = lower[i..].find("</blockquote>").map(|p| p + i);
+        match (open, close) {
+            (Some(o), c) if c.is_none_or(|c| o < c) => {
+                out.push_str(&html[i..o]);
+                if depth == 0 {
+                    out.push_str("<details class=\"pp-quoted\"><summary>…</summary>");
+                }
+                depth += 1;
+                out.push_str("<blockquote");
+                i = o + "<blockquote".len();
+            }
+            (_, Some(c)) => {
+                out.push_str(&html[i..c + "</blockquote>".len()]);
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    out.push_str("</details>");
+                }
+                i = c + "</blockquote>".len();
+            }
+            _ => {
+                out.push_str(&html[i..]);
+                break;
+            }
+        }
+    }
+    if depth > 0 {
+        out.push_str("</details>");
+    }
+    out
 }
 
 /// The remote image URLs of a message's HTML, as `display_html` sees them (for the image proxy,
@@ -110,6 +150,15 @@ mod tests {
             }
         }
         assert!(clean_html("<p>Hi <b>there</b><img src=\"cid:logo\"></p>").contains("cid:logo"));
+    }
+
+    #[test]
+    fn quoted_history_folds() {
+        let none = |_: &str| None;
+        let (out, _) = display_html("<p>New text</p><blockquote type=\"cite\"><p>old</p><blockquote>older</blockquote></blockquote><p>after</p>", &DisplayImages { inline: &none, remote: &none });
+        assert_eq!(out, "<p>New text</p><details class=\"pp-quoted\"><summary>…</summary><blockquote><p>old</p><blockquote>older</blockquote></blockquote></details><p>after</p>");
+        let (out, _) = display_html("<p>no quotes</p>", &DisplayImages { inline: &none, remote: &none });
+        assert_eq!(out, "<p>no quotes</p>");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The ticket search index (one document per ticket: subject, customer addresses and name,
 //! message text), written in the same transaction as the ticket or message it describes.
 //! SQLite: an FTS5 table keyed by ticket id; PostgreSQL: a table with a GIN index over
-//! `to_tsvector('simple', text)`. Text is folded by `podpora_domain::search::fold` on both.
+//! the stored `tsv` (`to_tsvector('simple', text)`). Text is folded by `podpora_domain::search::fold` on both.
 
 use crate::{Backend, Result};
 use podpora_domain::search::{fold, MAX_INDEXED_CHARS};
@@ -65,7 +65,7 @@ pub(crate) fn condition(backend: Backend, terms: &[String], placeholder: usize) 
             terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
         ),
         Backend::Postgres => (
-            format!("t.id IN (SELECT ticket_id FROM ticket_search WHERE to_tsvector('simple', text) @@ to_tsquery('simple', ${placeholder}))"),
+            format!("t.id IN (SELECT ticket_id FROM ticket_search WHERE tsv @@ to_tsquery('simple', ${placeholder}))"),
             terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "),
         ),
     }

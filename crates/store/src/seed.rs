@@ -43,7 +43,7 @@ pub async fn tickets(db: &Db, mailbox_id: i64, n: i64, thread: i64) -> Result<i6
     .await?;
     let key = if b == Backend::Sqlite { "rowid" } else { "ticket_id" };
     sqlx::query(&format!(
-        "INSERT INTO ticket_search ({key}, text) SELECT t.id, lower(t.subject) || ' customer' || (1 + t.number % {customers}) || ' mail example cz ' || lower(m.body_text) \
+        "INSERT INTO ticket_search ({key}, text) SELECT t.id, t.number || ' ' || lower(t.subject) || ' customer' || (1 + t.number % {customers}) || ' mail example cz ' || lower(m.body_text) \
          FROM tickets t JOIN messages m ON m.ticket_id = t.id"
     ))
     .execute(&mut *tx)

@@ -85,7 +85,7 @@ pub async fn create(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_
     .await?;
     let t = ticket(&r)?;
     let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1").bind(t.customer_id).fetch_all(&mut *conn).await?;
-    crate::search::append(conn, t.id, &format!("{} {}", t.subject, addresses.join(" "))).await?;
+    crate::search::append(conn, t.id, &format!("{} {} {}", t.number.get(), t.subject, addresses.join(" "))).await?;
     Ok(t)
 }
 
@@ -473,8 +473,9 @@ fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
         push(&mut sql, &mut args, " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)", Arg::Text(tag.clone()));
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let terms = podpora_domain::search::terms(text);
-        let number = text.parse::<TicketNumber>().ok();
+        // "#123" is that ticket; anything else is words (a ticket's number is one of its words).
+        let number = text.strip_prefix('#').and_then(|_| text.parse::<TicketNumber>().ok());
+        let terms = if number.is_some() { Vec::new() } else { podpora_domain::search::terms(text) };
         let words = (!terms.is_empty()).then(|| {
             let (cond, value) = crate::search::condition(backend, &terms, args.len() + 1);
             args.push(Arg::Text(value));
@@ -557,7 +558,9 @@ mod tests {
             assert!(seen.windows(2).all(|w| w[0] > w[1]));
 
             let (hits, _) = list(&db, &TicketQuery { q: Some("order 1".into()), limit: 50, ..Default::default() }).await.unwrap();
-            assert_eq!(hits.len(), 11); // "Order 1" and "Order 10".."Order 19"
+            // "Order 1" and "Order 10".."Order 19", and tickets whose number starts with 1 (a number is a word too).
+            assert_eq!(hits.iter().filter(|h| h.ticket.subject.starts_with("Order 1")).count(), 11);
+            assert!(hits.iter().all(|h| h.ticket.subject.starts_with("Order 1") || h.ticket.number.get().to_string().starts_with('1')));
             let (hits, _) = list(&db, &TicketQuery { q: Some("c3@x".into()), limit: 50, ..Default::default() }).await.unwrap();
             assert_eq!(hits.len(), 1);
             let (hits, _) = list(&db, &TicketQuery { q: Some("%".into()), limit: 50, ..Default::default() }).await.unwrap();

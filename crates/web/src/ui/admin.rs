@@ -159,6 +159,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(n): Query<N
     }
     let aside = ui_try!(lang, inbound::list(db, InboundStatus::SetAside, 50).await);
     let teams = ui_try!(lang, podpora_store::teams::list(db).await);
+    let outbox = ui_try!(lang, podpora_store::outbox::counts(db).await);
     let tags = ui_try!(lang, podpora_store::tickets::tag_counts(db).await);
     let role_label = |r: Role| t(lang, &format!("role-{}", r.as_str()));
     let message = n.msg.as_deref().filter(|m| m.starts_with("imap:")).map(|m| m.trim_start_matches("imap:").to_string());
@@ -169,6 +170,11 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(n): Query<N
             @if let Some(m) = &message { p.notice role="status" { (m) } }
             h2 { (t(lang, "admin-outbound")) }
             p { (state.outbound) }
+            p.outbox {
+                @for (status, count) in &outbox {
+                    span class={ "delivery " (status) } { (t(lang, &format!("outbox-{status}"))) ": " (count) } " "
+                }
+            }
 
             h2 { (t(lang, "admin-agents")) }
             table.agents {

@@ -53,7 +53,7 @@ pub async fn message_frame(State(state): State<AppState>, agent: Agent, Path(id)
     };
     // A complete document of its own; links open outside the frame.
     let doc = format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><base target=\"_blank\"><style>body{{font:14px/1.45 system-ui,sans-serif;margin:0;padding:8px;overflow-wrap:anywhere;color:#222}}img{{max-width:100%;height:auto}}.pp-blocked{{font-size:12px;color:#666;border:1px dashed #bbb;padding:4px 6px}}</style></head><body>{banner}{body}</body></html>"
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><base target=\"_blank\"><style>body{{font:14px/1.45 system-ui,sans-serif;margin:0;padding:8px;overflow-wrap:anywhere;color:#222}}img{{max-width:100%;height:auto}}.pp-blocked{{font-size:12px;color:#666;border:1px dashed #bbb;padding:4px 6px}}details.pp-quoted>summary{{cursor:pointer;color:#666;width:3em;border:1px solid #ccc;border-radius:3px;text-align:center;list-style:none}}</style></head><body>{banner}{body}</body></html>"
     );
     let mut r = Html(doc).into_response();
     let h = r.headers_mut();
