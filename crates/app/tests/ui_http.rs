@@ -234,3 +234,24 @@ fn ui_security_sqlite() {
 fn ui_security_postgres() {
     ui_security(Backend::Postgres);
 }
+
+/// No default secrets: every installation generates its own reply key on first start.
+#[test]
+fn each_installation_generates_its_own_keys() {
+    let a = Server::start(Backend::Sqlite, ServerOptions { relay: None });
+    let b = Server::start(Backend::Sqlite, ServerOptions { relay: None });
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let key = |s: &Server| {
+        rt.block_on(async {
+            let db = podpora_store::Db::connect(&s.db.url).await.unwrap();
+            let k = podpora_store::settings::get(&db, "reply_key").await.unwrap().expect("a reply key after first start");
+            db.close().await;
+            k
+        })
+    };
+    let (ka, kb) = (key(&a), key(&b));
+    assert_eq!(ka.len(), 64, "a 32-byte key");
+    assert!(ka.bytes().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(ka, kb, "two installations share a key");
+    assert_ne!(a.token, b.token);
+}

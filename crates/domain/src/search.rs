@@ -1,6 +1,7 @@
 //! Text search rules shared by both backends: what is indexed and how a query becomes terms.
 //! Text is folded (lowercase, diacritics removed: "Dvořáková" finds "dvorakova" and back) and
-//! split into words; every query word must match the start of an indexed word.
+//! split into words; every query word must be a word of the ticket, the last one may be the start
+//! of one (the agent may still be typing it).
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;

@@ -56,17 +56,20 @@ pub async fn append(conn: &mut AnyConnection, ticket_id: i64, text: &str) -> Res
     Ok(())
 }
 
-/// The SQL condition "ticket `t` matches all these terms" (each a prefix), with its one bound
-/// value. Terms come from `podpora_domain::search::terms`: letters and digits only.
+/// The SQL condition "ticket `t` has all these words" (the last one may be the start of a word,
+/// as the agent may still be typing it), with its one bound value. Whole words also keep
+/// PostgreSQL's estimates right (it cannot estimate prefixes), so it picks a fast plan. Terms come
+/// from `podpora_domain::search::terms`: letters and digits only.
 pub(crate) fn condition(backend: Backend, terms: &[String], placeholder: usize) -> (String, String) {
+    let last = terms.len().saturating_sub(1);
     match backend {
         Backend::Sqlite => (
             format!("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ${placeholder})"),
-            terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
+            terms.iter().enumerate().map(|(i, t)| if i == last { format!("\"{t}\"*") } else { format!("\"{t}\"") }).collect::<Vec<_>>().join(" "),
         ),
         Backend::Postgres => (
             format!("t.id IN (SELECT ticket_id FROM ticket_search WHERE tsv @@ to_tsquery('simple', ${placeholder}))"),
-            terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "),
+            terms.iter().enumerate().map(|(i, t)| if i == last { format!("{t}:*") } else { t.clone() }).collect::<Vec<_>>().join(" & "),
         ),
     }
 }
