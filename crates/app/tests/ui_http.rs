@@ -198,6 +198,12 @@ fn ui_security(backend: Backend) {
     assert_eq!(admin.post("/admin/teams/1", &[("_csrf", &csrf), ("member", "1"), ("member", "2")]).status, 303);
     assert_eq!(admin.post(&format!("/t/{help_n}/update"), &[("_csrf", &csrf), ("team", "1"), ("tags", "refund")]).status, 303);
     assert_eq!(admin.post(&format!("/t/{help_n}/update"), &[("_csrf", &csrf), ("team", "99")]).status, 422, "an unknown team");
+    // Errors come in the agent's language.
+    assert_eq!(admin.post("/account", &[("_csrf", &csrf), ("language", "cs")]).status, 303);
+    let r = admin.post(&format!("/t/{help_n}/update"), &[("_csrf", &csrf), ("team", "99")]);
+    assert!(r.body.contains("Neznámý tým"), "{}", r.body);
+    assert!(admin.get("/inbox").body.contains("Nepřidělené"), "the inbox in Czech");
+    assert_eq!(admin.post("/account", &[("_csrf", &csrf), ("language", "en")]).status, 303);
     assert!(admin.get("/admin").body.contains("refund"), "tags in use are listed");
     assert_eq!(admin.post("/admin/tags", &[("_csrf", &csrf), ("from", "refund"), ("to", "Refunds")]).status, 303);
     assert_eq!(s.get(&format!("/api/v1/tickets/{help_n}")).1["ticket"]["tags"], serde_json::json!(["refunds"]));

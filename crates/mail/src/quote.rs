@@ -45,7 +45,7 @@ fn is_attribution(line: &str, next: Option<&str>) -> bool {
 }
 
 /// Outlook's header block: `From:` (or Od:/Von:/De:/От:) followed within a few lines by Sent/Date and To/Subject.
-fn is_outlook_block(lines: &[&str], i: usize) -> bool {
+pub(crate) fn is_outlook_block(lines: &[&str], i: usize) -> bool {
     let head = |l: &str, keys: &[&str]| {
         let t = l.trim_start_matches('*').trim().to_lowercase();
         keys.iter().any(|k| t.starts_with(k))

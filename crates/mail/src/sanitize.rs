@@ -110,7 +110,70 @@ fn fold_quotes(html: &str) -> String {
     if depth > 0 {
         out.push_str("</details>");
     }
+    if out.len() == html.len() {
+        return fold_outlook_quote(html);
+    }
     out
+}
+
+/// Outlook does not quote with `<blockquote>`: it puts a header block (From/Sent/To/Subject, in
+/// the sender's language) and the old mail below. Fold from the first place where the text reads
+/// like such a block (the same rule as for plain text, `quote::is_outlook_block`) to the end.
+fn fold_outlook_quote(html: &str) -> String {
+    const FROM_KEYS: &[&str] = &["from:", "od:", "von:", "de:", "от:", "från:"];
+    let lower = html.to_lowercase();
+    if lower.len() != html.len() {
+        return html.to_string(); // lowercasing changed byte offsets: do not guess
+    }
+    let mut checked = 0;
+    let mut search = 0;
+    while let Some(rel) = lower[search..].find(['<']) {
+        let pos = search + rel;
+        search = pos + 1;
+        let tag = &lower[pos..lower.len().min(pos + 4)];
+        if !(tag.starts_with("<hr") || tag.starts_with("<p") || tag.starts_with("<div")) {
+            continue;
+        }
+        let end = floor_char_boundary(&lower, pos + 600);
+        if !FROM_KEYS.iter().any(|k| lower[pos..end].contains(k)) {
+            continue;
+        }
+        checked += 1;
+        if checked > 200 {
+            break;
+        }
+        let text = text_lines(&html[pos..floor_char_boundary(html, pos + 2000)]);
+        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        if !lines.is_empty() && crate::quote::is_outlook_block(&lines, 0) {
+            return format!("{}<details class=\"pp-quoted\"><summary>…</summary>{}</details>", &html[..pos], &html[pos..]);
+        }
+    }
+    html.to_string()
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The text of an HTML fragment, a line per block, tags dropped (enough to read a header block).
+fn text_lines(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let Some(gt) = rest[lt..].find('>') else { break };
+        let tag = rest[lt + 1..lt + gt].trim_start_matches('/').to_ascii_lowercase();
+        if ["br", "p", "div", "hr", "tr", "li"].iter().any(|b| tag == *b || tag.starts_with(&format!("{b} "))) {
+            out.push('\n');
+        }
+        rest = &rest[lt + gt + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
 }
 
 /// The remote image URLs of a message's HTML, as `display_html` sees them (for the image proxy,
@@ -159,6 +222,13 @@ mod tests {
         assert_eq!(out, "<p>New text</p><details class=\"pp-quoted\"><summary>…</summary><blockquote><p>old</p><blockquote>older</blockquote></blockquote></details><p>after</p>");
         let (out, _) = display_html("<p>no quotes</p>", &DisplayImages { inline: &none, remote: &none });
         assert_eq!(out, "<p>no quotes</p>");
+        // Outlook (here in Czech): a rule and a header block, no blockquote.
+        let outlook = "<div><p>Dobrý den, děkuji.</p></div><hr><div><b>Od:</b> Podpora &lt;help@shop.cz&gt;<br><b>Odesláno:</b> pondělí 23. listopadu 2026 10:00<br><b>Komu:</b> Jan<br><b>Předmět:</b> [#5] Objednávka</div><p>Původní text</p>";
+        let (out, _) = display_html(outlook, &DisplayImages { inline: &none, remote: &none });
+        assert!(out.starts_with("<div><p>Dobrý den, děkuji.</p></div><details class=\"pp-quoted\"><summary>…</summary><hr>"), "{out}");
+        assert!(out.ends_with("</details>"), "{out}");
+        let (out, _) = display_html("<p>From: our warehouse, the parcel left today.</p>", &DisplayImages { inline: &none, remote: &none });
+        assert!(!out.contains("details"), "a lone From: line is not a quote: {out}");
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub async fn account_save(State(state): State<AppState>, agent: Agent, body: Byt
     if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
         return page_error(agent.lang, e);
     }
-    let lang = ui_try!(agent.lang, Lang::from_code(field(&f, "language")).ok_or(UiError::Invalid("unknown language".into())));
+    let lang = ui_try!(agent.lang, Lang::from_code(field(&f, "language")).ok_or(UiError::msg("error-unknown-language")));
     ui_try!(agent.lang, users::set_language(&state.room.db, agent.user.id, lang).await);
     Redirect::to("/account?ok=saved").into_response()
 }
@@ -68,9 +68,9 @@ pub async fn password(State(state): State<AppState>, agent: Agent, body: Bytes) 
     let current = field(&f, "current").to_string();
     let ok = tokio::task::spawn_blocking(move || crate::auth::verify_password(&current, &hash)).await.unwrap_or(false);
     if !ok {
-        return page_error(lang, UiError::Invalid(t(lang, "account-password-wrong")));
+        return page_error(lang, UiError::msg("account-password-wrong"));
     }
-    let new_hash = ui_try!(lang, crate::auth::hash_password(field(&f, "new")).map_err(UiError::Invalid));
+    let new_hash = ui_try!(lang, crate::auth::hash_password(field(&f, "new")).map_err(|_| UiError::msg("error-password-short")));
     ui_try!(lang, users::set_password_hash(&state.room.db, agent.user.id, &new_hash).await);
     ui_try!(lang, sessions::delete_for_user(&state.room.db, agent.user.id, Some(agent.session_hash())).await);
     Redirect::to("/account?ok=account-password-changed").into_response()
@@ -115,7 +115,7 @@ pub async fn canned_add(State(state): State<AppState>, agent: Agent, body: Bytes
     }
     let (name, text) = (field(&f, "name").trim(), field(&f, "body"));
     if name.is_empty() || text.trim().is_empty() {
-        return page_error(lang, UiError::Invalid(t(lang, "reply-empty")));
+        return page_error(lang, UiError::msg("reply-empty"));
     }
     ui_try!(lang, podpora_domain::template::validate(text, super::ticket::CANNED_VARIABLES));
     let owner = if field(&f, "shared") == "1" && agent.access.is_admin() { None } else { Some(agent.user.id) };
@@ -322,9 +322,9 @@ pub async fn agent_add(State(state): State<AppState>, agent: Agent, body: Bytes)
     let role = ui_try!(lang, field(&f, "role").parse::<Role>());
     let name = field(&f, "name").trim();
     if name.is_empty() {
-        return page_error(lang, UiError::Invalid(t(lang, "admin-agent-name")));
+        return page_error(lang, UiError::msg("error-name-required"));
     }
-    let hash = ui_try!(lang, crate::auth::hash_password(field(&f, "password")).map_err(UiError::Invalid));
+    let hash = ui_try!(lang, crate::auth::hash_password(field(&f, "password")).map_err(|_| UiError::msg("error-password-short")));
     ui_try!(lang, users::create(&state.room.db, &email, &podpora_mail::db_text(name), role, &hash).await);
     Redirect::to("/admin?ok=admin-agent-created").into_response()
 }
@@ -337,7 +337,7 @@ pub async fn agent_save(State(state): State<AppState>, agent: Agent, Path(id): P
     let role = ui_try!(lang, field(&f, "role").parse::<Role>());
     let disabled = field(&f, "disabled") == "1";
     if target.id == agent.user.id && (role != Role::Admin || disabled) {
-        return page_error(lang, UiError::Invalid(t(lang, "admin-cannot-demote-self")));
+        return page_error(lang, UiError::msg("admin-cannot-demote-self"));
     }
     let boxes = ui_try!(lang, mailboxes::list(&state.room.db).await);
     let chosen: Vec<i64> = f.iter().filter(|(k, _)| k == "mailbox").filter_map(|(_, v)| v.parse().ok()).filter(|id| boxes.iter().any(|b| b.id == *id)).collect();
@@ -362,7 +362,7 @@ pub async fn tag_rename(State(state): State<AppState>, agent: Agent, body: Bytes
     let from = field(&f, "from").to_string();
     let to = ui_try!(lang, super::ticket::clean_tags(field(&f, "to")));
     if to.len() > 1 {
-        return page_error(lang, UiError::Invalid("one tag at a time".into()));
+        return page_error(lang, UiError::msg("error-one-tag"));
     }
     ui_try!(lang, podpora_store::tickets::rename_tag(&state.room.db, &from, to.first().map(String::as_str).unwrap_or("")).await);
     Redirect::to("/admin?ok=saved").into_response()
@@ -373,7 +373,7 @@ pub async fn team_add(State(state): State<AppState>, agent: Agent, body: Bytes) 
     let f = ui_try!(lang, admin_form(&agent, &body));
     let name = podpora_mail::db_text(field(&f, "name").trim());
     if name.is_empty() || name.chars().count() > 80 {
-        return page_error(lang, UiError::Invalid(t(lang, "admin-team-name")));
+        return page_error(lang, UiError::msg("error-name-required"));
     }
     ui_try!(lang, podpora_store::teams::create(&state.room.db, &name).await);
     Redirect::to("/admin?ok=saved").into_response()

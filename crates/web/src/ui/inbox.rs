@@ -311,7 +311,7 @@ pub async fn bulk(State(state): State<AppState>, agent: Agent, body: Bytes) -> R
             super::ticket::changed(&state, into, &agent).await;
             return Redirect::to(&format!("/t/{}?ok=ticket-merge-done", into.number.get())).into_response();
         }
-        _ => return page_error(lang, UiError::Invalid(format!("unknown action '{}'", action.chars().take(20).collect::<String>()))),
+        _ => return page_error(lang, UiError::msg("error-unknown-action")),
     };
     for t in &selected {
         ui_try!(lang, tickets::patch(&state.room.db, t.id, &patch, Some(agent.user.id)).await);

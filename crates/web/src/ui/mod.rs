@@ -28,7 +28,10 @@ pub enum UiError {
     NotFound,
     Forbidden,
     Csrf,
+    /// A message from lower layers (already worded for a person, in English).
     Invalid(String),
+    /// A message from the catalogue, in the agent's language.
+    Msg(&'static str, Vec<(&'static str, String)>),
     Store(podpora_store::StoreError),
     Mail(podpora_mail::MailError),
 }
@@ -55,7 +58,20 @@ impl From<podpora_mail::MailError> for UiError {
 
 impl From<podpora_domain::DomainError> for UiError {
     fn from(e: podpora_domain::DomainError) -> Self {
-        UiError::Invalid(e.to_string())
+        use podpora_domain::DomainError as D;
+        match e {
+            D::InvalidAddress(v) => UiError::Msg("error-invalid-address", vec![("value", v)]),
+            D::InvalidTicketNumber(v) => UiError::Msg("error-invalid-number", vec![("value", v)]),
+            D::UnknownValue { kind, value } => UiError::Msg("error-unknown-value", vec![("kind", kind.to_string()), ("value", value)]),
+            D::Template(m) => UiError::Msg("error-template", vec![("detail", m)]),
+        }
+    }
+}
+
+impl UiError {
+    /// A catalogue message without arguments.
+    pub fn msg(key: &'static str) -> UiError {
+        UiError::Msg(key, Vec::new())
     }
 }
 
@@ -66,6 +82,10 @@ pub fn page_error(lang: Lang, e: UiError) -> Response {
         UiError::Forbidden => (StatusCode::FORBIDDEN, t(lang, "forbidden")),
         UiError::Csrf => (StatusCode::FORBIDDEN, t(lang, "csrf-failed")),
         UiError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
+        UiError::Msg(key, args) => {
+            let args: Vec<(&str, Arg<'_>)> = args.iter().map(|(k, v)| (*k, Arg::Str(v))).collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, t_args(lang, key, &args))
+        }
         UiError::Store(err) => {
             tracing::error!(error = %err, "storage error in UI");
             (StatusCode::SERVICE_UNAVAILABLE, t(lang, "error-storage"))

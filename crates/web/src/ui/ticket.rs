@@ -34,7 +34,7 @@ pub fn clean_tags(text: &str) -> Result<Vec<String>, UiError> {
     let mut out = Vec::new();
     for t in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         if t.chars().count() > 64 || t.chars().any(char::is_control) {
-            return Err(UiError::Invalid("a tag must be 1 to 64 printable characters".into()));
+            return Err(UiError::msg("error-tag"));
         }
         out.push(t.to_lowercase());
     }
@@ -399,7 +399,7 @@ pub async fn reply(State(state): State<AppState>, agent: Agent, Path(number): Pa
             }
             total += bytes.len();
             if total > MAX_ATTACHMENTS_BYTES {
-                return page_error(lang, UiError::Invalid(format!("attachments may total at most {} MB", MAX_ATTACHMENTS_BYTES >> 20)));
+                return page_error(lang, UiError::Msg("error-attachments-size", vec![("mb", (MAX_ATTACHMENTS_BYTES >> 20).to_string())]));
             }
             let ct = if ct.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty()) && ct.bytes().all(|b| b.is_ascii_alphanumeric() || b"/.+-_".contains(&b)) { ct } else { "application/octet-stream".into() };
             files.push(OutgoingAttachment { filename: if filename.is_empty() { "attachment".into() } else { filename }, content_type: ct, bytes: bytes.to_vec() });
@@ -425,7 +425,7 @@ pub async fn reply(State(state): State<AppState>, agent: Agent, Path(number): Pa
         "note" => MessageKind::Note,
         "reply" if agent.access.can_reply() => MessageKind::Message,
         "reply" => return page_error(lang, UiError::Forbidden),
-        _ => return page_error(lang, UiError::Invalid("choose reply or note".into())),
+        _ => return page_error(lang, UiError::msg("error-reply-or-note")),
     };
     if body.trim().is_empty() {
         let draft = Draft { body, kind: if kind == MessageKind::Note { "note".into() } else { "reply".into() }, warning: Some(t(lang, "reply-empty")), seen };
@@ -475,22 +475,22 @@ pub async fn update(State(state): State<AppState>, agent: Agent, Path(number): P
             let assignee = match field(&f, "assignee") {
                 "" => None,
                 a => {
-                    let id: i64 = ui_try!(lang, a.parse().map_err(|_| UiError::Invalid("unknown agent".into())));
+                    let id: i64 = ui_try!(lang, a.parse().map_err(|_| UiError::msg("error-unknown-agent")));
                     let u = ui_try!(lang, users::get(&state.room.db, id).await);
-                    Some(ui_try!(lang, u.filter(|u| !u.disabled).map(|u| u.id).ok_or(UiError::Invalid("unknown agent".into()))))
+                    Some(ui_try!(lang, u.filter(|u| !u.disabled).map(|u| u.id).ok_or(UiError::msg("error-unknown-agent"))))
                 }
             };
             let offset_min: i64 = field(&f, "tz_offset").parse().unwrap_or(0).clamp(-24 * 60, 24 * 60);
             let remind = match field(&f, "remind") {
                 "" => None,
-                r => Some(ui_try!(lang, chrono::NaiveDateTime::parse_from_str(r, "%Y-%m-%dT%H:%M").map(|d| d.and_utc().timestamp_millis() + offset_min * 60_000).map_err(|_| UiError::Invalid("the reminder is not a date and time".into())))),
+                r => Some(ui_try!(lang, chrono::NaiveDateTime::parse_from_str(r, "%Y-%m-%dT%H:%M").map(|d| d.and_utc().timestamp_millis() + offset_min * 60_000).map_err(|_| UiError::msg("error-reminder")))),
             };
             let team = match field(&f, "team") {
                 "" => None,
                 id => {
-                    let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::Invalid("unknown team".into())));
+                    let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::msg("error-unknown-team")));
                     let teams = ui_try!(lang, podpora_store::teams::list(&state.room.db).await);
-                    Some(ui_try!(lang, teams.iter().find(|t| t.id == id).map(|t| t.id).ok_or(UiError::Invalid("unknown team".into()))))
+                    Some(ui_try!(lang, teams.iter().find(|t| t.id == id).map(|t| t.id).ok_or(UiError::msg("error-unknown-team"))))
                 }
             };
             TicketPatch {
@@ -513,7 +513,7 @@ pub async fn update(State(state): State<AppState>, agent: Agent, Path(number): P
                     tomorrow.map(|d| d.and_utc().timestamp_millis()).unwrap_or(now + 86_400_000)
                 }
                 "week" => now + 7 * 86_400_000,
-                _ => return page_error(lang, UiError::Invalid("unknown snooze".into())),
+                _ => return page_error(lang, UiError::msg("error-unknown-snooze")),
             };
             TicketPatch { status: Some(TicketStatus::Pending), remind_at: Some(Some(until)), ..Default::default() }
         }
@@ -564,11 +564,11 @@ pub async fn handover(State(state): State<AppState>, agent: Agent, Path(number):
         return page_error(lang, e);
     }
     let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
-    let to: i64 = ui_try!(lang, field(&f, "to").parse().map_err(|_| UiError::Invalid("choose a colleague".into())));
-    let colleague = ui_try!(lang, ui_try!(lang, users::get(&state.room.db, to).await).filter(|u| !u.disabled).ok_or(UiError::Invalid("choose a colleague".into())));
+    let to: i64 = ui_try!(lang, field(&f, "to").parse().map_err(|_| UiError::msg("error-choose-colleague")));
+    let colleague = ui_try!(lang, ui_try!(lang, users::get(&state.room.db, to).await).filter(|u| !u.disabled).ok_or(UiError::msg("error-choose-colleague")));
     let note = field(&f, "note").trim().to_string();
     if note.is_empty() {
-        return page_error(lang, UiError::Invalid(t(lang, "reply-empty")));
+        return page_error(lang, UiError::msg("reply-empty"));
     }
     let mut tx = ui_try!(lang, state.room.db.begin().await);
     ui_try!(lang, tickets::patch_in(&mut tx, ticket.id, &TicketPatch { assignee_id: Some(Some(colleague.id)), ..Default::default() }, Some(agent.user.id)).await);
