@@ -193,6 +193,12 @@ fn ui_security(backend: Backend) {
     assert_eq!(carl.get("/inbox").status, 303);
     assert_eq!(admin.post("/admin/agents/1", &[("_csrf", &csrf), ("name", "Admin"), ("role", "agent")]).status, 422);
 
+    // Bulk assignment to a colleague, and a bulk action with nothing selected.
+    let r = admin.post("/inbox/bulk", &[("_csrf", &csrf), ("n", &help_n), ("action", "assign:3"), ("back", "/inbox?view=all")]);
+    assert_eq!(r.status, 303);
+    assert_eq!(s.get(&format!("/api/v1/tickets/{help_n}")).1["ticket"]["assignee_id"], 3);
+    assert!(admin.post("/inbox/bulk", &[("_csrf", &csrf), ("action", "close"), ("back", "/inbox")]).headers["location"].to_str().unwrap().contains("ok=bulk-none"));
+
     // Teams: a ticket given to a team shows in that team's view only.
     assert_eq!(admin.post("/admin/teams", &[("_csrf", &csrf), ("name", "Returns")]).status, 303);
     assert_eq!(admin.post("/admin/teams/1", &[("_csrf", &csrf), ("member", "1"), ("member", "2")]).status, 303);

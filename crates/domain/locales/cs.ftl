@@ -68,6 +68,7 @@ tickets-count = { $count ->
 }
 
 bulk-assign-me = Přidělit mně
+bulk-assign-to = Přidělit:
 bulk-unassign = Zrušit přidělení
 bulk-close = Uzavřít
 bulk-solve = Označit jako vyřešené

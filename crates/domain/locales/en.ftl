@@ -67,6 +67,7 @@ tickets-count = { $count ->
 }
 
 bulk-assign-me = Assign to me
+bulk-assign-to = Assign to
 bulk-unassign = Unassign
 bulk-close = Close
 bulk-solve = Mark solved

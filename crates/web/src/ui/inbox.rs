@@ -236,6 +236,9 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                             label { (t(lang, "inbox-bulk-selected")) " "
                                 select name="action" {
                                     option value="assign_me" { (t(lang, "bulk-assign-me")) }
+                                    @for a in agents.iter().filter(|a| !a.disabled && a.id != agent.user.id) {
+                                        option value={ "assign:" (a.id) } { (t(lang, "bulk-assign-to")) " " (a.name) }
+                                    }
                                     option value="unassign" { (t(lang, "bulk-unassign")) }
                                     option value="solve" { (t(lang, "bulk-solve")) }
                                     option value="close" { (t(lang, "bulk-close")) }
@@ -282,6 +285,15 @@ pub async fn bulk(State(state): State<AppState>, agent: Agent, body: Bytes) -> R
         return with_notice("bulk-none");
     }
     let action = field(&pairs, "action");
+    if let Some(id) = action.strip_prefix("assign:") {
+        let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::msg("error-unknown-agent")));
+        let target = ui_try!(lang, ui_try!(lang, users::get(&state.room.db, id).await).filter(|u| !u.disabled).ok_or(UiError::msg("error-unknown-agent")));
+        for t in &selected {
+            ui_try!(lang, tickets::patch(&state.room.db, t.id, &TicketPatch { assignee_id: Some(Some(target.id)), ..Default::default() }, Some(agent.user.id)).await);
+            super::ticket::changed(&state, t, &agent).await;
+        }
+        return with_notice("saved");
+    }
     let patch = match action {
         "assign_me" => TicketPatch { assignee_id: Some(Some(agent.user.id)), ..Default::default() },
         "unassign" => TicketPatch { assignee_id: Some(None), ..Default::default() },
