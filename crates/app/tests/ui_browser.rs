@@ -8,6 +8,7 @@
 mod common;
 use common::browser::Browser;
 use common::*;
+use mail_parser::MimeHeaders;
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -73,6 +74,12 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     let expected = format!("Dobrý den Jana, k tiketu #{n}: ");
     wait_for(20, "the canned reply in the reply box", || (b.js("return document.querySelector('form.reply textarea').value").as_str() == Some(expected.as_str())).then_some(()));
     b.type_into("form.reply textarea", "posíláme náhradu ještě dnes.");
+    // An attachment, a Cc and a Bcc.
+    let upload = s.dir.path().join("štítek k vrácení.pdf");
+    std::fs::write(&upload, b"%PDF-1.4 return label").unwrap();
+    b.type_into("input[name=file]", &upload.display().to_string());
+    b.type_into("input[name=cc]", "manager@customer.test");
+    b.type_into("input[name=bcc]", "archive@shop.test");
     b.js("window.scrollTo(0, 0)");
     b.screenshot(&docs("ticket.png"));
     b.click("form.reply button[type=submit]");
@@ -80,6 +87,9 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     let raw = sink.wait_message("the agent's reply", |m| m.subject().is_some_and(|s| s.contains(&format!("[#{n}]"))) && m.body_text(0).is_some_and(|t| t.contains("posíláme náhradu")));
     let m = parse(&raw);
     assert_eq!(m.in_reply_to().as_text(), Some("order-4471@customer.test"));
+    assert!(m.cc().and_then(|a| a.first()).and_then(|a| a.address()).is_some_and(|a| a == "manager@customer.test"), "Cc");
+    assert!(m.header("Bcc").is_none(), "a Bcc never shows in the headers");
+    assert!(m.attachments().any(|a| a.attachment_name() == Some("štítek k vrácení.pdf") && a.contents() == b"%PDF-1.4 return label"), "the attachment");
     assert!(m.to().and_then(|a| a.first()).and_then(|a| a.address()).is_some_and(|a| a == "jana@customer.test"));
 
     // An internal note with an @mention, then the activity log shows who did what.

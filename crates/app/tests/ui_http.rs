@@ -199,6 +199,16 @@ fn ui_security(backend: Backend) {
     assert_eq!(s.get(&format!("/api/v1/tickets/{help_n}")).1["ticket"]["assignee_id"], 3);
     assert!(admin.post("/inbox/bulk", &[("_csrf", &csrf), ("action", "close"), ("back", "/inbox")]).headers["location"].to_str().unwrap().contains("ok=bulk-none"));
 
+    // Snooze: pending with a reminder; the customer panel keeps notes about the customer.
+    assert_eq!(admin.post(&format!("/t/{help_n}/update"), &[("_csrf", &csrf), ("snooze", "1h")]).status, 303);
+    let (_, t) = s.get(&format!("/api/v1/tickets/{help_n}"));
+    assert_eq!(t["ticket"]["status"], "pending");
+    assert!(t["ticket"]["remind_at"].as_i64().unwrap() > 0);
+    let r = admin.post(&format!("/t/{help_n}/customer"), &[("_csrf", &csrf), ("name", "Anna Customer"), ("organisation", "Anna s.r.o."), ("notes", "prefers formal address"), ("language", "cs")]);
+    assert_eq!(r.status, 303);
+    let (_, t) = s.get(&format!("/api/v1/tickets/{help_n}"));
+    assert_eq!((t["ticket"]["customer"]["notes"].as_str(), t["ticket"]["customer"]["language"].as_str()), (Some("prefers formal address"), Some("cs")));
+
     // Teams: a ticket given to a team shows in that team's view only.
     assert_eq!(admin.post("/admin/teams", &[("_csrf", &csrf), ("name", "Returns")]).status, 303);
     assert_eq!(admin.post("/admin/teams/1", &[("_csrf", &csrf), ("member", "1"), ("member", "2")]).status, 303);
