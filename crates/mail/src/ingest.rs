@@ -238,8 +238,8 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
         let mut changed: Vec<i64> = applied.iter().filter_map(|(_, o)| if let Outcome::Ticket { number, .. } = o { Some(number.get()) } else { None }).collect();
         changed.sort_unstable();
         changed.dedup();
-        for number in changed {
-            room.db.publish(Event::Ticket { number, mailbox_id, by_user: None }).await;
+        if !changed.is_empty() {
+            room.db.publish(Event::Tickets { numbers: changed, mailbox_id }).await;
         }
         outcomes.extend(applied);
         current = following?;
@@ -459,7 +459,7 @@ struct AckAbout<'a> {
 
 async fn queue_ack(room: &Mailroom, tx: &mut podpora_store::WriteTx, mb: &Mailbox, ticket: &tickets::Ticket, about: &AckAbout<'_>, to: &EmailAddress) -> Result<(), MailError> {
     // The customer's language when known (from their mail or set by an agent), else English.
-    let lang = customers::get(tx, ticket.customer_id).await?.and_then(|c| c.language).and_then(|l| podpora_domain::Lang::from_code(&l)).unwrap_or(podpora_domain::Lang::En);
+    let lang = customers::language(tx, ticket.customer_id).await?.and_then(|l| podpora_domain::Lang::from_code(&l)).unwrap_or(podpora_domain::Lang::En);
     let (default_hours, default_response) = (i18n::t(lang, "ack-default-hours"), i18n::t(lang, "ack-default-response-time"));
     let ctx = AckContext {
         customer_name: about.customer_name,

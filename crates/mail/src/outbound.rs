@@ -202,7 +202,7 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
         let who = if m.from_name.is_empty() { m.from_address.clone() } else { format!("{} <{}>", m.from_name, m.from_address) };
         text.push_str("\n\n");
         // Customer-facing text: in the customer's language when known.
-        let lang = podpora_store::customers::get(&mut tx, ticket.customer_id).await?.and_then(|c| c.language).and_then(|l| podpora_domain::Lang::from_code(&l)).unwrap_or(podpora_domain::Lang::En);
+        let lang = podpora_store::customers::language(&mut tx, ticket.customer_id).await?.and_then(|l| podpora_domain::Lang::from_code(&l)).unwrap_or(podpora_domain::Lang::En);
         let header = podpora_domain::i18n::t_args(lang, "reply-quote-header", &[("when", podpora_domain::i18n::Arg::Str(&when)), ("who", podpora_domain::i18n::Arg::Str(&who))]);
         text.push_str(&compose::quote_below(&header, &m.body_text));
     }

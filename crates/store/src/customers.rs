@@ -81,6 +81,11 @@ pub async fn update_profile(conn: &mut AnyConnection, id: i64, p: &CustomerProfi
     Ok(())
 }
 
+/// The customer's language, when known.
+pub async fn language(conn: &mut AnyConnection, id: i64) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT language FROM customers WHERE id = $1").bind(id).fetch_optional(conn).await?.flatten())
+}
+
 /// Records the customer's language the first time it becomes known.
 pub async fn learn_language(conn: &mut AnyConnection, id: i64, lang: &str) -> Result<()> {
     sqlx::query("UPDATE customers SET language = $1 WHERE id = $2 AND language IS NULL").bind(lang).bind(id).execute(conn).await?;

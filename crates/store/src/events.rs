@@ -15,6 +15,9 @@ const CHANNEL: &str = "podpora_events";
 pub enum Event {
     /// A ticket was created or changed (new mail, reply, status, assignment…).
     Ticket { number: i64, mailbox_id: Option<i64>, by_user: Option<i64> },
+    /// Several tickets of one mailbox changed at once (a batch of incoming mail): one
+    /// notification instead of one per ticket, which matters under a burst on PostgreSQL.
+    Tickets { numbers: Vec<i64>, mailbox_id: Option<i64> },
     /// An agent is looking at a ticket (sent every few seconds while the page is open).
     Presence { number: i64, user_id: i64, name: String, typing: bool },
     /// An agent left a ticket's page.

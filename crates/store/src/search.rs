@@ -15,45 +15,53 @@ pub fn backend_of(conn: &AnyConnection) -> Backend {
     }
 }
 
-/// Adds text to a ticket's document (creating it on first use). Stops growing at
-/// `MAX_INDEXED_CHARS`.
+/// Starts a new ticket's document: its number, subject and customer addresses.
+pub async fn start(conn: &mut AnyConnection, ticket_id: i64, head: &str) -> Result<()> {
+    let key = match backend_of(conn) {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "ticket_id",
+    };
+    sqlx::query(&format!("INSERT INTO ticket_search ({key}, text) VALUES ($1, $2)")).bind(ticket_id).bind(words(head)).execute(conn).await?;
+    Ok(())
+}
+
+/// Adds text to a ticket's document (creating it, with the ticket's number, subject and customer
+/// addresses in front, if the ticket has none). Stops growing at `MAX_INDEXED_CHARS`.
 pub async fn append(conn: &mut AnyConnection, ticket_id: i64, text: &str) -> Result<()> {
-    // Words only: PostgreSQL's parser would otherwise keep "jana@shop.cz" as one token, and a
-    // search for "jana" must find it on both backends.
-    let text: String = fold(text).chars().take(8_000).collect();
-    let text = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    let text = words(text);
     if text.is_empty() {
         return Ok(());
     }
-    match backend_of(conn) {
-        Backend::Sqlite => {
-            let n = sqlx::query("UPDATE ticket_search SET text = text || ' ' || $1 WHERE rowid = $2 AND length(text) < $3")
-                .bind(&text)
-                .bind(ticket_id)
-                .bind(MAX_INDEXED_CHARS as i64)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-            if n == 0 {
-                let exists: Option<i64> = sqlx::query_scalar("SELECT rowid FROM ticket_search WHERE rowid = $1").bind(ticket_id).fetch_optional(&mut *conn).await?;
-                if exists.is_none() {
-                    sqlx::query("INSERT INTO ticket_search (rowid, text) VALUES ($1, $2)").bind(ticket_id).bind(&text).execute(&mut *conn).await?;
-                }
-            }
-        }
-        Backend::Postgres => {
-            sqlx::query(
-                "INSERT INTO ticket_search (ticket_id, text) VALUES ($1, $2) ON CONFLICT (ticket_id) DO UPDATE \
-                 SET text = ticket_search.text || ' ' || EXCLUDED.text WHERE length(ticket_search.text) < $3",
-            )
-            .bind(ticket_id)
-            .bind(&text)
-            .bind(MAX_INDEXED_CHARS as i64)
-            .execute(&mut *conn)
-            .await?;
-        }
+    let key = match backend_of(conn) {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "ticket_id",
+    };
+    let n = sqlx::query(&format!("UPDATE ticket_search SET text = text || ' ' || $1 WHERE {key} = $2 AND length(text) < $3"))
+        .bind(&text)
+        .bind(ticket_id)
+        .bind(MAX_INDEXED_CHARS as i64)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n > 0 {
+        return Ok(());
     }
+    let exists: Option<i64> = sqlx::query_scalar(&format!("SELECT {key} FROM ticket_search WHERE {key} = $1")).bind(ticket_id).fetch_optional(&mut *conn).await?;
+    if exists.is_some() {
+        return Ok(()); // full
+    }
+    let head: Option<(i64, String)> = sqlx::query_as("SELECT number, subject FROM tickets WHERE id = $1").bind(ticket_id).fetch_optional(&mut *conn).await?;
+    let Some((number, subject)) = head else { return Ok(()) };
+    let addresses: Vec<String> = sqlx::query_scalar("SELECT a.address FROM customer_addresses a JOIN tickets t ON t.customer_id = a.customer_id WHERE t.id = $1").bind(ticket_id).fetch_all(&mut *conn).await?;
+    let doc = words(&format!("{number} {subject} {} {text}", addresses.join(" ")));
+    sqlx::query(&format!("INSERT INTO ticket_search ({key}, text) VALUES ($1, $2)")).bind(ticket_id).bind(doc).execute(&mut *conn).await?;
     Ok(())
+}
+
+/// Folded words only: PostgreSQL's parser would otherwise keep "jana@shop.cz" as one token, and a
+/// search for "jana" must find it on both backends.
+fn words(text: &str) -> String {
+    fold(text).chars().take(8_000).collect::<String>().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// The SQL condition "ticket `t` has all these words" (the last one may be the start of a word,

@@ -85,7 +85,7 @@ pub async fn create(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_
     .await?;
     let t = ticket(&r)?;
     let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1").bind(t.customer_id).fetch_all(&mut *conn).await?;
-    crate::search::append(conn, t.id, &format!("{} {} {}", t.number.get(), t.subject, addresses.join(" "))).await?;
+    crate::search::start(conn, t.id, &format!("{} {} {}", t.number.get(), t.subject, addresses.join(" "))).await?;
     Ok(t)
 }
 

@@ -150,7 +150,8 @@
       var d = {};
       try { d = JSON.parse(e.data); } catch (err) { /* a bare refresh hint */ }
       if (inbox) { clearTimeout(refreshTimer); refreshTimer = setTimeout(refreshInbox, 300); }
-      if (page && String(d.number) === number && String(d.by_user) !== me) {
+      var about = d.numbers ? d.numbers.map(String).indexOf(number) >= 0 : String(d.number) === number;
+      if (page && about && String(d.by_user) !== me) {
         var h = document.querySelector(".ticket-changed");
         if (h) h.hidden = false;
       }

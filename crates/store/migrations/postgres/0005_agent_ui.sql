@@ -28,7 +28,7 @@ CREATE INDEX mailbox_agents_user ON mailbox_agents (user_id);
 
 ALTER TABLE tickets ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal';
 ALTER TABLE tickets ADD COLUMN remind_at BIGINT;
-CREATE INDEX tickets_remind ON tickets (remind_at);
+CREATE INDEX tickets_remind ON tickets (remind_at) WHERE remind_at IS NOT NULL;
 CREATE INDEX tickets_mailbox ON tickets (mailbox_id, status, id);
 
 CREATE TABLE activity (

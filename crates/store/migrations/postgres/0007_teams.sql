@@ -11,4 +11,4 @@ CREATE TABLE team_members (
 );
 CREATE INDEX team_members_user ON team_members (user_id);
 ALTER TABLE tickets ADD COLUMN team_id BIGINT REFERENCES teams(id);
-CREATE INDEX tickets_team ON tickets (team_id, status, id);
+CREATE INDEX tickets_team ON tickets (team_id, status, id) WHERE team_id IS NOT NULL;

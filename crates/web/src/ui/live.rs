@@ -47,7 +47,7 @@ pub async fn stream(State(state): State<AppState>, agent: Agent, Query(p): Query
                     Err(_) => return None,
                 };
                 let out = match &e {
-                    Event::Ticket { mailbox_id, .. } if access.can_see(*mailbox_id) => Some(("ticket", e)),
+                    Event::Ticket { mailbox_id, .. } | Event::Tickets { mailbox_id, .. } if access.can_see(*mailbox_id) => Some(("ticket", e)),
                     Event::Presence { number, user_id, .. } if Some(*number) == watched && *user_id != me => Some(("presence", e)),
                     Event::Left { number, user_id } if Some(*number) == watched && *user_id != me => Some(("left", e)),
                     _ => None,
