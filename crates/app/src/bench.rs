@@ -58,6 +58,21 @@ fn rich_mail(images: usize) -> Vec<u8> {
     raw.into_bytes()
 }
 
+/// The mail pipeline of a bench: a fixed key and host, default limits.
+fn bench_room(db: &Db, blobs: BlobStore) -> Mailroom {
+    Mailroom {
+        db: db.clone(),
+        blobs,
+        key: ReplyKey::new(vec![9u8; 32]).expect("32 bytes"),
+        host: "bench.localhost".into(),
+        installation: "bench".into(),
+        public_url: "http://bench.localhost".into(),
+        limits: Limits::default(),
+        plus_reply_to: false,
+        wake: Arc::new(tokio::sync::Notify::new()),
+    }
+}
+
 /// A throw-away database for a bench: a SQLite file in `dir`, or a fresh PostgreSQL database.
 async fn bench_database(backend: &str, dir: &std::path::Path) -> anyhow::Result<(String, Option<String>)> {
     Ok(match backend {
@@ -93,17 +108,7 @@ async fn ui_bench(backend: &str, n: usize) -> anyhow::Result<String> {
         let admin = podpora_store::users::create(&db, &EmailAddress::parse("admin@shop.example")?, "Admin", podpora_domain::Role::Admin, "x").await?;
         let token = "bench-session-token";
         podpora_store::sessions::create(&db, &podpora_web::auth::hash_token(token), admin.id, "csrf", 3_600_000).await?;
-        let room = Mailroom {
-            db: db.clone(),
-            blobs: BlobStore::local(dir.path().join("blobs"))?,
-            key: ReplyKey::new(vec![9u8; 32]).expect("32 bytes"),
-            host: "bench.localhost".into(),
-            installation: "bench".into(),
-            public_url: "http://bench.localhost".into(),
-            limits: Limits::default(),
-            plus_reply_to: false,
-            wake: Arc::new(tokio::sync::Notify::new()),
-        };
+        let room = bench_room(&db, BlobStore::local(dir.path().join("blobs"))?);
         // A 250 KB newsletter-style mail with 40 inline images, through the real pipeline.
         let big_mail = {
             let accepted = ingest::accept(&room, Source::Pipe, &Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example")?] }, rich_mail(40)).await?;
@@ -265,29 +270,14 @@ impl Workload {
 
 async fn ingest_bench(backend: &str, n: usize) -> anyhow::Result<String> {
     let dir = tempfile::tempdir()?;
-    let (url, pg_name) = match backend {
-        "sqlite" => (format!("sqlite://{}/bench.db", dir.path().display()), None),
-        _ => {
-            let name = format!("podpora_bench_{:08x}", rand::random::<u32>());
-            (podpora_store::db::create_pg_database(&pg_admin_url(), &name).await.context("creating a throw-away PostgreSQL database")?, Some(name))
-        }
-    };
+    let (url, pg_name) = bench_database(backend, dir.path()).await?;
     let result = async {
         let db = Db::connect(&url).await?;
         db.migrate().await?;
         mailboxes::add(&db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None }).await?;
-        let room = Mailroom {
-            db: db.clone(),
-            // As `serve` does by default: a folder with SQLite, the database with PostgreSQL.
-            blobs: if backend == "sqlite" { BlobStore::local(dir.path().join("blobs"))? } else { BlobStore::database(db.clone()) },
-            key: ReplyKey::new(vec![9u8; 32]).expect("32 bytes"),
-            host: "bench.localhost".into(),
-            installation: "bench".into(),
-            public_url: "http://bench.localhost".into(),
-            limits: Limits::default(),
-            plus_reply_to: false,
-            wake: Arc::new(tokio::sync::Notify::new()),
-        };
+        // As `serve` does by default: a folder with SQLite, the database with PostgreSQL.
+        let blobs = if backend == "sqlite" { BlobStore::local(dir.path().join("blobs"))? } else { BlobStore::database(db.clone()) };
+        let room = bench_room(&db, blobs);
         let work = Arc::new(Workload::new(n));
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let env = Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example")?] };

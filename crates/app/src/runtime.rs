@@ -164,16 +164,9 @@ pub async fn imap_supervisor(room: Mailroom, holder: String, mut shutdown: watch
 pub async fn reminders(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
     loop {
         match podpora_store::tickets::wake_due(&room.db, now_ms()).await {
-            Ok(ids) => {
-                for id in ids {
-                    if let Ok(t) = podpora_store::tickets::by_id(&mut *match room.db.conn().await {
-                        Ok(c) => c,
-                        Err(_) => break,
-                    }, id)
-                    .await
-                    {
-                        room.db.publish(podpora_store::events::Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: None }).await;
-                    }
+            Ok(woken) => {
+                for t in woken {
+                    room.db.publish(podpora_store::events::Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: None }).await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "checking reminders failed"),

@@ -198,9 +198,9 @@ pub async fn patch_in(tx: &mut AnyConnection, ticket_id: i64, p: &TicketPatch, a
         sqlx::query("UPDATE tickets SET remind_at = $1, updated_at = $2 WHERE id = $3").bind(r).bind(now).bind(ticket_id).execute(&mut *tx).await?;
         activity::add(&mut *tx, ticket_id, actor, "remind", &r.map(|r| r.to_string()).unwrap_or_default()).await?;
     }
-    if let Some(tags) = &p.tags {
-        let old = tags_of(&mut *tx, ticket_id).await?;
-        let mut new: Vec<String> = tags.clone();
+    if let Some(wanted) = &p.tags {
+        let old = tags(&mut *tx, ticket_id).await?;
+        let mut new: Vec<String> = wanted.clone();
         new.sort();
         new.dedup();
         if new != old {
@@ -215,10 +215,6 @@ pub async fn patch_in(tx: &mut AnyConnection, ticket_id: i64, p: &TicketPatch, a
         }
     }
     Ok(())
-}
-
-async fn tags_of(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<String>> {
-    tags(conn, ticket_id).await
 }
 
 /// Moves everything of ticket `from` (messages, known Message-IDs, participants, tags, mail) into
@@ -290,11 +286,11 @@ pub async fn split(db: &Db, from: &Ticket, message_pk: i64, actor: Option<i64>) 
     Ok(new)
 }
 
-/// Pending tickets whose reminder is due go back to the queue (status open). Returns their ids.
-pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<i64>> {
+/// Pending tickets whose reminder is due go back to the queue (status open). Returns them.
+pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<Ticket>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE remind_at IS NOT NULL AND remind_at <= $1 ORDER BY remind_at LIMIT 500").bind(now).fetch_all(db.pool()).await?;
     if ids.is_empty() {
-        return Ok(ids);
+        return Ok(Vec::new());
     }
     let mut tx = db.begin().await?;
     let mut woken = Vec::new();
@@ -309,7 +305,7 @@ pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<i64>> {
             .rows_affected();
         if n > 0 {
             activity::add(&mut tx, id, None, "reminder", "").await?;
-            woken.push(id);
+            woken.push(by_id(&mut tx, id).await?);
         }
     }
     tx.commit().await?;
@@ -482,9 +478,7 @@ fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
             cond
         });
         match (number, words) {
-            // The number takes the next placeholder after the words' one.
-            (Some(n), Some(w)) => push(&mut sql, &mut args, &format!(" AND ({w} OR t.number = ?)"), Arg::Int(n.get())),
-            (Some(n), None) => push(&mut sql, &mut args, " AND t.number = ?", Arg::Int(n.get())),
+            (Some(n), _) => push(&mut sql, &mut args, " AND t.number = ?", Arg::Int(n.get())),
             (None, Some(w)) => sql.push_str(&format!(" AND {w}")),
             // Nothing searchable (only punctuation): nothing matches.
             (None, None) => sql.push_str(" AND 1 = 0"),
@@ -592,7 +586,7 @@ mod tests {
 
             // A reminder brings the pending ticket back; a merge moves everything and closes the source.
             patch(&db, id, &TicketPatch { remind_at: Some(Some(1)), ..Default::default() }, None).await.unwrap();
-            assert_eq!(wake_due(&db, now_ms()).await.unwrap(), vec![id]);
+            assert_eq!(wake_due(&db, now_ms()).await.unwrap().iter().map(|t| t.id).collect::<Vec<_>>(), vec![id]);
             assert!(wake_due(&db, now_ms()).await.unwrap().is_empty());
             let mut conn = db.conn().await.unwrap();
             let woken = by_id(&mut conn, id).await.unwrap();

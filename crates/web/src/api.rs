@@ -293,12 +293,10 @@ pub(crate) fn download(bytes: Vec<u8>, filename: &str, content_type: &str) -> Re
 
 pub async fn download_attachment(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = path_id(&id, "attachment")?;
-    let mut conn = state.room.db.conn().await?;
-    let (a, ticket_id) = messages::attachment(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("attachment"))?;
-    if !me.1.can_see(tickets::by_id(&mut conn, ticket_id).await?.mailbox_id) {
+    let (a, ticket_id) = messages::attachment(&mut *state.room.db.conn().await?, id).await?.ok_or_else(|| ApiError::not_found("attachment"))?;
+    if !crate::can_see_ticket(&state, &me.1, ticket_id).await? {
         return Err(ApiError::not_found("attachment"));
     }
-    drop(conn);
     let bytes = state.room.blobs.get(&BlobId::parse(&a.blob)?).await?;
     Ok(download(bytes, &a.filename, &a.content_type))
 }

@@ -22,6 +22,11 @@ pub struct AppState {
     pub stop: tokio::sync::watch::Receiver<bool>,
 }
 
+/// Whether the ticket with this id (of a message or attachment) is within the caller's rights.
+pub async fn can_see_ticket(state: &AppState, access: &podpora_domain::Access, ticket_id: i64) -> Result<bool, podpora_store::StoreError> {
+    Ok(access.can_see(podpora_store::tickets::by_id(&mut *state.room.db.conn().await?, ticket_id).await?.mailbox_id))
+}
+
 /// Loads a ticket the caller may see. A ticket outside the caller's rights is "not found", the
 /// same answer as a number that does not exist, so ids cannot be probed.
 pub async fn visible_ticket(state: &AppState, access: &podpora_domain::Access, number: &str) -> Result<podpora_store::tickets::Ticket, error::ApiError> {

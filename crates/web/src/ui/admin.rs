@@ -3,7 +3,7 @@
 //! signature, fetch health), outgoing mail status, and set-aside mail with reprocessing.
 
 use super::session::Agent;
-use super::{csrf_field, exact_time, field, form_pairs, layout, notice, page_error, UiError};
+use super::{csrf_field, exact_time, field, layout, notice, page_error, UiError};
 use crate::ui_try;
 use crate::AppState;
 use axum::body::Bytes;
@@ -49,10 +49,7 @@ pub async fn account(agent: Agent, Query(n): Query<Notice>) -> Response {
 }
 
 pub async fn account_save(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
-    let f = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
-        return page_error(agent.lang, e);
-    }
+    let f = ui_try!(agent.lang, super::checked_form(&agent, &body));
     let lang = ui_try!(agent.lang, Lang::from_code(field(&f, "language")).ok_or(UiError::msg("error-unknown-language")));
     ui_try!(agent.lang, users::set_language(&state.room.db, agent.user.id, lang).await);
     Redirect::to("/account?ok=saved").into_response()
@@ -60,10 +57,7 @@ pub async fn account_save(State(state): State<AppState>, agent: Agent, body: Byt
 
 pub async fn password(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
     let lang = agent.lang;
-    let f = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
-        return page_error(lang, e);
-    }
+    let f = ui_try!(lang, super::checked_form(&agent, &body));
     let hash = ui_try!(lang, users::password_hash(&state.room.db, agent.user.id).await);
     let current = field(&f, "current").to_string();
     let ok = tokio::task::spawn_blocking(move || crate::auth::verify_password(&current, &hash)).await.unwrap_or(false);
@@ -109,10 +103,7 @@ pub async fn canned(State(state): State<AppState>, agent: Agent, Query(n): Query
 
 pub async fn canned_add(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
     let lang = agent.lang;
-    let f = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
-        return page_error(lang, e);
-    }
+    let f = ui_try!(lang, super::checked_form(&agent, &body));
     let (name, text) = (field(&f, "name").trim(), field(&f, "body"));
     if name.is_empty() || text.trim().is_empty() {
         return page_error(lang, UiError::msg("reply-empty"));
@@ -125,10 +116,7 @@ pub async fn canned_add(State(state): State<AppState>, agent: Agent, body: Bytes
 
 pub async fn canned_delete(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, body: Bytes) -> Response {
     let lang = agent.lang;
-    let f = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
-        return page_error(lang, e);
-    }
+    ui_try!(lang, super::checked_form(&agent, &body));
     let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::NotFound));
     let c = ui_try!(lang, canned::get(&state.room.db, id).await);
     let mine = c.owner_id == Some(agent.user.id);
@@ -309,8 +297,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(n): Query<N
 
 /// Checks the CSRF token and the admin role of a posted admin form.
 fn admin_form(agent: &Agent, body: &[u8]) -> Result<Vec<(String, String)>, UiError> {
-    let f = form_pairs(body);
-    agent.check_csrf(field(&f, "_csrf"))?;
+    let f = super::checked_form(agent, body)?;
     require_admin(agent)?;
     Ok(f)
 }

@@ -15,17 +15,15 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use podpora_mail::sanitize::{display_html, remote_images, DisplayImages};
 use podpora_store::messages::{self, Message};
-use podpora_store::{inbound, tickets, BlobId};
+use podpora_store::{inbound, BlobId};
 use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// A message the agent may see (its ticket is within their rights), else "not found".
 async fn visible_message(state: &AppState, agent: &Agent, id: &str) -> Result<Message, UiError> {
     let id: i64 = id.parse().map_err(|_| UiError::NotFound)?;
-    let mut conn = state.room.db.conn().await?;
-    let (m, ticket_id) = messages::with_ticket(&mut conn, id).await?.ok_or(UiError::NotFound)?;
-    let t = tickets::by_id(&mut conn, ticket_id).await?;
-    if !agent.access.can_see(t.mailbox_id) {
+    let (m, ticket_id) = messages::with_ticket(&mut *state.room.db.conn().await?, id).await?.ok_or(UiError::NotFound)?;
+    if !crate::can_see_ticket(state, &agent.access, ticket_id).await? {
         return Err(UiError::NotFound);
     }
     Ok(m)
@@ -76,13 +74,10 @@ pub async fn raw_mail(State(state): State<AppState>, agent: Agent, Path(id): Pat
 
 async fn visible_attachment(state: &AppState, agent: &Agent, id: &str) -> Result<(podpora_store::messages::Attachment, Vec<u8>), UiError> {
     let id: i64 = id.parse().map_err(|_| UiError::NotFound)?;
-    let mut conn = state.room.db.conn().await?;
-    let (a, ticket_id) = messages::attachment(&mut conn, id).await?.ok_or(UiError::NotFound)?;
-    let t = tickets::by_id(&mut conn, ticket_id).await?;
-    if !agent.access.can_see(t.mailbox_id) {
+    let (a, ticket_id) = messages::attachment(&mut *state.room.db.conn().await?, id).await?.ok_or(UiError::NotFound)?;
+    if !crate::can_see_ticket(state, &agent.access, ticket_id).await? {
         return Err(UiError::NotFound);
     }
-    drop(conn);
     let bytes = state.room.blobs.get(&BlobId::parse(&a.blob)?).await?;
     Ok((a, bytes))
 }

@@ -4,7 +4,7 @@
 //! a typed value; no request text reaches SQL.
 
 use super::session::Agent;
-use super::{ago, csrf_field, exact_time, field, form_pairs, layout, notice, page_error, priority_label, status_label, UiError};
+use super::{ago, csrf_field, exact_time, field, layout, notice, page_error, priority_label, status_label, UiError};
 use crate::ui_try;
 use crate::AppState;
 use axum::body::Bytes;
@@ -101,27 +101,16 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
     let q = p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| q.chars().take(200).collect::<String>());
     let after = p.after.as_deref().and_then(|a| a.parse::<i64>().ok());
 
-    let mut query = view.query(&agent);
-    query.mailbox = mailbox;
-    query.tag = tag.clone();
-    query.priority = priority;
-    query.team = team;
-    query.q = q.clone();
-    query.sort = sort;
-    query.after_id = after;
+    // A view with the filters of this request.
+    let filtered = |v: View| TicketQuery { mailbox, tag: tag.clone(), priority, team, q: q.clone(), ..v.query(&agent) };
+    let query = TicketQuery { sort, after_id: after, ..filtered(view) };
     let (page, next) = ui_try!(lang, tickets::list(&state.room.db, &query).await);
 
     // Counts per view (capped: "1000+" instead of counting a million rows), with the same filters.
-    // A text search scans (no full-text index yet), so while searching only the list is shown.
+    // While searching only the list is shown: a count per view would be one more search each.
     let mut counts = Vec::new();
     for v in View::ALL.iter().filter(|_| q.is_none()) {
-        let mut cq = v.query(&agent);
-        cq.mailbox = mailbox;
-        cq.tag = tag.clone();
-        cq.priority = priority;
-        cq.team = team;
-        cq.q = q.clone();
-        counts.push((*v, ui_try!(lang, tickets::count_capped(&state.room.db, &cq, COUNT_CAP).await)));
+        counts.push((*v, ui_try!(lang, tickets::count_capped(&state.room.db, &filtered(*v), COUNT_CAP).await)));
     }
     let agents = ui_try!(lang, users::list(&state.room.db).await);
     let unread_mentions = ui_try!(lang, podpora_store::mentions::unread(&state.room.db, agent.user.id).await);
@@ -266,10 +255,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
 /// numbers outside them are skipped exactly like numbers that do not exist.
 pub async fn bulk(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
     let lang = agent.lang;
-    let pairs = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&pairs, "_csrf")) {
-        return page_error(lang, e);
-    }
+    let pairs = ui_try!(lang, super::checked_form(&agent, &body));
     let back = field(&pairs, "back");
     let back = if back.starts_with("/inbox") { back.to_string() } else { "/inbox".to_string() };
     let with_notice = |key: &str| Redirect::to(&format!("{back}{}ok={key}", if back.contains('?') { "&" } else { "?" })).into_response();

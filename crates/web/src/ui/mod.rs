@@ -129,6 +129,13 @@ pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The fields of a posted form, once its CSRF token has been checked against the session's.
+pub fn checked_form(agent: &Agent, body: &[u8]) -> Result<Vec<(String, String)>, UiError> {
+    let f = form_pairs(body);
+    agent.check_csrf(field(&f, "_csrf"))?;
+    Ok(f)
+}
+
 pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
 }

@@ -4,7 +4,7 @@
 //! A reply sent while a colleague replied since the page was opened is held back and shown first.
 
 use super::session::Agent;
-use super::{ago, csrf_field, exact_time, field, form_pairs, layout, notice, page_error, priority_label, status_label, UiError};
+use super::{ago, csrf_field, exact_time, field, layout, notice, page_error, priority_label, status_label, UiError};
 use crate::ui_try;
 use crate::AppState;
 use axum::body::Bytes;
@@ -457,10 +457,7 @@ pub async fn reply(State(state): State<AppState>, agent: Agent, Path(number): Pa
 
 pub async fn update(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
     let lang = agent.lang;
-    let f = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
-        return page_error(lang, e);
-    }
+    let f = ui_try!(lang, super::checked_form(&agent, &body));
     let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
     let now = podpora_store::now_ms();
     let patch = match field(&f, "snooze") {
@@ -525,10 +522,7 @@ pub async fn update(State(state): State<AppState>, agent: Agent, Path(number): P
 
 pub async fn merge(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
     let lang = agent.lang;
-    let f = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
-        return page_error(lang, e);
-    }
+    let f = ui_try!(lang, super::checked_form(&agent, &body));
     let from = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
     let into = ui_try!(lang, super::visible_ticket(&state, &agent, field(&f, "into")).await);
     ui_try!(lang, tickets::merge(&state.room.db, &from, &into, Some(agent.user.id)).await);
@@ -540,10 +534,7 @@ pub async fn merge(State(state): State<AppState>, agent: Agent, Path(number): Pa
 /// Splits a message (and what follows it) into a new ticket.
 pub async fn split(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
     let lang = agent.lang;
-    let f = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
-        return page_error(lang, e);
-    }
+    let f = ui_try!(lang, super::checked_form(&agent, &body));
     if !agent.access.can_reply() {
         return page_error(lang, UiError::Forbidden);
     }
@@ -559,10 +550,7 @@ pub async fn split(State(state): State<AppState>, agent: Agent, Path(number): Pa
 /// Hands the ticket to a colleague with a note: assignment, an internal note and a log entry.
 pub async fn handover(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
     let lang = agent.lang;
-    let f = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
-        return page_error(lang, e);
-    }
+    let f = ui_try!(lang, super::checked_form(&agent, &body));
     let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
     let to: i64 = ui_try!(lang, field(&f, "to").parse().map_err(|_| UiError::msg("error-choose-colleague")));
     let colleague = ui_try!(lang, ui_try!(lang, users::get(&state.room.db, to).await).filter(|u| !u.disabled).ok_or(UiError::msg("error-choose-colleague")));
@@ -584,10 +572,7 @@ pub async fn handover(State(state): State<AppState>, agent: Agent, Path(number):
 
 pub async fn customer(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
     let lang = agent.lang;
-    let f = form_pairs(&body);
-    if let Err(e) = agent.check_csrf(field(&f, "_csrf")) {
-        return page_error(lang, e);
-    }
+    let f = ui_try!(lang, super::checked_form(&agent, &body));
     let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
     let language = Lang::from_code(field(&f, "language")).map(|l| l.code());
     let clean = |s: &str, max: usize| podpora_mail::db_text(s.trim()).chars().take(max).collect::<String>();
