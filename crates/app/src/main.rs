@@ -10,7 +10,7 @@ use config::Config;
 use podpora_domain::{EmailAddress, Role};
 use podpora_mail::ingest::{self, Envelope, Outcome, Source};
 use podpora_mail::outbound::Transport;
-use podpora_store::{jobs, mailboxes, users};
+use podpora_store::{mailboxes, users};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -334,25 +334,10 @@ async fn ingest_pipe(cfg: &Config, to: &str, file: Option<PathBuf>, from: Option
             return ExitCode::from(EX_TEMPFAIL);
         }
     };
-    // Stored durably. Process it now if no running server has taken the job already.
-    let worker = runtime::worker_name(0);
-    let outcome = match jobs::claim_one(&room.db, accepted.job_id, &worker, 60_000).await {
-        Ok(Some(_)) => {
-            let r = ingest::process(&room, accepted.inbound_id).await;
-            match &r {
-                Ok(_) => {
-                    let _ = jobs::complete(&room.db, accepted.job_id).await;
-                }
-                Err(_) => {
-                    let _ = jobs::release_all(&room.db, &worker).await;
-                }
-            }
-            r.ok()
-        }
-        // A running server took the job first: report what it makes of the message (the MTA and
-        // the sender deserve the same answer either way), or leave it to the server if it is slow.
-        _ => ingest::wait_settled(&room, accepted.inbound_id, std::time::Duration::from_secs(20)).await.ok().flatten(),
-    };
+    // Stored durably. Process it now, or, when a running server is draining this mailbox, wait
+    // for what it makes of the message (the MTA and the sender deserve the same answer either
+    // way), or leave it to the server if it is slow.
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), ingest::process(&room, accepted.inbound_id)).await.ok().and_then(Result::ok);
     room.db.close().await;
     match outcome {
         Some(Outcome::SetAside { reason, unparsable: true }) => {
@@ -411,15 +396,12 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     ensure_first_admin(&cfg, &room).await?;
     let transport = Transport::new(cfg.smtp_relay.as_deref(), &cfg.data_dir)?;
     tracing::info!(outbound = %transport.describe(), blobs = %room.blobs.describe(), "outgoing mail and blob store");
-    let requeued = runtime::requeue_stranded(&room).await?;
-    if requeued > 0 {
-        tracing::info!(requeued, "requeued received messages that had no job");
-    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..cfg.workers {
         tasks.spawn(runtime::worker(room.clone(), transport.clone(), runtime::worker_name(i), stop_rx.clone()));
     }
+    tasks.spawn(ingest::run_inbound(room.clone(), stop_rx.clone()));
     tasks.spawn(runtime::imap_supervisor(room.clone(), runtime::worker_name(0), stop_rx.clone()));
     tasks.spawn(runtime::reminders(room.clone(), stop_rx.clone()));
     // Live events from other instances (PostgreSQL LISTEN/NOTIFY); in-process on SQLite.

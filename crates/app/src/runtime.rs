@@ -66,7 +66,7 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
         if *shutdown.borrow() {
             break;
         }
-        let claimed = match jobs::claim(&room.db, &name, 8, 5 * 60_000).await {
+        let claimed = match jobs::claim(&room.db, &name, 32, 5 * 60_000).await {
             Ok(j) => j,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming jobs failed");
@@ -75,23 +75,45 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
         };
         let idle = claimed.is_empty();
         let mut done = Vec::with_capacity(claimed.len());
-        for job in claimed {
+        let mut failed = Vec::new();
+        // Mail to send goes out together (one read, one write); other jobs one by one.
+        let (sends, others): (Vec<jobs::Job>, Vec<jobs::Job>) = claimed.into_iter().partition(|j| j.kind == JOB_SEND);
+        let items: Vec<(i64, i64)> = sends.iter().filter_map(|j| j.payload.parse().ok().map(|id| (id, j.attempts))).collect();
+        let results = if items.len() == sends.len() {
+            outbound::send_many(&room, &transport, &items).await
+        } else {
+            Vec::new() // a damaged payload: each job on its own below
+        };
+        let mut one_by_one = others;
+        if results.is_empty() {
+            one_by_one.extend(sends);
+        } else {
+            for (job, r) in sends.into_iter().zip(results) {
+                match r {
+                    Ok(()) => done.push(job.id),
+                    Err(SendError::Temporary(m)) => failed.push((job, true, m)),
+                    Err(SendError::Permanent(m)) => failed.push((job, false, m)),
+                }
+            }
+        }
+        for job in one_by_one {
             if *shutdown.borrow() {
                 break;
             }
             match run_job(&room, &transport, &job).await {
                 Ok(()) => done.push(job.id),
-                Err((retry, msg)) => {
-                    tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %msg, "job failed");
-                    let r = if retry && job.attempts < outbound::MAX_ATTEMPTS {
-                        jobs::retry(&room.db, job.id, now_ms() + outbound::backoff_ms(job.attempts - 1), &msg).await
-                    } else {
-                        jobs::complete(&room.db, job.id).await
-                    };
-                    if let Err(e) = r {
-                        tracing::warn!(error = %e, "could not record job failure");
-                    }
-                }
+                Err((retry, msg)) => failed.push((job, retry, msg)),
+            }
+        }
+        for (job, retry, msg) in failed {
+            tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %msg, "job failed");
+            let r = if retry && job.attempts < outbound::MAX_ATTEMPTS {
+                jobs::retry(&room.db, job.id, now_ms() + outbound::backoff_ms(job.attempts - 1), &msg).await
+            } else {
+                jobs::complete(&room.db, job.id).await
+            };
+            if let Err(e) = r {
+                tracing::warn!(error = %e, "could not record job failure");
             }
         }
         // Finished jobs are deleted together; a crash before this only makes them run again, harmlessly.
@@ -110,21 +132,6 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
         Ok(n) if n > 0 => tracing::info!(worker = %name, released = n, "released jobs on shutdown"),
         _ => {}
     }
-}
-
-/// Requeues inbound messages whose job was lost (e.g. a crash before the job row existed is impossible,
-/// but an operator may have deleted jobs): nothing received stays unprocessed.
-pub async fn requeue_stranded(room: &Mailroom) -> anyhow::Result<usize> {
-    let ids = podpora_store::inbound::stranded(&room.db, 60_000, 1000).await?;
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let mut tx = room.db.begin().await?;
-    for id in &ids {
-        jobs::enqueue(&mut tx, JOB_PROCESS, &id.to_string(), now_ms()).await?;
-    }
-    tx.commit().await?;
-    Ok(ids.len())
 }
 
 pub fn worker_name(i: usize) -> String {

@@ -130,9 +130,50 @@ pub fn ticket_owner<'a>(sender: &'a EmailAddress, sender_is_colleague: bool, for
     }
 }
 
+/// The order in which to thread mails that arrived together: arrival order, except that a mail
+/// answering one that arrived after it (two SMTP sessions finishing in the other order, an MTA
+/// retry) goes right after the mail it answers, so that the answer joins its ticket instead of
+/// opening one of its own. `mails[i]` is (own Message-ID, ids it refers to).
+pub fn reply_order(mails: &[(Option<&str>, Vec<&str>)]) -> Vec<usize> {
+    let position: HashMap<&str, usize> = mails.iter().enumerate().filter_map(|(i, (id, _))| id.map(|id| (id, i))).collect();
+    let mut waiting: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut order = Vec::with_capacity(mails.len());
+    for (i, (_, refs)) in mails.iter().enumerate() {
+        // The latest later mail this one answers (later ones wait on even later ones: no cycles).
+        match refs.iter().filter_map(|r| position.get(r).copied()).filter(|&k| k > i).max() {
+            Some(k) => waiting.entry(k).or_default().push(i),
+            None => {
+                let mut ready = vec![i];
+                while let Some(j) = ready.pop() {
+                    order.push(j);
+                    if let Some(w) = waiting.remove(&j) {
+                        ready.extend(w.into_iter().rev());
+                    }
+                }
+            }
+        }
+    }
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_go_after_what_they_answer() {
+        let m = |id: &'static str, refs: &[&'static str]| (Some(id), refs.to_vec());
+        assert_eq!(reply_order(&[m("a", &[]), m("b", &["a"]), m("c", &[])]), vec![0, 1, 2]);
+        // b answers c, which arrived after it; d answers b.
+        assert_eq!(reply_order(&[m("a", &[]), m("b", &["c"]), m("c", &[]), m("d", &["b"])]), vec![0, 2, 1, 3]);
+        // A chain arriving backwards, and a mail without a Message-ID.
+        assert_eq!(reply_order(&[m("z", &["y"]), m("y", &["x"]), (None, vec!["x"]), m("x", &[])]), vec![3, 1, 0, 2]);
+        // Every mail once, whatever the references.
+        let odd = [m("p", &["q", "r"]), m("q", &["r"]), m("r", &["p"]), m("s", &["s"])];
+        let mut o = reply_order(&odd);
+        o.sort();
+        assert_eq!(o, vec![0, 1, 2, 3]);
+    }
     use crate::token::{message_id_local, plus_detail, Purpose};
     use proptest::prelude::*;
 

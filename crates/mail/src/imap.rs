@@ -6,7 +6,7 @@
 //! aside with the reason, never skipped silently. Errors are recorded on the mailbox in plain words.
 
 use crate::ingest::{self, Envelope, Source};
-use crate::{MailError, Mailroom};
+use crate::Mailroom;
 use async_imap::extensions::idle::IdleResponse;
 use futures::TryStreamExt;
 use podpora_store::mailboxes::{self, Mailbox};
@@ -191,9 +191,11 @@ async fn fetch_new(room: &Mailroom, mb: &Mailbox, url: &ImapUrl, s: &mut Session
         let raw = fetched.iter().find(|f| f.uid == Some(uid)).and_then(|f| if oversized { f.header() } else { f.body() }).map(|b| b.to_vec());
         if let Some(raw) = raw {
             if !inbound::already_received(&room.db, mb.id, BlobId::of(&raw).as_str()).await.map_err(|e| e.to_string())? {
-                let accepted = ingest::accept(room, Source::Imap, &env, raw).await.map_err(|e| e.to_string())?;
                 if oversized {
-                    set_aside_oversized(room, &accepted, size, max).await.map_err(|e| e.to_string())?;
+                    let reason = format!("message of {} MB is over the limit of {} MB; only its headers were fetched, the full message stays on the IMAP server", size >> 20, max >> 20);
+                    ingest::accept_set_aside(room, Source::Imap, &env, raw, &reason).await.map_err(|e| e.to_string())?;
+                } else {
+                    ingest::accept(room, Source::Imap, &env, raw).await.map_err(|e| e.to_string())?;
                 }
                 stored += 1;
             }
@@ -209,14 +211,6 @@ async fn fetch_new(room: &Mailroom, mb: &Mailbox, url: &ImapUrl, s: &mut Session
         }
     }
     Ok(stored)
-}
-
-async fn set_aside_oversized(room: &Mailroom, a: &ingest::Accepted, size: usize, max: usize) -> Result<(), MailError> {
-    let mut tx = room.db.begin().await?;
-    inbound::set_aside(&mut tx, a.inbound_id, &format!("message of {} MB is over the limit of {} MB; only its headers were fetched, the full message stays on the IMAP server", size >> 20, max >> 20)).await?;
-    tx.commit().await?;
-    jobs::complete(&room.db, a.job_id).await?;
-    Ok(())
 }
 
 /// One fetch now (CLI, tests): connect, fetch what is new, log out.

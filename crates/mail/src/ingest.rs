@@ -4,21 +4,20 @@
 //! a ticket message (or sets it aside with a reason), idempotently: a crash between the two
 //! steps only delays processing.
 
-use crate::compose::{self, Outgoing};
+use crate::apply::{compose_ack, write_acks, AckAbout};
+use crate::compose;
 use crate::parse::{self, ParsedMail};
 use crate::{db_text, MailError, Mailroom};
-use podpora_domain::autoack::{self, AckContext, AckDecision, AckLimit, InboundClass};
-use podpora_domain::threading::{self, ThreadClues, ThreadDecision};
-use podpora_domain::token::{self, Purpose};
+use podpora_domain::autoack::{self, AckDecision, AckLimit};
 use podpora_domain::{Channel, Direction, EmailAddress, MessageKind, TicketNumber};
-use podpora_domain::i18n;
 use podpora_store::events::Event;
 use podpora_store::inbound::{self, InboundStatus, NewInbound};
 use podpora_store::mailboxes::{self, Mailbox};
-use podpora_store::messages::{self, NewAttachment, NewMessage};
-use podpora_store::{customers, jobs, now_ms, outbox, tickets, BlobId};
-use std::collections::{HashMap, HashSet};
+use podpora_store::messages::{self, NewMessage};
+use podpora_store::{customers, jobs, outbox, tickets, BlobId};
+use std::collections::HashMap;
 
+/// Jobs of this kind were queued per message by earlier versions; still run if found.
 pub const JOB_PROCESS: &str = "process_inbound";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,11 +46,21 @@ pub struct Envelope {
 #[derive(Debug, Clone, Copy)]
 pub struct Accepted {
     pub inbound_id: i64,
-    pub job_id: i64,
 }
 
 /// Stores a message durably. Errors here are temporary for the sender (SMTP 451, exit 75).
+/// The `inbound` table is the queue: `run_inbound` (in `serve`) processes what waits there.
 pub async fn accept(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>) -> Result<Accepted, MailError> {
+    store(room, source, env, raw, None).await
+}
+
+/// Stores a message durably but already set aside with a reason (e.g. only the headers of an
+/// oversized IMAP message): kept and listed, never processed unless an agent asks.
+pub async fn accept_set_aside(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, reason: &str) -> Result<Accepted, MailError> {
+    store(room, source, env, raw, Some(reason)).await
+}
+
+async fn store(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, aside: Option<&str>) -> Result<Accepted, MailError> {
     let size = raw.len() as i64;
     let mut mailbox_id = None;
     for r in &env.rcpt_to {
@@ -60,18 +69,97 @@ pub async fn accept(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8
             break;
         }
     }
-    let blob = room.blobs.put(raw).await.map_err(|e| MailError::Temporary(format!("cannot store the message: {e}")))?;
     let to: Vec<String> = env.rcpt_to.iter().map(|a| a.to_string()).collect();
+    let temporary = |e: podpora_store::StoreError| MailError::Temporary(format!("cannot store the message: {e}"));
+    // A folder store writes (and fsyncs) the file first, outside the write lock; the database
+    // store writes the bytes in the same transaction as the row: one commit makes it durable.
+    let (mut raw, mut blob) = (Some(raw), None);
+    if !room.blobs.is_database() {
+        blob = Some(room.blobs.put(raw.take().unwrap_or_default()).await.map_err(temporary)?);
+    }
     let mut tx = room.db.begin().await?;
+    let blob = match (blob, raw) {
+        (Some(b), _) => b,
+        (None, raw) => room.blobs.put_in(&mut tx, raw.unwrap_or_default()).await.map_err(temporary)?,
+    };
     let inbound_id = inbound::insert(
         &mut tx,
         &NewInbound { source: source.as_str(), mailbox_id, envelope_from: env.mail_from.as_deref(), envelope_to: &to, raw_blob: blob.as_str(), size },
     )
     .await?;
-    let job_id = jobs::enqueue(&mut tx, JOB_PROCESS, &inbound_id.to_string(), now_ms()).await?;
+    if let Some(reason) = aside {
+        inbound::set_aside(&mut tx, inbound_id, reason).await?;
+    }
     tx.commit().await?;
     room.wake.notify_waiters();
-    Ok(Accepted { inbound_id, job_id })
+    Ok(Accepted { inbound_id })
+}
+
+/// Processes waiting mail of every mailbox as it arrives: woken by accepts in this process and
+/// looking every 250 ms for mail accepted by other instances or left from a crash. One task per
+/// mailbox with waiting mail drains it under the mailbox's lease (so instances share the work by
+/// mailbox and each mailbox keeps its order). Stops when `shutdown` is true, after the batches in hand.
+pub async fn run_inbound(room: Mailroom, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut running: HashMap<Option<i64>, tokio::task::JoinHandle<Result<(), MailError>>> = HashMap::new();
+    let mut resting: HashMap<Option<i64>, std::time::Instant> = HashMap::new();
+    loop {
+        let now = std::time::Instant::now();
+        let finished: Vec<Option<i64>> = running.iter().filter(|(_, h)| h.is_finished()).map(|(k, _)| *k).collect();
+        for mb in finished {
+            if let Some(h) = running.remove(&mb) {
+                let failed = match h.await {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(e.to_string()),
+                    Err(e) => Some(e.to_string()),
+                };
+                if let Some(error) = failed {
+                    tracing::warn!(mailbox = ?mb, %error, "processing inbound mail failed; trying again in 5 s");
+                    resting.insert(mb, now + std::time::Duration::from_secs(5));
+                }
+            }
+        }
+        resting.retain(|_, until| *until > now);
+        if *shutdown.borrow() {
+            break;
+        }
+        match inbound::waiting_mailboxes(&room.db).await {
+            Ok(list) => {
+                for mb in list {
+                    if !running.contains_key(&mb) && !resting.contains_key(&mb) {
+                        let room = room.clone();
+                        running.insert(mb, tokio::spawn(async move { drain_mailbox(&room, mb).await }));
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "looking for waiting inbound mail failed"),
+        }
+        // At most 20 looks a second however often accepts wake us (a wake-up meanwhile is kept).
+        let woken = room.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::select! {
+            _ = woken => {}
+            _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    for (_, h) in running {
+        let _ = h.await;
+    }
+}
+
+/// Drains one mailbox if nobody else holds its lease.
+async fn drain_mailbox(room: &Mailroom, mailbox_id: Option<i64>) -> Result<(), MailError> {
+    let lease = format!("ingest:{}", mailbox_id.unwrap_or(0));
+    let holder = compose::nonce();
+    if !jobs::try_lease(&room.db, &lease, &holder, 120_000).await? {
+        return Ok(());
+    }
+    let drained = drain(room, mailbox_id, i64::MAX).await;
+    let _ = jobs::release_lease(&room.db, &lease, &holder).await;
+    room.wake.notify_waiters();
+    drained.map(|_| ())
 }
 
 /// What became of an inbound message.
@@ -79,14 +167,6 @@ pub async fn accept(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8
 pub enum Outcome {
     Ticket { number: TicketNumber, created: bool, ack: Option<AckDecision> },
     SetAside { reason: String, unparsable: bool },
-}
-
-fn set_aside_reason(class: InboundClass, m: &ParsedMail) -> Option<String> {
-    match class {
-        InboundClass::Bounce => Some(format!("bounce or delivery report from {} ({})", m.from, m.subject.chars().take(120).collect::<String>())),
-        InboundClass::Loop => Some(format!("mail loop: our own mail came back from {}", m.from)),
-        _ => None,
-    }
 }
 
 /// Processes a stored message. Messages of one mailbox are processed in arrival order (so a
@@ -174,24 +254,24 @@ async fn settled(room: &Mailroom, inbound_id: i64) -> Result<Option<Outcome>, Ma
     })
 }
 
-const UNPARSABLE: &str = "unparsable: ";
+pub(crate) const UNPARSABLE: &str = "unparsable: ";
 const BATCH: i64 = 32;
 const BATCH_BYTES: i64 = 16 << 20;
 
 /// A message read back from the store and parsed (or the reason it could not be).
-struct Prepared {
-    row: inbound::Inbound,
-    mail: Result<ParsedMail, String>,
-    attachments: Vec<StoredAttachment>,
+pub(crate) struct Prepared {
+    pub row: inbound::Inbound,
+    pub mail: Result<ParsedMail, String>,
+    pub attachments: Vec<StoredAttachment>,
 }
 
-struct StoredAttachment {
-    filename: String,
-    content_type: String,
-    size: i64,
-    blob: BlobId,
-    inline: bool,
-    content_id: Option<String>,
+pub(crate) struct StoredAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub blob: BlobId,
+    pub inline: bool,
+    pub content_id: Option<String>,
 }
 
 async fn prepare(room: &Mailroom, row: inbound::Inbound) -> Result<Prepared, MailError> {
@@ -232,7 +312,7 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
     let mut current = fetch(0).await?;
     while !current.is_empty() {
         let last = current.last().map(|p| p.row.id).unwrap_or(0);
-        let (applied, following) = tokio::join!(apply_batch(room, &current), fetch(last));
+        let (applied, following) = tokio::join!(crate::apply::apply_batch(room, &current), fetch(last));
         let applied = applied?;
         room.wake.notify_waiters();
         let mut changed: Vec<i64> = applied.iter().filter_map(|(_, o)| if let Outcome::Ticket { number, .. } = o { Some(number.get()) } else { None }).collect();
@@ -245,269 +325,6 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
         current = following?;
     }
     Ok(outcomes)
-}
-
-/// Applies prepared messages in order in one transaction (one commit); if that fails, one
-/// transaction per message, so one bad message cannot hold back the others.
-async fn apply_batch(room: &Mailroom, prepared: &[Prepared]) -> Result<Vec<(i64, Outcome)>, MailError> {
-    let t1 = std::time::Instant::now();
-    let our_mailboxes = mailboxes::list(&room.db).await?;
-    let colleagues = podpora_store::users::active_emails(&room.db).await?;
-    let ours: HashSet<&str> = our_mailboxes.iter().map(|m| m.address.as_str()).collect();
-    let ctx = ApplyContext { mailboxes: &our_mailboxes, ours: &ours, colleagues: &colleagues };
-    let mut tx = room.db.begin().await?;
-    let mut outcomes = Vec::with_capacity(prepared.len());
-    let mut failed = None;
-    for p in prepared {
-        match apply(room, &mut tx, &ctx, p).await {
-            Ok(o) => outcomes.push((p.row.id, o)),
-            Err(e) => {
-                failed = Some(e);
-                break;
-            }
-        }
-    }
-    let Some(e) = failed else {
-        let t2 = std::time::Instant::now();
-        tx.commit().await?;
-        tracing::debug!(n = outcomes.len(), apply_ms = (t2 - t1).as_millis() as u64, commit_ms = t2.elapsed().as_millis() as u64, "batch applied");
-        return Ok(outcomes);
-    };
-    drop(tx);
-    tracing::warn!(error = %e, "batch failed; applying its messages one by one");
-    outcomes.clear();
-    for p in prepared {
-        let mut tx = room.db.begin().await?;
-        match apply(room, &mut tx, &ctx, p).await {
-            Ok(o) => {
-                tx.commit().await?;
-                outcomes.push((p.row.id, o));
-            }
-            Err(MailError::Temporary(m)) => return Err(MailError::Temporary(m)),
-            Err(e) => {
-                drop(tx);
-                let reason = format!("could not be stored as a ticket message: {e}");
-                let mut tx = room.db.begin().await?;
-                inbound::set_aside(&mut tx, p.row.id, &reason).await?;
-                tx.commit().await?;
-                tracing::error!(inbound_id = p.row.id, %reason, "message set aside");
-                outcomes.push((p.row.id, Outcome::SetAside { reason, unparsable: false }));
-            }
-        }
-    }
-    Ok(outcomes)
-}
-
-struct ApplyContext<'a> {
-    mailboxes: &'a [Mailbox],
-    /// Our own addresses (plus parts removed).
-    ours: &'a HashSet<&'a str>,
-    /// Addresses of enabled agent accounts: their forwards belong to the original sender.
-    colleagues: &'a HashSet<String>,
-}
-
-/// Turns one prepared message into a ticket message (or sets it aside), inside the caller's transaction.
-async fn apply(room: &Mailroom, tx: &mut podpora_store::WriteTx, ctx: &ApplyContext<'_>, p: &Prepared) -> Result<Outcome, MailError> {
-    let inbound_id = p.row.id;
-    let row = &p.row;
-    let mail = match &p.mail {
-        Ok(m) => m,
-        Err(reason) => {
-            inbound::set_aside(tx, inbound_id, &format!("{UNPARSABLE}{reason}")).await?;
-            tracing::warn!(inbound_id, %reason, "message set aside as unparsable");
-            return Ok(Outcome::SetAside { reason: reason.clone(), unparsable: true });
-        }
-    };
-    let mut mail_facts = mail.facts.clone();
-    let our_mailboxes = ctx.mailboxes;
-    let is_ours = |a: &EmailAddress| ctx.ours.contains(a.split_plus().0.as_str());
-    mail_facts.from_ourselves = is_ours(&mail.from) || mail.loop_header.as_deref() == Some(room.installation.as_str());
-    let class = autoack::classify(&mail.from, &mail_facts);
-    if let Some(reason) = set_aside_reason(class, mail) {
-        inbound::set_aside(tx, inbound_id, &reason).await?;
-        tracing::info!(inbound_id, %reason, "message set aside");
-        return Ok(Outcome::SetAside { reason, unparsable: false });
-    }
-    let mailbox = match row.mailbox_id {
-        Some(id) => our_mailboxes.iter().find(|m| m.id == id).cloned(),
-        None => None,
-    };
-
-    let plus_details: Vec<String> = row
-        .envelope_to
-        .iter()
-        .filter_map(|s| EmailAddress::parse(s).ok())
-        .chain(mail.to.iter().chain(&mail.cc).map(|(a, _)| a.clone()))
-        .filter(|a| is_ours(a))
-        .filter_map(|a| a.split_plus().1.map(str::to_string))
-        .collect();
-    let clues = ThreadClues { referenced: mail.referenced(), subject_tag: mail.subject_tag(), plus_details };
-
-    let sender_is_colleague = ctx.colleagues.contains(mail.from.as_str());
-    // Whose ticket a new mail opens: a colleague's forward belongs to the original sender.
-    let owner = threading::ticket_owner(&mail.from, sender_is_colleague, mail.forwarded_from.as_ref().map(|(a, _)| a));
-    let owner_name = match &mail.forwarded_from {
-        Some((a, name)) if a == owner => name.as_str(),
-        _ => mail.from_name.as_str(),
-    };
-    let known = messages::lookup_ids(tx, &clues.referenced).await?;
-    let candidates = threading::candidate_tickets(&clues, &known);
-    let facts = tickets::facts(tx, &candidates).await?;
-    let decision = threading::decide(&room.key, &mail.from, &clues, &known, &facts);
-    let (ticket, created) = match decision {
-        ThreadDecision::Existing { ticket, by } => {
-            let t = tickets::by_number(tx, ticket).await?.ok_or(podpora_store::StoreError::NotFound)?;
-            if let Some(mid) = &mail.message_id {
-                if messages::is_duplicate(tx, t.id, mid, mail.from.as_str()).await? {
-                    // The same mail delivered again (an MTA retry, a refetch): kept raw, not shown twice.
-                    inbound::mark_processed(tx, inbound_id, t.id).await?;
-                    return Ok(Outcome::Ticket { number: t.number, created: false, ack: None });
-                }
-            }
-            let next = t.status.after_customer_reply();
-            if next != t.status {
-                tickets::set_status(tx, t.id, next).await?;
-            } else {
-                tickets::touch(tx, t.id).await?;
-            }
-            tracing::debug!(inbound_id, ticket = t.number.get(), ?by, "threaded into existing ticket");
-            (t, false)
-        }
-        ThreadDecision::New { related } => {
-            let customer = customers::find_or_create(tx, owner, owner_name).await?;
-            if let Some(lang) = mail.language.as_deref().and_then(podpora_domain::Lang::from_header).filter(|_| !sender_is_colleague) {
-                customers::learn_language(tx, customer, lang.code()).await?;
-            }
-            let subject = podpora_domain::subject::title(&mail.subject);
-            let t = tickets::create(tx, room.db.backend(), &tickets::NewTicket { mailbox_id: mailbox.as_ref().map(|m| m.id), customer_id: customer, subject: &subject, channel: Channel::Email, related })
-                .await?;
-            tickets::add_participant(tx, t.id, owner, owner_name).await?;
-            (t, true)
-        }
-    };
-    // Everyone on the mail but us (and the forwarding colleague) takes part from now on.
-    let forwarded_by_colleague = created && sender_is_colleague && mail.forwarded_from.is_some();
-    if !forwarded_by_colleague {
-        if !created {
-            // A new ticket already has its owner (the sender) as a participant.
-            tickets::add_participant(tx, ticket.id, &mail.from, &mail.from_name).await?;
-        }
-        for (a, name) in mail.to.iter().chain(&mail.cc) {
-            if !is_ours(a) && !a.is_robot() {
-                tickets::add_participant(tx, ticket.id, a, name).await?;
-            }
-        }
-    }
-    let to: Vec<String> = mail.to.iter().map(|(a, _)| a.to_string()).collect();
-    let cc: Vec<String> = mail.cc.iter().map(|(a, _)| a.to_string()).collect();
-    let body_text = if mail.warnings.is_empty() { mail.text.new_text.clone() } else { format!("{}\n\n[podpora: {}]", mail.text.new_text, mail.warnings.join("; ")) };
-    let msg_pk = messages::insert(
-        tx,
-        &NewMessage {
-            inbound_id: Some(inbound_id),
-            to: &to,
-            cc: &cc,
-            body_html: mail.html.as_deref(),
-            quoted_text: mail.text.quoted.as_deref(),
-            signature: mail.text.signature.as_deref(),
-            message_id: mail.message_id.as_deref(),
-            ..NewMessage::text(ticket.id, Direction::In, MessageKind::Message, (mail.from.as_str(), &mail.from_name), &mail.subject, &body_text)
-        },
-    )
-    .await?;
-    for a in &p.attachments {
-        messages::add_attachment(tx, msg_pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.size, blob: a.blob.as_str(), inline: a.inline, content_id: a.content_id.as_deref() }).await?;
-    }
-    let mut remember: Vec<String> = mail.message_id.iter().cloned().collect();
-    remember.extend(mail.thread_root.clone());
-    if created {
-        remember.push(compose::thread_key(&room.installation, ticket.number));
-    }
-    messages::remember_ids(tx, ticket.id, &remember).await?;
-
-    let mut ack = None;
-    if created {
-        let mut refs = mail.references.clone();
-        refs.extend(mail.message_id.clone());
-        let about = AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
-        let mailbox = mailbox.as_ref().filter(|_| !forwarded_by_colleague);
-        ack = Some(acknowledge(room, tx, mailbox, class, &ticket, &about, &mail.from).await?);
-    }
-    inbound::mark_processed(tx, inbound_id, ticket.id).await?;
-    Ok(Outcome::Ticket { number: ticket.number, created, ack })
-}
-
-/// Sends the acknowledgement of a new ticket if the rules allow it (a person's mail, the mailbox
-/// acknowledges, the sender's hourly limit not reached) and says what was decided.
-async fn acknowledge(room: &Mailroom, tx: &mut podpora_store::WriteTx, mailbox: Option<&Mailbox>, class: InboundClass, ticket: &tickets::Ticket, about: &AckAbout<'_>, to: &EmailAddress) -> Result<AckDecision, MailError> {
-    let limit = AckLimit::default();
-    let recent = outbox::recent_acks(tx, to.as_str(), limit.window_secs * 1000).await?;
-    let decision = autoack::decide_ack(class, mailbox.is_some_and(|m| m.ack_enabled), recent, limit);
-    if let (AckDecision::Send, Some(mb)) = (decision, mailbox) {
-        queue_ack(room, tx, mb, ticket, about, to).await?;
-    }
-    Ok(decision)
-}
-
-/// What an acknowledgement answers.
-struct AckAbout<'a> {
-    customer_name: &'a str,
-    subject: &'a str,
-    in_reply_to: Option<&'a str>,
-    references: &'a [String],
-}
-
-async fn queue_ack(room: &Mailroom, tx: &mut podpora_store::WriteTx, mb: &Mailbox, ticket: &tickets::Ticket, about: &AckAbout<'_>, to: &EmailAddress) -> Result<(), MailError> {
-    // The customer's language when known (from their mail or set by an agent), else English.
-    let lang = customers::language(tx, ticket.customer_id).await?.and_then(|l| podpora_domain::Lang::from_code(&l)).unwrap_or(podpora_domain::Lang::En);
-    let (default_hours, default_response) = (i18n::t(lang, "ack-default-hours"), i18n::t(lang, "ack-default-response-time"));
-    let ctx = AckContext {
-        customer_name: about.customer_name,
-        ticket_number: ticket.number,
-        subject: about.subject,
-        mailbox_name: &mb.name,
-        support_hours: if mb.support_hours.is_empty() { &default_hours } else { &mb.support_hours },
-        response_time: if mb.response_time.is_empty() { &default_response } else { &mb.response_time },
-        alternative_contacts: if mb.alternative_contacts.is_empty() { mb.address.as_str() } else { &mb.alternative_contacts },
-        help_articles: &[],
-        portal_url: &room.public_url,
-    };
-    let (subject, body) = autoack::render_ack(mb.ack_subject.as_deref(), mb.ack_body.as_deref(), lang, &ctx);
-    let message_id = format!("{}@{}", token::message_id_local(&room.key, ticket.number, to, Purpose::Ack, &compose::nonce()), room.host);
-    let reply_to = room.plus_reply_to.then(|| mb.address.with_plus(&token::plus_detail(&room.key, ticket.number, to)));
-    let raw = compose::build(&Outgoing {
-        from_name: &mb.name,
-        from: &mb.address,
-        to: std::slice::from_ref(to),
-        cc: &[],
-        reply_to: reply_to.as_ref(),
-        subject: &subject,
-        text: &body,
-        message_id: &message_id,
-        in_reply_to: about.in_reply_to,
-        references: about.references,
-        thread_topic: &ticket.subject,
-        thread_index: &compose::thread_index(&room.installation, ticket.number, 0),
-        auto_submitted: true,
-        installation: &room.installation,
-        attachments: &[],
-    });
-    let to_list = vec![to.to_string()];
-    let ack_text = db_text(&body);
-    let pk = messages::insert(
-        tx,
-        &NewMessage {
-            to: &to_list,
-            message_id: Some(&message_id),
-            delivery: Some("queued"),
-            ..NewMessage::text(ticket.id, Direction::Out, MessageKind::Message, (mb.address.as_str(), &mb.name), &subject, &ack_text)
-        },
-    )
-    .await?;
-    messages::remember_ids(tx, ticket.id, std::slice::from_ref(&message_id)).await?;
-    crate::outbound::enqueue(tx, Some(ticket.id), Some(pk), "ack", mb.address.as_str(), &to_list, &raw).await?;
-    outbox::record_ack(tx, to.as_str()).await?;
-    Ok(())
 }
 
 /// Puts a set-aside message back into processing (after a fix, or when an agent says it is fine).
@@ -552,8 +369,14 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
     messages::remember_ids(&mut tx, ticket.id, &[compose::thread_key(&room.installation, ticket.number)]).await?;
     // A form carries no mail headers: only the address can make it automatic (a robot sender).
     let class = autoack::classify(f.from, &autoack::MailFacts::default());
-    let about = AckAbout { customer_name: &name, subject: &subject, in_reply_to: None, references: &[] };
-    let decision = acknowledge(room, &mut tx, f.mailbox, class, &ticket, &about, f.from).await?;
+    let limit = AckLimit::default();
+    let recent = outbox::recent_acks(&mut tx, f.from.as_str(), limit.window_secs * 1000).await?;
+    let decision = autoack::decide_ack(class, f.mailbox.is_some_and(|m| m.ack_enabled), recent, limit);
+    if let (AckDecision::Send, Some(mb)) = (decision, f.mailbox) {
+        let about = AckAbout { customer_name: &name, subject: &subject, in_reply_to: None, references: &[] };
+        let lang = customers::language(&mut tx, customer).await?.and_then(|l| podpora_domain::Lang::from_code(&l)).unwrap_or(podpora_domain::Lang::En);
+        write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang)]).await?;
+    }
     tx.commit().await?;
     room.wake.notify_waiters();
     room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: None }).await;

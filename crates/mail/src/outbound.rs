@@ -20,9 +20,15 @@ pub const MAX_ATTEMPTS: i64 = 12;
 
 /// Queues a mail and its delivery job in the caller's transaction.
 pub async fn enqueue(tx: &mut WriteTx, ticket_id: Option<i64>, message_pk: Option<i64>, purpose: &str, from: &str, to: &[String], raw: &[u8]) -> Result<i64, MailError> {
-    let id = outbox::enqueue(tx, &outbox::NewOutbound { ticket_id, message_pk, purpose, mail_from: from, recipients: to, raw }).await?;
-    jobs::enqueue(tx, JOB_SEND, &id.to_string(), now_ms()).await?;
-    Ok(id)
+    Ok(enqueue_many(tx, &[outbox::NewOutbound { ticket_id, message_pk, purpose, mail_from: from, recipients: to, raw }]).await?[0])
+}
+
+/// Queues mails in the outbox with their `send_mail` jobs, in the caller's transaction.
+pub async fn enqueue_many(tx: &mut WriteTx, mails: &[outbox::NewOutbound<'_>]) -> Result<Vec<i64>, MailError> {
+    let ids = outbox::enqueue_many(tx, mails).await?;
+    let payloads: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    jobs::enqueue_many(tx, JOB_SEND, &payloads, now_ms()).await?;
+    Ok(ids)
 }
 
 /// Where outgoing mail goes.
@@ -63,59 +69,92 @@ pub enum SendError {
     Permanent(String),
 }
 
-async fn deliver(t: &Transport, o: &outbox::Outbound) -> Result<(), SendError> {
+async fn deliver_relay(transport: &AsyncSmtpTransport<Tokio1Executor>, o: &outbox::Outbound) -> Result<(), SendError> {
+    let from = o.mail_from.parse().map_err(|e| SendError::Permanent(format!("bad sender {}: {e}", o.mail_from)))?;
+    let to = o.recipients.iter().map(|r| r.parse()).collect::<Result<Vec<_>, _>>().map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
+    let env = SmtpEnvelope::new(Some(from), to).map_err(|e| SendError::Permanent(e.to_string()))?;
+    match transport.send_raw(&env, &o.raw).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+        Err(e) => Err(SendError::Temporary(e.to_string())),
+    }
+}
+
+/// Writes mails as .eml files: each written and fsynced under a temporary name, renamed, then
+/// the folder fsynced once for all of them.
+fn write_files(dir: &std::path::Path, mails: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+    use std::io::Write;
+    for (name, raw) in mails {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(raw)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, dir.join(name))?;
+    }
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Delivers mails (several relay sessions at once, or .eml files); a result per mail.
+async fn deliver(t: &Transport, mails: &[&outbox::Outbound]) -> Vec<Result<(), SendError>> {
     match t {
-        Transport::Relay { transport, .. } => {
-            let from = o.mail_from.parse().map_err(|e| SendError::Permanent(format!("bad sender {}: {e}", o.mail_from)))?;
-            let to = o.recipients.iter().map(|r| r.parse()).collect::<Result<Vec<_>, _>>().map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
-            let env = SmtpEnvelope::new(Some(from), to).map_err(|e| SendError::Permanent(e.to_string()))?;
-            match transport.send_raw(&env, &o.raw).await {
-                Ok(_) => Ok(()),
-                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-                Err(e) => Err(SendError::Temporary(e.to_string())),
-            }
-        }
+        Transport::Relay { transport, .. } => futures::future::join_all(mails.iter().map(|o| deliver_relay(transport, o))).await,
         Transport::Files(dir) => {
-            let (dir, raw, name) = (dir.clone(), o.raw.clone(), format!("{:08}-{}.eml", o.id, o.purpose));
-            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-                use std::io::Write;
-                let tmp = dir.join(format!(".{name}.tmp"));
-                let mut f = std::fs::File::create(&tmp)?;
-                f.write_all(&raw)?;
-                f.sync_all()?;
-                std::fs::rename(&tmp, dir.join(&name))?;
-                std::fs::File::open(&dir)?.sync_all()
-            })
-            .await
-            .map_err(|e| SendError::Temporary(e.to_string()))?
-            .map_err(|e| SendError::Temporary(format!("cannot write .eml: {e}")))
+            let (dir, files) = (dir.clone(), mails.iter().map(|o| (format!("{:08}-{}.eml", o.id, o.purpose), o.raw.clone())).collect::<Vec<_>>());
+            let r = tokio::task::spawn_blocking(move || write_files(&dir, &files))
+                .await
+                .map_err(|e| SendError::Temporary(e.to_string()))
+                .and_then(|r| r.map_err(|e| SendError::Temporary(format!("cannot write .eml: {e}"))));
+            mails.iter().map(|_| r.clone()).collect()
         }
     }
 }
 
-/// Delay before the next attempt: 30 s doubling, at most an hour.
 pub fn backoff_ms(attempts: i64) -> i64 {
     (30_000i64 << attempts.clamp(0, 7)).min(3_600_000)
 }
 
-/// Delivers one outbox mail (a `send_mail` job). Already-sent mail is not sent again.
+/// Delivers one outbox mail; see `send_many`.
 pub async fn send(room: &Mailroom, transport: &Transport, outbox_id: i64, attempt: i64) -> Result<(), SendError> {
-    let o = outbox::get(&room.db, outbox_id).await.map_err(|e| SendError::Temporary(e.to_string()))?;
-    if o.status == "sent" {
-        return Ok(());
-    }
-    let result = deliver(transport, &o).await;
-    let (status, err) = match &result {
-        Ok(()) => ("sent", None),
-        Err(SendError::Permanent(e)) => ("failed", Some(e.as_str())),
-        Err(SendError::Temporary(e)) if attempt >= MAX_ATTEMPTS => ("failed", Some(e.as_str())),
-        Err(SendError::Temporary(e)) => ("queued", Some(e.as_str())),
+    send_many(room, transport, &[(outbox_id, attempt)]).await.remove(0)
+}
+
+/// Delivers outbox mails ((id, attempt) pairs) and records each outcome on the mail and its
+/// message, with one read and one write transaction for all of them; a result per mail. A
+/// temporary failure at the last attempt is final.
+pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[(i64, i64)]) -> Vec<Result<(), SendError>> {
+    let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+    let found = match outbox::get_many(&room.db, &ids).await {
+        Ok(f) => f,
+        Err(e) => return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect(),
     };
-    outbox::record_attempt(&room.db, &o, status, err).await.map_err(|e| SendError::Temporary(e.to_string()))?;
-    match result {
-        Err(SendError::Temporary(e)) if attempt >= MAX_ATTEMPTS => Err(SendError::Permanent(e)),
-        r => r,
-    }
+    let due: Vec<&outbox::Outbound> = ids.iter().filter_map(|id| found.get(id)).filter(|o| o.status != "sent").collect();
+    let delivered = deliver(transport, &due).await;
+    let outcome: std::collections::HashMap<i64, Result<(), SendError>> = due.iter().map(|o| o.id).zip(delivered).collect();
+    let attempt_of = |id: i64| items.iter().find(|(i, _)| *i == id).map(|(_, a)| *a).unwrap_or(1);
+    let records: Vec<(&outbox::Outbound, &str, Option<&str>)> = due
+        .iter()
+        .map(|o| match &outcome[&o.id] {
+            Ok(()) => (*o, "sent", None),
+            Err(SendError::Permanent(e)) => (*o, "failed", Some(e.as_str())),
+            Err(SendError::Temporary(e)) if attempt_of(o.id) >= MAX_ATTEMPTS => (*o, "failed", Some(e.as_str())),
+            Err(SendError::Temporary(e)) => (*o, "queued", Some(e.as_str())),
+        })
+        .collect();
+    let recorded = outbox::record_attempts(&room.db, &records).await;
+    items
+        .iter()
+        .map(|(id, attempt)| {
+            if let Err(e) = &recorded {
+                return Err(SendError::Temporary(e.to_string()));
+            }
+            match (found.get(id), outcome.get(id)) {
+                (None, _) => Err(SendError::Permanent(format!("outbox mail {id} does not exist"))),
+                (Some(_), None) => Ok(()), // sent before
+                (Some(_), Some(Err(SendError::Temporary(e)))) if *attempt >= MAX_ATTEMPTS => Err(SendError::Permanent(e.clone())),
+                (Some(_), Some(r)) => r.clone(),
+            }
+        })
+        .collect()
 }
 
 /// An agent's reply or internal note on a ticket.

@@ -46,6 +46,11 @@ impl BlobStore {
         BlobStore::Database { db }
     }
 
+    /// Whether blobs live in the database (and can be written in its transactions).
+    pub fn is_database(&self) -> bool {
+        matches!(self, BlobStore::Database { .. })
+    }
+
     pub fn describe(&self) -> String {
         match self {
             BlobStore::Local { root } => format!("local folder {}", root.display()),
@@ -65,15 +70,22 @@ impl BlobStore {
                 let exists: Option<i64> = sqlx::query_scalar("SELECT size FROM blobs WHERE id = $1").bind(id.as_str()).fetch_optional(db.pool()).await?;
                 if exists.is_none() {
                     let mut tx = db.begin().await?;
-                    sqlx::query("INSERT INTO blobs (id, size, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
-                        .bind(id.as_str())
-                        .bind(bytes.len() as i64)
-                        .bind(bytes)
-                        .bind(crate::now_ms())
-                        .execute(&mut *tx)
-                        .await?;
+                    insert_row(&mut tx, &id, bytes).await?;
                     tx.commit().await?;
                 }
+                Ok(id)
+            }
+        }
+    }
+
+    /// Stores bytes as part of the caller's transaction where the store is the database (the blob
+    /// then commits, or not, with the row that refers to it); a folder store writes at once.
+    pub async fn put_in(&self, conn: &mut sqlx::AnyConnection, bytes: Vec<u8>) -> Result<BlobId> {
+        match self {
+            BlobStore::Local { .. } => self.put(bytes).await,
+            BlobStore::Database { .. } => {
+                let id = BlobId::of(&bytes);
+                insert_row(conn, &id, bytes).await?;
                 Ok(id)
             }
         }
@@ -91,6 +103,17 @@ impl BlobStore {
             }
         }
     }
+}
+
+async fn insert_row(conn: &mut sqlx::AnyConnection, id: &BlobId, bytes: Vec<u8>) -> Result<()> {
+    sqlx::query("INSERT INTO blobs (id, size, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+        .bind(id.as_str())
+        .bind(bytes.len() as i64)
+        .bind(bytes)
+        .bind(crate::now_ms())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 fn file_path(root: &Path, id: &BlobId) -> PathBuf {

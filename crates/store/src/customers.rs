@@ -4,6 +4,7 @@ use crate::{now_ms, Result};
 use podpora_domain::EmailAddress;
 use sqlx::AnyConnection;
 use sqlx::Row;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Customer {
@@ -20,18 +21,52 @@ pub struct Customer {
 /// The customer who owns this address, created on first contact. A known name is kept;
 /// an empty one is filled in from the mail.
 pub async fn find_or_create(conn: &mut AnyConnection, address: &EmailAddress, name: &str) -> Result<i64> {
-    let found: Option<(i64, String)> = sqlx::query("SELECT c.id, c.name FROM customer_addresses a JOIN customers c ON c.id = a.customer_id WHERE a.address = $1")
-        .bind(address.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
-        .transpose()?;
-    if let Some((id, existing)) = found {
-        if existing.is_empty() && !name.is_empty() {
-            sqlx::query("UPDATE customers SET name = $1 WHERE id = $2").bind(name).bind(id).execute(&mut *conn).await?;
+    match find_many(conn, &[address.as_str()]).await?.remove(address.as_str()) {
+        Some(known) => {
+            keep_name(conn, &known, name).await?;
+            Ok(known.id)
         }
-        return Ok(id);
+        None => create(conn, address, name).await,
     }
+}
+
+/// What the mail pipeline needs of a known customer.
+#[derive(Debug, Clone)]
+pub struct KnownCustomer {
+    pub id: i64,
+    pub name: String,
+    pub language: Option<String>,
+}
+
+/// The customers owning these addresses (by address), for a batch of mail.
+pub async fn find_many(conn: &mut AnyConnection, addresses: &[&str]) -> Result<HashMap<String, KnownCustomer>> {
+    let mut out = HashMap::new();
+    for chunk in addresses.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT a.address, c.id, c.name, c.language FROM customer_addresses a JOIN customers c ON c.id = a.customer_id WHERE a.address IN ({})",
+            crate::db::in_list(chunk.len(), 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = q.bind(*a);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.insert(r.try_get(0)?, KnownCustomer { id: r.try_get(1)?, name: r.try_get(2)?, language: r.try_get(3)? });
+        }
+    }
+    Ok(out)
+}
+
+/// Fills in a known customer's empty name.
+pub async fn keep_name(conn: &mut AnyConnection, known: &KnownCustomer, name: &str) -> Result<()> {
+    if known.name.is_empty() && !name.is_empty() {
+        sqlx::query("UPDATE customers SET name = $1 WHERE id = $2").bind(name).bind(known.id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Creates the customer of a new address (or returns the one another instance created at the same moment).
+pub async fn create(conn: &mut AnyConnection, address: &EmailAddress, name: &str) -> Result<i64> {
     let now = now_ms();
     let id: i64 = sqlx::query_scalar("INSERT INTO customers (name, created_at) VALUES ($1, $2) RETURNING id").bind(name).bind(now).fetch_one(&mut *conn).await?;
     // Another instance may be creating the same customer right now: the address decides who wins.
@@ -46,6 +81,22 @@ pub async fn find_or_create(conn: &mut AnyConnection, address: &EmailAddress, na
     }
     sqlx::query("DELETE FROM customers WHERE id = $1").bind(id).execute(&mut *conn).await?;
     Ok(sqlx::query_scalar("SELECT customer_id FROM customer_addresses WHERE address = $1").bind(address.as_str()).fetch_one(&mut *conn).await?)
+}
+
+/// All addresses of these customers (by customer id).
+pub async fn addresses_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("SELECT customer_id, address FROM customer_addresses WHERE customer_id IN ({})", crate::db::in_list(chunk.len(), 1));
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+        }
+    }
+    Ok(out)
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Customer>> {

@@ -199,3 +199,39 @@ mod tests {
         assert_eq!(super::redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 }
+
+/// Rows per multi-row statement: far below both backends' limit on bound parameters.
+pub(crate) const ROWS_PER_STATEMENT: usize = 400;
+
+/// `($first, …), (…)`: the VALUES list of a multi-row statement, `cols` placeholders a row.
+pub(crate) fn values_list(rows: usize, cols: usize, first: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(&format!("${}", first + r * cols + c));
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// `$first, $first+1, …`: an IN list of `n` placeholders.
+pub(crate) fn in_list(n: usize, first: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod list_tests {
+    #[test]
+    fn placeholder_lists() {
+        assert_eq!(super::values_list(2, 3, 2), "($2, $3, $4), ($5, $6, $7)");
+        assert_eq!(super::in_list(3, 1), "$1, $2, $3");
+    }
+}

@@ -95,7 +95,21 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Inbound> {
 }
 
 pub async fn mark_processed(conn: &mut AnyConnection, id: i64, ticket_id: i64) -> Result<()> {
-    sqlx::query("UPDATE inbound SET status = 'processed', ticket_id = $1, reason = NULL, processed_at = $2 WHERE id = $3").bind(ticket_id).bind(now_ms()).bind(id).execute(conn).await?;
+    mark_processed_many(conn, &[(id, ticket_id)]).await
+}
+
+/// Marks (inbound id, ticket id) pairs processed, in one statement.
+pub async fn mark_processed_many(conn: &mut AnyConnection, done: &[(i64, i64)]) -> Result<()> {
+    for chunk in done.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let cases: String = (0..chunk.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
+        let ids = (0..chunk.len()).map(|i| format!("${}", 2 * i + 2)).collect::<Vec<_>>().join(", ");
+        let sql = format!("UPDATE inbound SET status = 'processed', ticket_id = CASE id{cases} END, reason = NULL, processed_at = $1 WHERE id IN ({ids})");
+        let mut q = sqlx::query(&sql).bind(now_ms());
+        for (id, ticket) in chunk {
+            q = q.bind(*id).bind(*ticket);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -156,14 +170,8 @@ pub async fn reset(conn: &mut AnyConnection, id: i64) -> Result<bool> {
     Ok(n == 1)
 }
 
-/// Received messages no job is working on (left over from a crash), oldest first.
-pub async fn stranded(db: &Db, older_than_ms: i64, limit: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT i.id FROM inbound i WHERE i.status = 'received' AND i.received_at < $1 \
-         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'process_inbound' AND j.payload = CAST(i.id AS TEXT)) ORDER BY i.id LIMIT $2",
-    )
-    .bind(now_ms() - older_than_ms)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?)
+/// The mailboxes (None: mail for no mailbox) with mail waiting to be processed, among the oldest
+/// waiting messages: the inbound table is the queue, whoever drains a mailbox holds its lease.
+pub async fn waiting_mailboxes(db: &Db) -> Result<Vec<Option<i64>>> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT mailbox_id FROM (SELECT mailbox_id FROM inbound WHERE status = 'received' ORDER BY id LIMIT 5000) w").fetch_all(db.pool()).await?)
 }

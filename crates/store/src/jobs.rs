@@ -26,6 +26,20 @@ pub async fn enqueue(conn: &mut AnyConnection, kind: &str, payload: &str, run_at
         .await?)
 }
 
+/// Enqueues one job of `kind` per payload, all due at `run_at`.
+pub async fn enqueue_many(conn: &mut AnyConnection, kind: &str, payloads: &[String], run_at: i64) -> Result<()> {
+    let now = now_ms();
+    for chunk in payloads.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES {}", crate::db::values_list(chunk.len(), 4, 1));
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q.bind(kind).bind(p.as_str()).bind(run_at).bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 fn job(r: &sqlx::any::AnyRow) -> Result<Job> {
     Ok(Job { id: r.try_get(0)?, kind: r.try_get(1)?, payload: r.try_get(2)?, attempts: r.try_get(3)? })
 }
@@ -79,8 +93,13 @@ pub async fn complete_many(db: &Db, ids: &[i64]) -> Result<()> {
         return Ok(());
     }
     let mut tx = db.begin().await?;
-    for id in ids {
-        sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("DELETE FROM jobs WHERE id IN ({})", crate::db::in_list(chunk.len(), 1));
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *tx).await?;
     }
     tx.commit().await
 }

@@ -25,6 +25,8 @@ pub struct NewMessage<'a> {
     pub message_id: Option<&'a str>,
     pub inbound_id: Option<i64>,
     pub delivery: Option<&'a str>,
+    /// Whether its text goes into the ticket's search document (not for boilerplate such as acknowledgements).
+    pub searchable: bool,
 }
 
 impl<'a> NewMessage<'a> {
@@ -47,6 +49,7 @@ impl<'a> NewMessage<'a> {
             message_id: None,
             inbound_id: None,
             delivery: None,
+            searchable: true,
         }
     }
 }
@@ -54,65 +57,98 @@ impl<'a> NewMessage<'a> {
 /// Stores a message and adds its text (sender, subject, first part of the body) to the ticket's
 /// search document.
 pub async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO messages (ticket_id, direction, kind, author_user_id, from_address, from_name, to_list, cc_list, subject, body_text, body_html, quoted_text, signature, message_id, inbound_id, delivery, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
-    )
-    .bind(m.ticket_id)
-    .bind(m.direction.as_str())
-    .bind(m.kind.as_str())
-    .bind(m.author_user_id)
-    .bind(m.from_address)
-    .bind(m.from_name)
-    .bind(serde_json::to_string(m.to).unwrap_or_else(|_| "[]".into()))
-    .bind(serde_json::to_string(m.cc).unwrap_or_else(|_| "[]".into()))
-    .bind(m.subject)
-    .bind(m.body_text)
-    .bind(m.body_html)
-    .bind(m.quoted_text)
-    .bind(m.signature)
-    .bind(m.message_id)
-    .bind(m.inbound_id)
-    .bind(m.delivery)
-    .bind(now_ms())
-    .fetch_one(&mut *conn)
-    .await?;
-    let body: String = m.body_text.chars().take(4_000).collect();
-    crate::search::append(conn, m.ticket_id, &format!("{} {} {} {body}", m.from_name, m.from_address, m.subject)).await?;
-    Ok(id)
+    Ok(insert_many(conn, std::slice::from_ref(m), &[]).await?[0])
+}
+
+const INSERT_COLS: &str = "ticket_id, direction, kind, author_user_id, from_address, from_name, to_list, cc_list, subject, body_text, body_html, quoted_text, signature, message_id, inbound_id, delivery, created_at";
+
+/// Stores messages with multi-row statements and returns their ids in the given order; their text
+/// goes into the tickets' search documents (`new_docs`: the heads of tickets created with them).
+/// Every message needs an inbound id or a Message-ID, unique in the call, by which its row is
+/// recognised (a multi-row RETURNING promises no order).
+pub async fn insert_many(conn: &mut AnyConnection, msgs: &[NewMessage<'_>], new_docs: &[(i64, String)]) -> Result<Vec<i64>> {
+    let now = now_ms();
+    let mut ids = Vec::with_capacity(msgs.len());
+    for chunk in msgs.chunks(crate::db::ROWS_PER_STATEMENT / 4) {
+        let sql = format!("INSERT INTO messages ({INSERT_COLS}) VALUES {} RETURNING id, inbound_id, message_id", crate::db::values_list(chunk.len(), 17, 1));
+        let mut q = sqlx::query(&sql);
+        for m in chunk {
+            q = q
+                .bind(m.ticket_id)
+                .bind(m.direction.as_str())
+                .bind(m.kind.as_str())
+                .bind(m.author_user_id)
+                .bind(m.from_address)
+                .bind(m.from_name)
+                .bind(serde_json::to_string(m.to).unwrap_or_else(|_| "[]".into()))
+                .bind(serde_json::to_string(m.cc).unwrap_or_else(|_| "[]".into()))
+                .bind(m.subject)
+                .bind(m.body_text)
+                .bind(m.body_html)
+                .bind(m.quoted_text)
+                .bind(m.signature)
+                .bind(m.message_id)
+                .bind(m.inbound_id)
+                .bind(m.delivery)
+                .bind(now);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        let mut by_key: HashMap<(Option<i64>, Option<String>), i64> = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            by_key.insert((r.try_get(1)?, r.try_get(2)?), r.try_get(0)?);
+        }
+        for m in chunk {
+            let key = (m.inbound_id, m.message_id.map(str::to_string));
+            match by_key.get(&key) {
+                Some(id) if chunk.len() == 1 || key != (None, None) => ids.push(*id),
+                _ => return Err(crate::StoreError::Corrupt("a message of a multi-row insert has neither an inbound id nor a Message-ID".into())),
+            }
+        }
+    }
+    let texts: Vec<(i64, String)> = msgs
+        .iter()
+        .filter(|m| m.searchable)
+        .map(|m| {
+            let body: String = m.body_text.chars().take(4_000).collect();
+            (m.ticket_id, format!("{} {} {} {body}", m.from_name, m.from_address, m.subject))
+        })
+        .collect();
+    crate::search::index_many(conn, new_docs, &texts).await?;
+    Ok(ids)
 }
 
 /// Remembers Message-IDs (and `ti:` thread roots) as belonging to a ticket. The first ticket to claim an id keeps it.
 pub async fn remember_ids(conn: &mut AnyConnection, ticket_id: i64, ids: &[String]) -> Result<()> {
-    let ids: Vec<&String> = ids.iter().filter(|id| !id.is_empty() && id.len() <= 900).take(100).collect();
-    if ids.is_empty() {
-        return Ok(());
+    let pairs: Vec<(i64, &str)> = ids.iter().take(100).map(|id| (ticket_id, id.as_str())).collect();
+    remember_many(conn, &pairs).await
+}
+
+/// `remember_ids` for several tickets at once.
+pub async fn remember_many(conn: &mut AnyConnection, pairs: &[(i64, &str)]) -> Result<()> {
+    let pairs: Vec<&(i64, &str)> = pairs.iter().filter(|(_, id)| !id.is_empty() && id.len() <= 900).collect();
+    for chunk in pairs.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("INSERT INTO message_ids (ticket_id, message_id) VALUES {} ON CONFLICT (message_id) DO NOTHING", crate::db::values_list(chunk.len(), 2, 1));
+        let mut q = sqlx::query(&sql);
+        for (t, id) in chunk {
+            q = q.bind(*t).bind(*id);
+        }
+        q.execute(&mut *conn).await?;
     }
-    let values: Vec<String> = (0..ids.len()).map(|i| format!("(${}, $1)", i + 2)).collect();
-    let sql = format!("INSERT INTO message_ids (message_id, ticket_id) VALUES {} ON CONFLICT (message_id) DO NOTHING", values.join(", "));
-    let mut q = sqlx::query(&sql).bind(ticket_id);
-    for id in ids {
-        q = q.bind(id.as_str());
-    }
-    q.execute(conn).await?;
     Ok(())
 }
 
 /// Which of these ids we know, and their tickets.
 pub async fn lookup_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, TicketNumber>> {
-    let ids: Vec<&String> = ids.iter().take(100).collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("SELECT m.message_id, t.number FROM message_ids m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id IN ({})", params.join(", "));
-    let mut q = sqlx::query(&sql);
-    for id in &ids {
-        q = q.bind(id.as_str());
-    }
     let mut out = HashMap::new();
-    for r in q.fetch_all(conn).await? {
-        out.insert(r.try_get::<String, _>(0)?, TicketNumber::new(r.try_get(1)?)?);
+    for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("SELECT m.message_id, t.number FROM message_ids m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id IN ({})", crate::db::in_list(chunk.len(), 1));
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id.as_str());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.insert(r.try_get::<String, _>(0)?, TicketNumber::new(r.try_get(1)?)?);
+        }
     }
     Ok(out)
 }
@@ -271,17 +307,21 @@ pub struct NewAttachment<'a> {
     pub content_id: Option<&'a str>,
 }
 
-pub async fn add_attachment(conn: &mut AnyConnection, message_pk: i64, a: &NewAttachment<'_>) -> Result<i64> {
-    Ok(sqlx::query_scalar("INSERT INTO attachments (message_pk, filename, content_type, size, blob, inline, content_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-        .bind(message_pk)
-        .bind(a.filename)
-        .bind(a.content_type)
-        .bind(a.size)
-        .bind(a.blob)
-        .bind(a.inline as i64)
-        .bind(a.content_id)
-        .fetch_one(conn)
-        .await?)
+pub async fn add_attachment(conn: &mut AnyConnection, message_pk: i64, a: &NewAttachment<'_>) -> Result<()> {
+    add_attachments(conn, &[(message_pk, a.clone())]).await
+}
+
+/// Records files of messages, with multi-row statements.
+pub async fn add_attachments(conn: &mut AnyConnection, atts: &[(i64, NewAttachment<'_>)]) -> Result<()> {
+    for chunk in atts.chunks(crate::db::ROWS_PER_STATEMENT / 2) {
+        let sql = format!("INSERT INTO attachments (message_pk, filename, content_type, size, blob, inline, content_id) VALUES {}", crate::db::values_list(chunk.len(), 7, 1));
+        let mut q = sqlx::query(&sql);
+        for (pk, a) in chunk {
+            q = q.bind(*pk).bind(a.filename).bind(a.content_type).bind(a.size).bind(a.blob).bind(a.inline as i64).bind(a.content_id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The delivery state shown on an outgoing message: queued, sent, failed (with the server's answer).

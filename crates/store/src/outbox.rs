@@ -31,53 +31,105 @@ pub struct Outbound {
 
 /// Queues a mail; the caller enqueues the `send_mail` job in the same transaction.
 pub async fn enqueue(conn: &mut AnyConnection, o: &NewOutbound<'_>) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO outbox (ticket_id, message_pk, purpose, mail_from, recipients, raw, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7) RETURNING id",
-    )
-    .bind(o.ticket_id)
-    .bind(o.message_pk)
-    .bind(o.purpose)
-    .bind(o.mail_from)
-    .bind(serde_json::to_string(o.recipients).unwrap_or_else(|_| "[]".into()))
-    .bind(o.raw.to_vec())
-    .bind(now_ms())
-    .fetch_one(conn)
-    .await?)
+    Ok(enqueue_many(conn, std::slice::from_ref(o)).await?[0])
+}
+
+/// Queues mails with multi-row statements; their ids in the given order. Each mail needs its own
+/// message (`message_pk`), by which its row is recognised, unless it is queued alone.
+pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewOutbound<'_>]) -> Result<Vec<i64>> {
+    let now = now_ms();
+    let mut ids = Vec::with_capacity(mails.len());
+    for chunk in mails.chunks(crate::db::ROWS_PER_STATEMENT / 4) {
+        let sql = format!("INSERT INTO outbox (ticket_id, message_pk, purpose, mail_from, recipients, raw, created_at, status) VALUES {} RETURNING id, message_pk", values_queued(chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for o in chunk {
+            q = q.bind(o.ticket_id).bind(o.message_pk).bind(o.purpose).bind(o.mail_from).bind(serde_json::to_string(o.recipients).unwrap_or_else(|_| "[]".into())).bind(o.raw.to_vec()).bind(now);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        let by_pk: std::collections::HashMap<Option<i64>, i64> = rows.iter().map(|r| Ok((r.try_get(1)?, r.try_get(0)?))).collect::<Result<_>>()?;
+        for o in chunk {
+            match by_pk.get(&o.message_pk) {
+                Some(id) if chunk.len() == 1 || o.message_pk.is_some() => ids.push(*id),
+                _ => return Err(StoreError::Corrupt("a mail of a multi-row enqueue has no message".into())),
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// `($1, …, $7, 'queued'), …`: seven bound columns and the status.
+fn values_queued(rows: usize) -> String {
+    (0..rows).map(|r| format!("({}, 'queued')", (1..=7).map(|c| format!("${}", r * 7 + c)).collect::<Vec<_>>().join(", "))).collect::<Vec<_>>().join(", ")
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Outbound> {
-    let r = sqlx::query("SELECT id, ticket_id, message_pk, purpose, mail_from, recipients, raw, status, attempts, last_error FROM outbox WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    Ok(Outbound {
-        id: r.try_get(0)?,
-        ticket_id: r.try_get(1)?,
-        message_pk: r.try_get(2)?,
-        purpose: r.try_get(3)?,
-        mail_from: r.try_get(4)?,
-        recipients: serde_json::from_str(&r.try_get::<String, _>(5)?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        raw: r.try_get(6)?,
-        status: r.try_get(7)?,
-        attempts: r.try_get(8)?,
-        last_error: r.try_get(9)?,
-    })
+    get_many(db, &[id]).await?.remove(&id).ok_or(StoreError::NotFound)
+}
+
+/// The outbox mails with these ids that exist.
+pub async fn get_many(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, Outbound>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, ticket_id, message_pk, purpose, mail_from, recipients, raw, status, attempts, last_error FROM outbox WHERE id IN ({})",
+            crate::db::in_list(chunk.len(), 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(db.pool()).await? {
+            let o = Outbound {
+                id: r.try_get(0)?,
+                ticket_id: r.try_get(1)?,
+                message_pk: r.try_get(2)?,
+                purpose: r.try_get(3)?,
+                mail_from: r.try_get(4)?,
+                recipients: serde_json::from_str(&r.try_get::<String, _>(5)?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                raw: r.try_get(6)?,
+                status: r.try_get(7)?,
+                attempts: r.try_get(8)?,
+                last_error: r.try_get(9)?,
+            };
+            out.insert(o.id, o);
+        }
+    }
+    Ok(out)
 }
 
 /// Records the outcome of one delivery attempt on the outbox row and on its message.
 pub async fn record_attempt(db: &Db, o: &Outbound, status: &str, error: Option<&str>) -> Result<()> {
+    record_attempts(db, &[(o, status, error)]).await
+}
+
+/// Records delivery attempts in one transaction: the mails that went out with two statements
+/// (outbox and messages), the others one by one with their error.
+pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, &str, Option<&str>)]) -> Result<()> {
+    let now = now_ms();
     let mut tx = db.begin().await?;
-    let sent_at = (status == "sent").then(now_ms);
-    sqlx::query("UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2, sent_at = $3 WHERE id = $4")
-        .bind(status)
-        .bind(error)
-        .bind(sent_at)
-        .bind(o.id)
-        .execute(&mut *tx)
-        .await?;
-    if let Some(pk) = o.message_pk {
-        crate::messages::set_delivery(&mut tx, pk, status, error).await?;
+    let sent: Vec<&Outbound> = attempts.iter().filter(|(_, s, _)| *s == "sent").map(|(o, _, _)| *o).collect();
+    for chunk in sent.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_error = NULL, sent_at = $1 WHERE id IN ({})", crate::db::in_list(chunk.len(), 2));
+        let mut q = sqlx::query(&sql).bind(now);
+        for o in chunk {
+            q = q.bind(o.id);
+        }
+        q.execute(&mut *tx).await?;
+        let pks: Vec<i64> = chunk.iter().filter_map(|o| o.message_pk).collect();
+        if !pks.is_empty() {
+            let sql = format!("UPDATE messages SET delivery = 'sent', delivery_error = NULL WHERE id IN ({})", crate::db::in_list(pks.len(), 1));
+            let mut q = sqlx::query(&sql);
+            for pk in pks {
+                q = q.bind(pk);
+            }
+            q.execute(&mut *tx).await?;
+        }
+    }
+    for (o, status, error) in attempts.iter().filter(|(_, s, _)| *s != "sent") {
+        sqlx::query("UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3").bind(*status).bind(*error).bind(o.id).execute(&mut *tx).await?;
+        if let Some(pk) = o.message_pk {
+            crate::messages::set_delivery(&mut tx, pk, status, *error).await?;
+        }
     }
     tx.commit().await
 }
@@ -89,11 +141,39 @@ pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>> {
 }
 
 pub async fn record_ack(conn: &mut AnyConnection, recipient: &str) -> Result<()> {
-    sqlx::query("INSERT INTO ack_log (recipient, created_at) VALUES ($1, $2)").bind(recipient).bind(now_ms()).execute(conn).await?;
+    record_acks(conn, &[recipient]).await
+}
+
+/// Logs acknowledgements sent to these recipients now.
+pub async fn record_acks(conn: &mut AnyConnection, recipients: &[&str]) -> Result<()> {
+    let now = now_ms();
+    for chunk in recipients.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("INSERT INTO ack_log (recipient, created_at) VALUES {}", crate::db::values_list(chunk.len(), 2, 1));
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q.bind(*r).bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
 pub async fn recent_acks(conn: &mut AnyConnection, recipient: &str, window_ms: i64) -> Result<u32> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ack_log WHERE recipient = $1 AND created_at > $2").bind(recipient).bind(now_ms() - window_ms).fetch_one(conn).await?;
-    Ok(n.clamp(0, u32::MAX as i64) as u32)
+    Ok(recent_acks_many(conn, &[recipient], window_ms).await?.get(recipient).copied().unwrap_or(0))
+}
+
+/// How many acknowledgements each of these recipients got within the window (absent: none).
+pub async fn recent_acks_many(conn: &mut AnyConnection, recipients: &[&str], window_ms: i64) -> Result<std::collections::HashMap<String, u32>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in recipients.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("SELECT recipient, COUNT(*) FROM ack_log WHERE created_at > $1 AND recipient IN ({}) GROUP BY recipient", crate::db::in_list(chunk.len(), 2));
+        let mut q = sqlx::query(&sql).bind(now_ms() - window_ms);
+        for r in chunk {
+            q = q.bind(*r);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            out.insert(row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?.clamp(0, u32::MAX as i64) as u32);
+        }
+    }
+    Ok(out)
 }

@@ -58,6 +58,74 @@ pub async fn append(conn: &mut AnyConnection, ticket_id: i64, text: &str) -> Res
     Ok(())
 }
 
+/// Writes the search text of a batch in few statements: `new_docs` are the heads (number,
+/// subject, customer addresses) of tickets created in this transaction, `texts` the message text
+/// for any ticket. A new ticket's document is written once, with its text; other documents grow
+/// by one UPDATE for all of them (documents missing for older tickets are created one by one).
+pub async fn index_many(conn: &mut AnyConnection, new_docs: &[(i64, String)], texts: &[(i64, String)]) -> Result<()> {
+    let mut grouped: Vec<(i64, String)> = Vec::new();
+    for (ticket, text) in texts {
+        let text = words(text);
+        if text.is_empty() {
+            continue;
+        }
+        match grouped.iter_mut().find(|(t, _)| t == ticket) {
+            Some((_, all)) => {
+                all.push(' ');
+                all.push_str(&text);
+            }
+            None => grouped.push((*ticket, text)),
+        }
+    }
+    let key = match backend_of(conn) {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "ticket_id",
+    };
+    let docs: Vec<(i64, String)> = new_docs
+        .iter()
+        .map(|(t, head)| {
+            let body = grouped.iter().find(|(g, _)| g == t).map(|(_, s)| s.as_str()).unwrap_or("");
+            (*t, format!("{} {body}", words(head)).trim().chars().take(MAX_INDEXED_CHARS).collect())
+        })
+        .collect();
+    grouped.retain(|(t, _)| !new_docs.iter().any(|(n, _)| n == t));
+    for chunk in docs.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("INSERT INTO ticket_search ({key}, text) VALUES {}", crate::db::values_list(chunk.len(), 2, 1));
+        let mut q = sqlx::query(&sql);
+        for (t, doc) in chunk {
+            q = q.bind(*t).bind(doc.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    if grouped.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("SELECT {key} FROM ticket_search WHERE {key} IN ({})", crate::db::in_list(grouped.len(), 1));
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    for (t, _) in &grouped {
+        q = q.bind(*t);
+    }
+    let present: std::collections::HashSet<i64> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+    let (update, missing): (Vec<&(i64, String)>, Vec<&(i64, String)>) = grouped.iter().partition(|(t, _)| present.contains(t));
+    for chunk in update.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let n = chunk.len();
+        let cases: String = (0..n).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
+        let sql = format!(
+            "UPDATE ticket_search SET text = text || ' ' || CASE {key}{cases} END WHERE {key} IN ({}) AND length(text) < $1",
+            (0..n).map(|i| format!("${}", 2 * i + 2)).collect::<Vec<_>>().join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(MAX_INDEXED_CHARS as i64);
+        for (t, text) in chunk {
+            q = q.bind(*t).bind(text.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for (t, text) in missing {
+        append(conn, *t, text).await?;
+    }
+    Ok(())
+}
+
 /// Folded words only: PostgreSQL's parser would otherwise keep "jana@shop.cz" as one token, and a
 /// search for "jana" must find it on both backends.
 fn words(text: &str) -> String {

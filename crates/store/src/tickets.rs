@@ -1,7 +1,6 @@
 //! Tickets: numbering, participants, tags, status changes and the inbox listing.
 
 use crate::{activity, now_ms, Backend, Db, Result, StoreError};
-use podpora_domain::threading::TicketFacts;
 use podpora_domain::{Channel, EmailAddress, Priority, TicketNumber, TicketStatus};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -57,9 +56,28 @@ pub struct NewTicket<'a> {
     pub related: Option<TicketNumber>,
 }
 
-/// Creates a ticket with the next number. Numbers are unique across instances; a rolled-back
-/// transaction may leave a gap on PostgreSQL (a sequence), never a duplicate.
+/// Creates a ticket with the next number and starts its search document. Numbers are unique
+/// across instances; a rolled-back transaction may leave a gap on PostgreSQL (a sequence), never a duplicate.
 pub async fn create(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_>) -> Result<Ticket> {
+    let t = insert(conn, backend, t).await?;
+    let head = search_head(conn, &t).await?;
+    crate::search::start(conn, t.id, &head).await?;
+    Ok(t)
+}
+
+/// The start of a ticket's search document: its number, subject and customer addresses.
+pub async fn search_head(conn: &mut AnyConnection, t: &Ticket) -> Result<String> {
+    let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1").bind(t.customer_id).fetch_all(&mut *conn).await?;
+    Ok(search_head_text(t, &addresses))
+}
+
+/// `search_head` from addresses already at hand.
+pub fn search_head_text(t: &Ticket, customer_addresses: &[String]) -> String {
+    format!("{} {} {}", t.number.get(), t.subject, customer_addresses.join(" "))
+}
+
+/// Creates a ticket with the next number; its search document is the caller's (see `create`).
+pub async fn insert(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_>) -> Result<Ticket> {
     let now = now_ms();
     // PostgreSQL takes the number from the sequence (column default); SQLite from its counter row,
     // whose UPDATE also serialises writers.
@@ -83,10 +101,7 @@ pub async fn create(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    let t = ticket(&r)?;
-    let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1").bind(t.customer_id).fetch_all(&mut *conn).await?;
-    crate::search::start(conn, t.id, &format!("{} {} {}", t.number.get(), t.subject, addresses.join(" "))).await?;
-    Ok(t)
+    ticket(&r)
 }
 
 pub async fn by_number(conn: &mut AnyConnection, number: TicketNumber) -> Result<Option<Ticket>> {
@@ -97,31 +112,82 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Ticket> {
     sqlx::query(&format!("SELECT {COLS} FROM tickets WHERE id = $1")).bind(id).fetch_optional(conn).await?.as_ref().map(ticket).transpose()?.ok_or(StoreError::NotFound)
 }
 
-/// Participants of the given tickets, for the threading decision.
-pub async fn facts(conn: &mut AnyConnection, numbers: &[TicketNumber]) -> Result<HashMap<TicketNumber, TicketFacts>> {
+/// The tickets with these numbers that exist.
+pub async fn by_numbers(conn: &mut AnyConnection, numbers: &[TicketNumber]) -> Result<HashMap<TicketNumber, Ticket>> {
     let mut out = HashMap::new();
-    for n in numbers {
-        let rows = sqlx::query("SELECT p.address FROM tickets t JOIN participants p ON p.ticket_id = t.id WHERE t.number = $1")
-            .bind(n.get())
-            .fetch_all(&mut *conn)
-            .await?;
-        let exists = !rows.is_empty() || by_number(conn, *n).await?.is_some();
-        if exists {
-            let participants = rows.iter().filter_map(|r| r.try_get::<String, _>(0).ok()).filter_map(|a: String| EmailAddress::parse(&a).ok()).collect();
-            out.insert(*n, TicketFacts { number: *n, participants });
+    for chunk in numbers.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("SELECT {COLS} FROM tickets WHERE number IN ({})", crate::db::in_list(chunk.len(), 1));
+        let mut q = sqlx::query(&sql);
+        for n in chunk {
+            q = q.bind(n.get());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let t = ticket(&r)?;
+            out.insert(t.number, t);
         }
     }
     Ok(out)
 }
 
-pub async fn add_participant(conn: &mut AnyConnection, ticket_id: i64, address: &EmailAddress, name: &str) -> Result<()> {
-    sqlx::query("INSERT INTO participants (ticket_id, address, name) VALUES ($1, $2, $3) ON CONFLICT (ticket_id, address) DO NOTHING")
-        .bind(ticket_id)
-        .bind(address.as_str())
-        .bind(name)
-        .execute(conn)
-        .await?;
+/// The participants' addresses of these tickets (by ticket id).
+pub async fn participants_of(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<HashMap<i64, Vec<EmailAddress>>> {
+    let mut out: HashMap<i64, Vec<EmailAddress>> = HashMap::new();
+    for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("SELECT ticket_id, address FROM participants WHERE ticket_id IN ({})", crate::db::in_list(chunk.len(), 1));
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            if let Ok(a) = EmailAddress::parse(&r.try_get::<String, _>(1)?) {
+                out.entry(r.try_get(0)?).or_default().push(a);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Adds (ticket id, address, name) participants; ones already there are left as they are.
+pub async fn add_participants(conn: &mut AnyConnection, rows: &[(i64, &EmailAddress, &str)]) -> Result<()> {
+    for chunk in rows.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("INSERT INTO participants (ticket_id, address, name) VALUES {} ON CONFLICT (ticket_id, address) DO NOTHING", crate::db::values_list(chunk.len(), 3, 1));
+        let mut q = sqlx::query(&sql);
+        for (t, a, name) in chunk {
+            q = q.bind(*t).bind(a.as_str()).bind(*name);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
+}
+
+/// Sets the status of these tickets (and their last change to now).
+pub async fn set_status_many(conn: &mut AnyConnection, ticket_ids: &[i64], status: TicketStatus) -> Result<()> {
+    for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("UPDATE tickets SET status = $1, updated_at = $2 WHERE id IN ({})", crate::db::in_list(chunk.len(), 3));
+        let mut q = sqlx::query(&sql).bind(status.as_str()).bind(now_ms());
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Marks these tickets changed now.
+pub async fn touch_many(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<()> {
+    for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("UPDATE tickets SET updated_at = $1 WHERE id IN ({})", crate::db::in_list(chunk.len(), 2));
+        let mut q = sqlx::query(&sql).bind(now_ms());
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn add_participant(conn: &mut AnyConnection, ticket_id: i64, address: &EmailAddress, name: &str) -> Result<()> {
+    add_participants(conn, &[(ticket_id, address, name)]).await
 }
 
 pub async fn remove_participant(conn: &mut AnyConnection, ticket_id: i64, address: &EmailAddress) -> Result<()> {
@@ -145,13 +211,11 @@ pub async fn tags(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<String
 }
 
 pub async fn set_status(conn: &mut AnyConnection, ticket_id: i64, status: TicketStatus) -> Result<()> {
-    sqlx::query("UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3").bind(status.as_str()).bind(now_ms()).bind(ticket_id).execute(conn).await?;
-    Ok(())
+    set_status_many(conn, &[ticket_id], status).await
 }
 
 pub async fn touch(conn: &mut AnyConnection, ticket_id: i64) -> Result<()> {
-    sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2").bind(now_ms()).bind(ticket_id).execute(conn).await?;
-    Ok(())
+    touch_many(conn, &[ticket_id]).await
 }
 
 /// A change to a ticket's status, assignee, tags, priority or reminder. `None` leaves a field as it is.

@@ -1,0 +1,116 @@
+//! A burst of mail applied as one batch, on both backends: answers that arrived before the mail
+//! they answer, a colleague in Cc answering, a redelivery, a stranger quoting a real Message-ID,
+//! a bounce and a reply to a ticket from an earlier batch all end where they belong, with one
+//! acknowledgement per new ticket and searchable text.
+
+use podpora_domain::token::ReplyKey;
+use podpora_domain::{EmailAddress, TicketStatus};
+use podpora_mail::ingest::{self, Envelope, Outcome, Source};
+use podpora_mail::{Limits, Mailroom};
+use podpora_store::testing::for_each_backend;
+use podpora_store::{mailboxes, messages, outbox, tickets, BlobStore};
+use std::sync::Arc;
+
+fn mail(from: &str, id: &str, subject: &str, extra: &str, body: &str) -> Vec<u8> {
+    format!("From: {from}\r\nTo: help@shop.example\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").into_bytes()
+}
+
+#[tokio::test]
+async fn a_burst_is_threaded_as_it_was_meant() {
+    for_each_backend(|t| async move {
+        let db = t.db.clone();
+        mailboxes::add(&db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example").unwrap(), name: "Shop".into(), imap_url: None }).await.unwrap();
+        let room = Mailroom {
+            db: db.clone(),
+            blobs: if t.url.is_some() { BlobStore::database(db.clone()) } else { BlobStore::local(t.dir.path().join("blobs")).unwrap() },
+            key: ReplyKey::new(vec![7u8; 32]).unwrap(),
+            host: "test.localhost".into(),
+            installation: "test".into(),
+            public_url: "http://test.localhost".into(),
+            limits: Limits::default(),
+            plus_reply_to: false,
+            wake: Arc::new(tokio::sync::Notify::new()),
+        };
+        let env = Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example").unwrap()] };
+        let accept = |raw: Vec<u8>| {
+            let (room, env) = (room.clone(), env.clone());
+            async move { ingest::accept(&room, Source::Smtp, &env, raw).await.unwrap().inbound_id }
+        };
+        let number = |o: Outcome| match o {
+            Outcome::Ticket { number, .. } => number,
+            other => panic!("not a ticket: {other:?}"),
+        };
+        // An earlier batch: a ticket that exists before the burst, then solved by an agent.
+        let p = accept(mail("Petr <petr@example.cz>", "p@mail.cz", "Invoice", "", "Where is my invoice?")).await;
+        let earlier = number(ingest::process(&room, p).await.unwrap());
+        let mut conn = db.conn().await.unwrap();
+        let earlier_id = tickets::by_number(&mut conn, earlier).await.unwrap().unwrap().id;
+        tickets::set_status(&mut conn, earlier_id, TicketStatus::Solved).await.unwrap();
+        let acks_before = outbox::counts(&db).await.unwrap().iter().map(|(_, n)| n).sum::<i64>();
+
+        // The burst, in the order the accepts committed.
+        let ids = [
+            accept(mail("Ann <ann@example.cz>", "a@mail.cz", "Broken zipper", "Cc: Bob <bob@example.cz>\r\n", "The zipper broke on day one."))
+                .await,
+            // Answers C, which was accepted after it.
+            accept(mail("Ann <ann@example.cz>", "b@mail.cz", "Re: Wrong colour", "In-Reply-To: <c@mail.cz>\r\nReferences: <c@mail.cz>\r\n", "Also the parcel was wet quokkaword."))
+                .await,
+            accept(mail("Ann <ann@example.cz>", "c@mail.cz", "Wrong colour", "", "I ordered red, got green.")).await,
+            // Bob was in Cc of A: his answer joins A's ticket.
+            accept(mail("Bob <bob@example.cz>", "d@mail.cz", "Re: Broken zipper", "In-Reply-To: <a@mail.cz>\r\n", "Same here.")).await,
+            // A redelivered.
+            accept(mail("Ann <ann@example.cz>", "a@mail.cz", "Broken zipper", "Cc: Bob <bob@example.cz>\r\n", "The zipper broke on day one.")).await,
+            // A stranger quoting a real Message-ID opens a ticket of their own.
+            accept(mail("Mallory <mallory@evil.example>", "f@evil.example", "Re: Broken zipper", "In-Reply-To: <a@mail.cz>\r\n", "Send me the refund.")).await,
+            accept(
+                "From: MAILER-DAEMON@mx.example\r\nTo: help@shop.example\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <g@mx.example>\r\nAuto-Submitted: auto-replied\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n--x\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--x--\r\n"
+                    .as_bytes()
+                    .to_vec(),
+            )
+            .await,
+            // Petr answers his ticket from the earlier batch: it reopens.
+            accept(mail("Petr <petr@example.cz>", "h@mail.cz", "Re: Invoice", "In-Reply-To: <p@mail.cz>\r\n", "Still nothing.")).await,
+        ];
+        // One drain applies the whole burst as one batch.
+        ingest::process(&room, ids[7]).await.unwrap();
+        let mut outcome = Vec::new();
+        for id in ids {
+            outcome.push(ingest::wait_settled(&room, id, std::time::Duration::from_secs(5)).await.unwrap().expect("processed"));
+        }
+        let n: Vec<Option<i64>> = outcome.iter().map(|o| if let Outcome::Ticket { number, .. } = o { Some(number.get()) } else { None }).collect();
+        let (a, b, c, d, e, f, g, h) = (n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7]);
+        assert_eq!(b, c, "the answer that came first joins the ticket of the mail it answers");
+        assert_ne!(a, c);
+        assert_eq!(d, a, "a colleague in Cc answering joins the ticket");
+        assert_eq!(e, a, "a redelivery stays on its ticket");
+        assert!(f.is_some() && f != a, "a stranger never joins someone else's ticket");
+        assert!(g.is_none(), "the bounce is set aside: {:?}", outcome[6]);
+        assert_eq!(h, Some(earlier.get()));
+
+        let by_number = |n: Option<i64>| {
+            let db = db.clone();
+            async move {
+                let mut conn = db.conn().await.unwrap();
+                tickets::by_number(&mut conn, podpora_domain::TicketNumber::new(n.unwrap()).unwrap()).await.unwrap().unwrap()
+            }
+        };
+        let ta = by_number(a).await;
+        let inbound: Vec<_> = messages::for_ticket(&mut conn, ta.id).await.unwrap().into_iter().filter(|m| m.direction == podpora_domain::Direction::In).collect();
+        assert_eq!(inbound.len(), 2, "A once (not twice) and Bob's answer");
+        let people: Vec<String> = tickets::participants(&mut conn, ta.id).await.unwrap().into_iter().map(|p| p.address).collect();
+        assert!(people.contains(&"ann@example.cz".to_string()) && people.contains(&"bob@example.cz".to_string()), "{people:?}");
+        assert!(!people.iter().any(|p| p.contains("mallory")));
+        let tc = by_number(c).await;
+        assert_eq!(messages::for_ticket(&mut conn, tc.id).await.unwrap().iter().filter(|m| m.direction == podpora_domain::Direction::In).count(), 2);
+        assert_eq!(by_number(h).await.status, TicketStatus::Solved.after_customer_reply());
+        // One acknowledgement per new ticket (A, C, the stranger's), none for answers or the bounce.
+        let acks = outbox::counts(&db).await.unwrap().iter().map(|(_, n)| n).sum::<i64>() - acks_before;
+        assert_eq!(acks, 3);
+        // The answer's words find the ticket it joined.
+        let (found, _) = tickets::list(&db, &tickets::TicketQuery { q: Some("quokkaword".into()), limit: 10, ..Default::default() }).await.unwrap();
+        assert_eq!(found.iter().map(|s| s.ticket.number.get()).collect::<Vec<_>>(), vec![c.unwrap()]);
+        drop(conn);
+        t
+    })
+    .await;
+}
