@@ -43,6 +43,7 @@ pub async fn open(cfg: &Config) -> anyhow::Result<Mailroom> {
         limits: Limits { max_message_bytes: max, max_parse_bytes: max, ..Limits::default() },
         plus_reply_to: cfg.plus_reply_to,
         wake: Arc::new(tokio::sync::Notify::new()),
+        accepts: Default::default(),
     })
 }
 

@@ -69,30 +69,93 @@ async fn store(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, as
             break;
         }
     }
-    let to: Vec<String> = env.rcpt_to.iter().map(|a| a.to_string()).collect();
-    let temporary = |e: podpora_store::StoreError| MailError::Temporary(format!("cannot store the message: {e}"));
     // A folder store writes (and fsyncs) the file first, outside the write lock; the database
-    // store writes the bytes in the same transaction as the row: one commit makes it durable.
-    let (mut raw, mut blob) = (Some(raw), None);
-    if !room.blobs.is_database() {
-        blob = Some(room.blobs.put(raw.take().unwrap_or_default()).await.map_err(temporary)?);
-    }
-    let mut tx = room.db.begin().await?;
-    let blob = match (blob, raw) {
-        (Some(b), _) => b,
-        (None, raw) => room.blobs.put_in(&mut tx, raw.unwrap_or_default()).await.map_err(temporary)?,
+    // store writes the bytes in the same transaction as the row.
+    let bytes = if room.blobs.is_database() {
+        Bytes::Raw(raw)
+    } else {
+        Bytes::Stored(room.blobs.put(raw).await.map_err(|e| MailError::Temporary(format!("cannot store the message: {e}")))?)
     };
-    let inbound_id = inbound::insert(
-        &mut tx,
-        &NewInbound { source: source.as_str(), mailbox_id, envelope_from: env.mail_from.as_deref(), envelope_to: &to, raw_blob: blob.as_str(), size },
-    )
-    .await?;
-    if let Some(reason) = aside {
-        inbound::set_aside(&mut tx, inbound_id, reason).await?;
+    let (done, mut answer) = tokio::sync::oneshot::channel();
+    let row = Waiting {
+        source,
+        mailbox_id,
+        envelope_from: env.mail_from.clone(),
+        envelope_to: env.rcpt_to.iter().map(|a| a.to_string()).collect(),
+        size,
+        bytes,
+        aside: aside.map(str::to_string),
+        done,
+    };
+    room.accepts.waiting.lock().unwrap_or_else(|p| p.into_inner()).push(row);
+    // Group commit: whoever gets the lead commits every message waiting by then in one
+    // transaction (one fsync); the others find their answer when they get the lead in turn.
+    {
+        let _lead = room.accepts.lead.lock().await;
+        if let Ok(r) = answer.try_recv() {
+            return r.map(|inbound_id| Accepted { inbound_id }).map_err(MailError::Temporary);
+        }
+        let group = std::mem::take(&mut *room.accepts.waiting.lock().unwrap_or_else(|p| p.into_inner()));
+        let (ids, group) = commit_group(room, group).await;
+        for (row, id) in group.into_iter().zip(ids) {
+            let _ = row.done.send(id);
+        }
     }
-    tx.commit().await?;
     room.wake.notify_waiters();
-    Ok(Accepted { inbound_id })
+    match answer.await {
+        Ok(r) => r.map(|inbound_id| Accepted { inbound_id }).map_err(MailError::Temporary),
+        Err(_) => Err(MailError::Temporary("the message was not stored".into())),
+    }
+}
+
+/// Messages being accepted at the same moment, committed together.
+#[derive(Default)]
+pub struct AcceptQueue {
+    waiting: std::sync::Mutex<Vec<Waiting>>,
+    lead: tokio::sync::Mutex<()>,
+}
+
+enum Bytes {
+    Raw(Vec<u8>),
+    Stored(BlobId),
+}
+
+struct Waiting {
+    source: Source,
+    mailbox_id: Option<i64>,
+    envelope_from: Option<String>,
+    envelope_to: Vec<String>,
+    size: i64,
+    bytes: Bytes,
+    aside: Option<String>,
+    done: tokio::sync::oneshot::Sender<Result<i64, String>>,
+}
+
+/// Commits a group of accepted messages in one transaction: each its inbound id, or all the error.
+async fn commit_group(room: &Mailroom, mut group: Vec<Waiting>) -> (Vec<Result<i64, String>>, Vec<Waiting>) {
+    let result = async {
+        let mut tx = room.db.begin().await?;
+        let mut ids = Vec::with_capacity(group.len());
+        for w in &mut group {
+            let blob = match std::mem::replace(&mut w.bytes, Bytes::Raw(Vec::new())) {
+                Bytes::Stored(b) => b,
+                Bytes::Raw(raw) => room.blobs.put_in(&mut tx, raw).await?,
+            };
+            let new = NewInbound { source: w.source.as_str(), mailbox_id: w.mailbox_id, envelope_from: w.envelope_from.as_deref(), envelope_to: &w.envelope_to, raw_blob: blob.as_str(), size: w.size };
+            let id = inbound::insert(&mut tx, &new).await?;
+            if let Some(reason) = &w.aside {
+                inbound::set_aside(&mut tx, id, reason).await?;
+            }
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok::<_, podpora_store::StoreError>(ids)
+    }
+    .await;
+    match result {
+        Ok(ids) => (ids.into_iter().map(Ok).collect(), group),
+        Err(e) => (group.iter().map(|_| Err(format!("cannot store the message: {e}"))).collect(), group),
+    }
 }
 
 /// Processes waiting mail of every mailbox as it arrives: woken by accepts in this process and

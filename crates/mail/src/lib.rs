@@ -62,6 +62,8 @@ pub struct Mailroom {
     pub plus_reply_to: bool,
     /// Wakes the job workers when new work was queued in this process.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Messages being accepted in this process, committed together.
+    pub accepts: Arc<ingest::AcceptQueue>,
 }
 
 /// The header we stamp on every outgoing mail; mail that comes back with it is a loop.

@@ -171,6 +171,16 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
         };
         let filename = part.attachment_name().map(|n| sanitize_filename(n)).filter(|n| !n.is_empty()).unwrap_or(default_name);
         let inline = part.content_disposition().map(|d| d.ctype().eq_ignore_ascii_case("inline")).unwrap_or(false) || (part.content_id().is_some() && ctype.starts_with("image/"));
+        // Outlook's winmail.dat (TNEF) holds the real files: an agent gets those, not a file nobody can open.
+        if ctype == "application/ms-tnef" || filename.eq_ignore_ascii_case("winmail.dat") {
+            match unpack_tnef(&bytes) {
+                Some(files) if !files.is_empty() => {
+                    attachments.extend(files);
+                    continue;
+                }
+                _ => warnings.push(format!("{filename} (Outlook TNEF) could not be unpacked; it is attached as it came")),
+            }
+        }
         attachments.push(ParsedAttachment {
             filename,
             content_type: db_text(&ctype),
@@ -244,9 +254,75 @@ impl ParsedMail {
     }
 }
 
+/// The files inside an Outlook TNEF attachment (winmail.dat); None when it cannot be read.
+fn unpack_tnef(bytes: &[u8]) -> Option<Vec<ParsedAttachment>> {
+    let files = tnef::read_attachments(bytes).ok()?;
+    Some(
+        files
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let name = f.transport_filename.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&f.title);
+                let filename = Some(sanitize_filename(name)).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("winmail-{}", i + 1));
+                ParsedAttachment { filename, content_type: "application/octet-stream".into(), bytes: f.data.to_vec(), inline: false, content_id: None }
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A TNEF stream as Outlook writes it (version, code page 1250, then per file: rendering
+    /// data, title, dates, data, properties), each attribute with its checksum.
+    fn tnef(files: &[(&[u8], &[u8])]) -> Vec<u8> {
+        fn attr(out: &mut Vec<u8>, level: u8, id: u32, data: &[u8]) {
+            out.push(level);
+            out.extend(id.to_le_bytes());
+            out.extend((data.len() as u32).to_le_bytes());
+            out.extend(data);
+            out.extend(data.iter().fold(0u16, |s, b| s.wrapping_add(u16::from(*b))).to_le_bytes());
+        }
+        let mut t = 0x223e_9f78u32.to_le_bytes().to_vec();
+        t.extend(1u16.to_le_bytes());
+        attr(&mut t, 1, 0x0008_9006, &[0, 0, 1, 0]);
+        attr(&mut t, 1, 0x0006_9007, &[0xe2, 0x04, 0, 0, 0, 0, 0, 0]);
+        let date: Vec<u8> = [2026u16, 11, 23, 10, 0, 0, 1].iter().flat_map(|v| v.to_le_bytes()).collect();
+        for (name, data) in files {
+            attr(&mut t, 2, 0x0006_9002, &[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            attr(&mut t, 2, 0x0001_8010, &[name.to_vec(), vec![0]].concat());
+            attr(&mut t, 2, 0x0003_8012, &date);
+            attr(&mut t, 2, 0x0003_8013, &date);
+            attr(&mut t, 2, 0x0006_800F, data);
+            attr(&mut t, 2, 0x0006_9005, &[]);
+        }
+        t
+    }
+
+    fn with_winmail(dat: &[u8]) -> String {
+        use base64::Engine;
+        format!(
+            "From: jana@example.cz\r\nTo: help@shop.example\r\nSubject: Faktura\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nFaktura v priloze.\r\n--b\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=winmail.dat\r\n\r\n{}\r\n--b--\r\n",
+            base64::engine::general_purpose::STANDARD.encode(dat)
+        )
+    }
+
+    #[test]
+    fn outlook_winmail_dat_gives_its_files() {
+        // "faktura č.pdf" in windows-1250, as Outlook writes titles.
+        let m = p(&with_winmail(&tnef(&[(b"faktura \xe8.pdf", b"%PDF-1.4 one"), (b"photo.jpg", b"\xff\xd8\xff two")])));
+        let names: Vec<&str> = m.attachments.iter().map(|a| a.filename.as_str()).collect();
+        assert_eq!(names, vec!["faktura č.pdf", "photo.jpg"]);
+        assert_eq!(m.attachments[0].bytes, b"%PDF-1.4 one");
+        assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+        // A damaged winmail.dat stays as it came, with a word for the agent.
+        let mut broken = tnef(&[(b"a.pdf", b"data")]);
+        broken.truncate(broken.len() - 7);
+        let m = p(&with_winmail(&broken));
+        assert_eq!(m.attachments.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), vec!["winmail.dat"]);
+        assert!(m.warnings.iter().any(|w| w.contains("TNEF")), "{:?}", m.warnings);
+    }
 
     fn p(raw: &str) -> ParsedMail {
         parse(raw.as_bytes(), None, &Limits::default()).unwrap()

@@ -30,6 +30,7 @@ async fn a_burst_is_threaded_as_it_was_meant() {
             limits: Limits::default(),
             plus_reply_to: false,
             wake: Arc::new(tokio::sync::Notify::new()),
+            accepts: Default::default(),
         };
         let env = Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example").unwrap()] };
         let accept = |raw: Vec<u8>| {
