@@ -86,15 +86,8 @@ pub async fn create(conn: &mut AnyConnection, address: &EmailAddress, name: &str
 /// All addresses of these customers (by customer id).
 pub async fn addresses_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-    for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!("SELECT customer_id, address FROM customer_addresses WHERE customer_id IN ({})", crate::db::in_list(chunk.len(), 1));
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
-        }
+    for r in crate::db::select_in_ids(conn, "SELECT customer_id, address FROM customer_addresses WHERE customer_id IN ({in})", ids).await? {
+        out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
     }
     Ok(out)
 }

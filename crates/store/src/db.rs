@@ -222,6 +222,20 @@ pub(crate) fn values_list(rows: usize, cols: usize, first: usize) -> String {
     s
 }
 
+/// The rows of `sql`, a query whose `{in}` stands for an IN list, for all these ids (in chunks).
+pub(crate) async fn select_in_ids(conn: &mut AnyConnection, sql: &str, ids: &[i64]) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = sql.replace("{in}", &in_list(chunk.len(), 1));
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        rows.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
 /// `$first, $first+1, …`: an IN list of `n` placeholders.
 pub(crate) fn in_list(n: usize, first: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")

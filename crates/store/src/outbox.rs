@@ -69,30 +69,21 @@ pub async fn get(db: &Db, id: i64) -> Result<Outbound> {
 /// The outbox mails with these ids that exist.
 pub async fn get_many(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, Outbound>> {
     let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "SELECT id, ticket_id, message_pk, purpose, mail_from, recipients, raw, status, attempts, last_error FROM outbox WHERE id IN ({})",
-            crate::db::in_list(chunk.len(), 1)
-        );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(db.pool()).await? {
-            let o = Outbound {
-                id: r.try_get(0)?,
-                ticket_id: r.try_get(1)?,
-                message_pk: r.try_get(2)?,
-                purpose: r.try_get(3)?,
-                mail_from: r.try_get(4)?,
-                recipients: serde_json::from_str(&r.try_get::<String, _>(5)?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                raw: r.try_get(6)?,
-                status: r.try_get(7)?,
-                attempts: r.try_get(8)?,
-                last_error: r.try_get(9)?,
-            };
-            out.insert(o.id, o);
-        }
+    let sql = "SELECT id, ticket_id, message_pk, purpose, mail_from, recipients, raw, status, attempts, last_error FROM outbox WHERE id IN ({in})";
+    for r in crate::db::select_in_ids(&mut *db.conn().await?, sql, ids).await? {
+        let o = Outbound {
+            id: r.try_get(0)?,
+            ticket_id: r.try_get(1)?,
+            message_pk: r.try_get(2)?,
+            purpose: r.try_get(3)?,
+            mail_from: r.try_get(4)?,
+            recipients: serde_json::from_str(&r.try_get::<String, _>(5)?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            raw: r.try_get(6)?,
+            status: r.try_get(7)?,
+            attempts: r.try_get(8)?,
+            last_error: r.try_get(9)?,
+        };
+        out.insert(o.id, o);
     }
     Ok(out)
 }
