@@ -23,12 +23,10 @@ use std::collections::{HashMap, HashSet};
 
 /// Applies prepared messages in order in one transaction (one commit); if that fails, one
 /// transaction per message, so one bad message cannot hold back the others.
-pub(crate) async fn apply_batch(room: &Mailroom, prepared: &[Prepared]) -> Result<Vec<(i64, Outcome)>, MailError> {
+pub(crate) async fn apply_batch(room: &Mailroom, known: &Known, prepared: &[Prepared]) -> Result<Vec<(i64, Outcome)>, MailError> {
     let started = std::time::Instant::now();
-    let our_mailboxes = mailboxes::list(&room.db).await?;
-    let colleagues = podpora_store::users::active_emails(&room.db).await?;
-    let ours: HashSet<&str> = our_mailboxes.iter().map(|m| m.address.as_str()).collect();
-    let ctx = Context { room, mailboxes: &our_mailboxes, ours: &ours, colleagues: &colleagues };
+    let ours: HashSet<&str> = known.mailboxes.iter().map(|m| m.address.as_str()).collect();
+    let ctx = Context { room, mailboxes: &known.mailboxes, ours: &ours, colleagues: &known.colleagues };
     let mut tx = room.db.begin().await?;
     let e = match apply_in(&ctx, &mut tx, prepared).await {
         Ok(outcomes) => {
@@ -63,6 +61,18 @@ pub(crate) async fn apply_batch(room: &Mailroom, prepared: &[Prepared]) -> Resul
         }
     }
     Ok(outcomes)
+}
+
+/// Our mailboxes and colleagues, read once per drain.
+pub(crate) struct Known {
+    mailboxes: Vec<Mailbox>,
+    colleagues: HashSet<String>,
+}
+
+impl Known {
+    pub(crate) async fn read(room: &Mailroom) -> Result<Known, MailError> {
+        Ok(Known { mailboxes: mailboxes::list(&room.db).await?, colleagues: podpora_store::users::active_emails(&room.db).await? })
+    }
 }
 
 struct Context<'a> {
@@ -132,9 +142,11 @@ fn first_look<'p>(ctx: &Context<'_>, p: &'p Prepared) -> First<'p> {
     First::Mail(Sorted { mail, class, clues, sender_is_colleague, owner, owner_name })
 }
 
-/// A ticket the batch has read or created, as it stands after the messages so far.
+/// A ticket the batch has read or opened, as it stands after the messages so far.
 struct Held {
-    ticket: tickets::Ticket,
+    /// A placeholder (below zero) for a ticket the batch opens.
+    id: i64,
+    status: TicketStatus,
     participants: Vec<EmailAddress>,
     created: bool,
 }
@@ -154,11 +166,52 @@ struct Writes {
     participants: Vec<(i64, EmailAddress, String)>,
     incoming: Vec<Incoming>,
     remember: Vec<(i64, String)>,
-    new_docs: Vec<(i64, String)>,
     status: HashMap<i64, TicketStatus>,
     touched: Vec<i64>,
-    acks: Vec<AckMail>,
+    acks: Vec<AckPlan>,
     processed: Vec<(i64, i64)>,
+}
+
+/// Ticket numbers from here up stand for tickets the batch opens, until they are created.
+const PROVISIONAL: i64 = 1 << 60;
+
+/// A ticket the batch opens. Until customers and tickets are created together after the
+/// decisions, a new ticket is referred to by the id `-(k + 1)` and the number `PROVISIONAL + k`,
+/// a new customer by the id `-(j + 1)`.
+struct Opening {
+    customer_id: i64,
+    mailbox_id: Option<i64>,
+    subject: String,
+    related: Option<TicketNumber>,
+    owner: EmailAddress,
+}
+
+/// An acknowledgement to compose once its ticket has its number.
+struct AckPlan {
+    index: usize,
+    ticket: TicketNumber,
+    mailbox_id: i64,
+    lang: Lang,
+}
+
+/// Tickets (and customers) the batch opens, and the real ids and numbers they get.
+#[derive(Default)]
+struct Openings {
+    tickets: Vec<Opening>,
+    customers: Vec<(EmailAddress, String, Option<String>)>,
+    created: Vec<tickets::Ticket>,
+}
+
+impl Openings {
+    fn ticket_id(&self, id: i64) -> i64 {
+        if id < 0 { self.created.get((-id - 1) as usize).map_or(id, |t| t.id) } else { id }
+    }
+    fn number(&self, n: TicketNumber) -> TicketNumber {
+        self.created(n).map_or(n, |t| t.number)
+    }
+    fn created(&self, n: TicketNumber) -> Option<&tickets::Ticket> {
+        n.get().checked_sub(PROVISIONAL).and_then(|k| usize::try_from(k).ok()).and_then(|k| self.created.get(k))
+    }
 }
 
 async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Result<Vec<(i64, Outcome)>, MailError> {
@@ -180,7 +233,7 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
     let found = tickets::by_numbers(tx, &numbers).await?;
     let mut participants = tickets::participants_of(tx, &found.values().map(|t| t.id).collect::<Vec<_>>()).await?;
     let mut held: HashMap<TicketNumber, Held> =
-        found.into_iter().map(|(n, t)| (n, Held { participants: participants.remove(&t.id).unwrap_or_default(), ticket: t, created: false })).collect();
+        found.into_iter().map(|(n, t)| (n, Held { participants: participants.remove(&t.id).unwrap_or_default(), id: t.id, status: t.status, created: false })).collect();
     let owners: Vec<&str> = mails().map(|s| s.owner.as_str()).collect();
     let mut customers = customers::find_many(tx, &owners).await?;
     let customer_addresses = customers::addresses_of(tx, &customers.values().map(|c| c.id).collect::<Vec<_>>()).await?;
@@ -189,6 +242,7 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
     let mut recent_acks = outbox::recent_acks_many(tx, &senders, limit.window_secs * 1000).await?;
 
     let mut w = Writes::default();
+    let mut opening = Openings::default();
     let mut seen: HashSet<(i64, &str, &str)> = HashSet::new();
     let mut outcomes = Vec::with_capacity(batch.len());
     let order = threading::reply_order(
@@ -215,8 +269,8 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
         };
         let mail = s.mail;
         if let Some(mid) = mail.message_id.as_deref() {
-            if let Some(h) = known.get(mid).and_then(|n| held.get(n)) {
-                let (id, number) = (h.ticket.id, h.ticket.number);
+            if let Some((number, h)) = known.get(mid).and_then(|n| held.get(n).map(|h| (*n, h))) {
+                let id = h.id;
                 let again = seen.contains(&(id, mid, mail.from.as_str())) || (known_before.contains(mid) && messages::is_duplicate(tx, id, mid, mail.from.as_str()).await?);
                 if again {
                     // The same mail delivered again (an MTA retry after a lost answer, a refetch):
@@ -234,10 +288,10 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
         let (number, created) = match threading::decide(&room.key, &mail.from, &s.clues, &known, &facts) {
             ThreadDecision::Existing { ticket, by } => {
                 let h = held.get_mut(&ticket).ok_or(podpora_store::StoreError::NotFound)?;
-                let id = h.ticket.id;
-                let next = h.ticket.status.after_customer_reply();
-                if next != h.ticket.status {
-                    h.ticket.status = next;
+                let id = h.id;
+                let next = h.status.after_customer_reply();
+                if next != h.status {
+                    h.status = next;
                     w.status.insert(id, next);
                 } else if !h.created {
                     w.touched.push(id);
@@ -246,39 +300,35 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
                 (ticket, false)
             }
             ThreadDecision::New { related } => {
-                let customer = match customers.get(s.owner.as_str()) {
-                    Some(c) => {
+                let lang = mail.language.as_deref().and_then(Lang::from_header).filter(|_| !s.sender_is_colleague).map(|l| l.code().to_string());
+                let customer = match customers.get_mut(s.owner.as_str()) {
+                    Some(c) if c.id > 0 => {
                         customers::keep_name(tx, c, s.owner_name).await?;
+                        if let (Some(lang), None) = (&lang, &c.language) {
+                            customers::learn_language(tx, c.id, lang).await?;
+                            c.language = Some(lang.clone());
+                        }
                         c.id
                     }
+                    Some(c) => c.id,
                     None => {
-                        let id = customers::create(tx, s.owner, s.owner_name).await?;
-                        customers.insert(s.owner.to_string(), KnownCustomer { id, name: s.owner_name.to_string(), language: None });
+                        opening.customers.push((s.owner.clone(), s.owner_name.to_string(), lang.clone()));
+                        let id = -(opening.customers.len() as i64);
+                        customers.insert(s.owner.to_string(), KnownCustomer { id, name: s.owner_name.to_string(), language: lang });
                         id
                     }
                 };
-                if let Some(lang) = mail.language.as_deref().and_then(Lang::from_header).filter(|_| !s.sender_is_colleague) {
-                    if let Some(c) = customers.get_mut(s.owner.as_str()).filter(|c| c.language.is_none()) {
-                        customers::learn_language(tx, customer, lang.code()).await?;
-                        c.language = Some(lang.code().to_string());
-                    }
-                }
+                let k = opening.tickets.len() as i64;
+                let (id, number) = (-(k + 1), TicketNumber::new(PROVISIONAL + k).map_err(|e| MailError::Rejected(e.to_string()))?);
                 let subject = podpora_domain::subject::title(&mail.subject);
-                let t = tickets::insert(tx, room.db.backend(), &tickets::NewTicket { mailbox_id: mailbox.map(|m| m.id), customer_id: customer, subject: &subject, channel: Channel::Email, related })
-                    .await?;
-                let mut addresses = customer_addresses.get(&customer).cloned().unwrap_or_default();
-                if !addresses.iter().any(|a| a == s.owner.as_str()) {
-                    addresses.push(s.owner.to_string());
-                }
-                w.new_docs.push((t.id, tickets::search_head_text(&t, &addresses)));
-                w.participants.push((t.id, s.owner.clone(), s.owner_name.to_string()));
-                let number = t.number;
-                held.insert(number, Held { ticket: t, participants: vec![s.owner.clone()], created: true });
+                opening.tickets.push(Opening { customer_id: customer, mailbox_id: mailbox.map(|m| m.id), subject, related, owner: s.owner.clone() });
+                w.participants.push((id, s.owner.clone(), s.owner_name.to_string()));
+                held.insert(number, Held { id, status: TicketStatus::New, participants: vec![s.owner.clone()], created: true });
                 (number, true)
             }
         };
         let h = held.get_mut(&number).ok_or(podpora_store::StoreError::NotFound)?;
-        let ticket_id = h.ticket.id;
+        let ticket_id = h.id;
         // Everyone on the mail but us (and the forwarding colleague) takes part from now on.
         let forwarded_by_colleague = created && s.sender_is_colleague && mail.forwarded_from.is_some();
         if !forwarded_by_colleague {
@@ -304,9 +354,6 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
         }
         let mut remember: Vec<String> = mail.message_id.iter().cloned().collect();
         remember.extend(mail.thread_root.clone());
-        if created {
-            remember.push(compose::thread_key(&room.installation, number));
-        }
         for id in remember {
             // The first ticket to claim an id keeps it, in the batch as in the table.
             if let std::collections::hash_map::Entry::Vacant(v) = known.entry(id.clone()) {
@@ -320,11 +367,8 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
             let mailbox = mailbox.filter(|_| !forwarded_by_colleague);
             let decision = autoack::decide_ack(s.class, mailbox.is_some_and(|m| m.ack_enabled), recent, limit);
             if let (AckDecision::Send, Some(mb)) = (decision, mailbox) {
-                let mut refs = mail.references.clone();
-                refs.extend(mail.message_id.clone());
-                let about = AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
                 let lang = customers.get(s.owner.as_str()).and_then(|c| c.language.as_deref()).and_then(Lang::from_code).unwrap_or(Lang::En);
-                w.acks.push(compose_ack(room, mb, &h.ticket, &about, &mail.from, lang));
+                w.acks.push(AckPlan { index, ticket: number, mailbox_id: mb.id, lang });
                 *recent_acks.entry(mail.from.to_string()).or_default() += 1;
             }
             ack = Some(decision);
@@ -332,12 +376,65 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
         w.processed.push((inbound_id, ticket_id));
         outcomes.push((inbound_id, Outcome::Ticket { number, created, ack }));
     }
-    write(tx, batch, w).await?;
-    Ok(outcomes)
+    // Customers and tickets the batch opens, created together; then placeholders become real.
+    let new_customers: Vec<(&EmailAddress, &str, Option<&str>)> = opening.customers.iter().map(|(a, n, l)| (a, n.as_str(), l.as_deref())).collect();
+    let customer_ids = customers::create_many(tx, &new_customers).await?;
+    let customer_id = |id: i64| if id < 0 { customer_ids[(-id - 1) as usize] } else { id };
+    let new_tickets: Vec<tickets::NewTicket<'_>> = opening
+        .tickets
+        .iter()
+        .map(|o| tickets::NewTicket {
+            mailbox_id: o.mailbox_id,
+            customer_id: customer_id(o.customer_id),
+            subject: &o.subject,
+            channel: Channel::Email,
+            related: o.related.filter(|r| r.get() < PROVISIONAL),
+        })
+        .collect();
+    let created = tickets::insert_many(tx, room.db.backend(), &new_tickets).await?;
+    opening.created = created;
+    // A stranger's ticket related to one opened earlier in the same batch (rare): one update each.
+    for (o, t) in opening.tickets.iter().zip(&opening.created) {
+        if let Some(r) = o.related.filter(|r| r.get() >= PROVISIONAL) {
+            tickets::set_related(tx, t.id, opening.number(r)).await?;
+        }
+    }
+    write(ctx, tx, batch, w, &opening, &customer_addresses).await?;
+    Ok(outcomes.into_iter().map(|(id, o)| (id, match o {
+        Outcome::Ticket { number, created, ack } => Outcome::Ticket { number: opening.number(number), created, ack },
+        other => other,
+    })).collect())
 }
 
-/// Writes what the batch decided, one multi-row statement per table.
-async fn write(tx: &mut WriteTx, batch: &[Prepared], w: Writes) -> Result<(), MailError> {
+/// Writes what the batch decided, one multi-row statement per table, with the placeholders of
+/// new tickets replaced by their ids and numbers.
+async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: Writes, opening: &Openings, customer_addresses: &HashMap<i64, Vec<String>>) -> Result<(), MailError> {
+    let room = ctx.room;
+    for (t, _, _) in &mut w.participants {
+        *t = opening.ticket_id(*t);
+    }
+    for i in &mut w.incoming {
+        i.ticket_id = opening.ticket_id(i.ticket_id);
+    }
+    for (t, _) in &mut w.remember {
+        *t = opening.ticket_id(*t);
+    }
+    for (_, t) in &mut w.processed {
+        *t = opening.ticket_id(*t);
+    }
+    w.status = w.status.into_iter().map(|(t, s)| (opening.ticket_id(t), s)).collect();
+    for t in &mut w.touched {
+        *t = opening.ticket_id(*t);
+    }
+    let mut new_docs = Vec::with_capacity(opening.created.len());
+    for (o, t) in opening.tickets.iter().zip(&opening.created) {
+        let mut addresses = customer_addresses.get(&t.customer_id).cloned().unwrap_or_default();
+        if !addresses.iter().any(|a| a == o.owner.as_str()) {
+            addresses.push(o.owner.to_string());
+        }
+        new_docs.push((t.id, tickets::search_head_text(t, &addresses)));
+        w.remember.push((t.id, compose::thread_key(&room.installation, t.number)));
+    }
     let participants: Vec<(i64, &EmailAddress, &str)> = w.participants.iter().map(|(t, a, n)| (*t, a, n.as_str())).collect();
     tickets::add_participants(tx, &participants).await?;
     let msgs: Vec<NewMessage<'_>> = w
@@ -358,7 +455,7 @@ async fn write(tx: &mut WriteTx, batch: &[Prepared], w: Writes) -> Result<(), Ma
             })
         })
         .collect();
-    let pks = messages::insert_many(tx, &msgs, &w.new_docs).await?;
+    let pks = messages::insert_many(tx, &msgs, &new_docs).await?;
     let attachments: Vec<(i64, NewAttachment<'_>)> = w
         .incoming
         .iter()
@@ -383,7 +480,15 @@ async fn write(tx: &mut WriteTx, batch: &[Prepared], w: Writes) -> Result<(), Ma
     touched.dedup();
     touched.retain(|id| !w.status.contains_key(id));
     tickets::touch_many(tx, &touched).await?;
-    write_acks(tx, &w.acks).await?;
+    let mut acks = Vec::with_capacity(w.acks.len());
+    for plan in &w.acks {
+        let (Some(t), Some(mb), Ok(mail)) = (opening.created(plan.ticket), ctx.mailboxes.iter().find(|m| m.id == plan.mailbox_id), &batch[plan.index].mail) else { continue };
+        let mut refs = mail.references.clone();
+        refs.extend(mail.message_id.clone());
+        let about = AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
+        acks.push(compose_ack(room, mb, t, &about, &mail.from, plan.lang));
+    }
+    write_acks(tx, &acks).await?;
     inbound::mark_processed_many(tx, &w.processed).await?;
     Ok(())
 }

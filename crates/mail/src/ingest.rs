@@ -373,9 +373,10 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
         futures::future::join_all(batch.into_iter().map(|row| prepare(room, row))).await.into_iter().collect::<Result<Vec<Prepared>, MailError>>()
     };
     let mut current = fetch(0).await?;
+    let known = crate::apply::Known::read(room).await?;
     while !current.is_empty() {
         let last = current.last().map(|p| p.row.id).unwrap_or(0);
-        let (applied, following) = tokio::join!(crate::apply::apply_batch(room, &current), fetch(last));
+        let (applied, following) = tokio::join!(crate::apply::apply_batch(room, &known, &current), fetch(last));
         let applied = applied?;
         room.wake.notify_waiters();
         let mut changed: Vec<i64> = applied.iter().filter_map(|(_, o)| if let Outcome::Ticket { number, .. } = o { Some(number.get()) } else { None }).collect();

@@ -104,6 +104,8 @@ async fn a_burst_is_threaded_as_it_was_meant() {
         let tc = by_number(c).await;
         assert_eq!(messages::for_ticket(&mut conn, tc.id).await.unwrap().iter().filter(|m| m.direction == podpora_domain::Direction::In).count(), 2);
         assert_eq!(by_number(h).await.status, TicketStatus::Solved.after_customer_reply());
+        assert_eq!(by_number(f).await.related_number, a, "the stranger's ticket points to the one they quoted, opened in the same batch");
+        assert_eq!(ta.related_number, None);
         // One acknowledgement per new ticket (A, C, the stranger's), none for answers or the bounce.
         let acks = outbox::counts(&db).await.unwrap().iter().map(|(_, n)| n).sum::<i64>() - acks_before;
         assert_eq!(acks, 3);

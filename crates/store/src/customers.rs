@@ -83,6 +83,41 @@ pub async fn create(conn: &mut AnyConnection, address: &EmailAddress, name: &str
     Ok(sqlx::query_scalar("SELECT customer_id FROM customer_addresses WHERE address = $1").bind(address.as_str()).fetch_one(&mut *conn).await?)
 }
 
+/// Creates the customers of new addresses ((address, name, language) each, addresses distinct),
+/// with multi-row statements; their ids in the given order. An address another instance took at
+/// the same moment gets that instance's customer.
+pub async fn create_many(conn: &mut AnyConnection, new: &[(&EmailAddress, &str, Option<&str>)]) -> Result<Vec<i64>> {
+    let reserved = crate::db::reserve_ids(conn, "customers", new.len()).await?;
+    let mut ids = reserved.clone();
+    let now = now_ms();
+    for (chunk, chunk_ids) in new.chunks(crate::db::ROWS_PER_STATEMENT).zip(reserved.chunks(crate::db::ROWS_PER_STATEMENT)) {
+        let sql = format!("INSERT INTO customers (id, name, language, created_at) VALUES {}", crate::db::values_list(chunk.len(), 4, 1));
+        let mut q = sqlx::query(&sql);
+        for ((_, name, lang), id) in chunk.iter().zip(chunk_ids) {
+            q = q.bind(*id).bind(*name).bind(*lang).bind(now);
+        }
+        q.execute(&mut *conn).await?;
+        let sql = format!("INSERT INTO customer_addresses (address, customer_id, created_at) VALUES {} ON CONFLICT (address) DO NOTHING RETURNING address", crate::db::values_list(chunk.len(), 3, 1));
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for ((address, _, _), id) in chunk.iter().zip(chunk_ids) {
+            q = q.bind(address.as_str()).bind(*id).bind(now);
+        }
+        let won: std::collections::HashSet<String> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+        if won.len() < chunk.len() {
+            // Lost races: drop our customer, take the winner's.
+            for (i, (address, _, _)) in chunk.iter().enumerate().filter(|(_, (a, _, _))| !won.contains(a.as_str())) {
+                let mine = chunk_ids[i];
+                sqlx::query("DELETE FROM customers WHERE id = $1").bind(mine).execute(&mut *conn).await?;
+                let theirs: i64 = sqlx::query_scalar("SELECT customer_id FROM customer_addresses WHERE address = $1").bind(address.as_str()).fetch_one(&mut *conn).await?;
+                if let Some(slot) = ids.iter_mut().find(|x| **x == mine) {
+                    *slot = theirs;
+                }
+            }
+        }
+    }
+    Ok(ids)
+}
+
 /// All addresses of these customers (by customer id).
 pub async fn addresses_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();

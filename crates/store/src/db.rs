@@ -236,6 +236,21 @@ pub(crate) async fn select_in_ids(conn: &mut AnyConnection, sql: &str, ids: &[i6
     Ok(rows)
 }
 
+/// Takes `n` ids of `table` for rows the caller inserts with these ids: from the table's sequence
+/// on PostgreSQL; on SQLite (one writer, inside its write transaction) after the highest id ever used.
+pub(crate) async fn reserve_ids(conn: &mut AnyConnection, table: &str, n: usize) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if crate::search::backend_of(conn) == Backend::Postgres {
+        return Ok(sqlx::query_scalar(&format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)")).bind(n as i64).fetch_all(&mut *conn).await?);
+    }
+    let last: i64 = sqlx::query_scalar(&format!("SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), COALESCE((SELECT MAX(id) FROM {table}), 0))"))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((last + 1..=last + n as i64).collect())
+}
+
 /// `$first, $first+1, …`: an IN list of `n` placeholders.
 pub(crate) fn in_list(n: usize, first: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")

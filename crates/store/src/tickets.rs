@@ -65,6 +65,54 @@ pub async fn create(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_
     Ok(t)
 }
 
+/// Creates tickets with the next numbers, with one multi-row statement; in the given order. Their
+/// search documents are the caller's (see `create`).
+pub async fn insert_many(conn: &mut AnyConnection, backend: Backend, new: &[NewTicket<'_>]) -> Result<Vec<Ticket>> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = new.len() as i64;
+    let numbers: Vec<i64> = match backend {
+        Backend::Postgres => sqlx::query_scalar("SELECT nextval('ticket_number_seq') FROM generate_series(1, $1)").bind(n).fetch_all(&mut *conn).await?,
+        Backend::Sqlite => {
+            let last: i64 = sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'ticket_number' RETURNING value").bind(n).fetch_one(&mut *conn).await?;
+            (last - n + 1..=last).collect()
+        }
+    };
+    let now = now_ms();
+    let mut by_number: HashMap<i64, Ticket> = HashMap::with_capacity(new.len());
+    for (chunk, chunk_numbers) in new.chunks(crate::db::ROWS_PER_STATEMENT / 2).zip(numbers.chunks(crate::db::ROWS_PER_STATEMENT / 2)) {
+        let sql = format!(
+            "INSERT INTO tickets (number, mailbox_id, customer_id, subject, status, channel, related_number, created_at, updated_at) VALUES {} RETURNING {COLS}",
+            crate::db::values_list(chunk.len(), 9, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for (t, number) in chunk.iter().zip(chunk_numbers) {
+            q = q
+                .bind(*number)
+                .bind(t.mailbox_id)
+                .bind(t.customer_id)
+                .bind(t.subject)
+                .bind(TicketStatus::New.as_str())
+                .bind(t.channel.as_str())
+                .bind(t.related.map(|n| n.get()))
+                .bind(now)
+                .bind(now);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let t = ticket(&r)?;
+            by_number.insert(t.number.get(), t);
+        }
+    }
+    numbers.iter().map(|n| by_number.remove(n).ok_or_else(|| StoreError::Corrupt(format!("ticket {n} was not created")))).collect()
+}
+
+/// Records the ticket a new ticket is related to.
+pub async fn set_related(conn: &mut AnyConnection, ticket_id: i64, related: TicketNumber) -> Result<()> {
+    sqlx::query("UPDATE tickets SET related_number = $1 WHERE id = $2").bind(related.get()).bind(ticket_id).execute(conn).await?;
+    Ok(())
+}
+
 /// The start of a ticket's search document: its number, subject and customer addresses.
 pub async fn search_head(conn: &mut AnyConnection, t: &Ticket) -> Result<String> {
     let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1").bind(t.customer_id).fetch_all(&mut *conn).await?;
