@@ -268,19 +268,24 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
             return Err(MailError::Temporary("another worker is still processing this mailbox".into()));
         }
     }
-    // Concurrent accepts may commit out of id order, so a drain can pass over a message that
-    // became visible late; drain again from the start until ours is done (bounded).
-    let mut drained = Ok(HashMap::new());
-    for _ in 0..3 {
-        drained = drain(room, row.mailbox_id, inbound_id).await;
-        match &drained {
-            Ok(o) if !o.contains_key(&inbound_id) && settled(room, inbound_id).await?.is_none() => continue,
-            _ => break,
+    // Concurrent accepts may commit out of id order, so a drain can stop before a message still
+    // being committed, or pass over one that became visible late; drain again until ours is done
+    // (bounded by the time a hole may take to fill).
+    let until = std::time::Instant::now() + std::time::Duration::from_millis(inbound::COMMIT_GRACE_MS as u64 + 1_000);
+    let mut outcomes = HashMap::new();
+    let drained = loop {
+        match drain(room, row.mailbox_id, inbound_id).await {
+            Ok(o) => outcomes.extend(o),
+            Err(e) => break Err(e),
         }
-    }
+        if outcomes.contains_key(&inbound_id) || settled(room, inbound_id).await?.is_some() || std::time::Instant::now() > until {
+            break Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     let _ = jobs::release_lease(&room.db, &lease, &holder).await;
     room.wake.notify_waiters();
-    let mut outcomes = drained?;
+    drained?;
     match outcomes.remove(&inbound_id) {
         Some(o) => Ok(o),
         None => settled(room, inbound_id).await?.ok_or_else(|| MailError::Temporary("the message is still waiting to be processed".into())),
@@ -369,7 +374,12 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
     let budget = std::time::Instant::now() + std::time::Duration::from_secs(5);
     let fetch = |after: i64| async move {
         let limit_id = if std::time::Instant::now() < budget { i64::MAX } else { upto };
-        let batch = inbound::waiting(&room.db, mailbox_id, after, limit_id, BATCH, BATCH_BYTES).await?;
+        let mut batch = inbound::waiting(&room.db, mailbox_id, after, limit_id, BATCH, BATCH_BYTES).await?;
+        if let (Some(first), Some(last)) = (batch.first().map(|r| r.id), batch.last().map(|r| r.id)) {
+            // A message still being committed before these (another instance's accept) comes first.
+            let upto = inbound::visible_upto(&room.db, first, last).await?;
+            batch.retain(|r| r.id <= upto);
+        }
         futures::future::join_all(batch.into_iter().map(|row| prepare(room, row))).await.into_iter().collect::<Result<Vec<Prepared>, MailError>>()
     };
     let mut current = fetch(0).await?;

@@ -7,7 +7,7 @@ use podpora_domain::token::ReplyKey;
 use podpora_domain::{EmailAddress, TicketStatus};
 use podpora_mail::ingest::{self, Envelope, Outcome, Source};
 use podpora_mail::{Limits, Mailroom};
-use podpora_store::testing::for_each_backend;
+use podpora_store::testing::{for_each_backend, TestDb};
 use podpora_store::{mailboxes, messages, outbox, tickets, BlobStore};
 use std::sync::Arc;
 
@@ -15,23 +15,27 @@ fn mail(from: &str, id: &str, subject: &str, extra: &str, body: &str) -> Vec<u8>
     format!("From: {from}\r\nTo: help@shop.example\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").into_bytes()
 }
 
+fn room(t: &TestDb) -> Mailroom {
+    Mailroom {
+        db: t.db.clone(),
+        blobs: if t.url.is_some() { BlobStore::database(t.db.clone()) } else { BlobStore::local(t.dir.path().join("blobs")).unwrap() },
+        key: ReplyKey::new(vec![7u8; 32]).unwrap(),
+        host: "test.localhost".into(),
+        installation: "test".into(),
+        public_url: "http://test.localhost".into(),
+        limits: Limits::default(),
+        plus_reply_to: false,
+        wake: Arc::new(tokio::sync::Notify::new()),
+        accepts: Default::default(),
+    }
+}
+
 #[tokio::test]
 async fn a_burst_is_threaded_as_it_was_meant() {
     for_each_backend(|t| async move {
         let db = t.db.clone();
         mailboxes::add(&db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example").unwrap(), name: "Shop".into(), imap_url: None }).await.unwrap();
-        let room = Mailroom {
-            db: db.clone(),
-            blobs: if t.url.is_some() { BlobStore::database(db.clone()) } else { BlobStore::local(t.dir.path().join("blobs")).unwrap() },
-            key: ReplyKey::new(vec![7u8; 32]).unwrap(),
-            host: "test.localhost".into(),
-            installation: "test".into(),
-            public_url: "http://test.localhost".into(),
-            limits: Limits::default(),
-            plus_reply_to: false,
-            wake: Arc::new(tokio::sync::Notify::new()),
-            accepts: Default::default(),
-        };
+        let room = room(&t);
         let env = Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example").unwrap()] };
         let accept = |raw: Vec<u8>| {
             let (room, env) = (room.clone(), env.clone());
@@ -116,4 +120,38 @@ async fn a_burst_is_threaded_as_it_was_meant() {
         t
     })
     .await;
+}
+
+/// PostgreSQL takes inbound ids before the commit: another instance's accept of the original can
+/// become visible after the reply to it. The reply waits for it instead of opening a ticket.
+#[tokio::test]
+async fn a_reply_waits_for_the_mail_it_answers_still_being_committed() {
+    let t = podpora_store::testing::postgres().await;
+    let room = room(&t);
+    mailboxes::add(&t.db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example").unwrap(), name: "Shop".into(), imap_url: None }).await.unwrap();
+    let mb = mailboxes::list(&t.db).await.unwrap()[0].id;
+    // The original, being committed by another instance: its row exists in an open transaction.
+    let original = mail("Ann <ann@example.cz>", "orig@mail.cz", "Lost parcel", "", "Where is it?");
+    let mut other = t.db.begin().await.unwrap();
+    let blob = room.blobs.put_in(&mut other, original.clone()).await.unwrap();
+    let to = vec!["help@shop.example".to_string()];
+    let new = podpora_store::inbound::NewInbound { source: "smtp", mailbox_id: Some(mb), envelope_from: None, envelope_to: &to, raw_blob: blob.as_str(), size: original.len() as i64 };
+    let original_id = podpora_store::inbound::insert(&mut other, &new).await.unwrap();
+    // The reply, accepted here and committed first.
+    let env = Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example").unwrap()] };
+    let reply = ingest::accept(&room, Source::Smtp, &env, mail("Ann <ann@example.cz>", "re@mail.cz", "Re: Lost parcel", "In-Reply-To: <orig@mail.cz>\r\n", "Any news?")).await.unwrap().inbound_id;
+    assert!(reply > original_id);
+    let processing = tokio::spawn({
+        let room = room.clone();
+        async move { ingest::process(&room, reply).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    other.commit().await.unwrap();
+    let reply_ticket = processing.await.unwrap().unwrap();
+    let original_ticket = ingest::wait_settled(&room, original_id, std::time::Duration::from_secs(5)).await.unwrap().expect("processed");
+    match (original_ticket, reply_ticket) {
+        (Outcome::Ticket { number: a, .. }, Outcome::Ticket { number: b, created: false, .. }) => assert_eq!(a, b),
+        other => panic!("the reply did not join the original's ticket: {other:?}"),
+    }
+    t.cleanup().await;
 }

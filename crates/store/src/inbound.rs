@@ -158,6 +158,36 @@ pub async fn waiting(db: &Db, mailbox_id: Option<i64>, after: i64, upto: i64, li
     Ok(out)
 }
 
+/// How long a hole in the inbound ids may stand for a message still being committed.
+pub const COMMIT_GRACE_MS: i64 = 2_000;
+
+/// The highest inbound id up to which every message is visible, from `first` (the oldest waiting
+/// message of a batch) to `last`. On PostgreSQL ids come from a sequence before the commit, so
+/// accepts of other instances can become visible out of id order: a mailbox is processed in id
+/// order only up to a hole that may still be filling (younger than `COMMIT_GRACE_MS`); an older
+/// hole is an accept that was rolled back. SQLite (one writer) has no such holes.
+pub async fn visible_upto(db: &Db, first: i64, last: i64) -> Result<i64> {
+    if db.backend() == crate::Backend::Sqlite {
+        return Ok(last);
+    }
+    // Accepts in flight are few (one group commit per instance): look back a little before `first`.
+    let from = (first - 256).max(0);
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, received_at FROM inbound WHERE id > $1 AND id <= $2 ORDER BY id").bind(from).bind(last).fetch_all(db.pool()).await?;
+    Ok(contiguous_upto(from, &rows, now_ms(), COMMIT_GRACE_MS).min(last))
+}
+
+/// `visible_upto` on rows (id, received at) in id order after `from`.
+fn contiguous_upto(from: i64, rows: &[(i64, i64)], now: i64, grace_ms: i64) -> i64 {
+    let mut expected = from + 1;
+    for (id, received_at) in rows {
+        if *id != expected && now - received_at < grace_ms {
+            return expected - 1;
+        }
+        expected = id + 1;
+    }
+    i64::MAX
+}
+
 /// Counts per status, for health pages and metrics.
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>> {
     let rows = sqlx::query("SELECT status, COUNT(*) FROM inbound GROUP BY status ORDER BY status").fetch_all(db.pool()).await?;
@@ -174,4 +204,20 @@ pub async fn reset(conn: &mut AnyConnection, id: i64) -> Result<bool> {
 /// waiting messages: the inbound table is the queue, whoever drains a mailbox holds its lease.
 pub async fn waiting_mailboxes(db: &Db) -> Result<Vec<Option<i64>>> {
     Ok(sqlx::query_scalar("SELECT DISTINCT mailbox_id FROM (SELECT mailbox_id FROM inbound WHERE status = 'received' ORDER BY id LIMIT 5000) w").fetch_all(db.pool()).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn processing_stops_before_a_hole_that_may_still_fill() {
+        let now = 100_000;
+        let old = now - 10_000;
+        // 1, 2 visible, 3 missing, 4 just committed: up to 2.
+        assert_eq!(super::contiguous_upto(0, &[(1, old), (2, old), (4, now)], now, 2_000), 2);
+        // The same hole, long ago: a rolled-back accept, go on.
+        assert_eq!(super::contiguous_upto(0, &[(1, old), (2, old), (4, old), (5, now)], now, 2_000), i64::MAX);
+        // No hole at all.
+        assert_eq!(super::contiguous_upto(10, &[(11, now), (12, now)], now, 2_000), i64::MAX);
+        assert_eq!(super::contiguous_upto(10, &[(12, now)], now, 2_000), 10);
+    }
 }
