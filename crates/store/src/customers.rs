@@ -67,20 +67,7 @@ pub async fn keep_name(conn: &mut AnyConnection, known: &KnownCustomer, name: &s
 
 /// Creates the customer of a new address (or returns the one another instance created at the same moment).
 pub async fn create(conn: &mut AnyConnection, address: &EmailAddress, name: &str) -> Result<i64> {
-    let now = now_ms();
-    let id: i64 = sqlx::query_scalar("INSERT INTO customers (name, created_at) VALUES ($1, $2) RETURNING id").bind(name).bind(now).fetch_one(&mut *conn).await?;
-    // Another instance may be creating the same customer right now: the address decides who wins.
-    let won: Option<i64> = sqlx::query_scalar("INSERT INTO customer_addresses (address, customer_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (address) DO NOTHING RETURNING customer_id")
-        .bind(address.as_str())
-        .bind(id)
-        .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if won.is_some() {
-        return Ok(id);
-    }
-    sqlx::query("DELETE FROM customers WHERE id = $1").bind(id).execute(&mut *conn).await?;
-    Ok(sqlx::query_scalar("SELECT customer_id FROM customer_addresses WHERE address = $1").bind(address.as_str()).fetch_one(&mut *conn).await?)
+    Ok(create_many(conn, &[(address, name, None)]).await?[0])
 }
 
 /// Creates the customers of new addresses ((address, name, language) each, addresses distinct),

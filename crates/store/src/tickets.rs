@@ -126,30 +126,7 @@ pub fn search_head_text(t: &Ticket, customer_addresses: &[String]) -> String {
 
 /// Creates a ticket with the next number; its search document is the caller's (see `create`).
 pub async fn insert(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_>) -> Result<Ticket> {
-    let now = now_ms();
-    // PostgreSQL takes the number from the sequence (column default); SQLite from its counter row,
-    // whose UPDATE also serialises writers.
-    let (number_col, number_val) = match backend {
-        Backend::Postgres => ("", String::new()),
-        Backend::Sqlite => ("number, ", "(SELECT value FROM counters WHERE name = 'ticket_number'), ".to_string()),
-    };
-    if backend == Backend::Sqlite {
-        sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'ticket_number'").execute(&mut *conn).await?;
-    }
-    let r = sqlx::query(&format!(
-        "INSERT INTO tickets ({number_col}mailbox_id, customer_id, subject, status, channel, related_number, created_at, updated_at) \
-         VALUES ({number_val}$1, $2, $3, $4, $5, $6, $7, $7) RETURNING {COLS}"
-    ))
-    .bind(t.mailbox_id)
-    .bind(t.customer_id)
-    .bind(t.subject)
-    .bind(TicketStatus::New.as_str())
-    .bind(t.channel.as_str())
-    .bind(t.related.map(|n| n.get()))
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    ticket(&r)
+    insert_many(conn, backend, std::slice::from_ref(t)).await?.pop().ok_or_else(|| StoreError::Corrupt("the ticket was not created".into()))
 }
 
 pub async fn by_number(conn: &mut AnyConnection, number: TicketNumber) -> Result<Option<Ticket>> {
