@@ -1,8 +1,8 @@
-//! The ingest pipeline. `accept` makes a message durable (raw bytes fsynced in the blob store,
-//! an `inbound` row and a `process_inbound` job committed) and only then may the caller answer
-//! SMTP 250, flag the IMAP message or exit 0. `process` parses that stored copy and turns it into
-//! a ticket message (or sets it aside with a reason), idempotently: a crash between the two
-//! steps only delays processing.
+//! The ingest pipeline. `accept` makes a message durable (raw bytes fsynced in the blob store or
+//! written with the row, and an `inbound` row committed) and only then may the caller answer
+//! SMTP 250, flag the IMAP message or exit 0. `run_inbound` (and `process` for one message) parse
+//! that stored copy and turn it into a ticket message (or set it aside with a reason),
+//! idempotently: a crash between the two steps only delays processing.
 
 use crate::apply::{compose_ack, write_acks, AckAbout};
 use crate::compose;

@@ -64,23 +64,6 @@ pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> Result<V
     Ok(jobs)
 }
 
-/// Claims one particular job if nobody holds it (used by `podpora ingest` to process its own mail at once).
-pub async fn claim_one(db: &Db, id: i64, worker: &str, lease_ms: i64) -> Result<Option<Job>> {
-    let now = now_ms();
-    let mut tx = db.begin().await?;
-    let r = sqlx::query(
-        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 WHERE id = $3 AND (locked_until IS NULL OR locked_until < $4) RETURNING id, kind, payload, attempts",
-    )
-    .bind(worker)
-    .bind(now + lease_ms)
-    .bind(id)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    r.as_ref().map(job).transpose()
-}
-
 pub async fn complete(db: &Db, id: i64) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *tx).await?;
