@@ -1,6 +1,6 @@
 //! `podpora bench NAME`: measurements on a throw-away database, one JSON line per backend.
 //! ingest: N generated messages (mixed sizes, 20% with attachments, 30% replies to existing
-//! tickets) accepted by 8 concurrent senders, processed and acknowledged by the workers, as in `serve`.
+//! tickets) accepted by 8 concurrent senders (`--senders`), processed and acknowledged by the workers, as in `serve`.
 //! `per_sec` counts until every message is a ticket message and every acknowledgement is out;
 //! p50/p99 are the latency to durable (what an SMTP client waits for before its 250).
 
@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub async fn run(name: &str, backend: Option<&str>, n: usize) -> anyhow::Result<()> {
+pub async fn run(name: &str, backend: Option<&str>, n: usize, senders: usize) -> anyhow::Result<()> {
     anyhow::ensure!(name == "ingest" || name == "ui", "unknown benchmark {name}");
     let backends: Vec<&str> = match backend {
         Some(b) => vec![b],
@@ -23,7 +23,7 @@ pub async fn run(name: &str, backend: Option<&str>, n: usize) -> anyhow::Result<
     };
     for b in backends {
         let line = match name {
-            "ingest" => ingest_bench(b, n.max(10)).await.with_context(|| format!("bench ingest on {b}"))?,
+            "ingest" => ingest_bench(b, n.max(10), senders).await.with_context(|| format!("bench ingest on {b}"))?,
             _ => ui_bench(b, n.max(100)).await.with_context(|| format!("bench ui on {b}"))?,
         };
         println!("{line}");
@@ -269,7 +269,7 @@ impl Workload {
     }
 }
 
-async fn ingest_bench(backend: &str, n: usize) -> anyhow::Result<String> {
+async fn ingest_bench(backend: &str, n: usize, concurrency: usize) -> anyhow::Result<String> {
     let dir = tempfile::tempdir()?;
     let (url, pg_name) = bench_database(backend, dir.path()).await?;
     let result = async {
@@ -293,7 +293,7 @@ async fn ingest_bench(backend: &str, n: usize) -> anyhow::Result<String> {
         workers.spawn(ingest::run_inbound(room.clone(), stop_rx.clone()));
         let start = Instant::now();
         let mut senders = tokio::task::JoinSet::new();
-        for _ in 0..8 {
+        for _ in 0..concurrency {
             let (room, work, next, env) = (room.clone(), work.clone(), next.clone(), env.clone());
             senders.spawn(async move {
                 let mut lat = Vec::new();
@@ -335,7 +335,7 @@ async fn ingest_bench(backend: &str, n: usize) -> anyhow::Result<String> {
         let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).map(|d| (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0).unwrap_or(0.0);
         db.close().await;
         let mut j = serde_json::json!({
-            "bench": "ingest", "backend": backend, "n": n,
+            "bench": "ingest", "backend": backend, "n": n, "senders": concurrency,
             "per_sec": ((n as f64 / secs) * 10.0).round() / 10.0,
             "accept_per_sec": ((n as f64 / accepted_secs) * 10.0).round() / 10.0,
             "processed_per_sec": ((n as f64 / processed_secs.unwrap_or(secs)) * 10.0).round() / 10.0,

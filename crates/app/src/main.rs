@@ -75,6 +75,9 @@ enum Command {
         /// How many operations.
         #[arg(long, default_value_t = 2000)]
         n: usize,
+        /// ingest: how many senders deliver at once (Postfix delivers up to 20 per destination).
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+        senders: u16,
     },
 }
 
@@ -196,8 +199,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Bench { name, backend, n } = &cli.command {
-        bench::run(name, backend.as_deref(), *n).await?;
+    if let Command::Bench { name, backend, n, senders } = &cli.command {
+        bench::run(name, backend.as_deref(), *n, usize::from(*senders)).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let cfg = Config::load(cli.config.as_deref())?;
