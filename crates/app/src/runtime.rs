@@ -77,19 +77,20 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
         let idle = claimed.is_empty();
         let mut done = Vec::with_capacity(claimed.len());
         let mut failed = Vec::new();
-        // Mail to send goes out together (one read, one write); other jobs one by one.
-        let (sends, others): (Vec<jobs::Job>, Vec<jobs::Job>) = claimed.into_iter().partition(|j| j.kind == JOB_SEND);
-        let items: Vec<(i64, i64)> = sends.iter().filter_map(|j| j.payload.parse().ok().map(|id| (id, j.attempts))).collect();
-        let results = if items.len() == sends.len() {
-            outbound::send_many(&room, &transport, &items).await
-        } else {
-            Vec::new() // a damaged payload: each job on its own below
-        };
-        let mut one_by_one = others;
-        if results.is_empty() {
-            one_by_one.extend(sends);
-        } else {
-            for (job, r) in sends.into_iter().zip(results) {
+        // Mail to send goes out together (one read, one write); other jobs (and a send job with a
+        // damaged payload) one by one.
+        let mut sends = Vec::new();
+        let mut one_by_one = Vec::new();
+        for job in claimed {
+            match (job.kind == JOB_SEND).then(|| job.payload.parse::<i64>().ok()).flatten() {
+                Some(outbox_id) => sends.push((job, outbox_id)),
+                None => one_by_one.push(job),
+            }
+        }
+        if !sends.is_empty() {
+            let items: Vec<(i64, i64)> = sends.iter().map(|(job, id)| (*id, job.attempts)).collect();
+            let results = outbound::send_many(&room, &transport, &items).await;
+            for ((job, _), r) in sends.into_iter().zip(results) {
                 match r {
                     Ok(()) => done.push(job.id),
                     Err(SendError::Temporary(m)) => failed.push((job, true, m)),

@@ -3,8 +3,9 @@
 //! participants those lead to, the senders as customers, their recent acknowledgements) is read
 //! with one query each; each message is then decided in memory, in order, seeing what the
 //! messages before it in the batch did (a reply to a mail two places earlier lands on the ticket
-//! that mail opened); only customers and tickets are created one by one (their ids and numbers
-//! are needed at once); everything else is written with one multi-row statement per table.
+//! that mail opened; an answer that arrived before the mail it answers goes after it); the
+//! customers and tickets the batch opens stand in as placeholders until they are created together;
+//! everything is written with one multi-row statement per table.
 //! The serial part of ingest is this function, so its statement count is its speed.
 
 use crate::compose::{self, Outgoing};
@@ -437,13 +438,14 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
     }
     let participants: Vec<(i64, &EmailAddress, &str)> = w.participants.iter().map(|(t, a, n)| (*t, a, n.as_str())).collect();
     tickets::add_participants(tx, &participants).await?;
+    // Only parsed mail becomes a ticket message; one message per `incoming`, in its order.
     let msgs: Vec<NewMessage<'_>> = w
         .incoming
         .iter()
-        .filter_map(|i| {
+        .map(|i| {
             let p = &batch[i.index];
-            let mail = p.mail.as_ref().ok()?;
-            Some(NewMessage {
+            let mail = p.mail.as_ref().map_err(|reason| MailError::Rejected(reason.clone()))?;
+            Ok(NewMessage {
                 inbound_id: Some(p.row.id),
                 to: &i.to,
                 cc: &i.cc,
@@ -454,7 +456,7 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
                 ..NewMessage::text(i.ticket_id, Direction::In, MessageKind::Message, (mail.from.as_str(), &mail.from_name), &mail.subject, &i.body_text)
             })
         })
-        .collect();
+        .collect::<Result<_, MailError>>()?;
     let pks = messages::insert_many(tx, &msgs, &new_docs).await?;
     let attachments: Vec<(i64, NewAttachment<'_>)> = w
         .incoming
@@ -469,11 +471,12 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
     messages::add_attachments(tx, &attachments).await?;
     let remember: Vec<(i64, &str)> = w.remember.iter().map(|(t, id)| (*t, id.as_str())).collect();
     messages::remember_many(tx, &remember).await?;
-    for status in [TicketStatus::New, TicketStatus::Open, TicketStatus::Pending, TicketStatus::Solved, TicketStatus::Closed] {
-        let ids: Vec<i64> = w.status.iter().filter(|(_, s)| **s == status).map(|(id, _)| *id).collect();
-        if !ids.is_empty() {
-            tickets::set_status_many(tx, &ids, status).await?;
-        }
+    let mut by_status: HashMap<TicketStatus, Vec<i64>> = HashMap::new();
+    for (id, status) in &w.status {
+        by_status.entry(*status).or_default().push(*id);
+    }
+    for (status, ids) in by_status {
+        tickets::set_status_many(tx, &ids, status).await?;
     }
     let mut touched = w.touched;
     touched.sort_unstable();

@@ -109,6 +109,7 @@ async fn deliver(t: &Transport, mails: &[&outbox::Outbound]) -> Vec<Result<(), S
     }
 }
 
+/// Delay before the next attempt: 30 s doubling, at most an hour.
 pub fn backoff_ms(attempts: i64) -> i64 {
     (30_000i64 << attempts.clamp(0, 7)).min(3_600_000)
 }
@@ -119,40 +120,42 @@ pub async fn send(room: &Mailroom, transport: &Transport, outbox_id: i64, attemp
 }
 
 /// Delivers outbox mails ((id, attempt) pairs) and records each outcome on the mail and its
-/// message, with one read and one write transaction for all of them; a result per mail. A
-/// temporary failure at the last attempt is final.
+/// message, with one read and one write transaction for all of them; a result per mail. Mail
+/// already sent is not sent again; a temporary failure at the last attempt is final.
 pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[(i64, i64)]) -> Vec<Result<(), SendError>> {
     let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
     let found = match outbox::get_many(&room.db, &ids).await {
         Ok(f) => f,
         Err(e) => return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect(),
     };
-    let due: Vec<&outbox::Outbound> = ids.iter().filter_map(|id| found.get(id)).filter(|o| o.status != "sent").collect();
-    let delivered = deliver(transport, &due).await;
-    let outcome: std::collections::HashMap<i64, Result<(), SendError>> = due.iter().map(|o| o.id).zip(delivered).collect();
-    let attempt_of = |id: i64| items.iter().find(|(i, _)| *i == id).map(|(_, a)| *a).unwrap_or(1);
-    let records: Vec<(&outbox::Outbound, &str, Option<&str>)> = due
-        .iter()
-        .map(|o| match &outcome[&o.id] {
-            Ok(()) => (*o, "sent", None),
-            Err(SendError::Permanent(e)) => (*o, "failed", Some(e.as_str())),
-            Err(SendError::Temporary(e)) if attempt_of(o.id) >= MAX_ATTEMPTS => (*o, "failed", Some(e.as_str())),
-            Err(SendError::Temporary(e)) => (*o, "queued", Some(e.as_str())),
-        })
-        .collect();
-    let recorded = outbox::record_attempts(&room.db, &records).await;
-    items
-        .iter()
-        .map(|(id, attempt)| {
-            if let Err(e) = &recorded {
-                return Err(SendError::Temporary(e.to_string()));
-            }
-            match (found.get(id), outcome.get(id)) {
-                (None, _) => Err(SendError::Permanent(format!("outbox mail {id} does not exist"))),
-                (Some(_), None) => Ok(()), // sent before
-                (Some(_), Some(Err(SendError::Temporary(e)))) if *attempt >= MAX_ATTEMPTS => Err(SendError::Permanent(e.clone())),
-                (Some(_), Some(r)) => r.clone(),
-            }
+    let due: Vec<(&outbox::Outbound, i64)> = items.iter().filter_map(|(id, attempt)| found.get(id).map(|o| (o, *attempt))).filter(|(o, _)| o.status != "sent").collect();
+    let mut outcome: std::collections::HashMap<i64, Result<(), SendError>> = std::collections::HashMap::new();
+    if !due.is_empty() {
+        let delivered = deliver(transport, &due.iter().map(|(o, _)| *o).collect::<Vec<_>>()).await;
+        for ((o, attempt), r) in due.iter().zip(delivered) {
+            let r = match r {
+                Err(SendError::Temporary(e)) if *attempt >= MAX_ATTEMPTS => Err(SendError::Permanent(e)),
+                r => r,
+            };
+            outcome.insert(o.id, r);
+        }
+        let records: Vec<(&outbox::Outbound, &str, Option<&str>)> = due
+            .iter()
+            .map(|(o, _)| match &outcome[&o.id] {
+                Ok(()) => (*o, "sent", None),
+                Err(SendError::Permanent(e)) => (*o, "failed", Some(e.as_str())),
+                Err(SendError::Temporary(e)) => (*o, "queued", Some(e.as_str())),
+            })
+            .collect();
+        if let Err(e) = outbox::record_attempts(&room.db, &records).await {
+            return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect();
+        }
+    }
+    ids.iter()
+        .map(|id| match (found.get(id), outcome.remove(id)) {
+            (None, _) => Err(SendError::Permanent(format!("outbox mail {id} does not exist"))),
+            (Some(_), None) => Ok(()), // sent before
+            (Some(_), Some(r)) => r,
         })
         .collect()
 }
