@@ -40,21 +40,12 @@ pub struct KnownCustomer {
 
 /// The customers owning these addresses (by address), for a batch of mail.
 pub async fn find_many(conn: &mut AnyConnection, addresses: &[&str]) -> Result<HashMap<String, KnownCustomer>> {
-    let mut out = HashMap::new();
-    for chunk in addresses.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "SELECT a.address, c.id, c.name, c.language FROM customer_addresses a JOIN customers c ON c.id = a.customer_id WHERE a.address IN ({})",
-            crate::db::in_list(chunk.len(), 1)
-        );
-        let mut q = sqlx::query(&sql);
-        for a in chunk {
-            q = q.bind(*a);
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            out.insert(r.try_get(0)?, KnownCustomer { id: r.try_get(1)?, name: r.try_get(2)?, language: r.try_get(3)? });
-        }
-    }
-    Ok(out)
+    let sql = "SELECT a.address, c.id, c.name, c.language FROM customer_addresses a JOIN customers c ON c.id = a.customer_id WHERE a.address IN ({in})";
+    crate::db::select_in(conn, sql, addresses)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, KnownCustomer { id: r.try_get(1)?, name: r.try_get(2)?, language: r.try_get(3)? })))
+        .collect()
 }
 
 /// Fills in a known customer's empty name.
@@ -108,7 +99,7 @@ pub async fn create_many(conn: &mut AnyConnection, new: &[(&EmailAddress, &str, 
 /// All addresses of these customers (by customer id).
 pub async fn addresses_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-    for r in crate::db::select_in_ids(conn, "SELECT customer_id, address FROM customer_addresses WHERE customer_id IN ({in})", ids).await? {
+    for r in crate::db::select_in(conn, "SELECT customer_id, address FROM customer_addresses WHERE customer_id IN ({in})", ids).await? {
         out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
     }
     Ok(out)

@@ -222,16 +222,37 @@ pub(crate) fn values_list(rows: usize, cols: usize, first: usize) -> String {
     s
 }
 
-/// The rows of `sql`, a query whose `{in}` stands for an IN list, for all these ids (in chunks).
-pub(crate) async fn select_in_ids(conn: &mut AnyConnection, sql: &str, ids: &[i64]) -> Result<Vec<sqlx::any::AnyRow>> {
+/// The backend of a connection (for backend-specific SQL inside a transaction).
+pub(crate) fn backend_of(conn: &AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    }
+}
+
+/// For an UPDATE that sets a column per row: ` WHEN $k THEN $k+1 …` for `n` (key, value) pairs
+/// bound from `$first` on, and the IN list of their keys.
+pub(crate) fn case_list(n: usize, first: usize) -> (String, String) {
+    let cases = (0..n).map(|i| format!(" WHEN ${} THEN ${}", first + 2 * i, first + 2 * i + 1)).collect();
+    let keys = (0..n).map(|i| format!("${}", first + 2 * i)).collect::<Vec<_>>().join(", ");
+    (cases, keys)
+}
+
+/// The rows of `sql`, a query whose `{in}` stands for an IN list, for all these values (ids or
+/// texts), in chunks.
+pub(crate) async fn select_in<'v, V>(conn: &mut AnyConnection, sql: &str, values: &'v [V]) -> Result<Vec<sqlx::any::AnyRow>>
+where
+    V: Copy + Send + Sync + 'v + sqlx::Encode<'v, Any> + sqlx::Type<Any>,
+{
     let mut rows = Vec::new();
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in values.chunks(ROWS_PER_STATEMENT) {
         let sql = sql.replace("{in}", &in_list(chunk.len(), 1));
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
+        let mut args = sqlx::any::AnyArguments::default();
+        for v in chunk {
+            sqlx::Arguments::add(&mut args, *v).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         }
-        rows.extend(q.fetch_all(&mut *conn).await?);
+        rows.extend(sqlx::query_with(&sql, args).fetch_all(&mut *conn).await?);
     }
     Ok(rows)
 }
@@ -242,7 +263,7 @@ pub(crate) async fn reserve_ids(conn: &mut AnyConnection, table: &str, n: usize)
     if n == 0 {
         return Ok(Vec::new());
     }
-    if crate::search::backend_of(conn) == Backend::Postgres {
+    if backend_of(conn) == Backend::Postgres {
         return Ok(sqlx::query_scalar(&format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)")).bind(n as i64).fetch_all(&mut *conn).await?);
     }
     let last: i64 = sqlx::query_scalar(&format!("SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), COALESCE((SELECT MAX(id) FROM {table}), 0))"))
@@ -262,5 +283,6 @@ mod list_tests {
     fn placeholder_lists() {
         assert_eq!(super::values_list(2, 3, 2), "($2, $3, $4), ($5, $6, $7)");
         assert_eq!(super::in_list(3, 1), "$1, $2, $3");
+        assert_eq!(super::case_list(2, 2), (" WHEN $2 THEN $3 WHEN $4 THEN $5".to_string(), "$2, $4".to_string()));
     }
 }

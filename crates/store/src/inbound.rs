@@ -101,8 +101,7 @@ pub async fn mark_processed(conn: &mut AnyConnection, id: i64, ticket_id: i64) -
 /// Marks (inbound id, ticket id) pairs processed, in one statement.
 pub async fn mark_processed_many(conn: &mut AnyConnection, done: &[(i64, i64)]) -> Result<()> {
     for chunk in done.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let cases: String = (0..chunk.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
-        let ids = (0..chunk.len()).map(|i| format!("${}", 2 * i + 2)).collect::<Vec<_>>().join(", ");
+        let (cases, ids) = crate::db::case_list(chunk.len(), 2);
         let sql = format!("UPDATE inbound SET status = 'processed', ticket_id = CASE id{cases} END, reason = NULL, processed_at = $1 WHERE id IN ({ids})");
         let mut q = sqlx::query(&sql).bind(now_ms());
         for (id, ticket) in chunk {

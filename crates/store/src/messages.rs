@@ -139,18 +139,9 @@ pub async fn remember_many(conn: &mut AnyConnection, pairs: &[(i64, &str)]) -> R
 
 /// Which of these ids we know, and their tickets.
 pub async fn lookup_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, TicketNumber>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!("SELECT m.message_id, t.number FROM message_ids m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id IN ({})", crate::db::in_list(chunk.len(), 1));
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(id.as_str());
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            out.insert(r.try_get::<String, _>(0)?, TicketNumber::new(r.try_get(1)?)?);
-        }
-    }
-    Ok(out)
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let sql = "SELECT m.message_id, t.number FROM message_ids m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id IN ({in})";
+    crate::db::select_in(conn, sql, &ids).await?.iter().map(|r| Ok((r.try_get::<String, _>(0)?, TicketNumber::new(r.try_get(1)?)?))).collect()
 }
 
 /// An incoming message with this Message-ID and sender already on the ticket (a redelivery).

@@ -40,10 +40,10 @@ pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewOutbound<'_>]) -
     let now = now_ms();
     let mut ids = Vec::with_capacity(mails.len());
     for chunk in mails.chunks(crate::db::ROWS_PER_STATEMENT / 4) {
-        let sql = format!("INSERT INTO outbox (ticket_id, message_pk, purpose, mail_from, recipients, raw, created_at, status) VALUES {} RETURNING id, message_pk", values_queued(chunk.len()));
+        let sql = format!("INSERT INTO outbox (ticket_id, message_pk, purpose, mail_from, recipients, raw, created_at, status) VALUES {} RETURNING id, message_pk", crate::db::values_list(chunk.len(), 8, 1));
         let mut q = sqlx::query(&sql);
         for o in chunk {
-            q = q.bind(o.ticket_id).bind(o.message_pk).bind(o.purpose).bind(o.mail_from).bind(serde_json::to_string(o.recipients).unwrap_or_else(|_| "[]".into())).bind(o.raw.to_vec()).bind(now);
+            q = q.bind(o.ticket_id).bind(o.message_pk).bind(o.purpose).bind(o.mail_from).bind(serde_json::to_string(o.recipients).unwrap_or_else(|_| "[]".into())).bind(o.raw.to_vec()).bind(now).bind("queued");
         }
         let rows = q.fetch_all(&mut *conn).await?;
         let by_pk: std::collections::HashMap<Option<i64>, i64> = rows.iter().map(|r| Ok((r.try_get(1)?, r.try_get(0)?))).collect::<Result<_>>()?;
@@ -57,11 +57,6 @@ pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewOutbound<'_>]) -
     Ok(ids)
 }
 
-/// `($1, …, $7, 'queued'), …`: seven bound columns and the status.
-fn values_queued(rows: usize) -> String {
-    (0..rows).map(|r| format!("({}, 'queued')", (1..=7).map(|c| format!("${}", r * 7 + c)).collect::<Vec<_>>().join(", "))).collect::<Vec<_>>().join(", ")
-}
-
 pub async fn get(db: &Db, id: i64) -> Result<Outbound> {
     get_many(db, &[id]).await?.remove(&id).ok_or(StoreError::NotFound)
 }
@@ -70,7 +65,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Outbound> {
 pub async fn get_many(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, Outbound>> {
     let mut out = std::collections::HashMap::new();
     let sql = "SELECT id, ticket_id, message_pk, purpose, mail_from, recipients, raw, status, attempts, last_error FROM outbox WHERE id IN ({in})";
-    for r in crate::db::select_in_ids(&mut *db.conn().await?, sql, ids).await? {
+    for r in crate::db::select_in(&mut *db.conn().await?, sql, ids).await? {
         let o = Outbound {
             id: r.try_get(0)?,
             ticket_id: r.try_get(1)?,

@@ -6,56 +6,26 @@
 use crate::{Backend, Result};
 use podpora_domain::search::{fold, MAX_INDEXED_CHARS};
 use sqlx::AnyConnection;
+use sqlx::Row;
 
-pub fn backend_of(conn: &AnyConnection) -> Backend {
-    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-        Backend::Sqlite
-    } else {
-        Backend::Postgres
+/// The column that holds the ticket id: FTS5's rowid on SQLite.
+fn key(conn: &AnyConnection) -> &'static str {
+    match crate::db::backend_of(conn) {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "ticket_id",
     }
 }
 
 /// Starts a new ticket's document: its number, subject and customer addresses.
 pub async fn start(conn: &mut AnyConnection, ticket_id: i64, head: &str) -> Result<()> {
-    let key = match backend_of(conn) {
-        Backend::Sqlite => "rowid",
-        Backend::Postgres => "ticket_id",
-    };
-    sqlx::query(&format!("INSERT INTO ticket_search ({key}, text) VALUES ($1, $2)")).bind(ticket_id).bind(words(head)).execute(conn).await?;
+    let key = key(conn);
+    sqlx::query(&format!("INSERT INTO ticket_search ({key}, text) VALUES ($1, $2)")).bind(ticket_id).bind(document(head, "")).execute(conn).await?;
     Ok(())
 }
 
-/// Adds text to a ticket's document (creating it, with the ticket's number, subject and customer
-/// addresses in front, if the ticket has none). Stops growing at `MAX_INDEXED_CHARS`.
-pub async fn append(conn: &mut AnyConnection, ticket_id: i64, text: &str) -> Result<()> {
-    let text = words(text);
-    if text.is_empty() {
-        return Ok(());
-    }
-    let key = match backend_of(conn) {
-        Backend::Sqlite => "rowid",
-        Backend::Postgres => "ticket_id",
-    };
-    let n = sqlx::query(&format!("UPDATE ticket_search SET text = text || ' ' || $1 WHERE {key} = $2 AND length(text) < $3"))
-        .bind(&text)
-        .bind(ticket_id)
-        .bind(MAX_INDEXED_CHARS as i64)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if n > 0 {
-        return Ok(());
-    }
-    let exists: Option<i64> = sqlx::query_scalar(&format!("SELECT {key} FROM ticket_search WHERE {key} = $1")).bind(ticket_id).fetch_optional(&mut *conn).await?;
-    if exists.is_some() {
-        return Ok(()); // full
-    }
-    let head: Option<(i64, String)> = sqlx::query_as("SELECT number, subject FROM tickets WHERE id = $1").bind(ticket_id).fetch_optional(&mut *conn).await?;
-    let Some((number, subject)) = head else { return Ok(()) };
-    let addresses: Vec<String> = sqlx::query_scalar("SELECT a.address FROM customer_addresses a JOIN tickets t ON t.customer_id = a.customer_id WHERE t.id = $1").bind(ticket_id).fetch_all(&mut *conn).await?;
-    let doc = words(&format!("{number} {subject} {} {text}", addresses.join(" ")));
-    sqlx::query(&format!("INSERT INTO ticket_search ({key}, text) VALUES ($1, $2)")).bind(ticket_id).bind(doc).execute(&mut *conn).await?;
-    Ok(())
+/// A document: the head's words, then text already reduced to words, at most `MAX_INDEXED_CHARS`.
+fn document(head: &str, words_after: &str) -> String {
+    format!("{} {words_after}", words(head)).trim().chars().take(MAX_INDEXED_CHARS).collect()
 }
 
 /// Writes the search text of a batch in few statements: `new_docs` are the heads (number,
@@ -77,16 +47,10 @@ pub async fn index_many(conn: &mut AnyConnection, new_docs: &[(i64, String)], te
             None => grouped.push((*ticket, text)),
         }
     }
-    let key = match backend_of(conn) {
-        Backend::Sqlite => "rowid",
-        Backend::Postgres => "ticket_id",
-    };
+    let key = key(conn);
     let docs: Vec<(i64, String)> = new_docs
         .iter()
-        .map(|(t, head)| {
-            let body = grouped.iter().find(|(g, _)| g == t).map(|(_, s)| s.as_str()).unwrap_or("");
-            (*t, format!("{} {body}", words(head)).trim().chars().take(MAX_INDEXED_CHARS).collect())
-        })
+        .map(|(t, head)| (*t, document(head, grouped.iter().find(|(g, _)| g == t).map(|(_, s)| s.as_str()).unwrap_or(""))))
         .collect();
     grouped.retain(|(t, _)| !new_docs.iter().any(|(n, _)| n == t));
     for chunk in docs.chunks(crate::db::ROWS_PER_STATEMENT) {
@@ -100,28 +64,25 @@ pub async fn index_many(conn: &mut AnyConnection, new_docs: &[(i64, String)], te
     if grouped.is_empty() {
         return Ok(());
     }
-    let sql = format!("SELECT {key} FROM ticket_search WHERE {key} IN ({})", crate::db::in_list(grouped.len(), 1));
-    let mut q = sqlx::query_scalar::<_, i64>(&sql);
-    for (t, _) in &grouped {
-        q = q.bind(*t);
-    }
-    let present: std::collections::HashSet<i64> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+    let ids: Vec<i64> = grouped.iter().map(|(t, _)| *t).collect();
+    let present: std::collections::HashSet<i64> =
+        crate::db::select_in(conn, &format!("SELECT {key} FROM ticket_search WHERE {key} IN ({{in}})"), &ids).await?.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?;
     let (update, missing): (Vec<&(i64, String)>, Vec<&(i64, String)>) = grouped.iter().partition(|(t, _)| present.contains(t));
     for chunk in update.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let n = chunk.len();
-        let cases: String = (0..n).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
-        let sql = format!(
-            "UPDATE ticket_search SET text = text || ' ' || CASE {key}{cases} END WHERE {key} IN ({}) AND length(text) < $1",
-            (0..n).map(|i| format!("${}", 2 * i + 2)).collect::<Vec<_>>().join(", ")
-        );
+        let (cases, keys) = crate::db::case_list(chunk.len(), 2);
+        let sql = format!("UPDATE ticket_search SET text = text || ' ' || CASE {key}{cases} END WHERE {key} IN ({keys}) AND length(text) < $1");
         let mut q = sqlx::query(&sql).bind(MAX_INDEXED_CHARS as i64);
         for (t, text) in chunk {
             q = q.bind(*t).bind(text.as_str());
         }
         q.execute(&mut *conn).await?;
     }
+    // Tickets from before the index (or whose document was lost) get theirs now.
     for (t, text) in missing {
-        append(conn, *t, text).await?;
+        let ticket = crate::tickets::by_id(conn, *t).await?;
+        let head = crate::tickets::search_head(conn, &ticket).await?;
+        let doc = document(&head, text);
+        sqlx::query(&format!("INSERT INTO ticket_search ({key}, text) VALUES ($1, $2)")).bind(*t).bind(doc).execute(&mut *conn).await?;
     }
     Ok(())
 }

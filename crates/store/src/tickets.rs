@@ -140,14 +140,14 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Ticket> {
 /// The tickets with these numbers that exist.
 pub async fn by_numbers(conn: &mut AnyConnection, numbers: &[TicketNumber]) -> Result<HashMap<TicketNumber, Ticket>> {
     let numbers: Vec<i64> = numbers.iter().map(|n| n.get()).collect();
-    let rows = crate::db::select_in_ids(conn, &format!("SELECT {COLS} FROM tickets WHERE number IN ({{in}})"), &numbers).await?;
+    let rows = crate::db::select_in(conn, &format!("SELECT {COLS} FROM tickets WHERE number IN ({{in}})"), &numbers).await?;
     rows.iter().map(|r| ticket(r).map(|t| (t.number, t))).collect()
 }
 
 /// The participants' addresses of these tickets (by ticket id).
 pub async fn participants_of(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<HashMap<i64, Vec<EmailAddress>>> {
     let mut out: HashMap<i64, Vec<EmailAddress>> = HashMap::new();
-    for r in crate::db::select_in_ids(conn, "SELECT ticket_id, address FROM participants WHERE ticket_id IN ({in})", ticket_ids).await? {
+    for r in crate::db::select_in(conn, "SELECT ticket_id, address FROM participants WHERE ticket_id IN ({in})", ticket_ids).await? {
         if let Ok(a) = EmailAddress::parse(&r.try_get::<String, _>(1)?) {
             out.entry(r.try_get(0)?).or_default().push(a);
         }
