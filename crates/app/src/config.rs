@@ -24,12 +24,24 @@ pub struct Config {
 }
 
 /// Where raw mail and attachments are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum BlobStoreKind {
     /// `<data dir>/blobs`: one instance.
     Local,
     /// The database's `blobs` table: shared by every instance.
     Database,
+    /// An S3-compatible bucket: shared by every instance, big bytes out of the database.
+    S3(podpora_store::S3Settings),
+}
+
+impl BlobStoreKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            BlobStoreKind::Local => "local",
+            BlobStoreKind::Database => "database",
+            BlobStoreKind::S3(_) => "s3",
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,6 +58,11 @@ struct FileConfig {
     plus_reply_to: Option<bool>,
     workers: Option<usize>,
     blob_store: Option<String>,
+    s3_bucket: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_prefix: Option<String>,
+    s3_access_key_id: Option<String>,
 }
 
 impl Config {
@@ -76,10 +93,22 @@ impl Config {
         let blob_store = match env("BLOB_STORE").or(f.blob_store).as_deref() {
             Some("local") => BlobStoreKind::Local,
             Some("database") => BlobStoreKind::Database,
+            Some("s3") => {
+                let Some(bucket) = env("S3_BUCKET").or(f.s3_bucket) else { bail!("PODPORA_BLOB_STORE=s3 needs PODPORA_S3_BUCKET") };
+                BlobStoreKind::S3(podpora_store::S3Settings {
+                    bucket,
+                    endpoint: env("S3_ENDPOINT").or(f.s3_endpoint),
+                    region: env("S3_REGION").or(f.s3_region),
+                    prefix: env("S3_PREFIX").or(f.s3_prefix).unwrap_or_default(),
+                    access_key_id: env("S3_ACCESS_KEY_ID").or(f.s3_access_key_id),
+                    // Secrets only from the environment, never from a file that may be shared.
+                    secret_access_key: env("S3_SECRET_ACCESS_KEY"),
+                })
+            }
             // Several instances share a PostgreSQL database but no disk: keep blobs with the data.
             None if database_url.starts_with("postgres") => BlobStoreKind::Database,
             None => BlobStoreKind::Local,
-            Some(other) => bail!("PODPORA_BLOB_STORE must be 'local' or 'database', not '{other}'"),
+            Some(other) => bail!("PODPORA_BLOB_STORE must be 'local', 'database' or 's3', not '{other}'"),
         };
         Ok(Config {
             blob_store,
@@ -121,10 +150,20 @@ mod tests {
         assert_eq!(c.public_url, "https://help.shop.cz");
         assert_eq!(c.mail_host(), "help.shop.cz");
         assert!(c.database_url.starts_with("sqlite://./data"));
-        assert_eq!(c.blob_store, BlobStoreKind::Local);
+        assert_eq!(c.blob_store.name(), "local");
         let pg = Config::from_sources(None, &|k| (k == "DATABASE_URL").then(|| "postgres://h/db".into())).unwrap();
-        assert_eq!(pg.blob_store, BlobStoreKind::Database);
+        assert_eq!(pg.blob_store.name(), "database");
         assert!(Config::from_sources(None, &|k| (k == "BLOB_STORE").then(|| "s4".into())).is_err());
+        assert!(Config::from_sources(None, &|k| (k == "BLOB_STORE").then(|| "s3".into())).is_err(), "s3 without a bucket");
+        let s3 = Config::from_sources(None, &|k| match k {
+            "BLOB_STORE" => Some("s3".into()),
+            "S3_BUCKET" => Some("helpdesk".into()),
+            "S3_ENDPOINT" => Some("http://127.0.0.1:9000".into()),
+            _ => None,
+        })
+        .unwrap();
+        let BlobStoreKind::S3(settings) = &s3.blob_store else { panic!("not s3") };
+        assert_eq!((settings.bucket.as_str(), settings.endpoint.as_deref()), ("helpdesk", Some("http://127.0.0.1:9000")));
         std::fs::write(&file, "bogus = 1\n").unwrap();
         assert!(Config::from_sources(Some(&file), &|_| None).is_err());
         assert!(Config::from_sources(None, &|k| (k == "SMTP_LISTEN").then(|| "nope".into())).is_err());

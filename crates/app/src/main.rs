@@ -396,6 +396,7 @@ async fn ensure_first_admin(cfg: &Config, room: &podpora_mail::Mailroom) -> anyh
 
 async fn serve(cfg: Config) -> anyhow::Result<()> {
     let room = runtime::open(&cfg).await?;
+    room.blobs.check().await.with_context(|| format!("the blob store ({}) cannot be written and read back", room.blobs.describe()))?;
     ensure_first_admin(&cfg, &room).await?;
     let transport = Transport::new(cfg.smtp_relay.as_deref(), &cfg.data_dir)?;
     tracing::info!(outbound = %transport.describe(), blobs = %room.blobs.describe(), "outgoing mail and blob store");

@@ -28,9 +28,10 @@ pub async fn open(cfg: &Config) -> anyhow::Result<Mailroom> {
     let key_bytes: Vec<u8> = (0..key_hex.len() / 2).filter_map(|i| u8::from_str_radix(&key_hex[2 * i..2 * i + 2], 16).ok()).collect();
     let key = ReplyKey::new(key_bytes).context("the stored reply key is damaged")?;
     let installation = settings::get_or_init(&db, "installation_id", || random_hex(8)).await?;
-    let blobs = match cfg.blob_store {
+    let blobs = match &cfg.blob_store {
         crate::config::BlobStoreKind::Local => BlobStore::local(cfg.data_dir.join("blobs"))?,
         crate::config::BlobStoreKind::Database => BlobStore::database(db.clone()),
+        crate::config::BlobStoreKind::S3(s) => BlobStore::s3(s)?,
     };
     let max = cfg.max_message_mb << 20;
     Ok(Mailroom {

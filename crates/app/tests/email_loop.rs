@@ -26,7 +26,7 @@ fn messages_of(s: &Server, n: i64) -> Vec<serde_json::Value> {
 
 fn email_loop(backend: Backend) {
     let sink = Sink::start();
-    let mut s = Server::start(backend, ServerOptions { relay: Some(sink.url()) });
+    let mut s = Server::start(backend, ServerOptions { relay: Some(sink.url()), ..Default::default() });
     let out = s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Shop Support"], b"");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 

@@ -14,7 +14,7 @@ fn imap_fetch(backend: Backend) {
     for i in 0..30 {
         dv.deliver(&format!("{:010}.M{i}P1.test", 1_700_000_000 + i), mail(i).as_bytes());
     }
-    let mut s = Server::start(backend, ServerOptions { relay: None });
+    let mut s = Server::start(backend, ServerOptions { relay: None, ..Default::default() });
     let out = s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Shop", "--imap", &dv.url()], b"");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 

@@ -34,7 +34,7 @@ fn ticket(s: &Server, n: i64) -> Value {
 }
 
 fn corpus(backend: Backend) {
-    let mut s = Server::start(backend, ServerOptions { relay: None });
+    let mut s = Server::start(backend, ServerOptions { relay: None, ..Default::default() });
     assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Shop"], b"").status.success());
     assert!(s.cli(&["user", "add", "--email", "agent@shop.test", "--name", "Anna Agent", "--role", "agent"], b"agent password 1\n").status.success());
 
@@ -241,7 +241,7 @@ fn ingest_tempfails_without_database() {
 /// API errors are JSON with stable codes; rights are checked.
 #[test]
 fn api_errors_and_rights() {
-    let s = Server::start(Backend::Sqlite, ServerOptions { relay: None });
+    let s = Server::start(Backend::Sqlite, ServerOptions { relay: None, ..Default::default() });
     assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test"], b"").status.success());
     assert!(s.cli(&["user", "add", "--email", "light@shop.test", "--name", "Light", "--role", "light_agent"], b"light password 1\n").status.success());
     let out = s.cli(&["token", "create", "--email", "light@shop.test"], b"");

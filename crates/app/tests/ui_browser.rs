@@ -37,7 +37,7 @@ fn pwned(b: &Browser) -> bool {
 #[test]
 fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     let sink = Sink::start();
-    let s = Server::start(Backend::Sqlite, ServerOptions { relay: Some(sink.url()) });
+    let s = Server::start(Backend::Sqlite, ServerOptions { relay: Some(sink.url()), ..Default::default() });
     let out = s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Shop Support"], b"");
     assert!(out.status.success());
     s.swaks("jana@customer.test", "help@shop.test", "From: Jana Dvořáková <jana@customer.test>\r\nTo: help@shop.test\r\nSubject: Reklamace objednávky 4471\r\nMessage-ID: <order-4471@customer.test>\r\n\r\nDobrý den,\r\nbalík dorazil poškozený. Co s tím?\r\n\r\nJana\r\n");
@@ -153,7 +153,7 @@ fn html_mail(subject: &str, html: &str) -> String {
 #[test]
 fn two_agents_on_two_instances_see_each_other_live() {
     let sink = Sink::start();
-    let s = Server::start(Backend::Postgres, ServerOptions { relay: Some(sink.url()) });
+    let s = Server::start(Backend::Postgres, ServerOptions { relay: Some(sink.url()), ..Default::default() });
     assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Shop Support"], b"").status.success());
     let out = s.cli(&["user", "add", "--email", "bob@shop.test", "--name", "Bob Agent", "--role", "agent"], b"another good password\n");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -74,7 +74,7 @@ fn ticket_of(s: &Server, subject: &str) -> serde_json::Value {
 }
 
 fn ui_security(backend: Backend) {
-    let s = Server::start(backend, ServerOptions { relay: None });
+    let s = Server::start(backend, ServerOptions { relay: None, ..Default::default() });
     assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Help"], b"").status.success());
     assert!(s.cli(&["mailbox", "add", "--address", "vip@shop.test", "--name", "VIP"], b"").status.success());
     assert!(s.cli(&["user", "add", "--email", "carl@shop.test", "--name", "Carl", "--role", "agent"], b"carl's long password\n").status.success());
@@ -260,8 +260,8 @@ fn ui_security_postgres() {
 /// No default secrets: every installation generates its own reply key on first start.
 #[test]
 fn each_installation_generates_its_own_keys() {
-    let a = Server::start(Backend::Sqlite, ServerOptions { relay: None });
-    let b = Server::start(Backend::Sqlite, ServerOptions { relay: None });
+    let a = Server::start(Backend::Sqlite, ServerOptions { relay: None, ..Default::default() });
+    let b = Server::start(Backend::Sqlite, ServerOptions { relay: None, ..Default::default() });
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let key = |s: &Server| {
         rt.block_on(async {

@@ -1,13 +1,15 @@
 //! Content-addressed storage for raw mail and attachments: the same bytes are stored once,
-//! under their SHA-256. Two kinds: a local folder (written durably: temp file, fsync, rename,
-//! fsync dir) for a single instance, and the database's `blobs` table (durable on commit), which
-//! every instance of a scale-out deployment shares. An S3-compatible store slots in behind the
-//! same functions.
+//! under their SHA-256. Three kinds: a local folder (written durably: temp file, fsync, rename,
+//! fsync dir) for a single instance; the database's `blobs` table (durable on commit), which
+//! every instance shares; and an S3-compatible bucket (AWS S3, MinIO, Garage, Ceph, R2, …;
+//! durable once the PUT is answered) for scale-out deployments that keep big bytes out of
+//! the database.
 
 use crate::{Db, Result, StoreError};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The SHA-256 of a blob, lower-case hex.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -33,6 +35,20 @@ impl BlobId {
 pub enum BlobStore {
     Local { root: PathBuf },
     Database { db: Db },
+    S3 { store: Arc<object_store::aws::AmazonS3>, prefix: String, describe: String },
+}
+
+/// Where an S3-compatible bucket is and how to sign in. No Debug: it holds the secret key.
+#[derive(Clone, Default)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// e.g. `http://127.0.0.1:9000` for MinIO; none for AWS itself.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Key prefix inside the bucket (e.g. `podpora/`), so one bucket can serve several things.
+    pub prefix: String,
 }
 
 impl BlobStore {
@@ -46,6 +62,33 @@ impl BlobStore {
         BlobStore::Database { db }
     }
 
+    /// An S3-compatible bucket. Credentials not given here come from the usual `AWS_*`
+    /// variables (and instance metadata on AWS). Path-style requests, which every
+    /// S3-compatible server understands; plain http only when the endpoint says so.
+    pub fn s3(s: &S3Settings) -> Result<BlobStore> {
+        use object_store::aws::AmazonS3Builder;
+        if s.bucket.trim().is_empty() {
+            return Err(StoreError::Config("the S3 store needs a bucket name".into()));
+        }
+        let mut b = AmazonS3Builder::from_env().with_bucket_name(&s.bucket).with_region(s.region.clone().unwrap_or_else(|| "us-east-1".into()));
+        if let Some(e) = &s.endpoint {
+            b = b.with_endpoint(e).with_allow_http(e.starts_with("http://"));
+        }
+        if let Some(k) = &s.access_key_id {
+            b = b.with_access_key_id(k);
+        }
+        if let Some(k) = &s.secret_access_key {
+            b = b.with_secret_access_key(k);
+        }
+        // A mail client is waiting for our answer while we store its mail: retry a flaky store
+        // a few times, but give up (and let the sender retry) within half a minute.
+        let retry = object_store::RetryConfig { max_retries: 4, retry_timeout: std::time::Duration::from_secs(30), ..Default::default() };
+        let store = b.with_retry(retry).build().map_err(|e| StoreError::Config(format!("S3 store: {e}")))?;
+        let describe = format!("S3 bucket {} at {}", s.bucket, s.endpoint.as_deref().unwrap_or("AWS"));
+        let prefix = if s.prefix.is_empty() || s.prefix.ends_with('/') { s.prefix.clone() } else { format!("{}/", s.prefix) };
+        Ok(BlobStore::S3 { store: Arc::new(store), prefix, describe })
+    }
+
     /// Whether blobs live in the database (and can be written in its transactions).
     pub fn is_database(&self) -> bool {
         matches!(self, BlobStore::Database { .. })
@@ -55,6 +98,7 @@ impl BlobStore {
         match self {
             BlobStore::Local { root } => format!("local folder {}", root.display()),
             BlobStore::Database { .. } => "database".to_string(),
+            BlobStore::S3 { describe, .. } => describe.clone(),
         }
     }
 
@@ -75,6 +119,18 @@ impl BlobStore {
                 }
                 Ok(id)
             }
+            BlobStore::S3 { store, prefix, .. } => {
+                use object_store::ObjectStoreExt;
+                let id = BlobId::of(&bytes);
+                let key = object_key(prefix, &id);
+                match store.head(&key).await {
+                    Ok(_) => return Ok(id),
+                    Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(s3_error(e)),
+                }
+                store.put(&key, bytes.into()).await.map_err(s3_error)?;
+                Ok(id)
+            }
         }
     }
 
@@ -82,13 +138,20 @@ impl BlobStore {
     /// then commits, or not, with the row that refers to it); a folder store writes at once.
     pub async fn put_in(&self, conn: &mut sqlx::AnyConnection, bytes: Vec<u8>) -> Result<BlobId> {
         match self {
-            BlobStore::Local { .. } => self.put(bytes).await,
+            BlobStore::Local { .. } | BlobStore::S3 { .. } => self.put(bytes).await,
             BlobStore::Database { .. } => {
                 let id = BlobId::of(&bytes);
                 insert_row(conn, &id, bytes).await?;
                 Ok(id)
             }
         }
+    }
+
+    /// Writes (once) and reads back the empty blob: done at start, so that a wrong bucket, key or
+    /// folder permission is reported then, not with the first customer's mail.
+    pub async fn check(&self) -> Result<()> {
+        let id = self.put(Vec::new()).await?;
+        self.get(&id).await.map(|_| ())
     }
 
     pub async fn get(&self, id: &BlobId) -> Result<Vec<u8>> {
@@ -101,8 +164,25 @@ impl BlobStore {
             BlobStore::Database { db } => {
                 sqlx::query_scalar::<_, Vec<u8>>("SELECT data FROM blobs WHERE id = $1").bind(id.as_str()).fetch_optional(db.pool()).await?.ok_or(StoreError::NotFound)
             }
+            BlobStore::S3 { store, prefix, .. } => {
+                use object_store::ObjectStoreExt;
+                match store.get(&object_key(prefix, id)).await {
+                    Ok(r) => Ok(r.bytes().await.map_err(s3_error)?.to_vec()),
+                    Err(object_store::Error::NotFound { .. }) => Err(StoreError::NotFound),
+                    Err(e) => Err(s3_error(e)),
+                }
+            }
         }
     }
+}
+
+/// `<prefix>ab/cd/abcd…`: the same fan-out as the folder store, so listings stay browsable.
+fn object_key(prefix: &str, id: &BlobId) -> object_store::path::Path {
+    object_store::path::Path::from(format!("{prefix}{}/{}/{}", &id.0[..2], &id.0[2..4], id.0))
+}
+
+fn s3_error(e: object_store::Error) -> StoreError {
+    StoreError::Io(std::io::Error::other(format!("S3: {e}")))
 }
 
 async fn insert_row(conn: &mut sqlx::AnyConnection, id: &BlobId, bytes: Vec<u8>) -> Result<()> {
@@ -169,6 +249,26 @@ mod tests {
         assert_eq!(s.get(&c).await.unwrap(), bin);
         assert!(matches!(s.get(&BlobId::of(b"nope")).await, Err(StoreError::NotFound)));
         assert!(BlobId::parse("../../etc/passwd").is_err());
+    }
+
+    /// Against a real S3-compatible server (moto's, started here on a loopback port).
+    #[tokio::test]
+    async fn s3_store() {
+        let server = crate::testing::S3Server::start();
+        let store = BlobStore::s3(&server.settings("podpora/")).unwrap();
+        dedupes_and_reads_back(&store).await;
+        // Objects are where the key scheme says, under the prefix.
+        let id = BlobId::of(b"hello");
+        let BlobStore::S3 { store: client, .. } = &store else { unreachable!() };
+        let key = format!("podpora/{}/{}/{}", &id.0[..2], &id.0[2..4], id.0);
+        let meta = object_store::ObjectStoreExt::head(client.as_ref(), &key.as_str().into()).await.unwrap();
+        assert_eq!(meta.size, 5);
+        // A store that cannot be reached is an error, not a hang or a panic.
+        let gone = BlobStore::s3(&S3Settings { endpoint: Some(format!("http://127.0.0.1:{}", crate::testing::closed_port())), ..server.settings("") }).unwrap();
+        assert!(matches!(gone.put(b"x".to_vec()).await, Err(StoreError::Io(_))));
+        assert!(gone.check().await.is_err());
+        store.check().await.unwrap();
+        assert!(BlobStore::s3(&S3Settings::default()).is_err());
     }
 
     #[tokio::test]

@@ -25,7 +25,7 @@ pub mod teams;
 pub mod tickets;
 pub mod users;
 
-pub use blobs::{BlobId, BlobStore};
+pub use blobs::{BlobId, BlobStore, S3Settings};
 pub use db::{Backend, Db, WriteTx};
 
 /// The one error type of the store.
@@ -45,6 +45,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database URL: {0}")]
     Url(String),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 impl From<podpora_domain::DomainError> for StoreError {

@@ -63,3 +63,74 @@ where
         body(t).await.cleanup().await;
     }
 }
+
+/// A real S3-compatible server for tests: moto's (`pip install 'moto[server]'`, which `.ci/run`
+/// does), on a free loopback port, with one empty bucket. Stopped when dropped.
+pub struct S3Server {
+    child: std::process::Child,
+    pub port: u16,
+    pub bucket: String,
+}
+
+impl S3Server {
+    pub fn start() -> S3Server {
+        let port = closed_port();
+        let child = std::process::Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto_server must be installed for the S3 tests: pip install 'moto[server]'");
+        let mut server = S3Server { child, port, bucket: "podpora-test".into() };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        // Creating the bucket is also the readiness check.
+        while server.http("PUT", &format!("/{}", server.bucket)) != Some(200) {
+            assert!(std::time::Instant::now() < deadline, "moto_server did not start on port {port}");
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("moto_server exited: {status}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// Settings for the test bucket (moto accepts any credentials).
+    pub fn settings(&self, prefix: &str) -> crate::S3Settings {
+        crate::S3Settings {
+            bucket: self.bucket.clone(),
+            endpoint: Some(self.endpoint()),
+            region: Some("us-east-1".into()),
+            access_key_id: Some("test".into()),
+            secret_access_key: Some("test".into()),
+            prefix: prefix.into(),
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The status of an unsigned request (moto does not check signatures); a few lines of
+    /// HTTP/1.0 keep an HTTP client out of the store's dependencies.
+    fn http(&self, method: &str, path: &str) -> Option<u16> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
+        write!(s, "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\r\n", self.port).ok()?;
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head).ok()?;
+        std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nobody listens on (at the moment of asking).
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}

@@ -85,8 +85,11 @@ pub struct Server {
     pub stdout_log: PathBuf,
 }
 
+#[derive(Default)]
 pub struct ServerOptions {
     pub relay: Option<String>,
+    /// More `PODPORA_*` settings (a blob store, TLS files, …).
+    pub env: Vec<(String, String)>,
 }
 
 /// A second instance on the same database (its own data dir: no shared disk) using `first`'s token.
@@ -131,6 +134,7 @@ impl Server {
         if let Some(r) = opts.relay {
             env.push(("PODPORA_SMTP_RELAY".into(), r));
         }
+        env.extend(opts.env);
         let stdout_log = dir.path().join("stdout.log");
         let _ = (http_port, smtp_port);
         // A free port can be taken by another test between our check and the server's bind: the
