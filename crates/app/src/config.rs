@@ -14,6 +14,8 @@ pub struct Config {
     pub http_addr: SocketAddr,
     pub public_url: String,
     pub smtp_listen: Option<SocketAddr>,
+    /// PEM certificate chain and private key: STARTTLS on the SMTP listener.
+    pub smtp_tls: Option<(PathBuf, PathBuf)>,
     pub smtp_relay: Option<String>,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
@@ -34,16 +36,6 @@ pub enum BlobStoreKind {
     S3(podpora_store::S3Settings),
 }
 
-impl BlobStoreKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            BlobStoreKind::Local => "local",
-            BlobStoreKind::Database => "database",
-            BlobStoreKind::S3(_) => "s3",
-        }
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -52,6 +44,8 @@ struct FileConfig {
     http_addr: Option<String>,
     public_url: Option<String>,
     smtp_listen: Option<String>,
+    smtp_tls_cert: Option<PathBuf>,
+    smtp_tls_key: Option<PathBuf>,
     smtp_relay: Option<String>,
     admin_email: Option<String>,
     max_message_mb: Option<usize>,
@@ -84,6 +78,11 @@ impl Config {
         let public_url = env("PUBLIC_URL").or(f.public_url).unwrap_or_else(|| format!("http://{http}")).trim_end_matches('/').to_string();
         let smtp = env("SMTP_LISTEN").or(f.smtp_listen).unwrap_or_else(|| "127.0.0.1:2525".into());
         let smtp_listen = if smtp.eq_ignore_ascii_case("off") { None } else { Some(smtp.parse().with_context(|| format!("PODPORA_SMTP_LISTEN '{smtp}' is not host:port or 'off'"))?) };
+        let smtp_tls = match (env("SMTP_TLS_CERT").map(PathBuf::from).or(f.smtp_tls_cert), env("SMTP_TLS_KEY").map(PathBuf::from).or(f.smtp_tls_key)) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => bail!("PODPORA_SMTP_TLS_CERT and PODPORA_SMTP_TLS_KEY go together: give both or neither"),
+        };
         let max_message_mb = env("MAX_MESSAGE_MB").map(|v| v.parse()).transpose().context("PODPORA_MAX_MESSAGE_MB")?.or(f.max_message_mb).unwrap_or(80);
         if max_message_mb == 0 {
             bail!("PODPORA_MAX_MESSAGE_MB must be at least 1");
@@ -117,6 +116,7 @@ impl Config {
             http_addr,
             public_url,
             smtp_listen,
+            smtp_tls,
             smtp_relay: env("SMTP_RELAY").or(f.smtp_relay),
             admin_email: env("ADMIN_EMAIL").or(f.admin_email),
             admin_password: env("ADMIN_PASSWORD"),
@@ -150,9 +150,9 @@ mod tests {
         assert_eq!(c.public_url, "https://help.shop.cz");
         assert_eq!(c.mail_host(), "help.shop.cz");
         assert!(c.database_url.starts_with("sqlite://./data"));
-        assert_eq!(c.blob_store.name(), "local");
+        assert!(matches!(c.blob_store, BlobStoreKind::Local));
         let pg = Config::from_sources(None, &|k| (k == "DATABASE_URL").then(|| "postgres://h/db".into())).unwrap();
-        assert_eq!(pg.blob_store.name(), "database");
+        assert!(matches!(pg.blob_store, BlobStoreKind::Database));
         assert!(Config::from_sources(None, &|k| (k == "BLOB_STORE").then(|| "s4".into())).is_err());
         assert!(Config::from_sources(None, &|k| (k == "BLOB_STORE").then(|| "s3".into())).is_err(), "s3 without a bucket");
         let s3 = Config::from_sources(None, &|k| match k {
@@ -167,5 +167,6 @@ mod tests {
         std::fs::write(&file, "bogus = 1\n").unwrap();
         assert!(Config::from_sources(Some(&file), &|_| None).is_err());
         assert!(Config::from_sources(None, &|k| (k == "SMTP_LISTEN").then(|| "nope".into())).is_err());
+        assert!(Config::from_sources(None, &|k| (k == "SMTP_TLS_CERT").then(|| "cert.pem".into())).is_err(), "a certificate without its key");
     }
 }

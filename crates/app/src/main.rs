@@ -412,8 +412,12 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     room.db.listen_events(&cfg.database_url).await.context("listening for live events")?;
     if let Some(addr) = cfg.smtp_listen {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the SMTP listener to {addr}"))?;
-        tracing::info!(%addr, "SMTP listener ready");
-        tasks.spawn(podpora_mail::smtp_server::serve(room.clone(), listener, stop_rx.clone()));
+        let tls = match &cfg.smtp_tls {
+            Some((cert, key)) => Some(podpora_mail::smtp_server::TlsFiles::new(cert, key).map_err(|e| anyhow::anyhow!("SMTP STARTTLS: {e}"))?),
+            None => None,
+        };
+        tracing::info!(%addr, starttls = tls.is_some(), "SMTP listener ready");
+        tasks.spawn(podpora_mail::smtp_server::serve(room.clone(), listener, tls, stop_rx.clone()));
     }
     let state = podpora_web::AppState { room: room.clone(), outbound: transport.describe(), stop: stop_rx.clone() };
     let listener = tokio::net::TcpListener::bind(cfg.http_addr).await.with_context(|| format!("binding HTTP to {}", cfg.http_addr))?;
