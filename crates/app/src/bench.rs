@@ -70,6 +70,7 @@ fn bench_room(db: &Db, blobs: BlobStore) -> Mailroom {
         limits: Limits::default(),
         plus_reply_to: false,
         wake: Arc::new(tokio::sync::Notify::new()),
+        work: Arc::new(tokio::sync::Notify::new()),
         accepts: Default::default(),
     }
 }

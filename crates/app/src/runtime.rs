@@ -44,6 +44,7 @@ pub async fn open(cfg: &Config) -> anyhow::Result<Mailroom> {
         limits: Limits { max_message_bytes: max, max_parse_bytes: max, ..Limits::default() },
         plus_reply_to: cfg.plus_reply_to,
         wake: Arc::new(tokio::sync::Notify::new()),
+        work: Arc::new(tokio::sync::Notify::new()),
         accepts: Default::default(),
     })
 }
@@ -125,7 +126,7 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
         }
         if idle {
             tokio::select! {
-                _ = room.wake.notified() => {}
+                _ = room.work.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 _ = shutdown.changed() => {}
             }

@@ -388,7 +388,9 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
         let last = current.last().map(|p| p.row.id).unwrap_or(0);
         let (applied, following) = tokio::join!(crate::apply::apply_batch(room, &known, &current), fetch(last));
         let applied = applied?;
+        // Waiting `process` calls look for their outcome; workers send the acknowledgements.
         room.wake.notify_waiters();
+        room.work.notify_waiters();
         let mut changed: Vec<i64> = applied.iter().filter_map(|(_, o)| if let Outcome::Ticket { number, .. } = o { Some(number.get()) } else { None }).collect();
         changed.sort_unstable();
         changed.dedup();
@@ -452,7 +454,7 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
         write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang)]).await?;
     }
     tx.commit().await?;
-    room.wake.notify_waiters();
+    room.work.notify_waiters();
     room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: None }).await;
     Ok(Outcome::Ticket { number: ticket.number, created: true, ack: Some(decision) })
 }

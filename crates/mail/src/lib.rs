@@ -60,8 +60,10 @@ pub struct Mailroom {
     pub limits: Limits,
     /// Put a signed plus address (`support+tN.sig@…`) into Reply-To of outgoing mail.
     pub plus_reply_to: bool,
-    /// Wakes the job workers when new work was queued in this process.
+    /// Wakes the inbound processing (mail accepted, a mailbox's lease released, a batch applied).
     pub wake: Arc<tokio::sync::Notify>,
+    /// Wakes the job workers when jobs (mail to send) were queued in this process.
+    pub work: Arc<tokio::sync::Notify>,
     /// Messages being accepted in this process, committed together.
     pub accepts: Arc<ingest::AcceptQueue>,
 }

@@ -295,7 +295,7 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
     }
     activity::add(&mut tx, ticket.id, Some(r.author.id), "reply", "").await?;
     tx.commit().await?;
-    room.wake.notify_waiters();
+    room.work.notify_waiters();
     room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: Some(r.author.id) }).await;
     Ok(Posted { message_pk: pk, outbox_id: Some(outbox_id) })
 }

@@ -26,6 +26,7 @@ fn room(t: &TestDb) -> Mailroom {
         limits: Limits::default(),
         plus_reply_to: false,
         wake: Arc::new(tokio::sync::Notify::new()),
+        work: Arc::new(tokio::sync::Notify::new()),
         accepts: Default::default(),
     }
 }
