@@ -216,6 +216,8 @@ fn rss_mb() -> Option<f64> {
 struct Workload {
     /// (customer, Message-ID, reply target) per message.
     plan: Vec<(usize, String, Option<usize>)>,
+    /// Whether message i was accepted (durable) yet.
+    accepted: Vec<std::sync::atomic::AtomicBool>,
 }
 
 impl Workload {
@@ -227,7 +229,7 @@ impl Workload {
             let customer = target.map(|t| plan[t].0).unwrap_or(i);
             plan.push((customer, format!("bench{i}.{}@mail.example.cz", rng.gen::<u32>()), target));
         }
-        Workload { plan }
+        Workload { accepted: plan.iter().map(|_| Default::default()).collect(), plan }
     }
 
     fn message(&self, i: usize) -> Vec<u8> {
@@ -304,9 +306,17 @@ async fn ingest_bench(backend: &str, n: usize, concurrency: usize) -> anyhow::Re
                         break;
                     }
                     let raw = work.message(i);
+                    // A customer answers mail that has arrived: a reply waits until the message
+                    // it answers was accepted (another sender may still be delivering it).
+                    if let Some(t) = work.plan[i].2 {
+                        while !work.accepted[t].load(std::sync::atomic::Ordering::Acquire) {
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                    }
                     let t = Instant::now();
                     ingest::accept(&room, Source::Smtp, &env, raw).await?;
                     lat.push(t.elapsed());
+                    work.accepted[i].store(true, std::sync::atomic::Ordering::Release);
                 }
                 Ok::<_, anyhow::Error>(lat)
             });

@@ -90,13 +90,14 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
             }
         }
         if !sends.is_empty() {
-            let items: Vec<(i64, i64)> = sends.iter().map(|(job, id)| (*id, job.attempts)).collect();
+            let items: Vec<outbound::SendItem> = sends.iter().map(|(job, id)| outbound::SendItem { outbox_id: *id, attempt: job.attempts, job: Some(job.id) }).collect();
             let results = outbound::send_many(&room, &transport, &items).await;
+            // Finished mail's jobs are gone already (deleted with the recorded outcome).
             for ((job, _), r) in sends.into_iter().zip(results) {
                 match r {
-                    Ok(()) => done.push(job.id),
+                    Ok(()) => {}
                     Err(SendError::Temporary(m)) => failed.push((job, true, m)),
-                    Err(SendError::Permanent(m)) => failed.push((job, false, m)),
+                    Err(SendError::Permanent(m)) => tracing::warn!(job = job.id, attempts = job.attempts, error = %m, "mail could not be delivered"),
                 }
             }
         }

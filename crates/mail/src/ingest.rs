@@ -323,7 +323,10 @@ async fn settled(room: &Mailroom, inbound_id: i64) -> Result<Option<Outcome>, Ma
 }
 
 pub(crate) const UNPARSABLE: &str = "unparsable: ";
-const BATCH: i64 = 32;
+const BATCH: i64 = 64;
+/// How long a drain lets mail gather when it arrives thinly (a batch less than half full),
+/// so that each transaction (and its fsync) carries several messages, not one.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(20);
 const BATCH_BYTES: i64 = 16 << 20;
 
 /// A message read back from the store and parsed (or the reason it could not be).
@@ -342,28 +345,49 @@ pub(crate) struct StoredAttachment {
     pub content_id: Option<String>,
 }
 
-async fn prepare(room: &Mailroom, row: inbound::Inbound) -> Result<Prepared, MailError> {
-    let raw = room.blobs.get(&BlobId::parse(&row.raw_blob)?).await.map_err(|e| MailError::Temporary(format!("stored message unreadable: {e}")))?;
-    // Parse off the async runtime, under a time cap; a parser panic is caught by the join.
-    let limits = room.limits;
-    let env_from = row.envelope_from.clone();
-    let parsed = tokio::time::timeout(limits.parse_timeout, tokio::task::spawn_blocking(move || parse::parse(&raw, env_from.as_deref(), &limits))).await;
-    let mut mail = match parsed {
-        Err(_) => Err(format!("parsing took longer than {} s", limits.parse_timeout.as_secs())),
-        Ok(Err(join)) => Err(format!("the parser failed on this message ({join})")),
-        Ok(Ok(Err(e))) => Err(e.to_string()),
-        Ok(Ok(Ok(m))) => Ok(m),
-    };
-    // Attachments go to the blob store before the transaction, to keep the write lock short.
-    let mut attachments = Vec::new();
-    if let Ok(m) = &mut mail {
-        for a in std::mem::take(&mut m.attachments) {
-            let size = a.bytes.len() as i64;
-            let blob = room.blobs.put(a.bytes).await.map_err(|e| MailError::Temporary(format!("cannot store an attachment: {e}")))?;
-            attachments.push(StoredAttachment { filename: a.filename, content_type: a.content_type, size, blob, inline: a.inline, content_id: a.content_id });
-        }
+/// Reads a batch's stored messages (one read), parses them in parallel off the async runtime,
+/// each under a time cap (a parser panic is caught by the join), and stores their attachments
+/// (one write) — before the apply transaction, to keep the write lock short.
+async fn prepare_batch(room: &Mailroom, rows: Vec<inbound::Inbound>) -> Result<Vec<Prepared>, MailError> {
+    let ids = rows.iter().map(|r| BlobId::parse(&r.raw_blob)).collect::<Result<Vec<_>, _>>()?;
+    let mut raws = room.blobs.get_many(&ids).await.map_err(|e| MailError::Temporary(format!("stored messages unreadable: {e}")))?;
+    let mut parsing = Vec::with_capacity(rows.len());
+    for (i, (row, id)) in rows.iter().zip(&ids).enumerate() {
+        // The same bytes may be queued twice (a redelivery): keep them for the later one.
+        let raw = if ids[i + 1..].contains(id) { raws.get(id).cloned() } else { raws.remove(id) };
+        let raw = raw.ok_or_else(|| MailError::Temporary(format!("stored message {} is missing from the blob store", row.id)))?;
+        let limits = room.limits;
+        let env_from = row.envelope_from.clone();
+        parsing.push(async move {
+            match tokio::time::timeout(limits.parse_timeout, tokio::task::spawn_blocking(move || parse::parse(&raw, env_from.as_deref(), &limits))).await {
+                Err(_) => Err(format!("parsing took longer than {} s", limits.parse_timeout.as_secs())),
+                Ok(Err(join)) => Err(format!("the parser failed on this message ({join})")),
+                Ok(Ok(Err(e))) => Err(e.to_string()),
+                Ok(Ok(Ok(m))) => Ok(m),
+            }
+        });
     }
-    Ok(Prepared { row, mail, attachments })
+    // As many parsers at once as there are cores: more only adds threads (and their memory).
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let mut mails: Vec<_> = futures::StreamExt::collect(futures::StreamExt::buffered(futures::stream::iter(parsing), cores)).await;
+    let mut files: Vec<Vec<parse::ParsedAttachment>> = mails.iter_mut().map(|m| m.as_mut().map(|m| std::mem::take(&mut m.attachments)).unwrap_or_default()).collect();
+    let payload: Vec<Vec<u8>> = files.iter_mut().flatten().map(|a| std::mem::take(&mut a.bytes)).collect();
+    let sizes: Vec<i64> = payload.iter().map(|b| b.len() as i64).collect();
+    let stored = room.blobs.put_many(payload).await.map_err(|e| MailError::Temporary(format!("cannot store an attachment: {e}")))?;
+    let mut blobs = stored.into_iter().zip(sizes);
+    Ok(rows
+        .into_iter()
+        .zip(mails)
+        .zip(files)
+        .map(|((row, mail), files)| {
+            let attachments = files
+                .into_iter()
+                .zip(blobs.by_ref())
+                .map(|(a, (blob, size))| StoredAttachment { size, filename: a.filename, content_type: a.content_type, blob, inline: a.inline, content_id: a.content_id })
+                .collect();
+            Prepared { row, mail, attachments }
+        })
+        .collect())
 }
 
 /// Processes the mailbox's waiting messages oldest first: at least up to `upto`, and whatever else
@@ -380,17 +404,24 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
             let upto = inbound::visible_upto(&room.db, first, last).await?;
             batch.retain(|r| r.id <= upto);
         }
-        futures::future::join_all(batch.into_iter().map(|row| prepare(room, row))).await.into_iter().collect::<Result<Vec<Prepared>, MailError>>()
+        prepare_batch(room, batch).await
     };
     let mut current = fetch(0).await?;
     let known = crate::apply::Known::read(room).await?;
     while !current.is_empty() {
         let last = current.last().map(|p| p.row.id).unwrap_or(0);
-        let (applied, following) = tokio::join!(crate::apply::apply_batch(room, &known, &current), fetch(last));
+        let thin = current.len() < BATCH as usize / 2;
+        let next = async move {
+            if thin {
+                tokio::time::sleep(LINGER).await;
+            }
+            fetch(last).await
+        };
+        let (applied, following) = tokio::join!(crate::apply::apply_batch(room, &known, &current), next);
         let applied = applied?;
         // Waiting `process` calls look for their outcome; workers send the acknowledgements.
         room.wake.notify_waiters();
-        room.work.notify_waiters();
+        room.work.notify_one();
         let mut changed: Vec<i64> = applied.iter().filter_map(|(_, o)| if let Outcome::Ticket { number, .. } = o { Some(number.get()) } else { None }).collect();
         changed.sort_unstable();
         changed.dedup();
@@ -454,7 +485,7 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
         write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang)]).await?;
     }
     tx.commit().await?;
-    room.work.notify_waiters();
+    room.work.notify_one();
     room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: None }).await;
     Ok(Outcome::Ticket { number: ticket.number, created: true, ack: Some(decision) })
 }

@@ -116,20 +116,31 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 
 /// Delivers one outbox mail; see `send_many`.
 pub async fn send(room: &Mailroom, transport: &Transport, outbox_id: i64, attempt: i64) -> Result<(), SendError> {
-    send_many(room, transport, &[(outbox_id, attempt)]).await.remove(0)
+    send_many(room, transport, &[SendItem { outbox_id, attempt, job: None }]).await.remove(0)
 }
 
-/// Delivers outbox mails ((id, attempt) pairs) and records each outcome on the mail and its
-/// message, with one read and one write transaction for all of them; a result per mail. Mail
-/// already sent is not sent again; a temporary failure at the last attempt is final.
-pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[(i64, i64)]) -> Vec<Result<(), SendError>> {
-    let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+/// One outbox mail to deliver: its id, which attempt this is, and the job that asked for it.
+#[derive(Debug, Clone, Copy)]
+pub struct SendItem {
+    pub outbox_id: i64,
+    pub attempt: i64,
+    pub job: Option<i64>,
+}
+
+/// Delivers outbox mails and records each outcome on the mail and its message, with one read
+/// and one write transaction for all of them; a result per mail. Mail already sent is not sent
+/// again; a temporary failure at the last attempt is final. The jobs of mail that is finished
+/// (sent, or failed for good) are deleted in that same transaction; a temporary failure's job is
+/// left to the caller to retry.
+pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[SendItem]) -> Vec<Result<(), SendError>> {
+    let ids: Vec<i64> = items.iter().map(|i| i.outbox_id).collect();
     let found = match outbox::get_many(&room.db, &ids).await {
         Ok(f) => f,
         Err(e) => return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect(),
     };
-    let due: Vec<(&outbox::Outbound, i64)> = items.iter().filter_map(|(id, attempt)| found.get(id).map(|o| (o, *attempt))).filter(|(o, _)| o.status != "sent").collect();
+    let due: Vec<(&outbox::Outbound, i64)> = items.iter().filter_map(|i| found.get(&i.outbox_id).map(|o| (o, i.attempt))).filter(|(o, _)| o.status != "sent").collect();
     let mut outcome: std::collections::HashMap<i64, Result<(), SendError>> = std::collections::HashMap::new();
+    let mut records = Vec::new();
     if !due.is_empty() {
         let delivered = deliver(transport, &due.iter().map(|(o, _)| *o).collect::<Vec<_>>()).await;
         for ((o, attempt), r) in due.iter().zip(delivered) {
@@ -139,7 +150,7 @@ pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[(i64, i6
             };
             outcome.insert(o.id, r);
         }
-        let records: Vec<(&outbox::Outbound, &str, Option<&str>)> = due
+        records = due
             .iter()
             .map(|(o, _)| match &outcome[&o.id] {
                 Ok(()) => (*o, "sent", None),
@@ -147,17 +158,20 @@ pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[(i64, i6
                 Err(SendError::Temporary(e)) => (*o, "queued", Some(e.as_str())),
             })
             .collect();
-        if let Err(e) = outbox::record_attempts(&room.db, &records).await {
-            return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect();
-        }
     }
-    ids.iter()
-        .map(|id| match (found.get(id), outcome.remove(id)) {
+    let results: Vec<Result<(), SendError>> = ids
+        .iter()
+        .map(|id| match (found.get(id), outcome.get(id)) {
             (None, _) => Err(SendError::Permanent(format!("outbox mail {id} does not exist"))),
             (Some(_), None) => Ok(()), // sent before
-            (Some(_), Some(r)) => r,
+            (Some(_), Some(r)) => r.clone(),
         })
-        .collect()
+        .collect();
+    let finished: Vec<i64> = items.iter().zip(&results).filter(|(_, r)| !matches!(r, Err(SendError::Temporary(_)))).filter_map(|(i, _)| i.job).collect();
+    if let Err(e) = outbox::record_attempts(&room.db, &records, &finished).await {
+        return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect();
+    }
+    results
 }
 
 /// An agent's reply or internal note on a ticket.
@@ -295,7 +309,7 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
     }
     activity::add(&mut tx, ticket.id, Some(r.author.id), "reply", "").await?;
     tx.commit().await?;
-    room.work.notify_waiters();
+    room.work.notify_one();
     room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: Some(r.author.id) }).await;
     Ok(Posted { message_pk: pk, outbox_id: Some(outbox_id) })
 }

@@ -7,6 +7,8 @@
 
 use crate::{Db, Result, StoreError};
 use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -147,6 +149,61 @@ impl BlobStore {
         }
     }
 
+    /// Stores several blobs durably, returning their ids in order: with the database store in one
+    /// transaction (one multi-row statement for what is not stored yet), else all at once.
+    pub async fn put_many(&self, items: Vec<Vec<u8>>) -> Result<Vec<BlobId>> {
+        let ids: Vec<BlobId> = items.iter().map(|b| BlobId::of(b)).collect();
+        match self {
+            BlobStore::Database { db } if !items.is_empty() => {
+                let keys: Vec<&str> = ids.iter().map(BlobId::as_str).collect();
+                let mut tx = db.begin().await?;
+                let stored: HashSet<String> = crate::db::select_in(&mut tx, "SELECT id FROM blobs WHERE id IN ({in})", &keys).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+                let mut seen = HashSet::new();
+                let new: Vec<(&BlobId, Vec<u8>)> = ids.iter().zip(items).filter(|(id, _)| !stored.contains(id.as_str()) && seen.insert(id.as_str())).collect();
+                insert_rows(&mut tx, new).await?;
+                tx.commit().await?;
+            }
+            BlobStore::Database { .. } => {}
+            _ => {
+                futures::future::try_join_all(items.into_iter().map(|b| self.put(b))).await?;
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Reads several blobs: one query from the database, all at once from a folder or S3.
+    /// Missing ones are left out.
+    pub async fn get_many(&self, ids: &[BlobId]) -> Result<HashMap<BlobId, Vec<u8>>> {
+        match self {
+            BlobStore::Database { db } => {
+                let keys: Vec<&str> = ids.iter().map(BlobId::as_str).collect();
+                let mut conn = db.conn().await?;
+                let mut found = HashMap::new();
+                // A few at a time, so that one answer (and the connection's buffer) stays small.
+                for chunk in keys.chunks(16) {
+                    for r in crate::db::select_in(&mut conn, "SELECT id, data FROM blobs WHERE id IN ({in})", chunk).await? {
+                        found.insert(BlobId(r.try_get(0)?), r.try_get(1)?);
+                    }
+                }
+                Ok(found)
+            }
+            _ => {
+                let got = futures::future::join_all(ids.iter().map(|id| async move { (id.clone(), self.get(id).await) })).await;
+                let mut found = HashMap::new();
+                for (id, r) in got {
+                    match r {
+                        Ok(b) => {
+                            found.insert(id, b);
+                        }
+                        Err(StoreError::NotFound) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(found)
+            }
+        }
+    }
+
     /// Writes (once) and reads back the empty blob: done at start, so that a wrong bucket, key or
     /// folder permission is reported then, not with the first customer's mail.
     pub async fn check(&self) -> Result<()> {
@@ -186,13 +243,32 @@ fn s3_error(e: object_store::Error) -> StoreError {
 }
 
 async fn insert_row(conn: &mut sqlx::AnyConnection, id: &BlobId, bytes: Vec<u8>) -> Result<()> {
-    sqlx::query("INSERT INTO blobs (id, size, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
-        .bind(id.as_str())
-        .bind(bytes.len() as i64)
-        .bind(bytes)
-        .bind(crate::now_ms())
-        .execute(conn)
-        .await?;
+    insert_rows(conn, vec![(id, bytes)]).await
+}
+
+/// Multi-row inserts of new blobs, a statement per few megabytes.
+async fn insert_rows(conn: &mut sqlx::AnyConnection, rows: Vec<(&BlobId, Vec<u8>)>) -> Result<()> {
+    // Small enough that a connection's buffers (kept by the pool) stay small.
+    const BYTES_PER_STATEMENT: usize = 1 << 20;
+    let now = crate::now_ms();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut chunk = Vec::new();
+        let mut bytes = 0;
+        while let Some((_, b)) = rows.peek() {
+            if !chunk.is_empty() && (bytes + b.len() > BYTES_PER_STATEMENT || chunk.len() >= crate::db::ROWS_PER_STATEMENT) {
+                break;
+            }
+            bytes += b.len();
+            chunk.push(rows.next().expect("peeked"));
+        }
+        let sql = format!("INSERT INTO blobs (id, size, data, created_at) VALUES {} ON CONFLICT (id) DO NOTHING", crate::db::values_list(chunk.len(), 4, 1));
+        let mut q = sqlx::query(&sql);
+        for (id, b) in chunk {
+            q = q.bind(id.as_str().to_string()).bind(b.len() as i64).bind(b).bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -249,6 +325,14 @@ mod tests {
         assert_eq!(s.get(&c).await.unwrap(), bin);
         assert!(matches!(s.get(&BlobId::of(b"nope")).await, Err(StoreError::NotFound)));
         assert!(BlobId::parse("../../etc/passwd").is_err());
+        // Several at once: in order, duplicates and already stored ones included.
+        let ids = s.put_many(vec![b"one".to_vec(), b"hello".to_vec(), b"one".to_vec(), bin.clone()]).await.unwrap();
+        assert_eq!(ids, vec![BlobId::of(b"one"), a.clone(), BlobId::of(b"one"), c.clone()]);
+        let got = s.get_many(&[ids[0].clone(), a.clone(), BlobId::of(b"nope"), c.clone()]).await.unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[&ids[0]], b"one");
+        assert_eq!(got[&c], bin);
+        assert!(s.put_many(Vec::new()).await.unwrap().is_empty());
     }
 
     /// Against a real S3-compatible server (moto's, started here on a loopback port).

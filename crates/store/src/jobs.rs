@@ -47,6 +47,11 @@ fn job(r: &sqlx::any::AnyRow) -> Result<Job> {
 /// Claims up to `limit` due jobs for `worker` for `lease_ms`.
 pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> Result<Vec<Job>> {
     let now = now_ms();
+    // Nothing due (most looks of an idle worker) is answered by a read, without a write transaction.
+    let due: Option<i64> = sqlx::query_scalar("SELECT id FROM jobs WHERE run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) LIMIT 1").bind(now).fetch_optional(db.pool()).await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     let lock = match db.backend() {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
@@ -76,15 +81,21 @@ pub async fn complete_many(db: &Db, ids: &[i64]) -> Result<()> {
         return Ok(());
     }
     let mut tx = db.begin().await?;
+    delete(&mut tx, ids).await?;
+    tx.commit().await
+}
+
+/// Deletes finished jobs inside the caller's transaction (with the outcome it records).
+pub async fn delete(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> Result<()> {
     for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
         let sql = format!("DELETE FROM jobs WHERE id IN ({})", crate::db::in_list(chunk.len(), 1));
         let mut q = sqlx::query(&sql);
         for id in chunk {
             q = q.bind(*id);
         }
-        q.execute(&mut *tx).await?;
+        q.execute(&mut *conn).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// Puts a job back to run again at `run_at`, recording why it failed.

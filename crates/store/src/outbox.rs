@@ -85,14 +85,18 @@ pub async fn get_many(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<
 
 /// Records the outcome of one delivery attempt on the outbox row and on its message.
 pub async fn record_attempt(db: &Db, o: &Outbound, status: &str, error: Option<&str>) -> Result<()> {
-    record_attempts(db, &[(o, status, error)]).await
+    record_attempts(db, &[(o, status, error)], &[]).await
 }
 
 /// Records delivery attempts in one transaction: the mails that went out with two statements
 /// (outbox and messages), the others one by one with their error.
-pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, &str, Option<&str>)]) -> Result<()> {
+pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, &str, Option<&str>)], finished_jobs: &[i64]) -> Result<()> {
+    if attempts.is_empty() && finished_jobs.is_empty() {
+        return Ok(());
+    }
     let now = now_ms();
     let mut tx = db.begin().await?;
+    crate::jobs::delete(&mut tx, finished_jobs).await?;
     let sent: Vec<&Outbound> = attempts.iter().filter(|(_, s, _)| *s == "sent").map(|(o, _, _)| *o).collect();
     for chunk in sent.chunks(crate::db::ROWS_PER_STATEMENT) {
         let sql = format!("UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_error = NULL, sent_at = $1 WHERE id IN ({})", crate::db::in_list(chunk.len(), 2));
