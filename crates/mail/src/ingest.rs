@@ -62,13 +62,6 @@ pub async fn accept_set_aside(room: &Mailroom, source: Source, env: &Envelope, r
 
 async fn store(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, aside: Option<&str>) -> Result<Accepted, MailError> {
     let size = raw.len() as i64;
-    let mut mailbox_id = None;
-    for r in &env.rcpt_to {
-        if let Some(m) = mailboxes::find_by_address(&room.db, r).await? {
-            mailbox_id = Some(m.id);
-            break;
-        }
-    }
     // A folder store writes (and fsyncs) the file first, outside the write lock; the database
     // store writes the bytes in the same transaction as the row.
     let bytes = if room.blobs.is_database() {
@@ -79,9 +72,8 @@ async fn store(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, as
     let (done, mut answer) = tokio::sync::oneshot::channel();
     let row = Waiting {
         source,
-        mailbox_id,
+        rcpt_to: env.rcpt_to.clone(),
         envelope_from: env.mail_from.clone(),
-        envelope_to: env.rcpt_to.iter().map(|a| a.to_string()).collect(),
         size,
         bytes,
         aside: aside.map(str::to_string),
@@ -122,32 +114,34 @@ enum Bytes {
 
 struct Waiting {
     source: Source,
-    mailbox_id: Option<i64>,
+    rcpt_to: Vec<EmailAddress>,
     envelope_from: Option<String>,
-    envelope_to: Vec<String>,
     size: i64,
     bytes: Bytes,
     aside: Option<String>,
     done: tokio::sync::oneshot::Sender<Result<i64, String>>,
 }
 
-/// Commits a group of accepted messages in one transaction: each its inbound id, or all the error.
+/// Commits a group of accepted messages in one transaction with a statement per table (the
+/// mailboxes they are for, the raw bytes where the database keeps them, the inbound rows):
+/// each its inbound id, or all the error.
 async fn commit_group(room: &Mailroom, mut group: Vec<Waiting>) -> (Vec<Result<i64, String>>, Vec<Waiting>) {
     let result = async {
         let mut tx = room.db.begin().await?;
-        let mut ids = Vec::with_capacity(group.len());
-        for w in &mut group {
-            let blob = match std::mem::replace(&mut w.bytes, Bytes::Raw(Vec::new())) {
-                Bytes::Stored(b) => b,
-                Bytes::Raw(raw) => room.blobs.put_in(&mut tx, raw).await?,
-            };
-            let new = NewInbound { source: w.source.as_str(), mailbox_id: w.mailbox_id, envelope_from: w.envelope_from.as_deref(), envelope_to: &w.envelope_to, raw_blob: blob.as_str(), size: w.size };
-            let id = inbound::insert(&mut tx, &new).await?;
-            if let Some(reason) = &w.aside {
-                inbound::set_aside(&mut tx, id, reason).await?;
-            }
-            ids.push(id);
-        }
+        let rcpts: Vec<&[EmailAddress]> = group.iter().map(|w| w.rcpt_to.as_slice()).collect();
+        let mailbox_ids = mailboxes::first_mailbox_of(&mut tx, &rcpts).await?;
+        let raw: Vec<Vec<u8>> = group.iter_mut().filter_map(|w| if let Bytes::Raw(r) = &mut w.bytes { Some(std::mem::take(r)) } else { None }).collect();
+        let mut written = room.blobs.put_many_in(&mut tx, raw).await?.into_iter();
+        let blobs: Vec<BlobId> = group.iter().map(|w| if let Bytes::Stored(b) = &w.bytes { Some(b.clone()) } else { written.next() }).collect::<Option<_>>().ok_or_else(|| podpora_store::StoreError::Corrupt("a blob id per message".into()))?;
+        let envelope_to: Vec<Vec<String>> = group.iter().map(|w| w.rcpt_to.iter().map(|a| a.to_string()).collect()).collect();
+        let rows: Vec<NewInbound> = group
+            .iter()
+            .zip(&mailbox_ids)
+            .zip(&blobs)
+            .zip(&envelope_to)
+            .map(|(((w, mailbox_id), blob), to)| NewInbound { source: w.source.as_str(), mailbox_id: *mailbox_id, envelope_from: w.envelope_from.as_deref(), envelope_to: to, raw_blob: blob.as_str(), size: w.size, set_aside: w.aside.as_deref() })
+            .collect();
+        let ids = inbound::insert_many(&mut tx, &rows).await?;
         tx.commit().await?;
         Ok::<_, podpora_store::StoreError>(ids)
     }

@@ -134,9 +134,9 @@ async fn a_reply_waits_for_the_mail_it_answers_still_being_committed() {
     // The original, being committed by another instance: its row exists in an open transaction.
     let original = mail("Ann <ann@example.cz>", "orig@mail.cz", "Lost parcel", "", "Where is it?");
     let mut other = t.db.begin().await.unwrap();
-    let blob = room.blobs.put_in(&mut other, original.clone()).await.unwrap();
+    let blob = room.blobs.put_many_in(&mut other, vec![original.clone()]).await.unwrap().remove(0);
     let to = vec!["help@shop.example".to_string()];
-    let new = podpora_store::inbound::NewInbound { source: "smtp", mailbox_id: Some(mb), envelope_from: None, envelope_to: &to, raw_blob: blob.as_str(), size: original.len() as i64 };
+    let new = podpora_store::inbound::NewInbound { source: "smtp", mailbox_id: Some(mb), envelope_from: None, envelope_to: &to, raw_blob: blob.as_str(), size: original.len() as i64, set_aside: None };
     let original_id = podpora_store::inbound::insert(&mut other, &new).await.unwrap();
     // The reply, accepted here and committed first.
     let env = Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example").unwrap()] };
@@ -155,4 +155,58 @@ async fn a_reply_waits_for_the_mail_it_answers_still_being_committed() {
         other => panic!("the reply did not join the original's ticket: {other:?}"),
     }
     t.cleanup().await;
+}
+
+/// Accepts arriving together share one transaction: each still gets its own inbound row with
+/// the mailbox of its first recipient that is ours (a `+tag` address included), its own bytes,
+/// and an immediate set-aside where asked; the same bytes twice are stored once.
+#[tokio::test]
+async fn concurrent_accepts_are_committed_together_and_each_kept_right() {
+    for_each_backend(|t| async move {
+        let room = room(&t);
+        mailboxes::add(&t.db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example").unwrap(), name: "Shop".into(), imap_url: None }).await.unwrap();
+        mailboxes::add(&t.db, &mailboxes::NewMailbox { address: EmailAddress::parse("sales@shop.example").unwrap(), name: "Sales".into(), imap_url: None }).await.unwrap();
+        let ids: std::collections::HashMap<String, i64> = mailboxes::list(&t.db).await.unwrap().into_iter().map(|m| (m.address.to_string(), m.id)).collect();
+        let to = |list: &[&str]| Envelope { mail_from: Some("x@example.cz".into()), rcpt_to: list.iter().map(|a| EmailAddress::parse(a).unwrap()).collect() };
+        let same = mail("Ann <ann@example.cz>", "same@mail.cz", "Twice", "", "Same bytes.");
+        let cases: Vec<(Envelope, Vec<u8>, Option<&str>)> = vec![
+            (to(&["help@shop.example"]), mail("a@example.cz", "1@m", "One", "", "1"), None),
+            (to(&["nobody@elsewhere.example", "sales+vip@shop.example"]), mail("b@example.cz", "2@m", "Two", "", "2"), None),
+            (to(&["nobody@elsewhere.example"]), mail("c@example.cz", "3@m", "Three", "", "3"), None),
+            (to(&["help@shop.example"]), mail("d@example.cz", "4@m", "Four", "", "4"), Some("too large: only the headers were kept")),
+            (to(&["help@shop.example"]), same.clone(), None),
+            (to(&["help@shop.example"]), same.clone(), None),
+        ];
+        let accepted = futures::future::join_all(cases.iter().map(|(env, raw, aside)| {
+            let room = room.clone();
+            async move {
+                match aside {
+                    Some(reason) => ingest::accept_set_aside(&room, Source::Imap, env, raw.clone(), reason).await,
+                    None => ingest::accept(&room, Source::Smtp, env, raw.clone()).await,
+                }
+                .unwrap()
+                .inbound_id
+            }
+        }))
+        .await;
+        let mut conn = t.db.conn().await.unwrap();
+        let mut rows = Vec::new();
+        for id in &accepted {
+            rows.push(podpora_store::inbound::get(&mut conn, *id).await.unwrap());
+        }
+        let unique: std::collections::HashSet<i64> = accepted.iter().copied().collect();
+        assert_eq!(unique.len(), cases.len(), "an inbound row each");
+        assert_eq!(rows.iter().map(|r| r.mailbox_id).collect::<Vec<_>>(), vec![Some(ids["help@shop.example"]), Some(ids["sales@shop.example"]), None, Some(ids["help@shop.example"]), Some(ids["help@shop.example"]), Some(ids["help@shop.example"])]);
+        assert_eq!(rows[1].envelope_to, vec!["nobody@elsewhere.example", "sales+vip@shop.example"]);
+        assert_eq!(rows[3].status, podpora_store::inbound::InboundStatus::SetAside);
+        assert_eq!(rows[3].reason.as_deref(), Some("too large: only the headers were kept"));
+        assert!(rows.iter().enumerate().all(|(i, r)| i == 3 || r.status == podpora_store::inbound::InboundStatus::Received));
+        for (row, (_, raw, _)) in rows.iter().zip(&cases) {
+            assert_eq!(&room.blobs.get(&podpora_store::BlobId::parse(&row.raw_blob).unwrap()).await.unwrap(), raw);
+        }
+        assert_eq!(rows[4].raw_blob, rows[5].raw_blob);
+        drop(conn);
+        t
+    })
+    .await;
 }

@@ -136,19 +136,6 @@ impl BlobStore {
         }
     }
 
-    /// Stores bytes as part of the caller's transaction where the store is the database (the blob
-    /// then commits, or not, with the row that refers to it); a folder store writes at once.
-    pub async fn put_in(&self, conn: &mut sqlx::AnyConnection, bytes: Vec<u8>) -> Result<BlobId> {
-        match self {
-            BlobStore::Local { .. } | BlobStore::S3 { .. } => self.put(bytes).await,
-            BlobStore::Database { .. } => {
-                let id = BlobId::of(&bytes);
-                insert_row(conn, &id, bytes).await?;
-                Ok(id)
-            }
-        }
-    }
-
     /// Stores several blobs durably, returning their ids in order: with the database store in one
     /// transaction (one multi-row statement for what is not stored yet), else all at once.
     pub async fn put_many(&self, items: Vec<Vec<u8>>) -> Result<Vec<BlobId>> {
@@ -169,6 +156,21 @@ impl BlobStore {
             }
         }
         Ok(ids)
+    }
+
+    /// Stores several blobs as part of the caller's transaction where the store is the database
+    /// (one multi-row statement; they commit, or not, with the rows that refer to them); other
+    /// stores write them at once. Their ids in order.
+    pub async fn put_many_in(&self, conn: &mut sqlx::AnyConnection, items: Vec<Vec<u8>>) -> Result<Vec<BlobId>> {
+        match self {
+            BlobStore::Database { .. } => {
+                let ids: Vec<BlobId> = items.iter().map(|b| BlobId::of(b)).collect();
+                let mut seen = HashSet::new();
+                insert_rows(conn, ids.iter().zip(items).filter(|(id, _)| seen.insert(id.as_str())).collect()).await?;
+                Ok(ids)
+            }
+            _ => self.put_many(items).await,
+        }
     }
 
     /// Reads several blobs: one query from the database, all at once from a folder or S3.

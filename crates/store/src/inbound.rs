@@ -73,21 +73,42 @@ pub struct NewInbound<'a> {
     pub envelope_to: &'a [String],
     pub raw_blob: &'a str,
     pub size: i64,
+    /// Stored but set aside at once, with this reason (never processed unless an agent asks).
+    pub set_aside: Option<&'a str>,
 }
 
 pub async fn insert(conn: &mut AnyConnection, n: &NewInbound<'_>) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO inbound (source, mailbox_id, envelope_from, envelope_to, raw_blob, size, status, received_at) VALUES ($1, $2, $3, $4, $5, $6, 'received', $7) RETURNING id",
-    )
-    .bind(n.source)
-    .bind(n.mailbox_id)
-    .bind(n.envelope_from)
-    .bind(serde_json::to_string(n.envelope_to).unwrap_or_else(|_| "[]".into()))
-    .bind(n.raw_blob)
-    .bind(n.size)
-    .bind(now_ms())
-    .fetch_one(conn)
-    .await?)
+    Ok(insert_many(conn, std::slice::from_ref(n)).await?[0])
+}
+
+/// Inserts received messages with one statement; their ids in order (the queue's order).
+pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewInbound<'_>]) -> Result<Vec<i64>> {
+    let ids = crate::db::reserve_ids(conn, "inbound", rows.len()).await?;
+    let now = now_ms();
+    for (chunk, chunk_ids) in rows.chunks(crate::db::ROWS_PER_STATEMENT).zip(ids.chunks(crate::db::ROWS_PER_STATEMENT)) {
+        let sql = format!(
+            "INSERT INTO inbound (id, source, mailbox_id, envelope_from, envelope_to, raw_blob, size, status, reason, received_at, processed_at) VALUES {}",
+            crate::db::values_list(chunk.len(), 11, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for (n, id) in chunk.iter().zip(chunk_ids) {
+            let status = if n.set_aside.is_some() { InboundStatus::SetAside } else { InboundStatus::Received };
+            q = q
+                .bind(*id)
+                .bind(n.source)
+                .bind(n.mailbox_id)
+                .bind(n.envelope_from)
+                .bind(serde_json::to_string(n.envelope_to).unwrap_or_else(|_| "[]".into()))
+                .bind(n.raw_blob)
+                .bind(n.size)
+                .bind(status.as_str())
+                .bind(n.set_aside)
+                .bind(now)
+                .bind(n.set_aside.map(|_| now));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(ids)
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Inbound> {

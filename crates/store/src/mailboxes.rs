@@ -3,6 +3,7 @@
 use crate::{now_ms, Db, Result};
 use podpora_domain::EmailAddress;
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
 
 #[derive(Clone, serde::Serialize)]
@@ -106,6 +107,20 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Mailbox>> {
 }
 
 /// The mailbox an address delivers to (plus-addressed forms included).
+/// For each envelope's recipients (in order), the mailbox of the first one that is ours (its
+/// address, or its address without a `+tag`), as `find_by_address` decides; one query for all.
+pub async fn first_mailbox_of(conn: &mut AnyConnection, envelopes: &[&[EmailAddress]]) -> Result<Vec<Option<i64>>> {
+    let mut wanted: Vec<String> = envelopes.iter().flat_map(|e| e.iter()).flat_map(|a| [a.as_str().to_string(), a.split_plus().0.as_str().to_string()]).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let keys: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let mut ids = std::collections::HashMap::new();
+    for r in crate::db::select_in(conn, "SELECT address, id FROM mailboxes WHERE address IN ({in})", &keys).await? {
+        ids.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
+    }
+    Ok(envelopes.iter().map(|e| e.iter().find_map(|a| ids.get(a.as_str()).or_else(|| ids.get(a.split_plus().0.as_str())).copied())).collect())
+}
+
 pub async fn find_by_address(db: &Db, address: &EmailAddress) -> Result<Option<Mailbox>> {
     let (base, _) = address.split_plus();
     sqlx::query(&format!("SELECT {COLS} FROM mailboxes WHERE address = $1 OR address = $2"))

@@ -1,0 +1,2 @@
+-- Numbered like PostgreSQL's 0008 (lz4 for big text columns); nothing to change on SQLite.
+SELECT 1;
