@@ -78,6 +78,10 @@ enum Command {
         /// ingest: how many senders deliver at once (Postfix delivers up to 20 per destination).
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
         senders: u16,
+        /// ingest: where raw mail and attachments go (default: as `serve` would, the database on
+        /// PostgreSQL, a local folder with SQLite).
+        #[arg(long, value_parser = ["local", "database"])]
+        blobs: Option<String>,
     },
 }
 
@@ -199,8 +203,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Bench { name, backend, n, senders } = &cli.command {
-        bench::run(name, backend.as_deref(), *n, usize::from(*senders)).await?;
+    if let Command::Bench { name, backend, n, senders, blobs } = &cli.command {
+        bench::run(name, backend.as_deref(), *n, usize::from(*senders), blobs.as_deref()).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let cfg = Config::load(cli.config.as_deref())?;
