@@ -218,6 +218,7 @@ struct Workload {
     plan: Vec<(usize, String, Option<usize>)>,
     /// Whether message i was accepted (durable) yet.
     accepted: Vec<std::sync::atomic::AtomicBool>,
+    words: Vec<String>,
 }
 
 impl Workload {
@@ -229,17 +230,25 @@ impl Workload {
             let customer = target.map(|t| plan[t].0).unwrap_or(i);
             plan.push((customer, format!("bench{i}.{}@mail.example.cz", rng.gen::<u32>()), target));
         }
-        Workload { accepted: plan.iter().map(|_| Default::default()).collect(), plan }
+        // A vocabulary of 5,000 words: real ones of the trade first, then made-up ones.
+        let mut words: Vec<String> = ["objednávka", "order", "delivery", "refund", "faktura", "broken", "please", "help", "when", "zásilka", "thanks", "size", "colour", "return"].iter().map(|w| w.to_string()).collect();
+        let letters: Vec<char> = "abcdeéfghiíjklmnoprsštuúvyzž".chars().collect();
+        while words.len() < 5_000 {
+            let len = rng.gen_range(3..11);
+            words.push((0..len).map(|_| letters[rng.gen_range(0..letters.len())]).collect());
+        }
+        Workload { accepted: plan.iter().map(|_| Default::default()).collect(), plan, words }
     }
 
     fn message(&self, i: usize) -> Vec<u8> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(1000 + i as u64);
-        let words = ["objednávka", "order", "delivery", "refund", "faktura", "broken", "please", "help", "when", "zásilka", "thanks", "size", "colour", "return"];
+        let words = &self.words;
         let (customer, mid, target) = &self.plan[i];
         let body_len = [200usize, 1_000, 4_000, 20_000][rng.gen_range(0..4)];
         let mut body = String::with_capacity(body_len + 16);
         while body.len() < body_len {
-            body.push_str(words[rng.gen_range(0..words.len())]);
+            // Some words are common, most are rare (roughly as in real text).
+            body.push_str(&words[(rng.gen::<f64>().powf(3.0) * words.len() as f64) as usize]);
             body.push(if rng.gen_bool(0.1) { '\n' } else { ' ' });
         }
         let mut m = format!(
