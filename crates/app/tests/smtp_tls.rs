@@ -28,27 +28,22 @@ const PROBE: &str = r#"
 import socket, ssl, sys, hashlib
 port, cert = int(sys.argv[1]), sys.argv[2]
 s = socket.create_connection(("127.0.0.1", port), timeout=10)
-f = s.makefile("rb")
-def reply():
+def reply(f):
     while True:
         line = f.readline().decode()
         if line[3:4] != "-":
             return line
-reply()
-s.sendall(b"EHLO probe.test\r\n"); ehlo = reply()
+f = s.makefile("rb")
+reply(f)
+s.sendall(b"EHLO probe.test\r\n"); reply(f)
 s.sendall(b"STARTTLS\r\nMAIL FROM:<evil@attacker.test>\r\n")
-start = reply()
+start = reply(f)
 assert start.startswith("220"), start
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 t = ctx.wrap_socket(s, server_hostname="localhost")
 tf = t.makefile("rb")
-def treply():
-    while True:
-        line = tf.readline().decode()
-        if line[3:4] != "-":
-            return line
-t.sendall(b"EHLO probe.test\r\n"); treply()
-t.sendall(b"RCPT TO:<help@shop.test>\r\n"); rcpt = treply()
+t.sendall(b"EHLO probe.test\r\n"); reply(tf)
+t.sendall(b"RCPT TO:<help@shop.test>\r\n"); rcpt = reply(tf)
 t.sendall(b"QUIT\r\n")
 mine = hashlib.sha256(ssl.PEM_cert_to_DER_cert(open(cert).read())).hexdigest()
 theirs = hashlib.sha256(t.getpeercert(binary_form=True)).hexdigest()

@@ -3,32 +3,16 @@
 //! a bounce and a reply to a ticket from an earlier batch all end where they belong, with one
 //! acknowledgement per new ticket and searchable text.
 
-use podpora_domain::token::ReplyKey;
 use podpora_domain::{EmailAddress, TicketStatus};
 use podpora_mail::ingest::{self, Envelope, Outcome, Source};
-use podpora_mail::{Limits, Mailroom};
-use podpora_store::testing::{for_each_backend, TestDb};
-use podpora_store::{mailboxes, messages, outbox, tickets, BlobStore};
-use std::sync::Arc;
+use podpora_store::testing::for_each_backend;
+use podpora_store::{mailboxes, messages, outbox, tickets};
+
+mod common;
+use common::room;
 
 fn mail(from: &str, id: &str, subject: &str, extra: &str, body: &str) -> Vec<u8> {
     format!("From: {from}\r\nTo: help@shop.example\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").into_bytes()
-}
-
-fn room(t: &TestDb) -> Mailroom {
-    Mailroom {
-        db: t.db.clone(),
-        blobs: if t.url.is_some() { BlobStore::database(t.db.clone()) } else { BlobStore::local(t.dir.path().join("blobs")).unwrap() },
-        key: ReplyKey::new(vec![7u8; 32]).unwrap(),
-        host: "test.localhost".into(),
-        installation: "test".into(),
-        public_url: "http://test.localhost".into(),
-        limits: Limits::default(),
-        plus_reply_to: false,
-        wake: Arc::new(tokio::sync::Notify::new()),
-        work: Arc::new(tokio::sync::Notify::new()),
-        accepts: Default::default(),
-    }
 }
 
 #[tokio::test]

@@ -2,30 +2,16 @@
 //! and the jobs of finished mail are gone in the same step; a temporary failure leaves its job
 //! for a retry, and at the last attempt it becomes final and its job goes too.
 
-use podpora_domain::token::ReplyKey;
 use podpora_domain::EmailAddress;
 use podpora_mail::ingest::{self, Envelope, Source};
 use podpora_mail::outbound::{self, SendError, SendItem, Transport, JOB_SEND, MAX_ATTEMPTS};
-use podpora_mail::{Limits, Mailroom};
-use podpora_store::testing::{for_each_backend, TestDb};
-use podpora_store::{jobs, mailboxes, outbox, BlobStore};
-use std::sync::Arc;
+use podpora_mail::Mailroom;
+use podpora_store::testing::for_each_backend;
+use podpora_store::{jobs, mailboxes, outbox};
 
-fn room(t: &TestDb) -> Mailroom {
-    Mailroom {
-        db: t.db.clone(),
-        blobs: BlobStore::local(t.dir.path().join("blobs")).unwrap(),
-        key: ReplyKey::new(vec![7u8; 32]).unwrap(),
-        host: "test.localhost".into(),
-        installation: "test".into(),
-        public_url: "http://test.localhost".into(),
-        limits: Limits::default(),
-        plus_reply_to: false,
-        wake: Arc::new(tokio::sync::Notify::new()),
-        work: Arc::new(tokio::sync::Notify::new()),
-        accepts: Default::default(),
-    }
-}
+mod common;
+use common::room;
+
 
 async fn claim_sends(room: &Mailroom) -> Vec<SendItem> {
     jobs::claim(&room.db, "test-worker", 32, 60_000)
