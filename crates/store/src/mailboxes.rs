@@ -106,7 +106,6 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Mailbox>> {
     sqlx::query(&format!("SELECT {COLS} FROM mailboxes WHERE id = $1")).bind(id).fetch_optional(db.pool()).await?.as_ref().map(mailbox).transpose()
 }
 
-/// The mailbox an address delivers to (plus-addressed forms included).
 /// For each envelope's recipients (in order), the mailbox of the first one that is ours (its
 /// address, or its address without a `+tag`), as `find_by_address` decides; one query for all.
 pub async fn first_mailbox_of(conn: &mut AnyConnection, envelopes: &[&[EmailAddress]]) -> Result<Vec<Option<i64>>> {
@@ -121,6 +120,7 @@ pub async fn first_mailbox_of(conn: &mut AnyConnection, envelopes: &[&[EmailAddr
     Ok(envelopes.iter().map(|e| e.iter().find_map(|a| ids.get(a.as_str()).or_else(|| ids.get(a.split_plus().0.as_str())).copied())).collect())
 }
 
+/// The mailbox an address delivers to (plus-addressed forms included).
 pub async fn find_by_address(db: &Db, address: &EmailAddress) -> Result<Option<Mailbox>> {
     let (base, _) = address.split_plus();
     sqlx::query(&format!("SELECT {COLS} FROM mailboxes WHERE address = $1 OR address = $2"))
