@@ -92,10 +92,14 @@ fn raw_header<'a>(m: &'a mail_parser::Message<'a>, name: &str) -> Option<String>
 
 /// Finds "From: Name <addr>" in the first lines of an inline-forwarded message.
 fn inline_forward_sender(text: &str) -> Option<(EmailAddress, String)> {
-    let lower = text.to_lowercase();
     let markers = ["---------- forwarded message", "begin forwarded message", "-----original message-----", "----- přeposlaná zpráva", "-------- forwarded message", "-------- přeposlaná zpráva", "---------- weitergeleitete nachricht", "-----ursprüngliche nachricht-----"];
-    let pos = markers.iter().filter_map(|m| lower.find(m)).min()?;
-    for line in text[pos..].lines().skip(1).take(8) {
+    // The marker opens a line; only such lines are compared (no lower-cased copy of the whole text).
+    let mut lines = text.lines().skip_while(|l| {
+        let t = l.trim_start();
+        !markers.iter().any(|m| crate::quote::starts_with_ci(t, m))
+    });
+    lines.next()?;
+    for line in lines.take(8) {
         let l = line.trim().trim_start_matches('*');
         let rest = ["From:", "Od:", "Von:", "De:", "От:"].iter().find_map(|k| l.strip_prefix(k)).map(str::trim);
         if let Some(rest) = rest {

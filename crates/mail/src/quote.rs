@@ -10,22 +10,29 @@ pub struct SplitText {
     pub signature: Option<String>,
 }
 
-fn is_attribution(line: &str, next: Option<&str>) -> bool {
+/// Whether `t` starts with `key` (lower case) in any letter case; looks only at the start, with
+/// no allocation (run for every line of every message).
+pub(crate) fn starts_with_ci(t: &str, key: &str) -> bool {
+    let mut chars = t.chars().flat_map(char::to_lowercase);
+    key.chars().all(|k| chars.next() == Some(k))
+}
+
+/// `lower` and `next_lower` are the trimmed, lower-cased line and the line after it.
+fn is_attribution(line: &str, lower: &str, next: Option<&str>, next_lower: Option<&str>) -> bool {
     let l = line.trim();
-    let lower = l.to_lowercase();
     let ends = |s: &str| lower.ends_with(s);
-    let joined = next.map(|n| format!("{} {}", lower, n.trim().to_lowercase()));
+    let joined = next_lower.map(|n| format!("{lower} {n}"));
     let attribution_end = |s: &str| {
         s.ends_with("wrote:") || s.ends_with("napsal(a):") || s.ends_with("napsal:") || s.ends_with("napsala:") || s.ends_with("schrieb:") || s.contains(" schrieb ") && s.ends_with(':')
             || s.ends_with("pisze:") || s.ends_with("napísal(a):") || s.ends_with("a écrit :") || s.ends_with("a écrit:") || s.ends_with("escribió:") || s.ends_with("schreef:")
             || s.ends_with("пишет:") || s.ends_with("написал(а):") || s.ends_with("написал:") || s.ends_with("ha scritto:") || s.ends_with("skrev:")
     };
-    if attribution_end(&lower) && next.is_some_and(|n| n.trim_start().starts_with('>')) {
+    if attribution_end(lower) && next.is_some_and(|n| n.trim_start().starts_with('>')) {
         return true;
     }
     let starts = ["on ", "am ", "dne ", "w dniu ", "le ", "el ", "op ", "il ", "den ", "v ", "в ", "em "];
     if starts.iter().any(|s| lower.starts_with(s)) {
-        if attribution_end(&lower) {
+        if attribution_end(lower) {
             return true;
         }
         if let Some(j) = &joined {
@@ -47,8 +54,8 @@ fn is_attribution(line: &str, next: Option<&str>) -> bool {
 /// Outlook's header block: `From:` (or Od:/Von:/De:/От:) followed within a few lines by Sent/Date and To/Subject.
 pub(crate) fn is_outlook_block(lines: &[&str], i: usize) -> bool {
     let head = |l: &str, keys: &[&str]| {
-        let t = l.trim_start_matches('*').trim().to_lowercase();
-        keys.iter().any(|k| t.starts_with(k))
+        let t = l.trim_start_matches('*').trim();
+        keys.iter().any(|k| starts_with_ci(t, k))
     };
     if !head(lines[i], &["from:", "od:", "von:", "de:", "от:", "från:"]) {
         return false;
@@ -63,29 +70,33 @@ fn is_signature_start(line: &str) -> bool {
     if t == "-- " || t == "--" {
         return true;
     }
-    let l = t.trim().to_lowercase();
+    let l = t.trim();
     ["sent from my iphone", "sent from my ipad", "sent from my android", "odesláno z iphonu", "odesláno z mého iphonu", "get outlook for", "sent from mail for windows", "von meinem iphone gesendet", "wysłane z iphone", "отправлено с iphone"]
         .iter()
-        .any(|p| l.starts_with(p))
+        .any(|p| starts_with_ci(l, p))
 }
 
 pub fn split_reply(text: &str) -> SplitText {
     let lines: Vec<&str> = text.lines().collect();
+    // Each line lower-cased once; and whether only quotes (or nothing) follow from a line on,
+    // worked out once from the end (not again for every quoted line: that was quadratic).
+    let lower: Vec<String> = lines.iter().map(|l| l.trim().to_lowercase()).collect();
+    let mut quoted_to_end = vec![true; lines.len() + 1];
+    for i in (0..lines.len()).rev() {
+        quoted_to_end[i] = quoted_to_end[i + 1] && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('>'));
+    }
     let mut quote_start = None;
     for i in 0..lines.len() {
         let line = lines[i];
         let next = lines.get(i + 1).copied();
-        if is_attribution(line, next) || is_outlook_block(&lines, i) {
+        if is_attribution(line, &lower[i], next, lower.get(i + 1).map(String::as_str)) || is_outlook_block(&lines, i) {
             quote_start = Some(i);
             break;
         }
-        if line.trim_start().starts_with('>') {
-            // A '>' block counts as history only if nothing of the customer's own follows it (no inline answers).
-            let rest_quoted = lines[i..].iter().all(|l| l.trim().is_empty() || l.trim_start().starts_with('>'));
-            if rest_quoted {
-                quote_start = Some(i);
-                break;
-            }
+        // A '>' block counts as history only if nothing of the customer's own follows it (no inline answers).
+        if line.trim_start().starts_with('>') && quoted_to_end[i] {
+            quote_start = Some(i);
+            break;
         }
     }
     // An Outlook separator line just above the quote belongs to the quote.
@@ -114,6 +125,19 @@ pub fn split_reply(text: &str) -> SplitText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_quotes_with_an_answer_below() {
+        // Inline answers after a long quote: the quote is not history, the text stays new.
+        let mut t = "> quoted\n".repeat(20_000);
+        t.push_str("My answer below the quote.\n");
+        let s = split_reply(&t);
+        assert!(s.quoted.is_none() && s.new_text.ends_with("My answer below the quote."));
+        // The same quote at the end is history.
+        let s = split_reply(&format!("Thanks!\n\n{}", "> quoted\n".repeat(20_000)));
+        assert_eq!(s.new_text, "Thanks!");
+        assert!(starts_with_ci("SENT from my iPhone", "sent from my iphone") && !starts_with_ci("Sen", "sent"));
+    }
 
     #[test]
     fn gmail_reply() {
