@@ -98,7 +98,9 @@ impl Db {
                     .connect(&url)
                     .await?
             }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(15)).connect(url).await?,
+            // Ten: more only queue up at a busy server, and every pooled connection keeps its
+            // largest buffers (16 took the ingest bench's memory past 100 MB with 20 senders).
+            Backend::Postgres => AnyPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(15)).connect(url).await?,
         };
         let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(Db { pool, backend, write_gate, events: Default::default() })
