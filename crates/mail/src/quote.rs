@@ -78,18 +78,22 @@ fn is_signature_start(line: &str) -> bool {
 
 pub fn split_reply(text: &str) -> SplitText {
     let lines: Vec<&str> = text.lines().collect();
-    // Each line lower-cased once; and whether only quotes (or nothing) follow from a line on,
-    // worked out once from the end (not again for every quoted line: that was quadratic).
-    let lower: Vec<String> = lines.iter().map(|l| l.trim().to_lowercase()).collect();
+    // Whether only quotes (or nothing) follow from a line on, worked out once from the end (not
+    // again for every quoted line: that was quadratic).
     let mut quoted_to_end = vec![true; lines.len() + 1];
     for i in (0..lines.len()).rev() {
         quoted_to_end[i] = quoted_to_end[i + 1] && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('>'));
     }
+    // Each line is lower-cased once, and only up to where the quote starts.
+    let lower_of = |i: usize| lines.get(i).map(|l| l.trim().to_lowercase());
+    let mut lower_next = lower_of(0);
     let mut quote_start = None;
     for i in 0..lines.len() {
         let line = lines[i];
         let next = lines.get(i + 1).copied();
-        if is_attribution(line, &lower[i], next, lower.get(i + 1).map(String::as_str)) || is_outlook_block(&lines, i) {
+        let lower = lower_next.take().unwrap_or_default();
+        lower_next = lower_of(i + 1);
+        if is_attribution(line, &lower, next, lower_next.as_deref()) || is_outlook_block(&lines, i) {
             quote_start = Some(i);
             break;
         }

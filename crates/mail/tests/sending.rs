@@ -37,7 +37,7 @@ async fn outcomes_and_jobs_are_settled_together() {
         assert_eq!(jobs::pending(&room.db).await.unwrap(), 3, "an acknowledgement to send per new ticket");
 
         // The relay is down: every mail stays queued with the reason, every job stays for a retry.
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let closed = podpora_store::testing::free_port();
         let down = Transport::new(Some(&format!("smtp://127.0.0.1:{closed}")), t.dir.path()).unwrap();
         let items = claim_sends(&room).await;
         assert_eq!(items.len(), 3);

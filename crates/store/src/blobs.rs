@@ -111,16 +111,7 @@ impl BlobStore {
                 let root = root.clone();
                 tokio::task::spawn_blocking(move || put_file(&root, &bytes)).await.map_err(|e| StoreError::Io(std::io::Error::other(e)))?
             }
-            BlobStore::Database { db } => {
-                let id = BlobId::of(&bytes);
-                let exists: Option<i64> = sqlx::query_scalar("SELECT size FROM blobs WHERE id = $1").bind(id.as_str()).fetch_optional(db.pool()).await?;
-                if exists.is_none() {
-                    let mut tx = db.begin().await?;
-                    insert_row(&mut tx, &id, bytes).await?;
-                    tx.commit().await?;
-                }
-                Ok(id)
-            }
+            BlobStore::Database { .. } => self.put_many(vec![bytes]).await?.pop().ok_or_else(|| StoreError::Corrupt("no blob id".into())),
             BlobStore::S3 { store, prefix, .. } => {
                 use object_store::ObjectStoreExt;
                 let id = BlobId::of(&bytes);
@@ -136,21 +127,24 @@ impl BlobStore {
         }
     }
 
-    /// Stores several blobs durably, returning their ids in order: with the database store in one
-    /// transaction (one multi-row statement for what is not stored yet), else all at once.
+    /// Stores several blobs durably, returning their ids in order: with the database store, what
+    /// is not stored yet (asked with a read, outside any write lock) in one transaction with one
+    /// multi-row statement; with the other stores all at once.
     pub async fn put_many(&self, items: Vec<Vec<u8>>) -> Result<Vec<BlobId>> {
         let ids: Vec<BlobId> = items.iter().map(|b| BlobId::of(b)).collect();
         match self {
-            BlobStore::Database { db } if !items.is_empty() => {
+            BlobStore::Database { db } => {
                 let keys: Vec<&str> = ids.iter().map(BlobId::as_str).collect();
-                let mut tx = db.begin().await?;
-                let stored: HashSet<String> = crate::db::select_in(&mut tx, "SELECT id FROM blobs WHERE id IN ({in})", &keys).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+                let stored: HashSet<String> =
+                    crate::db::select_in(&mut *db.conn().await?, "SELECT id FROM blobs WHERE id IN ({in})", &keys).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
                 let mut seen = HashSet::new();
                 let new: Vec<(&BlobId, Vec<u8>)> = ids.iter().zip(items).filter(|(id, _)| !stored.contains(id.as_str()) && seen.insert(id.as_str())).collect();
-                insert_rows(&mut tx, new).await?;
-                tx.commit().await?;
+                if !new.is_empty() {
+                    let mut tx = db.begin().await?;
+                    insert_rows(&mut tx, new).await?;
+                    tx.commit().await?;
+                }
             }
-            BlobStore::Database { .. } => {}
             _ => {
                 futures::future::try_join_all(items.into_iter().map(|b| self.put(b))).await?;
             }
@@ -242,10 +236,6 @@ fn object_key(prefix: &str, id: &BlobId) -> object_store::path::Path {
 
 fn s3_error(e: object_store::Error) -> StoreError {
     StoreError::Io(std::io::Error::other(format!("S3: {e}")))
-}
-
-async fn insert_row(conn: &mut sqlx::AnyConnection, id: &BlobId, bytes: Vec<u8>) -> Result<()> {
-    insert_rows(conn, vec![(id, bytes)]).await
 }
 
 /// Multi-row inserts of new blobs, a statement per few megabytes.
@@ -350,7 +340,7 @@ mod tests {
         let meta = object_store::ObjectStoreExt::head(client.as_ref(), &key.as_str().into()).await.unwrap();
         assert_eq!(meta.size, 5);
         // A store that cannot be reached is an error, not a hang or a panic.
-        let gone = BlobStore::s3(&S3Settings { endpoint: Some(format!("http://127.0.0.1:{}", crate::testing::closed_port())), ..server.settings("") }).unwrap();
+        let gone = BlobStore::s3(&S3Settings { endpoint: Some(format!("http://127.0.0.1:{}", crate::testing::free_port())), ..server.settings("") }).unwrap();
         assert!(matches!(gone.put(b"x".to_vec()).await, Err(StoreError::Io(_))));
         assert!(gone.check().await.is_err());
         store.check().await.unwrap();

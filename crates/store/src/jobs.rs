@@ -70,9 +70,7 @@ pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> Result<V
 }
 
 pub async fn complete(db: &Db, id: i64) -> Result<()> {
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    tx.commit().await
+    complete_many(db, &[id]).await
 }
 
 /// Deletes finished jobs in one transaction.

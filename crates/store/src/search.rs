@@ -31,15 +31,19 @@ fn document(head: &str, words_after: &str) -> String {
     let head = words(head);
     let mut seen = HashSet::new();
     let mut doc = String::new();
+    let mut chars = 0;
     for w in head.split(' ').chain(words_after.split(' ')).filter(|w| !w.is_empty()) {
-        if doc.len() + w.len() >= MAX_INDEXED_CHARS {
+        let len = w.chars().count();
+        if chars + len >= MAX_INDEXED_CHARS {
             break;
         }
         if seen.insert(w) {
             if !doc.is_empty() {
                 doc.push(' ');
+                chars += 1;
             }
             doc.push_str(w);
+            chars += len;
         }
     }
     doc
@@ -96,8 +100,8 @@ pub async fn index_many(conn: &mut AnyConnection, new_docs: &[(i64, String)], te
     let mut update: Vec<(i64, String)> = Vec::new();
     let mut missing: Vec<(i64, &str)> = Vec::new();
     for (t, text) in &grouped {
+        // (A full document is left as it is by the UPDATE's own length check.)
         match present.get(t) {
-            Some(doc) if doc.len() >= MAX_INDEXED_CHARS => {}
             Some(doc) => {
                 let added = new_words(text, &doc.split(' ').collect());
                 if !added.is_empty() {

@@ -74,7 +74,7 @@ pub struct S3Server {
 
 impl S3Server {
     pub fn start() -> S3Server {
-        let port = closed_port();
+        let port = free_port();
         let child = std::process::Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(std::process::Stdio::null())
@@ -131,6 +131,6 @@ impl Drop for S3Server {
 }
 
 /// A loopback port nobody listens on (at the moment of asking).
-pub fn closed_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
