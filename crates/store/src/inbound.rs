@@ -220,24 +220,68 @@ pub async fn reset(conn: &mut AnyConnection, id: i64) -> Result<bool> {
     Ok(n == 1)
 }
 
-/// The mailboxes (None: mail for no mailbox) with mail waiting to be processed, among the oldest
-/// waiting messages: the inbound table is the queue, whoever drains a mailbox holds its lease.
+/// The mailboxes (None: mail for no mailbox) with mail waiting to be processed: the inbound table
+/// is the queue, whoever drains a mailbox holds its lease. One index step per mailbox (a skip scan
+/// over the index of waiting mail), however long the backlog: this runs several times a second.
 pub async fn waiting_mailboxes(db: &Db) -> Result<Vec<Option<i64>>> {
-    Ok(sqlx::query_scalar("SELECT DISTINCT mailbox_id FROM (SELECT mailbox_id FROM inbound WHERE status = 'received' ORDER BY id LIMIT 5000) w").fetch_all(db.pool()).await?)
+    let mut conn = db.conn().await?;
+    let mut list: Vec<Option<i64>> = sqlx::query_scalar(
+        "WITH RECURSIVE w(mailbox_id) AS ( \
+           SELECT * FROM (SELECT mailbox_id FROM inbound WHERE status = 'received' AND mailbox_id IS NOT NULL ORDER BY mailbox_id LIMIT 1) f \
+           UNION ALL \
+           SELECT (SELECT i.mailbox_id FROM inbound i WHERE i.status = 'received' AND i.mailbox_id > w.mailbox_id ORDER BY i.mailbox_id LIMIT 1) \
+           FROM w WHERE w.mailbox_id IS NOT NULL) \
+         SELECT mailbox_id FROM w WHERE mailbox_id IS NOT NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let homeless: Option<i64> = sqlx::query_scalar("SELECT 1 FROM inbound WHERE status = 'received' AND mailbox_id IS NULL LIMIT 1").fetch_optional(&mut *conn).await?;
+    if homeless.is_some() {
+        list.push(None);
+    }
+    Ok(list)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn waiting_mailboxes_are_those_with_received_mail() {
+        crate::testing::for_each_backend(|t| async move {
+            let mut mbs = Vec::new();
+            for i in 0..4 {
+                let address = podpora_domain::EmailAddress::parse(&format!("help{i}@shop.cz")).unwrap();
+                mbs.push(crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address, name: String::new(), imap_url: None }).await.unwrap().id);
+            }
+            assert!(waiting_mailboxes(&t.db).await.unwrap().is_empty());
+            let row = |mailbox_id, set_aside| NewInbound { source: "smtp", mailbox_id, envelope_from: None, envelope_to: &[], raw_blob: "b", size: 1, set_aside };
+            let mut tx = t.db.begin().await.unwrap();
+            // mbs[0]: waiting mail; mbs[1]: only processed mail; mbs[2]: only set aside; mbs[3]: a backlog; and mail for no mailbox.
+            let ids = insert_many(&mut tx, &[row(Some(mbs[0]), None), row(Some(mbs[1]), None), row(Some(mbs[2]), Some("loop")), row(None, None)]).await.unwrap();
+            insert_many(&mut tx, &vec![row(Some(mbs[3]), None); 300]).await.unwrap();
+            sqlx::query("UPDATE inbound SET status = 'processed' WHERE id = $1").bind(ids[1]).execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+            let mut got = waiting_mailboxes(&t.db).await.unwrap();
+            got.sort();
+            assert_eq!(got, vec![None, Some(mbs[0]), Some(mbs[3])]);
+            sqlx::query("UPDATE inbound SET status = 'processed' WHERE mailbox_id IS NULL OR mailbox_id = $1").bind(mbs[0]).execute(t.db.pool()).await.unwrap();
+            assert_eq!(waiting_mailboxes(&t.db).await.unwrap(), vec![Some(mbs[3])]);
+            t
+        })
+        .await;
+    }
+
     #[test]
     fn processing_stops_before_a_hole_that_may_still_fill() {
         let now = 100_000;
         let old = now - 10_000;
         // 1, 2 visible, 3 missing, 4 just committed: up to 2.
-        assert_eq!(super::contiguous_upto(0, &[(1, old), (2, old), (4, now)], now, 2_000), 2);
+        assert_eq!(contiguous_upto(0, &[(1, old), (2, old), (4, now)], now, 2_000), 2);
         // The same hole, long ago: a rolled-back accept, go on.
-        assert_eq!(super::contiguous_upto(0, &[(1, old), (2, old), (4, old), (5, now)], now, 2_000), i64::MAX);
+        assert_eq!(contiguous_upto(0, &[(1, old), (2, old), (4, old), (5, now)], now, 2_000), i64::MAX);
         // No hole at all.
-        assert_eq!(super::contiguous_upto(10, &[(11, now), (12, now)], now, 2_000), i64::MAX);
-        assert_eq!(super::contiguous_upto(10, &[(12, now)], now, 2_000), 10);
+        assert_eq!(contiguous_upto(10, &[(11, now), (12, now)], now, 2_000), i64::MAX);
+        assert_eq!(contiguous_upto(10, &[(12, now)], now, 2_000), 10);
     }
 }

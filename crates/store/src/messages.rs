@@ -108,10 +108,7 @@ pub async fn insert_many(conn: &mut AnyConnection, msgs: &[NewMessage<'_>], new_
     let texts: Vec<(i64, String)> = msgs
         .iter()
         .filter(|m| m.searchable)
-        .map(|m| {
-            let body: String = m.body_text.chars().take(4_000).collect();
-            (m.ticket_id, format!("{} {} {} {body}", m.from_name, m.from_address, m.subject))
-        })
+        .map(|m| (m.ticket_id, crate::search::message_text(m.from_name, m.from_address, m.subject, m.body_text)))
         .collect();
     crate::search::index_many(conn, new_docs, &texts).await?;
     Ok(ids)

@@ -41,11 +41,12 @@ pub async fn tickets(db: &Db, mailbox_id: i64, n: i64, thread: i64) -> Result<i6
     ))
     .execute(&mut *tx)
     .await?;
-    let key = if b == Backend::Sqlite { "rowid" } else { "ticket_id" };
-    sqlx::query(&format!(
-        "INSERT INTO ticket_search ({key}, text) SELECT t.id, t.number || ' ' || lower(t.subject) || ' customer' || (1 + t.number % {customers}) || ' mail example cz ' || lower(m.body_text) \
-         FROM tickets t JOIN messages m ON m.ticket_id = t.id"
-    ))
+    let (target, words) = match b {
+        Backend::Sqlite => ("ticket_search (rowid, text)", "{}"),
+        Backend::Postgres => ("ticket_search (ticket_id, tsv)", "to_tsvector('simple', {})"),
+    };
+    let text = format!("t.number || ' ' || lower(t.subject) || ' customer' || (1 + t.number % {customers}) || ' mail example cz ' || lower(m.body_text)");
+    sqlx::query(&format!("INSERT INTO {target} SELECT t.id, {} FROM tickets t JOIN messages m ON m.ticket_id = t.id", words.replace("{}", &text)))
     .execute(&mut *tx)
     .await?;
     let big = n + 1;

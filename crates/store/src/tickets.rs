@@ -313,6 +313,7 @@ pub async fn merge(db: &Db, from: &Ticket, into: &Ticket, actor: Option<i64>) ->
         .bind(from.id)
         .execute(&mut *tx)
         .await?;
+    crate::search::copy_words(&mut tx, from.id, into.id).await?;
     touch(&mut tx, into.id).await?;
     activity::add(&mut tx, from.id, actor, "merged_into", &into.number.get().to_string()).await?;
     activity::add(&mut tx, into.id, actor, "merged_from", &from.number.get().to_string()).await?;
@@ -350,6 +351,16 @@ pub async fn split(db: &Db, from: &Ticket, message_pk: i64, actor: Option<i64>) 
         sqlx::query(sql).bind(new.id).bind(from.id).bind(first_id).execute(&mut *tx).await?;
     }
     sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2").bind(TicketStatus::Open.as_str()).bind(new.id).execute(&mut *tx).await?;
+    // The new ticket is found by the text that moved to it (the old one keeps its words: a
+    // search for them still finds where the conversation started).
+    let moved: Vec<(i64, String)> = sqlx::query("SELECT from_name, from_address, subject, body_text FROM messages WHERE ticket_id = $1")
+        .bind(new.id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok::<_, sqlx::Error>((new.id, crate::search::message_text(&r.try_get::<String, _>(0)?, &r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?))))
+        .collect::<std::result::Result<_, _>>()?;
+    crate::search::index_many(&mut tx, &[], &moved).await?;
     touch(&mut tx, from.id).await?;
     activity::add(&mut tx, from.id, actor, "split_to", &new.number.get().to_string()).await?;
     activity::add(&mut tx, new.id, actor, "split_from", &from.number.get().to_string()).await?;
@@ -545,8 +556,8 @@ fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
         let number = text.strip_prefix('#').and_then(|_| text.parse::<TicketNumber>().ok());
         let terms = if number.is_some() { Vec::new() } else { podpora_domain::search::terms(text) };
         let words = (!terms.is_empty()).then(|| {
-            let (cond, value) = crate::search::condition(backend, &terms, args.len() + 1);
-            args.push(Arg::Text(value));
+            let (cond, values) = crate::search::condition(backend, &terms, args.len() + 1);
+            args.extend(values.into_iter().map(Arg::Text));
             cond
         });
         match (number, words) {
@@ -635,7 +646,8 @@ mod tests {
             let mut tx = db.begin().await.unwrap();
             crate::messages::insert(&mut tx, &crate::messages::NewMessage::text(seen[3], podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("jana@x.cz", "Jana Dvořáková"), "Re", "Balík dorazil POŠKOZENÝ")).await.unwrap();
             tx.commit().await.unwrap();
-            for q in ["poskozeny", "Poškozený balík", "dvorak", "DVOŘÁKOVÁ jana"] {
+            // ("order" is the subject's word, "poskozeny" the message's: on PostgreSQL, in two rows of words.)
+            for q in ["poskozeny", "Poškozený balík", "dvorak", "DVOŘÁKOVÁ jana", "order poskozeny", "poskozeny ord"] {
                 let (hits, _) = list(&db, &TicketQuery { q: Some(q.into()), limit: 50, ..Default::default() }).await.unwrap();
                 assert_eq!(hits.iter().map(|h| h.ticket.id).collect::<Vec<_>>(), vec![seen[3]], "{q}");
             }
@@ -665,7 +677,14 @@ mod tests {
             assert_eq!((woken.status, woken.remind_at), (TicketStatus::Open, None));
             let other = by_id(&mut conn, seen[1]).await.unwrap();
             drop(conn);
+            let mut tx = db.begin().await.unwrap();
+            crate::messages::insert(&mut tx, &crate::messages::NewMessage::text(other.id, podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("c@x.cz", ""), "Re", "Reklamace kabelky")).await.unwrap();
+            tx.commit().await.unwrap();
             merge(&db, &other, &woken, None).await.unwrap();
+            let (hits, _) = list(&db, &TicketQuery { q: Some("reklamace kabelky".into()), limit: 50, ..Default::default() }).await.unwrap();
+            let mut found: Vec<i64> = hits.iter().map(|h| h.ticket.id).collect();
+            found.sort();
+            assert_eq!(found, vec![woken.id.min(other.id), woken.id.max(other.id)], "the merged text is found in the ticket it went to");
             let mut conn = db.conn().await.unwrap();
             let merged = by_id(&mut conn, other.id).await.unwrap();
             assert_eq!((merged.status, merged.related_number), (TicketStatus::Closed, Some(woken.number.get())));
@@ -691,6 +710,10 @@ mod tests {
             let mut conn = db.conn().await.unwrap();
             let moved = crate::messages::for_ticket(&mut conn, new.id).await.unwrap();
             assert_eq!(moved.iter().map(|m| m.body_text.as_str()).collect::<Vec<_>>(), vec!["second", "third"]);
+            drop(conn);
+            let (hits, _) = list(&db, &TicketQuery { q: Some("third".into()), limit: 50, ..Default::default() }).await.unwrap();
+            assert!(hits.iter().any(|h| h.ticket.id == new.id), "the split-off ticket is found by its text");
+            let mut conn = db.conn().await.unwrap();
             let ids = crate::messages::lookup_ids(&mut conn, &["third@x".to_string(), "first@x".to_string()]).await.unwrap();
             assert_eq!((ids["third@x"], ids["first@x"]), (new.number, source.number), "replies to split-off mail follow it");
             t

@@ -244,6 +244,12 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // A failing test shows what the server said (its folder is gone afterwards).
+        if std::thread::panicking() {
+            let log = self.stderr();
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            eprintln!("--- the server's last log lines ---\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+        }
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
