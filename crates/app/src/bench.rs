@@ -11,7 +11,7 @@ use podpora_mail::{Limits, Mailroom};
 use podpora_domain::token::ReplyKey;
 use podpora_domain::EmailAddress;
 use podpora_store::{jobs, mailboxes, tickets, BlobStore, Db};
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -261,7 +261,8 @@ impl Workload {
         }
         if rng.gen_bool(0.2) {
             let size = rng.gen_range(20_000..200_000);
-            let data: Vec<u8> = (0..size).map(|_| rng.gen()).collect();
+            let mut data = vec![0u8; size];
+            rng.fill_bytes(&mut data);
             use base64::Engine;
             let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
             m.push_str("Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
@@ -345,7 +346,8 @@ async fn ingest_bench(backend: &str, n: usize, concurrency: usize, blobs: Option
             if processed_secs.is_none() && podpora_store::inbound::waiting_mailboxes(&db).await?.is_empty() {
                 processed_secs = Some(start.elapsed().as_secs_f64());
             }
-            if processed_secs.is_some() && jobs::pending(&db).await? == 0 {
+            // Done when the acknowledgements are out and every message is searchable.
+            if processed_secs.is_some() && jobs::pending(&db).await? == 0 && !podpora_store::search::pending(&db).await? {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;

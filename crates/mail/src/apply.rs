@@ -184,7 +184,6 @@ struct Opening {
     mailbox_id: Option<i64>,
     subject: String,
     related: Option<TicketNumber>,
-    owner: EmailAddress,
 }
 
 /// An acknowledgement to compose once its ticket has its number.
@@ -237,7 +236,6 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
         found.into_iter().map(|(n, t)| (n, Held { participants: participants.remove(&t.id).unwrap_or_default(), id: t.id, status: t.status, created: false })).collect();
     let owners: Vec<&str> = mails().map(|s| s.owner.as_str()).collect();
     let mut customers = customers::find_many(tx, &owners).await?;
-    let customer_addresses = customers::addresses_of(tx, &customers.values().map(|c| c.id).collect::<Vec<_>>()).await?;
     let senders: Vec<&str> = mails().map(|s| s.mail.from.as_str()).collect();
     let limit = AckLimit::default();
     let mut recent_acks = outbox::recent_acks_many(tx, &senders, limit.window_secs * 1000).await?;
@@ -322,7 +320,7 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
                 let k = opening.tickets.len() as i64;
                 let (id, number) = (-(k + 1), TicketNumber::new(PROVISIONAL + k).map_err(|e| MailError::Rejected(e.to_string()))?);
                 let subject = podpora_domain::subject::title(&mail.subject);
-                opening.tickets.push(Opening { customer_id: customer, mailbox_id: mailbox.map(|m| m.id), subject, related, owner: s.owner.clone() });
+                opening.tickets.push(Opening { customer_id: customer, mailbox_id: mailbox.map(|m| m.id), subject, related });
                 w.participants.push((id, s.owner.clone(), s.owner_name.to_string()));
                 held.insert(number, Held { id, status: TicketStatus::New, participants: vec![s.owner.clone()], created: true });
                 (number, true)
@@ -400,7 +398,7 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
             tickets::set_related(tx, t.id, opening.number(r)).await?;
         }
     }
-    write(ctx, tx, batch, w, &opening, &customer_addresses).await?;
+    write(ctx, tx, batch, w, &opening).await?;
     Ok(outcomes.into_iter().map(|(id, o)| (id, match o {
         Outcome::Ticket { number, created, ack } => Outcome::Ticket { number: opening.number(number), created, ack },
         other => other,
@@ -409,7 +407,7 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
 
 /// Writes what the batch decided, one multi-row statement per table, with the placeholders of
 /// new tickets replaced by their ids and numbers.
-async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: Writes, opening: &Openings, customer_addresses: &HashMap<i64, Vec<String>>) -> Result<(), MailError> {
+async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: Writes, opening: &Openings) -> Result<(), MailError> {
     let room = ctx.room;
     for (t, _, _) in &mut w.participants {
         *t = opening.ticket_id(*t);
@@ -427,15 +425,10 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
     for t in &mut w.touched {
         *t = opening.ticket_id(*t);
     }
-    let mut new_docs = Vec::with_capacity(opening.created.len());
-    for (o, t) in opening.tickets.iter().zip(&opening.created) {
-        let mut addresses = customer_addresses.get(&t.customer_id).cloned().unwrap_or_default();
-        if !addresses.iter().any(|a| a == o.owner.as_str()) {
-            addresses.push(o.owner.to_string());
-        }
-        new_docs.push((t.id, tickets::search_head_text(t, &addresses)));
+    for t in &opening.created {
         w.remember.push((t.id, compose::thread_key(&room.installation, t.number)));
     }
+    let new_tickets: Vec<i64> = opening.created.iter().map(|t| t.id).collect();
     let participants: Vec<(i64, &EmailAddress, &str)> = w.participants.iter().map(|(t, a, n)| (*t, a, n.as_str())).collect();
     tickets::add_participants(tx, &participants).await?;
     // Only parsed mail becomes a ticket message; one message per `incoming`, in its order.
@@ -457,7 +450,9 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
             })
         })
         .collect::<Result<_, MailError>>()?;
-    let pks = messages::insert_many(tx, &msgs, &new_docs).await?;
+    // Searchable moments later: indexing is the largest part of storing mail, and every message
+    // of the mailbox waits on this transaction (see `search::enqueue`).
+    let pks = messages::insert_many_index_later(tx, &msgs, &new_tickets).await?;
     let attachments: Vec<(i64, NewAttachment<'_>)> = w
         .incoming
         .iter()

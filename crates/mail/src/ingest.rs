@@ -14,7 +14,7 @@ use podpora_store::events::Event;
 use podpora_store::inbound::{self, InboundStatus, NewInbound};
 use podpora_store::mailboxes::{self, Mailbox};
 use podpora_store::messages::{self, NewMessage};
-use podpora_store::{customers, jobs, outbox, tickets, BlobId};
+use podpora_store::{customers, jobs, outbox, search, tickets, BlobId};
 use std::collections::HashMap;
 
 /// Jobs of this kind were queued per message by earlier versions; still run if found.
@@ -159,6 +159,8 @@ async fn commit_group(room: &Mailroom, mut group: Vec<Waiting>) -> (Vec<Result<i
 pub async fn run_inbound(room: Mailroom, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut running: HashMap<Option<i64>, tokio::task::JoinHandle<Result<(), MailError>>> = HashMap::new();
     let mut resting: HashMap<Option<i64>, std::time::Instant> = HashMap::new();
+    let mut indexing: Option<tokio::task::JoinHandle<bool>> = None;
+    let mut index_after = std::time::Instant::now();
     loop {
         let now = std::time::Instant::now();
         let finished: Vec<Option<i64>> = running.iter().filter(|(_, h)| h.is_finished()).map(|(k, _)| *k).collect();
@@ -190,6 +192,28 @@ pub async fn run_inbound(room: Mailroom, mut shutdown: tokio::sync::watch::Recei
             }
             Err(e) => tracing::warn!(error = %e, "looking for waiting inbound mail failed"),
         }
+        // Words the batches queued are indexed beside the next batches, by one task at a time.
+        if let Some(h) = indexing.take_if(|h| h.is_finished()) {
+            if !matches!(h.await, Ok(true)) {
+                index_after = now + std::time::Duration::from_secs(5);
+            }
+        }
+        if indexing.is_none() && now >= index_after {
+            match search::pending(&room.db).await {
+                Ok(true) => {
+                    let db = room.db.clone();
+                    indexing = Some(tokio::spawn(async move {
+                        if let Err(e) = search::catch_up(&db).await {
+                            tracing::warn!(error = %e, "indexing mail for search failed; trying again in 5 s");
+                            return false;
+                        }
+                        true
+                    }));
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "looking for words to index failed"),
+            }
+        }
         // At most 20 looks a second however often accepts wake us (a wake-up meanwhile is kept).
         let woken = room.wake.notified();
         tokio::pin!(woken);
@@ -202,6 +226,9 @@ pub async fn run_inbound(room: Mailroom, mut shutdown: tokio::sync::watch::Recei
         }
     }
     for (_, h) in running {
+        let _ = h.await;
+    }
+    if let Some(h) = indexing {
         let _ = h.await;
     }
 }

@@ -98,7 +98,13 @@ async fn a_burst_is_threaded_as_it_was_meant() {
         // One acknowledgement per new ticket (A, C, the stranger's), none for answers or the bounce.
         let acks = outbox::counts(&db).await.unwrap().iter().map(|(_, n)| n).sum::<i64>() - acks_before;
         assert_eq!(acks, 3);
-        // The answer's words find the ticket it joined.
+        // The answer's words find the ticket it joined, once indexed (the batch queued them; `serve`
+        // indexes beside the next batches); so do a new ticket's head and first words.
+        assert!(podpora_store::search::pending(&db).await.unwrap());
+        assert!(podpora_store::search::catch_up(&db).await.unwrap() > 0);
+        assert!(!podpora_store::search::pending(&db).await.unwrap());
+        let (found, _) = tickets::list(&db, &tickets::TicketQuery { q: Some(format!("zipper {}", a.unwrap())), limit: 10, ..Default::default() }).await.unwrap();
+        assert_eq!(found.iter().map(|s| s.ticket.number.get()).collect::<Vec<_>>(), vec![a.unwrap()]);
         let (found, _) = tickets::list(&db, &tickets::TicketQuery { q: Some("quokkaword".into()), limit: 10, ..Default::default() }).await.unwrap();
         assert_eq!(found.iter().map(|s| s.ticket.number.get()).collect::<Vec<_>>(), vec![c.unwrap()]);
         drop(conn);

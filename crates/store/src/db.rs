@@ -164,9 +164,10 @@ pub async fn create_pg_database(admin_url: &str, name: &str) -> Result<String> {
     let db = Db::connect(admin_url).await?;
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&db.pool).await?;
     db.close().await;
-    let base = admin_url.split('?').next().unwrap_or(admin_url);
+    // (Options such as `?host=/run/postgresql`, a Unix socket, apply to the new database too.)
+    let (base, query) = admin_url.split_once('?').map(|(b, q)| (b, format!("?{q}"))).unwrap_or((admin_url, String::new()));
     let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
-    Ok(format!("{base}/{name}"))
+    Ok(format!("{base}/{name}{query}"))
 }
 
 pub async fn drop_pg_database(admin_url: &str, name: &str) -> Result<()> {

@@ -67,6 +67,27 @@ const INSERT_COLS: &str = "ticket_id, direction, kind, author_user_id, from_addr
 /// Every message needs an inbound id or a Message-ID, unique in the call, by which its row is
 /// recognised (a multi-row RETURNING promises no order).
 pub async fn insert_many(conn: &mut AnyConnection, msgs: &[NewMessage<'_>], new_docs: &[(i64, String)]) -> Result<Vec<i64>> {
+    let ids = insert_rows(conn, msgs).await?;
+    let texts: Vec<(i64, String)> = msgs
+        .iter()
+        .filter(|m| m.searchable)
+        .map(|m| (m.ticket_id, crate::search::message_text(m.from_name, m.from_address, m.subject, m.body_text)))
+        .collect();
+    crate::search::index_many(conn, new_docs, &texts).await?;
+    Ok(ids)
+}
+
+/// `insert_many` for the mail batch: the words of the messages (and the heads of `new_tickets`,
+/// created with them) are queued to be indexed right after the transaction (`search::enqueue`).
+pub async fn insert_many_index_later(conn: &mut AnyConnection, msgs: &[NewMessage<'_>], new_tickets: &[i64]) -> Result<Vec<i64>> {
+    let ids = insert_rows(conn, msgs).await?;
+    let entries: Vec<(i64, Option<i64>)> =
+        new_tickets.iter().map(|t| (*t, None)).chain(msgs.iter().zip(&ids).filter(|(m, _)| m.searchable).map(|(m, id)| (m.ticket_id, Some(*id)))).collect();
+    crate::search::enqueue(conn, &entries).await?;
+    Ok(ids)
+}
+
+async fn insert_rows(conn: &mut AnyConnection, msgs: &[NewMessage<'_>]) -> Result<Vec<i64>> {
     let now = now_ms();
     let mut ids = Vec::with_capacity(msgs.len());
     for chunk in msgs.chunks(crate::db::ROWS_PER_STATEMENT / 4) {
@@ -105,12 +126,6 @@ pub async fn insert_many(conn: &mut AnyConnection, msgs: &[NewMessage<'_>], new_
             }
         }
     }
-    let texts: Vec<(i64, String)> = msgs
-        .iter()
-        .filter(|m| m.searchable)
-        .map(|m| (m.ticket_id, crate::search::message_text(m.from_name, m.from_address, m.subject, m.body_text)))
-        .collect();
-    crate::search::index_many(conn, new_docs, &texts).await?;
     Ok(ids)
 }
 

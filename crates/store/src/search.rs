@@ -52,26 +52,114 @@ fn new_words<'a>(text: &'a str, known: &HashSet<&str>, room: usize) -> Vec<&'a s
 /// for any ticket. A new ticket's words are written once, with its text; other tickets grow by the
 /// words they lack (tickets from before the index, or whose words were lost, get theirs anew).
 pub async fn index_many(conn: &mut AnyConnection, new_docs: &[(i64, String)], texts: &[(i64, String)]) -> Result<()> {
-    let mut grouped: Vec<(i64, String)> = Vec::new();
-    for (ticket, text) in texts {
-        let text = words(text);
-        if text.is_empty() {
-            continue;
-        }
-        match grouped.iter_mut().find(|(t, _)| t == ticket) {
-            Some((_, all)) => {
-                all.push(' ');
-                all.push_str(&text);
-            }
-            None => grouped.push((*ticket, text)),
-        }
-    }
+    let mut grouped = group(texts);
     let docs: Vec<(i64, String)> = new_docs
         .iter()
         .map(|(t, head)| (*t, document(head, grouped.iter().find(|(g, _)| g == t).map(|(_, s)| s.as_str()).unwrap_or(""))))
         .collect();
     grouped.retain(|(t, _)| !new_docs.iter().any(|(n, _)| n == t));
     write(conn, docs, &grouped).await
+}
+
+/// Texts reduced to words, one entry per ticket in the order of first appearance (texts without
+/// words left out).
+fn group(texts: &[(i64, String)]) -> Vec<(i64, String)> {
+    let mut grouped: Vec<(i64, String)> = Vec::new();
+    let mut at: HashMap<i64, usize> = HashMap::new();
+    for (ticket, text) in texts {
+        let text = words(text);
+        if text.is_empty() {
+            continue;
+        }
+        match at.get(ticket) {
+            Some(&i) => {
+                grouped[i].1.push(' ');
+                grouped[i].1.push_str(&text);
+            }
+            None => {
+                at.insert(*ticket, grouped.len());
+                grouped.push((*ticket, text));
+            }
+        }
+    }
+    grouped
+}
+
+/// Queues words to index after this transaction (see `index_pending`): for each entry the
+/// ticket, and its message whose text to add, or `None` for a new ticket's head. Used by the mail
+/// batch, the path every message waits on; what is queued is searchable moments later.
+pub async fn enqueue(conn: &mut AnyConnection, entries: &[(i64, Option<i64>)]) -> Result<()> {
+    for chunk in entries.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("INSERT INTO search_pending (ticket_id, message_id) VALUES {}", crate::db::values_list(chunk.len(), 2, 1));
+        let mut q = sqlx::query(&sql);
+        for (t, m) in chunk {
+            q = q.bind(*t).bind(*m);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Indexes up to `limit` queued entries (oldest first) in one transaction; how many it took.
+/// Instances share the queue (PostgreSQL: `SKIP LOCKED`); a failure leaves the entries queued.
+pub async fn index_pending(db: &crate::Db, limit: i64) -> Result<usize> {
+    let mut tx = db.begin().await?;
+    let lock = if db.backend() == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let rows = sqlx::query(&format!("DELETE FROM search_pending WHERE id IN (SELECT id FROM search_pending ORDER BY id LIMIT $1{lock}) RETURNING ticket_id, message_id"))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut tickets: Vec<i64> = Vec::new();
+    let mut message_ids: Vec<i64> = Vec::new();
+    for r in &rows {
+        let t: i64 = r.try_get(0)?;
+        if !tickets.contains(&t) {
+            tickets.push(t);
+        }
+        if let Some(m) = r.try_get::<Option<i64>, _>(1)? {
+            message_ids.push(m);
+        }
+    }
+    message_ids.sort_unstable();
+    // A message's current ticket (a merge may have moved it meanwhile).
+    let mut texts: Vec<(i64, String)> = Vec::with_capacity(message_ids.len());
+    for r in crate::db::select_in(&mut tx, "SELECT ticket_id, from_name, from_address, subject, body_text FROM messages WHERE id IN ({in}) ORDER BY id", &message_ids).await? {
+        let t: i64 = r.try_get(0)?;
+        texts.push((t, message_text(&r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?, &r.try_get::<String, _>(4)?)));
+        if !tickets.contains(&t) {
+            tickets.push(t);
+        }
+    }
+    let mut grouped = group(&texts);
+    // Every ticket named gets at least its head (a new ticket's first words).
+    for t in tickets {
+        if !grouped.iter().any(|(g, _)| *g == t) {
+            grouped.push((t, String::new()));
+        }
+    }
+    write(&mut tx, Vec::new(), &grouped).await?;
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+/// Indexes everything queued (`index_pending` until nothing is left); how many entries.
+pub async fn catch_up(db: &crate::Db) -> Result<usize> {
+    let mut total = 0;
+    loop {
+        match index_pending(db, 500).await? {
+            0 => return Ok(total),
+            n => total += n,
+        }
+    }
+}
+
+/// Whether words wait to be indexed.
+pub async fn pending(db: &crate::Db) -> Result<bool> {
+    let one: Option<i64> = sqlx::query_scalar("SELECT 1 FROM search_pending LIMIT 1").fetch_optional(db.pool()).await?;
+    Ok(one.is_some())
 }
 
 /// Ticket `into` gets the words of ticket `from` too (a merge: the text moved with the messages).
@@ -95,6 +183,8 @@ async fn write(conn: &mut AnyConnection, mut docs: Vec<(i64, String)>, grouped: 
     if !grouped.is_empty() {
         let ids: Vec<i64> = grouped.iter().map(|(t, _)| *t).collect();
         let present = present_words(conn, backend, &ids).await?;
+        let missing: Vec<i64> = ids.iter().copied().filter(|t| !present.contains_key(t)).collect();
+        let heads = if missing.is_empty() { HashMap::new() } else { crate::tickets::search_heads(conn, &missing).await? };
         let mut grow: Vec<(i64, String)> = Vec::new();
         for (t, text) in grouped {
             match present.get(t) {
@@ -105,10 +195,11 @@ async fn write(conn: &mut AnyConnection, mut docs: Vec<(i64, String)>, grouped: 
                         grow.push((*t, added.join(" ")));
                     }
                 }
+                // (A ticket that is gone has nothing to index.)
                 None => {
-                    let ticket = crate::tickets::by_id(conn, *t).await?;
-                    let head = crate::tickets::search_head(conn, &ticket).await?;
-                    docs.push((*t, document(&head, text)));
+                    if let Some(head) = heads.get(t) {
+                        docs.push((*t, document(head, text)));
+                    }
                 }
             }
         }
@@ -252,6 +343,41 @@ mod tests {
         let mut words: Vec<String> = doc.split(' ').map(str::to_string).collect();
         words.sort();
         (words, rows as usize)
+    }
+
+    #[tokio::test]
+    async fn queued_words_are_searchable_once_indexed() {
+        crate::testing::for_each_backend(|t| async move {
+            let search = |q: &str| {
+                let db = t.db.clone();
+                let q = q.to_string();
+                async move { crate::tickets::list(&db, &crate::tickets::TicketQuery { q: Some(q), limit: 10, ..Default::default() }).await.unwrap().0.len() }
+            };
+            let mut tx = t.db.begin().await.unwrap();
+            let c = crate::customers::find_or_create(&mut tx, &podpora_domain::EmailAddress::parse("bea@x.cz").unwrap(), "").await.unwrap();
+            let new = crate::tickets::NewTicket { mailbox_id: None, customer_id: c, subject: "Mokrý balík", channel: podpora_domain::Channel::Email, related: None };
+            let id = crate::tickets::insert(&mut tx, t.db.backend(), &new).await.unwrap().id;
+            let msg = crate::messages::NewMessage::text(id, podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("bea@x.cz", "Bea"), "Mokrý balík", "Krabice byla promáčená");
+            crate::messages::insert_many_index_later(&mut tx, &[msg], &[id]).await.unwrap();
+            tx.commit().await.unwrap();
+            assert!(pending(&t.db).await.unwrap());
+            assert_eq!(search("promacena").await, 0, "queued, not indexed yet");
+            assert_eq!(catch_up(&t.db).await.unwrap(), 2);
+            assert!(!pending(&t.db).await.unwrap());
+            for q in ["promacena", "mokry bea", "krabice balik"] {
+                assert_eq!(search(q).await, 1, "{q}");
+            }
+            // A head queued again for an indexed ticket adds nothing; an entry for a ticket that
+            // does not exist is dropped.
+            let mut tx = t.db.begin().await.unwrap();
+            let before = stored(&mut tx, id).await;
+            enqueue(&mut tx, &[(id, None), (id + 1000, None)]).await.unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(catch_up(&t.db).await.unwrap(), 2);
+            assert_eq!(stored(&mut t.db.conn().await.unwrap(), id).await, before);
+            t
+        })
+        .await;
     }
 
     #[tokio::test]

@@ -119,6 +119,14 @@ pub async fn search_head(conn: &mut AnyConnection, t: &Ticket) -> Result<String>
     Ok(search_head_text(t, &addresses))
 }
 
+/// `search_head` of each of these tickets (those that exist), with two queries.
+pub async fn search_heads(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let tickets: Vec<Ticket> = crate::db::select_in(conn, &format!("SELECT {COLS} FROM tickets WHERE id IN ({{in}})"), ids).await?.iter().map(ticket).collect::<Result<_>>()?;
+    let customers: Vec<i64> = tickets.iter().map(|t| t.customer_id).collect();
+    let addresses = crate::customers::addresses_of(conn, &customers).await?;
+    Ok(tickets.iter().map(|t| (t.id, search_head_text(t, addresses.get(&t.customer_id).map(Vec::as_slice).unwrap_or(&[])))).collect())
+}
+
 /// `search_head` from addresses already at hand.
 pub fn search_head_text(t: &Ticket, customer_addresses: &[String]) -> String {
     format!("{} {} {}", t.number.get(), t.subject, customer_addresses.join(" "))
