@@ -124,13 +124,10 @@ pub async fn index_pending(db: &crate::Db, limit: i64) -> Result<usize> {
         }
     }
     message_ids.sort_unstable();
-    // A message's current ticket (a merge may have moved it meanwhile).
-    let mut texts: Vec<(i64, String)> = Vec::with_capacity(message_ids.len());
-    for r in crate::db::select_in(&mut tx, "SELECT ticket_id, from_name, from_address, subject, body_text FROM messages WHERE id IN ({in}) ORDER BY id", &message_ids).await? {
-        let t: i64 = r.try_get(0)?;
-        texts.push((t, message_text(&r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?, &r.try_get::<String, _>(4)?)));
-        if !tickets.contains(&t) {
-            tickets.push(t);
+    let texts = texts_of(&mut tx, &message_ids).await?;
+    for (t, _) in &texts {
+        if !tickets.contains(t) {
+            tickets.push(*t);
         }
     }
     let mut grouped = group(&texts);
@@ -169,6 +166,23 @@ pub async fn copy_words(conn: &mut AnyConnection, from: i64, into: i64) -> Resul
         Some(words) => write(conn, Vec::new(), &[(into, words)]).await,
         None => Ok(()),
     }
+}
+
+/// Adds the text of these stored messages to their tickets' words (a split: they moved to a new ticket).
+pub async fn index_messages(conn: &mut AnyConnection, message_ids: &[i64]) -> Result<()> {
+    let texts = texts_of(conn, message_ids).await?;
+    index_many(conn, &[], &texts).await
+}
+
+/// `message_text` of stored messages, each with its current ticket (a merge may have moved it
+/// since it was queued), in the order of their ids within each chunk.
+async fn texts_of(conn: &mut AnyConnection, message_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    let sql = "SELECT ticket_id, from_name, from_address, subject, body_text FROM messages WHERE id IN ({in}) ORDER BY id";
+    crate::db::select_in(conn, sql, message_ids)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, message_text(&r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?, &r.try_get::<String, _>(4)?))))
+        .collect()
 }
 
 /// The words a message adds to its ticket: sender, subject, the start of its text.

@@ -361,14 +361,8 @@ pub async fn split(db: &Db, from: &Ticket, message_pk: i64, actor: Option<i64>) 
     sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2").bind(TicketStatus::Open.as_str()).bind(new.id).execute(&mut *tx).await?;
     // The new ticket is found by the text that moved to it (the old one keeps its words: a
     // search for them still finds where the conversation started).
-    let moved: Vec<(i64, String)> = sqlx::query("SELECT from_name, from_address, subject, body_text FROM messages WHERE ticket_id = $1")
-        .bind(new.id)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| Ok::<_, sqlx::Error>((new.id, crate::search::message_text(&r.try_get::<String, _>(0)?, &r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?))))
-        .collect::<std::result::Result<_, _>>()?;
-    crate::search::index_many(&mut tx, &[], &moved).await?;
+    let moved: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE ticket_id = $1").bind(new.id).fetch_all(&mut *tx).await?;
+    crate::search::index_messages(&mut tx, &moved).await?;
     touch(&mut tx, from.id).await?;
     activity::add(&mut tx, from.id, actor, "split_to", &new.number.get().to_string()).await?;
     activity::add(&mut tx, new.id, actor, "split_from", &from.number.get().to_string()).await?;
