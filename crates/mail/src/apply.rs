@@ -459,7 +459,7 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
         .zip(&pks)
         .flat_map(|(i, pk)| {
             batch[i.index].attachments.iter().map(move |a| {
-                (*pk, NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.size, blob: a.blob.as_str(), inline: a.inline, content_id: a.content_id.as_deref() })
+                (*pk, NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.size, blob: a.blob.as_str(), inline: a.inline, content_id: a.content_id.as_deref(), in_mail: a.in_mail.as_ref() })
             })
         })
         .collect();

@@ -317,7 +317,7 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
 /// Records the files of an agent's message (already in the blob store).
 async fn attach(tx: &mut WriteTx, message_pk: i64, stored: &[(&OutgoingAttachment, podpora_store::BlobId)]) -> Result<(), MailError> {
     for (a, id) in stored {
-        messages::add_attachment(tx, message_pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.bytes.len() as i64, blob: id.as_str(), inline: false, content_id: None }).await?;
+        messages::add_attachment(tx, message_pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.bytes.len() as i64, blob: id.as_str(), inline: false, content_id: None, in_mail: None }).await?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use base64::Engine;
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
 use podpora_domain::autoack::MailFacts;
 use podpora_domain::{subject, EmailAddress};
+use podpora_store::BlobId;
 
 #[derive(Debug, Clone)]
 pub struct ParsedAttachment {
@@ -17,6 +18,18 @@ pub struct ParsedAttachment {
     pub bytes: Vec<u8>,
     pub inline: bool,
     pub content_id: Option<String>,
+    /// Where it is in the mail (`attachment_in` reads it from there); `None` for files unpacked
+    /// from an Outlook winmail.dat, which are not bytes of the mail as such.
+    pub part: Option<Place>,
+}
+
+/// Where an attachment is in its raw mail: its place among the mail's attachments, and where its
+/// body stands (still encoded), so that it can be read back without the whole mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub index: usize,
+    pub start: usize,
+    pub end: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -166,11 +179,11 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
                 if forwarded_from.is_none() {
                     forwarded_from = addrs(inner.from()).into_iter().next();
                 }
-                (inner.raw_message().to_vec(), format!("message-{}.eml", i + 1), "message/rfc822".to_string())
+                (attachment_bytes(part), format!("message-{}.eml", i + 1), "message/rfc822".to_string())
             }
             _ => {
                 let ct = part.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream"))).unwrap_or_else(|| "application/octet-stream".into());
-                (part.contents().to_vec(), format!("attachment-{}", i + 1), ct.to_lowercase())
+                (attachment_bytes(part), format!("attachment-{}", i + 1), ct.to_lowercase())
             }
         };
         let filename = part.attachment_name().map(|n| sanitize_filename(n)).filter(|n| !n.is_empty()).unwrap_or(default_name);
@@ -191,6 +204,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
             bytes,
             inline,
             content_id: part.content_id().map(|c| db_text(c.trim_matches(|c| c == '<' || c == '>'))),
+            part: Some(Place { index: i, start: part.offset_body as usize, end: part.offset_end as usize }),
         });
     }
     if forwarded_from.is_none() {
@@ -258,6 +272,39 @@ impl ParsedMail {
     }
 }
 
+/// What an agent gets of an attachment part: a forwarded mail as it came (RFC 822), any other
+/// part decoded.
+fn attachment_bytes(part: &mail_parser::MessagePart<'_>) -> Vec<u8> {
+    match &part.body {
+        PartType::Message(inner) => inner.raw_message().to_vec(),
+        _ => part.contents().to_vec(),
+    }
+}
+
+/// An attachment's bytes from its body as it stands in the mail (`Place::start..end`), checked
+/// against their SHA-256 `blob`: decoded as base64, quoted-printable or as it stands — whichever
+/// gives those bytes. Reading an attachment this way needs neither the whole mail nor a parse of
+/// it (which decodes every part: a mail with 40 inline images would be decoded 40 times to show them).
+pub fn attachment_from_body(body: &[u8], blob: &BlobId) -> Option<Vec<u8>> {
+    use mail_parser::decoders::{base64::base64_decode, quoted_printable::quoted_printable_decode};
+    let is_it = |b: &[u8]| BlobId::of(b) == *blob;
+    let as_is = [body, body.strip_suffix(b"\r\n").or_else(|| body.strip_suffix(b"\n")).unwrap_or(body)];
+    if let Some(b) = as_is.into_iter().find(|b| is_it(b)) {
+        return Some(b.to_vec());
+    }
+    [base64_decode(body), quoted_printable_decode(body)].into_iter().flatten().find(|b| is_it(b))
+}
+
+/// An attachment's bytes from the whole raw mail, as `parse` found them, checked against their
+/// SHA-256 `blob`: the attachment at `index`, or (should the numbering differ, as with another
+/// parser version) whichever attachment of the mail has those bytes. `None` if none has.
+pub fn attachment_in(raw: &[u8], index: usize, blob: &BlobId) -> Option<Vec<u8>> {
+    let is_it = |b: &[u8]| BlobId::of(b) == *blob;
+    let m = MessageParser::default().parse(raw)?;
+    let at_place = u32::try_from(index).ok().and_then(|p| m.attachment(p)).map(attachment_bytes).filter(|b| is_it(b));
+    at_place.or_else(|| m.attachments().map(attachment_bytes).find(|b| is_it(b)))
+}
+
 /// The files inside an Outlook TNEF attachment (winmail.dat); None when it cannot be read.
 fn unpack_tnef(bytes: &[u8]) -> Option<Vec<ParsedAttachment>> {
     let files = tnef::read_attachments(bytes).ok()?;
@@ -268,7 +315,7 @@ fn unpack_tnef(bytes: &[u8]) -> Option<Vec<ParsedAttachment>> {
             .map(|(i, f)| {
                 let name = f.transport_filename.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&f.title);
                 let filename = Some(sanitize_filename(name)).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("winmail-{}", i + 1));
-                ParsedAttachment { filename, content_type: "application/octet-stream".into(), bytes: f.data.to_vec(), inline: false, content_id: None }
+                ParsedAttachment { filename, content_type: "application/octet-stream".into(), bytes: f.data.to_vec(), inline: false, content_id: None, part: None }
             })
             .collect(),
     )
@@ -330,6 +377,36 @@ mod tests {
 
     fn p(raw: &str) -> ParsedMail {
         parse(raw.as_bytes(), None, &Limits::default()).unwrap()
+    }
+
+    /// Every kind of attachment part is read back from the raw mail with the bytes `parse` gave:
+    /// from its body alone, and from the whole mail; wrong hashes find nothing.
+    #[test]
+    fn attachments_read_back_from_the_mail() {
+        let png = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n0123456789 image bytes");
+        let raw = format!(
+            "From: a@x.cz\r\nTo: help@shop.cz\r\nSubject: all kinds\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+             --b\r\nContent-Type: multipart/related; boundary=r\r\n\r\n--r\r\nContent-Type: text/html\r\n\r\n<p>Hi <img src=\"cid:i@x\"></p>\r\n\
+             --r\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <i@x>\r\n\r\n{png}\r\n--r--\r\n\
+             --b\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0x\r\nLjQKJeLj\r\nz9MK\r\n\
+             --b\r\nContent-Type: text/csv; name=q.csv\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nk=C5=AF=C5=88;1=\r\n2\r\n\
+             --b\r\nContent-Type: application/octet-stream; name=plain.bin\r\n\r\nas it stands\r\n\
+             --b\r\nContent-Type: message/rfc822\r\n\r\nFrom: c@y.cz\r\nSubject: fwd\r\n\r\nforwarded\r\n--b--\r\n"
+        );
+        let m = p(&raw);
+        assert_eq!(m.attachments.len(), 5, "{:?}", m.attachments.iter().map(|a| &a.filename).collect::<Vec<_>>());
+        assert_eq!(m.attachments[2].bytes, "kůň;12".as_bytes());
+        for a in &m.attachments {
+            let place = a.part.expect("a part of the mail");
+            let blob = BlobId::of(&a.bytes);
+            assert_eq!(attachment_from_body(&raw.as_bytes()[place.start..place.end], &blob).as_deref(), Some(&a.bytes[..]), "{}", a.filename);
+            assert_eq!(attachment_in(raw.as_bytes(), place.index, &blob).as_deref(), Some(&a.bytes[..]), "{}", a.filename);
+            // Another place, as if parts were numbered otherwise: still found by its bytes.
+            assert_eq!(attachment_in(raw.as_bytes(), place.index + 1, &blob).as_deref(), Some(&a.bytes[..]), "{}", a.filename);
+            assert_eq!(attachment_from_body(&raw.as_bytes()[place.start..place.end], &BlobId::of(b"other")), None);
+        }
+        assert_eq!(attachment_in(raw.as_bytes(), 0, &BlobId::of(b"other")), None);
+        assert_eq!(attachment_in(b"not mail at all", 0, &BlobId::of(b"other")), None);
     }
 
     #[test]

@@ -173,10 +173,25 @@ pub struct Attachment {
     pub filename: String,
     pub content_type: String,
     pub size: i64,
+    /// The SHA-256 of its bytes (lower-case hex).
     #[serde(skip)]
     pub blob: String,
     pub inline: bool,
     pub content_id: Option<String>,
+    /// Where the bytes are, if not stored under `blob` themselves: inside a received mail.
+    #[serde(skip)]
+    pub in_mail: Option<InMail>,
+}
+
+/// An attachment kept inside the raw mail it came in: that mail's blob, the attachment's place
+/// among the mail's attachments (as the mail layer numbers them) and where its body stands in the
+/// mail (byte offsets, still encoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InMail {
+    pub mail: String,
+    pub part: i64,
+    pub start: i64,
+    pub end: i64,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -276,7 +291,7 @@ pub async fn ids_for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<
         .await?)
 }
 
-const ATTACHMENT_COLS: &str = "a.id, a.filename, a.content_type, a.size, a.blob, a.inline, a.content_id";
+const ATTACHMENT_COLS: &str = "a.id, a.filename, a.content_type, a.size, a.blob, a.inline, a.content_id, a.in_mail, a.in_mail_part, a.in_mail_start, a.in_mail_end";
 
 fn attachment_row(r: &AnyRow) -> Result<Attachment> {
     Ok(Attachment {
@@ -287,6 +302,10 @@ fn attachment_row(r: &AnyRow) -> Result<Attachment> {
         blob: r.try_get("blob")?,
         inline: r.try_get::<i64, _>("inline")? != 0,
         content_id: r.try_get("content_id")?,
+        in_mail: match (r.try_get::<Option<String>, _>("in_mail")?, r.try_get::<Option<i64>, _>("in_mail_part")?) {
+            (Some(mail), Some(part)) => Some(InMail { mail, part, start: r.try_get::<Option<i64>, _>("in_mail_start")?.unwrap_or(0), end: r.try_get::<Option<i64>, _>("in_mail_end")?.unwrap_or(0) }),
+            _ => None,
+        },
     })
 }
 
@@ -308,6 +327,8 @@ pub struct NewAttachment<'a> {
     pub blob: &'a str,
     pub inline: bool,
     pub content_id: Option<&'a str>,
+    /// Where in a received mail the bytes are; `None` when they are stored under `blob`.
+    pub in_mail: Option<&'a InMail>,
 }
 
 pub async fn add_attachment(conn: &mut AnyConnection, message_pk: i64, a: &NewAttachment<'_>) -> Result<()> {
@@ -316,11 +337,15 @@ pub async fn add_attachment(conn: &mut AnyConnection, message_pk: i64, a: &NewAt
 
 /// Records files of messages, with multi-row statements.
 pub async fn add_attachments(conn: &mut AnyConnection, atts: &[(i64, NewAttachment<'_>)]) -> Result<()> {
-    for chunk in atts.chunks(crate::db::ROWS_PER_STATEMENT / 2) {
-        let sql = format!("INSERT INTO attachments (message_pk, filename, content_type, size, blob, inline, content_id) VALUES {}", crate::db::values_list(chunk.len(), 7, 1));
+    for chunk in atts.chunks(crate::db::ROWS_PER_STATEMENT / 3) {
+        let sql = format!(
+            "INSERT INTO attachments (message_pk, filename, content_type, size, blob, inline, content_id, in_mail, in_mail_part, in_mail_start, in_mail_end) VALUES {}",
+            crate::db::values_list(chunk.len(), 11, 1)
+        );
         let mut q = sqlx::query(&sql);
         for (pk, a) in chunk {
             q = q.bind(*pk).bind(a.filename).bind(a.content_type).bind(a.size).bind(a.blob).bind(a.inline as i64).bind(a.content_id);
+            q = q.bind(a.in_mail.map(|m| m.mail.as_str())).bind(a.in_mail.map(|m| m.part)).bind(a.in_mail.map(|m| m.start)).bind(a.in_mail.map(|m| m.end));
         }
         q.execute(&mut *conn).await?;
     }

@@ -297,7 +297,7 @@ pub async fn download_attachment(State(state): State<AppState>, me: ApiUser, Pat
     if !crate::can_see_ticket(&state, &me.1, ticket_id).await? {
         return Err(ApiError::not_found("attachment"));
     }
-    let bytes = state.room.blobs.get(&BlobId::parse(&a.blob)?).await?;
+    let bytes = podpora_mail::ingest::attachment_bytes(&state.room, &a).await?;
     Ok(download(bytes, &a.filename, &a.content_type))
 }
 

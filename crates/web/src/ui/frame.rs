@@ -78,7 +78,7 @@ async fn visible_attachment(state: &AppState, agent: &Agent, id: &str) -> Result
     if !crate::can_see_ticket(state, &agent.access, ticket_id).await? {
         return Err(UiError::NotFound);
     }
-    let bytes = state.room.blobs.get(&BlobId::parse(&a.blob)?).await?;
+    let bytes = podpora_mail::ingest::attachment_bytes(&state.room, &a).await?;
     Ok((a, bytes))
 }
 
