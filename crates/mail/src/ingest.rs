@@ -380,6 +380,13 @@ pub(crate) struct StoredAttachment {
     pub in_mail: Option<messages::InMail>,
 }
 
+/// An attachment's bytes after parsing: kept inside the stored mail (only their SHA-256 and size
+/// taken), or to be stored on their own.
+enum FileBytes {
+    InMail(BlobId, i64),
+    ToStore(Vec<u8>),
+}
+
 /// Reads a batch's stored messages (one read), parses them in parallel off the async runtime,
 /// each under a time cap (a parser panic is caught by the join), and stores the attachments that
 /// need it (one write) — before the apply transaction, to keep the write lock short.
@@ -398,9 +405,15 @@ async fn prepare_batch(room: &Mailroom, rows: Vec<inbound::Inbound>) -> Result<V
         let env_from = row.envelope_from.clone();
         let parse = move || {
             parse::parse(&raw, env_from.as_deref(), &limits).map(|mut m| {
-                let kept: Vec<Option<(BlobId, i64)>> =
-                    m.attachments.iter_mut().map(|a| a.part.map(|_| std::mem::take(&mut a.bytes)).map(|b| (BlobId::of(&b), b.len() as i64))).collect();
-                (m, kept)
+                let files: Vec<(parse::ParsedAttachment, FileBytes)> = std::mem::take(&mut m.attachments)
+                    .into_iter()
+                    .map(|mut a| {
+                        let bytes = std::mem::take(&mut a.bytes);
+                        let kept = if a.part.is_some() { FileBytes::InMail(BlobId::of(&bytes), bytes.len() as i64) } else { FileBytes::ToStore(bytes) };
+                        (a, kept)
+                    })
+                    .collect();
+                (m, files)
             })
         };
         parsing.push(async move {
@@ -415,25 +428,31 @@ async fn prepare_batch(room: &Mailroom, rows: Vec<inbound::Inbound>) -> Result<V
     // As many parsers at once as there are cores: more only adds threads (and their memory).
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let parsed: Vec<_> = futures::StreamExt::collect(futures::StreamExt::buffered(futures::stream::iter(parsing), cores)).await;
-    let (mut mails, kept): (Vec<Result<ParsedMail, String>>, Vec<Vec<Option<(BlobId, i64)>>>) = parsed
+    let (mails, mut files): (Vec<Result<ParsedMail, String>>, Vec<Vec<(parse::ParsedAttachment, FileBytes)>>) = parsed
         .into_iter()
         .map(|r| match r {
-            Ok((m, kept)) => (Ok(m), kept),
+            Ok((m, files)) => (Ok(m), files),
             Err(e) => (Err(e), Vec::new()),
         })
         .unzip();
-    let mut files: Vec<Vec<parse::ParsedAttachment>> = mails.iter_mut().map(|m| m.as_mut().map(|m| std::mem::take(&mut m.attachments)).unwrap_or_default()).collect();
-    let payload: Vec<Vec<u8>> = files.iter_mut().flatten().filter(|a| a.part.is_none()).map(|a| std::mem::take(&mut a.bytes)).collect();
+    let payload: Vec<Vec<u8>> = files
+        .iter_mut()
+        .flatten()
+        .filter_map(|(_, b)| match b {
+            FileBytes::ToStore(bytes) => Some(std::mem::take(bytes)),
+            FileBytes::InMail(..) => None,
+        })
+        .collect();
     let sizes: Vec<i64> = payload.iter().map(|b| b.len() as i64).collect();
     let stored = if payload.is_empty() { Vec::new() } else { room.blobs.put_many(payload).await.map_err(|e| MailError::Temporary(format!("cannot store an attachment: {e}")))? };
     let mut stored = stored.into_iter().zip(sizes);
     let mut out = Vec::with_capacity(rows.len());
-    for (((row, mail), files), kept) in rows.into_iter().zip(mails).zip(files).zip(kept) {
+    for ((row, mail), files) in rows.into_iter().zip(mails).zip(files) {
         let mut attachments = Vec::with_capacity(files.len());
-        for (i, a) in files.into_iter().enumerate() {
-            let (blob, size) = match kept.get(i).cloned().flatten() {
-                Some(k) => k,
-                None => stored.next().ok_or_else(|| MailError::Temporary("an attachment was not stored".into()))?,
+        for (a, bytes) in files {
+            let (blob, size) = match bytes {
+                FileBytes::InMail(blob, size) => (blob, size),
+                FileBytes::ToStore(_) => stored.next().ok_or_else(|| MailError::Temporary("an attachment was not stored".into()))?,
             };
             let in_mail = a.part.map(|p| messages::InMail { mail: row.raw_blob.clone(), part: p.index as i64, start: p.start as i64, end: p.end as i64 });
             attachments.push(StoredAttachment { size, filename: a.filename, content_type: a.content_type, blob, inline: a.inline, content_id: a.content_id, in_mail });
