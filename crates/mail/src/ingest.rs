@@ -64,6 +64,9 @@ async fn store(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, as
     let size = raw.len() as i64;
     // A folder store writes (and fsyncs) the file first, outside the write lock; the database
     // store writes the bytes in the same transaction as the row.
+    // A copy for this process's drain, which then need not read the message back (kept only
+    // once the message is durable, see `commit_group`).
+    let copy = (aside.is_none() && raw.len() <= RecentMail::MAX_MAIL).then(|| raw.clone());
     let bytes = if room.blobs.is_database() {
         Bytes::Raw(raw)
     } else {
@@ -76,6 +79,7 @@ async fn store(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, as
         envelope_from: env.mail_from.clone(),
         size,
         bytes,
+        copy,
         aside: aside.map(str::to_string),
         done,
     };
@@ -100,11 +104,62 @@ async fn store(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, as
     }
 }
 
-/// Messages being accepted at the same moment, committed together.
+/// Messages being accepted at the same moment, committed together; and the latest accepted
+/// ones, for the drain.
 #[derive(Default)]
 pub struct AcceptQueue {
     waiting: std::sync::Mutex<Vec<Waiting>>,
     lead: tokio::sync::Mutex<()>,
+    recent: std::sync::Mutex<RecentMail>,
+}
+
+/// Copies of the messages this process accepted last, by blob id, until its drain takes them:
+/// the drain usually follows the accepts by a batch or two, and a copy saves reading each message
+/// back from the store right after writing it (a query carrying the whole mail on PostgreSQL, a
+/// GET on S3, a file read). Bounded in bytes and age, oldest dropped first; a message not found
+/// here is read from the store as before. The ids are the bytes' SHA-256, so a copy is never
+/// other bytes than the stored ones.
+#[derive(Default)]
+struct RecentMail {
+    by_id: HashMap<BlobId, Vec<u8>>,
+    order: std::collections::VecDeque<(BlobId, std::time::Instant)>,
+    bytes: usize,
+}
+
+impl RecentMail {
+    /// The bytes kept at most: about two PostgreSQL batches of average mail.
+    const BUDGET: usize = 24 << 20;
+    /// Larger messages are read back from the store (they would crowd out the rest).
+    const MAX_MAIL: usize = 1 << 20;
+    /// A copy the drain has not taken by then is dropped (another instance processed it).
+    const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+    fn keep(&mut self, id: BlobId, raw: Vec<u8>) {
+        if self.by_id.contains_key(&id) {
+            return;
+        }
+        self.bytes += raw.len();
+        self.by_id.insert(id.clone(), raw);
+        self.order.push_back((id, std::time::Instant::now()));
+        let now = std::time::Instant::now();
+        // (Entries of copies already taken are dropped on the way.)
+        while let Some((oldest, at)) = self.order.front() {
+            if self.by_id.contains_key(oldest) && self.bytes <= Self::BUDGET && now.duration_since(*at) <= Self::MAX_AGE {
+                break;
+            }
+            if let Some(raw) = self.by_id.remove(oldest) {
+                self.bytes -= raw.len();
+            }
+            self.order.pop_front();
+        }
+    }
+
+    /// Takes the copy of a message (its `order` entry goes when it reaches the front).
+    fn take(&mut self, id: &BlobId) -> Option<Vec<u8>> {
+        let raw = self.by_id.remove(id)?;
+        self.bytes -= raw.len();
+        Some(raw)
+    }
 }
 
 enum Bytes {
@@ -118,6 +173,8 @@ struct Waiting {
     envelope_from: Option<String>,
     size: i64,
     bytes: Bytes,
+    /// The bytes again, for `RecentMail` (small mail to be processed only).
+    copy: Option<Vec<u8>>,
     aside: Option<String>,
     done: tokio::sync::oneshot::Sender<Result<i64, String>>,
 }
@@ -143,11 +200,20 @@ async fn commit_group(room: &Mailroom, mut group: Vec<Waiting>) -> (Vec<Result<i
             .collect();
         let ids = inbound::insert_many(&mut tx, &rows).await?;
         tx.commit().await?;
-        Ok::<_, podpora_store::StoreError>(ids)
+        Ok::<_, podpora_store::StoreError>((ids, blobs))
     }
     .await;
     match result {
-        Ok(ids) => (ids.into_iter().map(Ok).collect(), group),
+        Ok((ids, blobs)) => {
+            let mut recent = room.accepts.recent.lock().unwrap_or_else(|p| p.into_inner());
+            for (w, blob) in group.iter_mut().zip(blobs) {
+                if let Some(raw) = w.copy.take() {
+                    recent.keep(blob, raw);
+                }
+            }
+            drop(recent);
+            (ids.into_iter().map(Ok).collect(), group)
+        }
         Err(e) => (group.iter().map(|_| Err(format!("cannot store the message: {e}"))).collect(), group),
     }
 }
@@ -395,7 +461,21 @@ enum FileBytes {
 /// Files unpacked from an Outlook winmail.dat are stored on their own.
 async fn prepare_batch(room: &Mailroom, rows: Vec<inbound::Inbound>) -> Result<Vec<Prepared>, MailError> {
     let ids = rows.iter().map(|r| BlobId::parse(&r.raw_blob)).collect::<Result<Vec<_>, _>>()?;
-    let mut raws = room.blobs.get_many(&ids).await.map_err(|e| MailError::Temporary(format!("stored messages unreadable: {e}")))?;
+    let mut raws: HashMap<BlobId, Vec<u8>> = HashMap::with_capacity(ids.len());
+    {
+        let mut recent = room.accepts.recent.lock().unwrap_or_else(|p| p.into_inner());
+        for id in &ids {
+            if !raws.contains_key(id) {
+                if let Some(raw) = recent.take(id) {
+                    raws.insert(id.clone(), raw);
+                }
+            }
+        }
+    }
+    let missing: Vec<BlobId> = ids.iter().filter(|id| !raws.contains_key(*id)).cloned().collect();
+    if !missing.is_empty() {
+        raws.extend(room.blobs.get_many(&missing).await.map_err(|e| MailError::Temporary(format!("stored messages unreadable: {e}")))?);
+    }
     let mut parsing = Vec::with_capacity(rows.len());
     for (i, (row, id)) in rows.iter().zip(&ids).enumerate() {
         // The same bytes may be queued twice (a redelivery): keep them for the later one.
@@ -491,12 +571,9 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64) -> Result<Ha
     let size = batch_size(room.db.backend());
     let fetch = |after: i64| async move {
         let limit_id = if std::time::Instant::now() < budget { i64::MAX } else { upto };
-        let mut batch = inbound::waiting(&room.db, mailbox_id, after, limit_id, size, BATCH_BYTES).await?;
-        if let (Some(first), Some(last)) = (batch.first().map(|r| r.id), batch.last().map(|r| r.id)) {
-            // A message still being committed before these (another instance's accept) comes first.
-            let upto = inbound::visible_upto(&room.db, first, last).await?;
-            batch.retain(|r| r.id <= upto);
-        }
+        let batch = inbound::waiting(&room.db, mailbox_id, after, limit_id, size, BATCH_BYTES).await?;
+        // A message still being committed before these (another instance's accept) comes first.
+        let batch = inbound::in_order(&room.db, mailbox_id, after, batch).await?;
         prepare_batch(room, batch).await
     };
     let mut current = fetch(0).await?;
@@ -618,4 +695,30 @@ pub async fn change_ack(room: &Mailroom, mb: &Mailbox, c: &AckSettingsChange) ->
     };
     mailboxes::set_ack(&room.db, mb.id, &settings).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecentMail;
+    use podpora_store::BlobId;
+
+    #[test]
+    fn recent_mail_is_bounded_and_taken_once() {
+        let mut recent = RecentMail::default();
+        let mail = |i: u8| vec![i; 4 << 20];
+        for i in 0..10u8 {
+            recent.keep(BlobId::of(&mail(i)), mail(i));
+        }
+        // 40 MB offered, at most the budget kept: the newest.
+        assert!(recent.bytes <= RecentMail::BUDGET && recent.bytes == recent.by_id.values().map(Vec::len).sum::<usize>());
+        assert!(recent.take(&BlobId::of(&mail(0))).is_none());
+        assert_eq!(recent.take(&BlobId::of(&mail(9))), Some(mail(9)));
+        assert!(recent.take(&BlobId::of(&mail(9))).is_none());
+        // Taken copies leave the order as newer ones come.
+        for i in 4..9u8 {
+            assert!(recent.take(&BlobId::of(&mail(i))).is_some());
+        }
+        recent.keep(BlobId::of(b"x"), b"x".to_vec());
+        assert_eq!((recent.bytes, recent.order.len()), (1, 1));
+    }
 }

@@ -57,7 +57,8 @@ pub(crate) fn is_outlook_block(lines: &[&str], i: usize) -> bool {
         let t = l.trim_start_matches('*').trim();
         keys.iter().any(|k| starts_with_ci(t, k))
     };
-    if !head(lines[i], &["from:", "od:", "von:", "de:", "от:", "från:"]) {
+    // (Every key has a ':': most lines are passed over without looking further.)
+    if !lines[i].contains(':') || !head(lines[i], &["from:", "od:", "von:", "de:", "от:", "från:"]) {
         return false;
     }
     let window = &lines[i + 1..lines.len().min(i + 6)];
@@ -84,16 +85,17 @@ pub fn split_reply(text: &str) -> SplitText {
     for i in (0..lines.len()).rev() {
         quoted_to_end[i] = quoted_to_end[i + 1] && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('>'));
     }
-    // Each line is lower-cased once, and only up to where the quote starts.
-    let lower_of = |i: usize| lines.get(i).map(|l| l.trim().to_lowercase());
-    let mut lower_next = lower_of(0);
+    // Every attribution ends with ':' (on its line or the next) or is a "-----" line: only such
+    // lines are lower-cased and looked at closely (lower-casing every line was most of the time
+    // this takes).
+    let ends_colon = |i: usize| lines.get(i).is_some_and(|l| l.trim_end().ends_with(':'));
+    let lower = |l: &str| l.trim().to_lowercase();
     let mut quote_start = None;
     for i in 0..lines.len() {
         let line = lines[i];
         let next = lines.get(i + 1).copied();
-        let lower = lower_next.take().unwrap_or_default();
-        lower_next = lower_of(i + 1);
-        if is_attribution(line, &lower, next, lower_next.as_deref()) || is_outlook_block(&lines, i) {
+        let maybe = ends_colon(i) || ends_colon(i + 1) || line.trim_start().starts_with('-');
+        if maybe && is_attribution(line, &lower(line), next, next.map(lower).as_deref()) || is_outlook_block(&lines, i) {
             quote_start = Some(i);
             break;
         }

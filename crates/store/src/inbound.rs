@@ -181,29 +181,51 @@ pub async fn waiting(db: &Db, mailbox_id: Option<i64>, after: i64, upto: i64, li
 /// How long a hole in the inbound ids may stand for a message still being committed.
 pub const COMMIT_GRACE_MS: i64 = 2_000;
 
-/// The highest inbound id up to which every message is visible, from `first` (the oldest waiting
-/// message of a batch) to `last`. On PostgreSQL ids come from a sequence before the commit, so
-/// accepts of other instances can become visible out of id order: a mailbox is processed in id
-/// order only up to a hole that may still be filling (younger than `COMMIT_GRACE_MS`); an older
-/// hole is an accept that was rolled back. SQLite (one writer) has no such holes.
-pub async fn visible_upto(db: &Db, first: i64, last: i64) -> Result<i64> {
+/// The part of `batch` (a mailbox's waiting messages after `after`, oldest first, as `waiting`
+/// read them) that may be processed now, in id order. On PostgreSQL ids come from a sequence
+/// before the commit, so accepts of other instances (or concurrent group commits) become
+/// visible out of id order: the batch stops
+/// - before a hole that may still be filling (younger than `COMMIT_GRACE_MS`; an older hole is
+///   an accept that was rolled back), and
+/// - before a message of the mailbox that became visible after `waiting` read the batch (it was
+///   a hole then and is not in the batch; it comes first, and the next read finds it).
+///
+/// SQLite (one writer) has neither.
+pub async fn in_order(db: &Db, mailbox_id: Option<i64>, after: i64, mut batch: Vec<Inbound>) -> Result<Vec<Inbound>> {
+    let (Some(first), Some(last)) = (batch.first().map(|r| r.id), batch.last().map(|r| r.id)) else { return Ok(batch) };
     if db.backend() == crate::Backend::Sqlite {
-        return Ok(last);
+        return Ok(batch);
     }
-    // Accepts in flight are few (one group commit per instance): look back a little before `first`.
-    let from = (first - 256).max(0);
-    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, received_at FROM inbound WHERE id > $1 AND id <= $2 ORDER BY id").bind(from).bind(last).fetch_all(db.pool()).await?;
-    Ok(contiguous_upto(from, &rows, now_ms(), COMMIT_GRACE_MS).min(last))
+    // Everything from where this mailbox's reading resumed; on a first read, a little before the
+    // oldest waiting message (accepts in flight are few: one group commit per instance).
+    let from = if after > 0 { after } else { (first - 256).max(0) };
+    let rows = sqlx::query("SELECT id, received_at, status, mailbox_id FROM inbound WHERE id > $1 AND id <= $2 ORDER BY id").bind(from).bind(last).fetch_all(db.pool()).await?;
+    let mut seen = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let waiting = r.try_get::<String, _>(2)? == InboundStatus::Received.as_str() && r.try_get::<Option<i64>, _>(3)? == mailbox_id;
+        seen.push(Seen { id: r.try_get(0)?, received_at: r.try_get(1)?, waiting });
+    }
+    let in_batch: std::collections::HashSet<i64> = batch.iter().map(|r| r.id).collect();
+    let upto = processable_upto(from, &seen, &in_batch, now_ms(), COMMIT_GRACE_MS);
+    batch.retain(|r| r.id <= upto);
+    Ok(batch)
 }
 
-/// `visible_upto` on rows (id, received at) in id order after `from`.
-fn contiguous_upto(from: i64, rows: &[(i64, i64)], now: i64, grace_ms: i64) -> i64 {
+/// An inbound row as `in_order` sees it: whether it waits in the mailbox being read.
+struct Seen {
+    id: i64,
+    received_at: i64,
+    waiting: bool,
+}
+
+/// `in_order`'s bound on the rows after `from`, in id order.
+fn processable_upto(from: i64, rows: &[Seen], in_batch: &std::collections::HashSet<i64>, now: i64, grace_ms: i64) -> i64 {
     let mut expected = from + 1;
-    for (id, received_at) in rows {
-        if *id != expected && now - received_at < grace_ms {
-            return expected - 1;
+    for r in rows {
+        if r.id != expected && now - r.received_at < grace_ms || r.waiting && !in_batch.contains(&r.id) {
+            return expected.min(r.id) - 1;
         }
-        expected = id + 1;
+        expected = r.id + 1;
     }
     i64::MAX
 }
@@ -272,16 +294,54 @@ mod tests {
         .await;
     }
 
+    /// A message whose accept reserved its id first but committed last (another instance, or
+    /// a concurrent group commit) is processed before the mail after it, also when it becomes
+    /// visible between reading the batch and checking it.
+    #[tokio::test]
+    async fn a_late_commit_is_not_passed_over() {
+        let t = crate::testing::postgres().await;
+        let address = podpora_domain::EmailAddress::parse("help@shop.cz").unwrap();
+        let mb = Some(crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address, name: String::new(), imap_url: None }).await.unwrap().id);
+        let row = NewInbound { source: "smtp", mailbox_id: mb, envelope_from: None, envelope_to: &[], raw_blob: "b", size: 1, set_aside: None };
+        let mut early = t.db.begin().await.unwrap();
+        let early_id = insert_many(&mut early, &[row.clone()]).await.unwrap()[0];
+        let mut tx = t.db.begin().await.unwrap();
+        let later = insert_many(&mut tx, &[row.clone(), row.clone()]).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(later[0] > early_id);
+        // Read while the earlier accept is still being committed: nothing yet (a young hole).
+        let batch = waiting(&t.db, mb, 0, i64::MAX, 10, 1 << 20).await.unwrap();
+        assert_eq!(batch.iter().map(|r| r.id).collect::<Vec<_>>(), later);
+        assert!(in_order(&t.db, mb, 0, batch.clone()).await.unwrap().is_empty());
+        // It commits between the read and the check: still nothing of this batch.
+        early.commit().await.unwrap();
+        assert!(in_order(&t.db, mb, 0, batch).await.unwrap().is_empty());
+        // Read again: all three, in order.
+        let batch = waiting(&t.db, mb, 0, i64::MAX, 10, 1 << 20).await.unwrap();
+        let ids: Vec<i64> = in_order(&t.db, mb, 0, batch).await.unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(ids, [early_id, later[0], later[1]]);
+        // Reading on after the first: the check starts there.
+        let batch = waiting(&t.db, mb, early_id, i64::MAX, 10, 1 << 20).await.unwrap();
+        assert_eq!(in_order(&t.db, mb, early_id, batch).await.unwrap().len(), 2);
+        t.cleanup().await;
+    }
+
     #[test]
     fn processing_stops_before_a_hole_that_may_still_fill() {
         let now = 100_000;
         let old = now - 10_000;
+        let rows = |r: &[(i64, i64, bool)]| r.iter().map(|&(id, received_at, waiting)| Seen { id, received_at, waiting }).collect::<Vec<_>>();
+        let batch = |ids: &[i64]| ids.iter().copied().collect::<std::collections::HashSet<i64>>();
         // 1, 2 visible, 3 missing, 4 just committed: up to 2.
-        assert_eq!(contiguous_upto(0, &[(1, old), (2, old), (4, now)], now, 2_000), 2);
+        assert_eq!(processable_upto(0, &rows(&[(1, old, true), (2, old, true), (4, now, true)]), &batch(&[1, 2, 4]), now, 2_000), 2);
         // The same hole, long ago: a rolled-back accept, go on.
-        assert_eq!(contiguous_upto(0, &[(1, old), (2, old), (4, old), (5, now)], now, 2_000), i64::MAX);
+        assert_eq!(processable_upto(0, &rows(&[(1, old, true), (2, old, false), (4, old, true), (5, now, true)]), &batch(&[1, 4, 5]), now, 2_000), i64::MAX);
         // No hole at all.
-        assert_eq!(contiguous_upto(10, &[(11, now), (12, now)], now, 2_000), i64::MAX);
-        assert_eq!(contiguous_upto(10, &[(12, now)], now, 2_000), 10);
+        assert_eq!(processable_upto(10, &rows(&[(11, now, true), (12, now, true)]), &batch(&[11, 12]), now, 2_000), i64::MAX);
+        assert_eq!(processable_upto(10, &rows(&[(12, now, true)]), &batch(&[12]), now, 2_000), 10);
+        // 13 was still being committed when the batch was read and is visible now: it comes first,
+        // so nothing of the batch after it is processed yet (other mailboxes' mail does not count).
+        assert_eq!(processable_upto(10, &rows(&[(11, now, true), (12, now, false), (13, now, true), (14, now, true)]), &batch(&[11, 14]), now, 2_000), 12);
+        assert_eq!(processable_upto(10, &rows(&[(11, now, true), (12, now, true)]), &batch(&[12]), now, 2_000), 10);
     }
 }
