@@ -167,6 +167,16 @@ enum Bytes {
     Stored(BlobId),
 }
 
+impl Waiting {
+    /// The raw bytes the database store is to write (empty when the store holds them already).
+    fn raw(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Raw(r) => r,
+            Bytes::Stored(_) => &[],
+        }
+    }
+}
+
 struct Waiting {
     source: Source,
     rcpt_to: Vec<EmailAddress>,
@@ -184,23 +194,24 @@ struct Waiting {
 /// each its inbound id, or all the error.
 async fn commit_group(room: &Mailroom, mut group: Vec<Waiting>) -> (Vec<Result<i64, String>>, Vec<Waiting>) {
     let result = async {
-        let mut tx = room.db.begin().await?;
         let rcpts: Vec<&[EmailAddress]> = group.iter().map(|w| w.rcpt_to.as_slice()).collect();
+        let envelope_to: Vec<Vec<String>> = group.iter().map(|w| w.rcpt_to.iter().map(|a| a.to_string()).collect()).collect();
+        let raw_bytes: usize = group.iter().map(|w| if let Bytes::Raw(r) = &w.bytes { r.len() } else { 0 }).sum();
+        if room.db.backend() == podpora_store::Backend::Postgres && inbound::fits_one_statement(group.len(), raw_bytes) {
+            let blobs: Vec<BlobId> = group.iter().map(|w| if let Bytes::Stored(b) = &w.bytes { b.clone() } else { BlobId::of(w.raw()) }).collect();
+            let raw: Vec<(&BlobId, &[u8])> = group.iter().zip(&blobs).filter(|(w, _)| matches!(w.bytes, Bytes::Raw(_))).map(|(w, b)| (b, w.raw())).collect();
+            let rows = inbound_rows(&group, &vec![None; group.len()], &blobs, &envelope_to);
+            let ids = inbound::accept_many_pg(&mut *room.db.conn().await?, &rows, &rcpts, &raw).await?;
+            return Ok::<_, podpora_store::StoreError>((ids, blobs));
+        }
+        let mut tx = room.db.begin().await?;
         let mailbox_ids = mailboxes::first_mailbox_of(&mut tx, &rcpts).await?;
         let raw: Vec<Vec<u8>> = group.iter_mut().filter_map(|w| if let Bytes::Raw(r) = &mut w.bytes { Some(std::mem::take(r)) } else { None }).collect();
         let mut written = room.blobs.put_many_in(&mut tx, raw).await?.into_iter();
         let blobs: Vec<BlobId> = group.iter().map(|w| if let Bytes::Stored(b) = &w.bytes { Some(b.clone()) } else { written.next() }).collect::<Option<_>>().ok_or_else(|| podpora_store::StoreError::Corrupt("a blob id per message".into()))?;
-        let envelope_to: Vec<Vec<String>> = group.iter().map(|w| w.rcpt_to.iter().map(|a| a.to_string()).collect()).collect();
-        let rows: Vec<NewInbound> = group
-            .iter()
-            .zip(&mailbox_ids)
-            .zip(&blobs)
-            .zip(&envelope_to)
-            .map(|(((w, mailbox_id), blob), to)| NewInbound { source: w.source.as_str(), mailbox_id: *mailbox_id, envelope_from: w.envelope_from.as_deref(), envelope_to: to, raw_blob: blob.as_str(), size: w.size, set_aside: w.aside.as_deref() })
-            .collect();
-        let ids = inbound::insert_many(&mut tx, &rows).await?;
+        let ids = inbound::insert_many(&mut tx, &inbound_rows(&group, &mailbox_ids, &blobs, &envelope_to)).await?;
         tx.commit().await?;
-        Ok::<_, podpora_store::StoreError>((ids, blobs))
+        Ok((ids, blobs))
     }
     .await;
     match result {
@@ -216,6 +227,17 @@ async fn commit_group(room: &Mailroom, mut group: Vec<Waiting>) -> (Vec<Result<i
         }
         Err(e) => (group.iter().map(|_| Err(format!("cannot store the message: {e}"))).collect(), group),
     }
+}
+
+/// The inbound rows of a group, with their mailboxes and raw mail's blobs.
+fn inbound_rows<'a>(group: &'a [Waiting], mailbox_ids: &[Option<i64>], blobs: &'a [BlobId], envelope_to: &'a [Vec<String>]) -> Vec<NewInbound<'a>> {
+    group
+        .iter()
+        .zip(mailbox_ids)
+        .zip(blobs)
+        .zip(envelope_to)
+        .map(|(((w, mailbox_id), blob), to)| NewInbound { source: w.source.as_str(), mailbox_id: *mailbox_id, envelope_from: w.envelope_from.as_deref(), envelope_to: to, raw_blob: blob.as_str(), size: w.size, set_aside: w.aside.as_deref() })
+        .collect()
 }
 
 /// Processes waiting mail of every mailbox as it arrives: woken by accepts in this process and

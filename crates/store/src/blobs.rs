@@ -290,9 +290,13 @@ fn s3_error(e: object_store::Error) -> StoreError {
 }
 
 /// Multi-row inserts of new blobs, a statement per few megabytes.
+/// Small enough that a connection's buffers (kept by the pool) stay small.
+pub(crate) const BYTES_PER_STATEMENT: usize = 1 << 20;
+/// Writing blobs to the database: this, the VALUES (id, size, data, created_at), then `INSERT_TAIL`.
+pub(crate) const INSERT_HEAD: &str = "INSERT INTO blobs (id, size, data, created_at) VALUES ";
+pub(crate) const INSERT_TAIL: &str = " ON CONFLICT (id) DO NOTHING";
+
 async fn insert_rows(conn: &mut sqlx::AnyConnection, rows: Vec<(&BlobId, Vec<u8>)>) -> Result<()> {
-    // Small enough that a connection's buffers (kept by the pool) stay small.
-    const BYTES_PER_STATEMENT: usize = 1 << 20;
     let now = crate::now_ms();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -305,7 +309,7 @@ async fn insert_rows(conn: &mut sqlx::AnyConnection, rows: Vec<(&BlobId, Vec<u8>
             bytes += b.len();
             chunk.push(rows.next().expect("peeked"));
         }
-        let sql = format!("INSERT INTO blobs (id, size, data, created_at) VALUES {} ON CONFLICT (id) DO NOTHING", crate::db::values_list(chunk.len(), 4, 1));
+        let sql = format!("{INSERT_HEAD}{}{INSERT_TAIL}", crate::db::values_list(chunk.len(), 4, 1));
         let mut q = sqlx::query(&sql);
         for (id, b) in chunk {
             q = q.bind(id.as_str().to_string()).bind(b.len() as i64).bind(b).bind(now);

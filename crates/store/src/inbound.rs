@@ -2,6 +2,7 @@
 //! and what became of it (received → processed, or set aside with a reason an agent can read).
 
 use crate::{now_ms, Db, Result, StoreError};
+use podpora_domain::EmailAddress;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -75,6 +76,74 @@ pub struct NewInbound<'a> {
     pub size: i64,
     /// Stored but set aside at once, with this reason (never processed unless an agent asks).
     pub set_aside: Option<&'a str>,
+}
+
+/// Most accepted mail at once on PostgreSQL, in one statement (one round trip, its own commit:
+/// no BEGIN and COMMIT, each a round trip to a busy server, and the senders wait on all of them):
+/// the raw bytes into the database blob store where `raw` has them (id, bytes), and the rows,
+/// each with the mailbox of its `recipients` (as `mailboxes::first_mailbox_of` decides; the
+/// rows' `mailbox_id` is not used). Their ids in order. Only for groups that
+/// `fits_one_statement`; larger ones go through `insert_many` in a transaction.
+pub async fn accept_many_pg(conn: &mut AnyConnection, rows: &[NewInbound<'_>], recipients: &[&[EmailAddress]], raw: &[(&crate::BlobId, &[u8])]) -> Result<Vec<i64>> {
+    let mut seen = std::collections::HashSet::new();
+    let raw: Vec<&(&crate::BlobId, &[u8])> = raw.iter().filter(|(id, _)| seen.insert(id.as_str())).collect();
+    let mut sql = String::new();
+    let mut at = 1;
+    if !raw.is_empty() {
+        sql.push_str(&format!("WITH written AS ({}{}{}) ", crate::blobs::INSERT_HEAD, crate::db::values_list(raw.len(), 4, 1), crate::blobs::INSERT_TAIL));
+        at += raw.len() * 4;
+    }
+    // nextval is taken after the sort (PostgreSQL evaluates volatile output columns after ORDER
+    // BY), so ids follow `ord`; they are sorted below all the same.
+    sql.push_str(
+        "INSERT INTO inbound (id, source, mailbox_id, envelope_from, envelope_to, raw_blob, size, status, reason, received_at, processed_at) \
+         SELECT nextval(pg_get_serial_sequence('inbound', 'id')), v.source, \
+         (SELECT m.id FROM jsonb_array_elements_text(v.wanted::jsonb) WITH ORDINALITY AS w(address, pos) JOIN mailboxes m ON m.address = w.address ORDER BY w.pos LIMIT 1), \
+         v.envelope_from, v.envelope_to, v.raw_blob, v.size, v.status, v.reason, v.received_at, v.processed_at FROM (VALUES ",
+    );
+    for i in 0..rows.len() {
+        let p: Vec<usize> = (0..11).map(|k| at + i * 11 + k).collect();
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}::bigint, ${}::text, ${}::text, ${}::text, ${}::text, ${}::text, ${}::bigint, ${}::text, ${}::text, ${}::bigint, ${}::bigint)",
+            p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]
+        ));
+    }
+    sql.push_str(") AS v(ord, source, wanted, envelope_from, envelope_to, raw_blob, size, status, reason, received_at, processed_at) ORDER BY v.ord RETURNING id");
+    let now = now_ms();
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    for (id, bytes) in &raw {
+        q = q.bind(id.as_str()).bind(bytes.len() as i64).bind(*bytes).bind(now);
+    }
+    for (i, (n, rcpts)) in rows.iter().zip(recipients).enumerate() {
+        let wanted = serde_json::to_string(&crate::mailboxes::lookup_order(rcpts)).unwrap_or_else(|_| "[]".into());
+        let status = if n.set_aside.is_some() { InboundStatus::SetAside } else { InboundStatus::Received };
+        q = q
+            .bind(i as i64)
+            .bind(n.source)
+            .bind(wanted)
+            .bind(n.envelope_from)
+            .bind(serde_json::to_string(n.envelope_to).unwrap_or_else(|_| "[]".into()))
+            .bind(n.raw_blob)
+            .bind(n.size)
+            .bind(status.as_str())
+            .bind(n.set_aside)
+            .bind(now)
+            .bind(n.set_aside.map(|_| now));
+    }
+    let mut ids = q.fetch_all(&mut *conn).await?;
+    ids.sort_unstable();
+    if ids.len() != rows.len() {
+        return Err(StoreError::Corrupt(format!("{} inbound rows written for {}", ids.len(), rows.len())));
+    }
+    Ok(ids)
+}
+
+/// Whether a group of accepted mail (its number of rows and raw bytes) fits `accept_many_pg`.
+pub fn fits_one_statement(rows: usize, raw_bytes: usize) -> bool {
+    rows <= 64 && raw_bytes <= crate::blobs::BYTES_PER_STATEMENT
 }
 
 pub async fn insert(conn: &mut AnyConnection, n: &NewInbound<'_>) -> Result<i64> {
@@ -304,7 +373,7 @@ mod tests {
         let mb = Some(crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address, name: String::new(), imap_url: None }).await.unwrap().id);
         let row = NewInbound { source: "smtp", mailbox_id: mb, envelope_from: None, envelope_to: &[], raw_blob: "b", size: 1, set_aside: None };
         let mut early = t.db.begin().await.unwrap();
-        let early_id = insert_many(&mut early, &[row.clone()]).await.unwrap()[0];
+        let early_id = insert_many(&mut early, std::slice::from_ref(&row)).await.unwrap()[0];
         let mut tx = t.db.begin().await.unwrap();
         let later = insert_many(&mut tx, &[row.clone(), row.clone()]).await.unwrap();
         tx.commit().await.unwrap();
@@ -323,6 +392,47 @@ mod tests {
         // Reading on after the first: the check starts there.
         let batch = waiting(&t.db, mb, early_id, i64::MAX, 10, 1 << 20).await.unwrap();
         assert_eq!(in_order(&t.db, mb, early_id, batch).await.unwrap().len(), 2);
+        t.cleanup().await;
+    }
+
+    /// One statement for a group of accepts: each row its own id in order, its mailbox by its
+    /// recipients as `first_mailbox_of` decides, the raw bytes stored once.
+    #[tokio::test]
+    async fn accepts_in_one_statement() {
+        let t = crate::testing::postgres().await;
+        let addr = |a: &str| podpora_domain::EmailAddress::parse(a).unwrap();
+        let mut mbs = Vec::new();
+        for a in ["help@shop.cz", "sales@shop.cz"] {
+            mbs.push(crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address: addr(a), name: String::new(), imap_url: None }).await.unwrap().id);
+        }
+        let envelopes: Vec<Vec<podpora_domain::EmailAddress>> =
+            vec![vec![addr("help@shop.cz")], vec![addr("nobody@else.cz"), addr("sales+t5.x@shop.cz"), addr("help@shop.cz")], vec![addr("nobody@else.cz")], vec![addr("help@shop.cz")]];
+        let recipients: Vec<&[podpora_domain::EmailAddress]> = envelopes.iter().map(Vec::as_slice).collect();
+        let raws: Vec<Vec<u8>> = vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec(), b"one".to_vec()];
+        let ids: Vec<crate::BlobId> = raws.iter().map(|r| crate::BlobId::of(r)).collect();
+        let to: Vec<Vec<String>> = envelopes.iter().map(|e| e.iter().map(|a| a.to_string()).collect()).collect();
+        let rows: Vec<NewInbound> = (0..4)
+            .map(|i| NewInbound { source: "smtp", mailbox_id: None, envelope_from: Some("x@y.cz"), envelope_to: &to[i], raw_blob: ids[i].as_str(), size: raws[i].len() as i64, set_aside: (i == 2).then_some("loop") })
+            .collect();
+        let raw: Vec<(&crate::BlobId, &[u8])> = ids.iter().zip(&raws).map(|(id, r)| (id, r.as_slice())).collect();
+        let mut conn = t.db.conn().await.unwrap();
+        let expected = crate::mailboxes::first_mailbox_of(&mut conn, &recipients).await.unwrap();
+        assert_eq!(expected, [Some(mbs[0]), Some(mbs[1]), None, Some(mbs[0])]);
+        let got = accept_many_pg(&mut conn, &rows, &recipients, &raw).await.unwrap();
+        drop(conn);
+        assert!(got.windows(2).all(|w| w[0] < w[1]));
+        for (i, id) in got.iter().enumerate() {
+            let r = get(&mut *t.db.conn().await.unwrap(), *id).await.unwrap();
+            assert_eq!((r.raw_blob.as_str(), r.mailbox_id, r.envelope_to.clone()), (ids[i].as_str(), expected[i], to[i].clone()));
+            assert_eq!(r.status, if i == 2 { InboundStatus::SetAside } else { InboundStatus::Received });
+        }
+        let blobs = crate::BlobStore::database(t.db.clone());
+        assert_eq!(blobs.get(&ids[1]).await.unwrap(), b"two");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blobs").fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(n, 3);
+        // Nothing to write to the blob store (a folder or S3 holds the mail): rows only.
+        let more = accept_many_pg(&mut *t.db.conn().await.unwrap(), &rows[..1], &recipients[..1], &[]).await.unwrap();
+        assert!(more[0] > got[3]);
         t.cleanup().await;
     }
 

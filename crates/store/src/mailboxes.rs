@@ -109,7 +109,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Mailbox>> {
 /// For each envelope's recipients (in order), the mailbox of the first one that is ours (its
 /// address, or its address without a `+tag`), as `find_by_address` decides; one query for all.
 pub async fn first_mailbox_of(conn: &mut AnyConnection, envelopes: &[&[EmailAddress]]) -> Result<Vec<Option<i64>>> {
-    let mut wanted: Vec<String> = envelopes.iter().flat_map(|e| e.iter()).flat_map(|a| [a.as_str().to_string(), a.split_plus().0.as_str().to_string()]).collect();
+    let mut wanted: Vec<String> = envelopes.iter().flat_map(|e| lookup_order(e)).collect();
     wanted.sort_unstable();
     wanted.dedup();
     let keys: Vec<&str> = wanted.iter().map(String::as_str).collect();
@@ -118,6 +118,12 @@ pub async fn first_mailbox_of(conn: &mut AnyConnection, envelopes: &[&[EmailAddr
         ids.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
     }
     Ok(envelopes.iter().map(|e| e.iter().find_map(|a| ids.get(a.as_str()).or_else(|| ids.get(a.split_plus().0.as_str())).copied())).collect())
+}
+
+/// The addresses that decide an envelope's mailbox, first match wins: each recipient in order,
+/// as it is and without its `+tag`.
+pub fn lookup_order(recipients: &[EmailAddress]) -> Vec<String> {
+    recipients.iter().flat_map(|a| [a.as_str().to_string(), a.split_plus().0.as_str().to_string()]).collect()
 }
 
 /// The mailbox an address delivers to (plus-addressed forms included).
