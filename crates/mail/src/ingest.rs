@@ -62,11 +62,11 @@ pub async fn accept_set_aside(room: &Mailroom, source: Source, env: &Envelope, r
 
 async fn store(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, aside: Option<&str>) -> Result<Accepted, MailError> {
     let size = raw.len() as i64;
-    // A folder store writes (and fsyncs) the file first, outside the write lock; the database
-    // store writes the bytes in the same transaction as the row.
     // A copy for this process's drain, which then need not read the message back (kept only
     // once the message is durable, see `commit_group`).
     let copy = (aside.is_none() && raw.len() <= RecentMail::MAX_MAIL).then(|| raw.clone());
+    // A folder store writes (and fsyncs) the file first, outside the write lock; the database
+    // store writes the bytes in the same transaction as the row.
     let bytes = if room.blobs.is_database() {
         Bytes::Raw(raw)
     } else {
@@ -190,8 +190,10 @@ struct Waiting {
 }
 
 /// Commits a group of accepted messages in one transaction with a statement per table (the
-/// mailboxes they are for, the raw bytes where the database keeps them, the inbound rows):
-/// each its inbound id, or all the error.
+/// mailboxes they are for, the raw bytes where the database keeps them, the inbound rows), or on
+/// PostgreSQL, when the group fits, in one statement that is its own transaction
+/// (`inbound::accept_many_pg`): each its inbound id, or all the error. Then keeps their copies
+/// for the drain (`RecentMail`).
 async fn commit_group(room: &Mailroom, mut group: Vec<Waiting>) -> (Vec<Result<i64, String>>, Vec<Waiting>) {
     let result = async {
         let rcpts: Vec<&[EmailAddress]> = group.iter().map(|w| w.rcpt_to.as_slice()).collect();
