@@ -113,32 +113,40 @@ pub async fn accept_many_pg(conn: &mut AnyConnection, rows: &[NewInbound<'_>], r
     }
     sql.push_str(") AS v(ord, source, wanted, envelope_from, envelope_to, raw_blob, size, status, reason, received_at, processed_at) ORDER BY v.ord RETURNING id");
     let now = now_ms();
-    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    let mut q = sqlx::query(&sql);
     for (id, bytes) in &raw {
         q = q.bind(id.as_str()).bind(bytes.len() as i64).bind(*bytes).bind(now);
     }
     for (i, (n, rcpts)) in rows.iter().zip(recipients).enumerate() {
         let wanted = serde_json::to_string(&crate::mailboxes::lookup_order(rcpts)).unwrap_or_else(|_| "[]".into());
-        let status = if n.set_aside.is_some() { InboundStatus::SetAside } else { InboundStatus::Received };
-        q = q
-            .bind(i as i64)
-            .bind(n.source)
-            .bind(wanted)
-            .bind(n.envelope_from)
-            .bind(serde_json::to_string(n.envelope_to).unwrap_or_else(|_| "[]".into()))
-            .bind(n.raw_blob)
-            .bind(n.size)
-            .bind(status.as_str())
-            .bind(n.set_aside)
-            .bind(now)
-            .bind(n.set_aside.map(|_| now));
+        q = bind_row(q, i as i64, n, wanted, now);
     }
-    let mut ids = q.fetch_all(&mut *conn).await?;
+    let mut ids = q.fetch_all(&mut *conn).await?.iter().map(|r| r.try_get::<i64, _>(0)).collect::<std::result::Result<Vec<i64>, _>>()?;
     ids.sort_unstable();
     if ids.len() != rows.len() {
         return Err(StoreError::Corrupt(format!("{} inbound rows written for {}", ids.len(), rows.len())));
     }
     Ok(ids)
+}
+
+/// Binds an inbound row's 11 values, in the column order of `insert_many`: `first` (the id, or
+/// the row's place), source, `mailbox` (its id, or the addresses to find it by), then the rest.
+fn bind_row<'q, M>(q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>, first: i64, n: &NewInbound<'q>, mailbox: M, now: i64) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>
+where
+    M: 'q + Send + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    let status = if n.set_aside.is_some() { InboundStatus::SetAside } else { InboundStatus::Received };
+    q.bind(first)
+        .bind(n.source)
+        .bind(mailbox)
+        .bind(n.envelope_from)
+        .bind(serde_json::to_string(n.envelope_to).unwrap_or_else(|_| "[]".into()))
+        .bind(n.raw_blob)
+        .bind(n.size)
+        .bind(status.as_str())
+        .bind(n.set_aside)
+        .bind(now)
+        .bind(n.set_aside.map(|_| now))
 }
 
 /// Whether a group of accepted mail (its number of rows and raw bytes) fits `accept_many_pg`.
@@ -161,19 +169,7 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewInbound<'_>]) -> R
         );
         let mut q = sqlx::query(&sql);
         for (n, id) in chunk.iter().zip(chunk_ids) {
-            let status = if n.set_aside.is_some() { InboundStatus::SetAside } else { InboundStatus::Received };
-            q = q
-                .bind(*id)
-                .bind(n.source)
-                .bind(n.mailbox_id)
-                .bind(n.envelope_from)
-                .bind(serde_json::to_string(n.envelope_to).unwrap_or_else(|_| "[]".into()))
-                .bind(n.raw_blob)
-                .bind(n.size)
-                .bind(status.as_str())
-                .bind(n.set_aside)
-                .bind(now)
-                .bind(n.set_aside.map(|_| now));
+            q = bind_row(q, *id, n, n.mailbox_id, now);
         }
         q.execute(&mut *conn).await?;
     }
