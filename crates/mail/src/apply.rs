@@ -23,12 +23,15 @@ use podpora_store::{inbound, outbox, tickets, WriteTx};
 use std::collections::{HashMap, HashSet};
 
 /// Applies prepared messages in order in one transaction (one commit); if that fails, one
-/// transaction per message, so one bad message cannot hold back the others.
+/// transaction per message, so one bad message cannot hold back the others. The transactions are
+/// redoable (`Db::begin_redoable`): lost in a crash, the messages are still waiting in `inbound`
+/// and are applied again; the acknowledgements they queue are sent only after a durable commit
+/// (the job claim).
 pub(crate) async fn apply_batch(room: &Mailroom, known: &Known, prepared: &[Prepared]) -> Result<Vec<(i64, Outcome)>, MailError> {
     let started = std::time::Instant::now();
     let ours: HashSet<&str> = known.mailboxes.iter().map(|m| m.address.as_str()).collect();
     let ctx = Context { room, mailboxes: &known.mailboxes, ours: &ours, colleagues: &known.colleagues };
-    let mut tx = room.db.begin().await?;
+    let mut tx = room.db.begin_redoable().await?;
     let e = match apply_in(&ctx, &mut tx, prepared).await {
         Ok(outcomes) => {
             tx.commit().await?;
@@ -43,7 +46,7 @@ pub(crate) async fn apply_batch(room: &Mailroom, known: &Known, prepared: &[Prep
     }
     let mut outcomes = Vec::with_capacity(prepared.len());
     for p in prepared {
-        let mut tx = room.db.begin().await?;
+        let mut tx = room.db.begin_redoable().await?;
         match apply_in(&ctx, &mut tx, std::slice::from_ref(p)).await {
             Ok(o) => {
                 tx.commit().await?;
@@ -53,7 +56,7 @@ pub(crate) async fn apply_batch(room: &Mailroom, known: &Known, prepared: &[Prep
             Err(e) => {
                 drop(tx);
                 let reason = format!("could not be stored as a ticket message: {e}");
-                let mut tx = room.db.begin().await?;
+                let mut tx = room.db.begin_redoable().await?;
                 inbound::set_aside(&mut tx, p.row.id, &reason).await?;
                 tx.commit().await?;
                 tracing::error!(inbound_id = p.row.id, %reason, "message set aside");

@@ -1,4 +1,5 @@
-//! Connecting, migrating and write transactions for SQLite (WAL, synchronous=FULL) and PostgreSQL.
+//! Connecting, migrating and write transactions for SQLite (WAL, synchronous=FULL but for
+//! redoable work) and PostgreSQL.
 
 use crate::{Result, StoreError};
 use sqlx::any::AnyPoolOptions;
@@ -127,15 +128,33 @@ impl Db {
         &self.pool
     }
 
-    /// Starts a write transaction.
+    /// Starts a write transaction whose commit is durable (on disk) when it returns.
     pub async fn begin(&self) -> Result<WriteTx> {
+        self.begin_as(true).await
+    }
+
+    /// Starts a write transaction whose work can be done again from what is already durable
+    /// (processing stored mail, indexing words): its commit does not wait for the disk (SQLite
+    /// `synchronous = NORMAL`, PostgreSQL `synchronous_commit = off`). A crash may lose it, and
+    /// only it and such transactions after it: the log is written in order, so the next durable
+    /// commit (`begin`) makes it durable too. Whatever leaves the helpdesk (a 250, a flag on the
+    /// IMAP server, mail sent) follows a durable commit, so it never speaks of lost work.
+    pub async fn begin_redoable(&self) -> Result<WriteTx> {
+        self.begin_as(false).await
+    }
+
+    async fn begin_as(&self, durable: bool) -> Result<WriteTx> {
         let gate = match &self.write_gate {
             Some(g) => Some(g.clone().lock_owned().await),
             None => None,
         };
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        // (SQLite's setting belongs to the connection, so every transaction sets it, before it
+        // starts; PostgreSQL's `SET LOCAL` ends with the transaction.)
+        let tx = match (self.backend, durable) {
+            (Backend::Sqlite, true) => self.pool.begin_with("PRAGMA synchronous = FULL; BEGIN IMMEDIATE").await?,
+            (Backend::Sqlite, false) => self.pool.begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE").await?,
+            (Backend::Postgres, true) => self.pool.begin().await?,
+            (Backend::Postgres, false) => self.pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?,
         };
         Ok(WriteTx { tx, _gate: gate })
     }
@@ -196,6 +215,42 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use sqlx::Row;
+
+    /// How durable a commit of this transaction is: SQLite's `synchronous` (2 full, 1 normal) or
+    /// PostgreSQL's `synchronous_commit`.
+    async fn durability(tx: &mut WriteTx, backend: Backend) -> String {
+        match backend {
+            Backend::Sqlite => sqlx::query("PRAGMA synchronous").fetch_one(&mut **tx).await.unwrap().try_get::<i64, _>(0).unwrap().to_string(),
+            Backend::Postgres => sqlx::query("SELECT current_setting('synchronous_commit')").fetch_one(&mut **tx).await.unwrap().try_get::<String, _>(0).unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn redoable_commits_relax_only_themselves() {
+        crate::testing::for_each_backend(|t| async move {
+            let b = t.db.backend();
+            let (durable, relaxed) = if b == Backend::Sqlite { ("2", "1") } else { ("on", "off") };
+            // Over and over, so that pooled connections a redoable transaction used serve durable ones.
+            for _ in 0..10 {
+                let mut tx = t.db.begin_redoable().await.unwrap();
+                assert_eq!(durability(&mut tx, b).await, relaxed);
+                tx.commit().await.unwrap();
+                let mut tx = t.db.begin().await.unwrap();
+                assert_eq!(durability(&mut tx, b).await, durable);
+                tx.commit().await.unwrap();
+                // (A redoable transaction dropped without its commit leaves nothing behind either.)
+                drop(t.db.begin_redoable().await.unwrap());
+                let mut tx = t.db.begin().await.unwrap();
+                assert_eq!(durability(&mut tx, b).await, durable);
+                drop(tx);
+            }
+            t
+        })
+        .await;
+    }
+
     #[test]
     fn redacts() {
         assert_eq!(super::redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");

@@ -61,6 +61,8 @@ pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> Result<V
          (SELECT id FROM jobs WHERE run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at, id LIMIT $4{lock}) \
          RETURNING id, kind, payload, attempts"
     );
+    // A durable commit: whatever the jobs act on (a redoable transaction may have written it, see
+    // `Db::begin_redoable`) is on disk before they send anything.
     let mut tx = db.begin().await?;
     let rows = sqlx::query(&sql).bind(worker).bind(now + lease_ms).bind(now).bind(limit).fetch_all(&mut *tx).await?;
     tx.commit().await?;

@@ -103,7 +103,8 @@ pub async fn enqueue(conn: &mut AnyConnection, entries: &[(i64, Option<i64>)]) -
 /// Indexes up to `limit` queued entries (oldest first) in one transaction; how many it took.
 /// Instances share the queue (PostgreSQL: `SKIP LOCKED`); a failure leaves the entries queued.
 pub async fn index_pending(db: &crate::Db, limit: i64) -> Result<usize> {
-    let mut tx = db.begin().await?;
+    // (Lost in a crash, the entries are still queued: indexing them is redone.)
+    let mut tx = db.begin_redoable().await?;
     let lock = if db.backend() == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
     let rows = sqlx::query(&format!("DELETE FROM search_pending WHERE id IN (SELECT id FROM search_pending ORDER BY id LIMIT $1{lock}) RETURNING ticket_id, message_id"))
         .bind(limit)
