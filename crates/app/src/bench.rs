@@ -21,11 +21,18 @@ pub async fn run(name: &str, backend: Option<&str>, n: usize, senders: usize, bl
         Some(b) => vec![b],
         None => vec!["sqlite", "postgres"],
     };
+    // Each backend's throw-away files are deleted after the last backend's run, not between
+    // them: deleting tens of thousands of files slows the next file creations on some
+    // filesystems (ext4 without a journal skips recently freed inodes for minutes), and that
+    // cost belongs to neither run.
+    let mut dirs = Vec::new();
     for b in backends {
+        let dir = tempfile::tempdir()?;
         let line = match name {
-            "ingest" => ingest_bench(b, n.max(10), senders, blobs).await.with_context(|| format!("bench ingest on {b}"))?,
-            _ => ui_bench(b, n.max(100)).await.with_context(|| format!("bench ui on {b}"))?,
+            "ingest" => ingest_bench(b, dir.path(), n.max(10), senders, blobs).await.with_context(|| format!("bench ingest on {b}"))?,
+            _ => ui_bench(b, dir.path(), n.max(100)).await.with_context(|| format!("bench ui on {b}"))?,
         };
+        dirs.push(dir);
         println!("{line}");
     }
     Ok(())
@@ -96,10 +103,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// ui: N seeded tickets (plus one 500-message thread); server time of the inbox view (all views,
 /// both orders, deep pages), a ticket view and a search, through the real router in process.
-async fn ui_bench(backend: &str, n: usize) -> anyhow::Result<String> {
+async fn ui_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Result<String> {
     use tower::ServiceExt;
-    let dir = tempfile::tempdir()?;
-    let (url, pg_name) = bench_database(backend, dir.path()).await?;
+    let (url, pg_name) = bench_database(backend, dir).await?;
     let result = async {
         let db = Db::connect(&url).await?;
         db.migrate().await?;
@@ -110,7 +116,7 @@ async fn ui_bench(backend: &str, n: usize) -> anyhow::Result<String> {
         let admin = podpora_store::users::create(&db, &EmailAddress::parse("admin@shop.example")?, "Admin", podpora_domain::Role::Admin, "x").await?;
         let token = "bench-session-token";
         podpora_store::sessions::create(&db, &podpora_web::auth::hash_token(token), admin.id, "csrf", 3_600_000).await?;
-        let room = bench_room(&db, BlobStore::local(dir.path().join("blobs"))?);
+        let room = bench_room(&db, BlobStore::local(dir.join("blobs"))?);
         // A 250 KB newsletter-style mail with 40 inline images, through the real pipeline.
         let big_mail = {
             let accepted = ingest::accept(&room, Source::Pipe, &Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example")?] }, rich_mail(40)).await?;
@@ -317,27 +323,26 @@ impl Spool {
     }
 }
 
-async fn ingest_bench(backend: &str, n: usize, concurrency: usize, blobs: Option<&str>) -> anyhow::Result<String> {
-    let dir = tempfile::tempdir()?;
-    let (url, pg_name) = bench_database(backend, dir.path()).await?;
+async fn ingest_bench(backend: &str, dir: &std::path::Path, n: usize, concurrency: usize, blobs: Option<&str>) -> anyhow::Result<String> {
+    let (url, pg_name) = bench_database(backend, dir).await?;
     let result = async {
         let db = Db::connect(&url).await?;
         db.migrate().await?;
         mailboxes::add(&db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None }).await?;
         // As `serve` does by default: a folder with SQLite, the database with PostgreSQL.
         let blobs = match blobs.unwrap_or(if backend == "sqlite" { "local" } else { "database" }) {
-            "local" => BlobStore::local(dir.path().join("blobs"))?,
+            "local" => BlobStore::local(dir.join("blobs"))?,
             _ => BlobStore::database(db.clone()),
         };
         let blob_kind = if blobs.is_database() { "database" } else { "local" };
         let room = bench_room(&db, blobs);
         let work = Arc::new(Workload::new(n));
-        let spool = Arc::new(work.spool(&dir.path().join("spool"))?);
+        let spool = Arc::new(work.spool(&dir.join("spool"))?);
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let env = Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example")?] };
         // The same shape as `serve`: senders that stop at the durable accept, and the worker pool
         // that processes the mail and sends the acknowledgements (as .eml files here).
-        let transport = Transport::new(None, dir.path())?;
+        let transport = Transport::new(None, dir)?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut workers = tokio::task::JoinSet::new();
         for i in 0..4 {

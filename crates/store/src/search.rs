@@ -395,6 +395,52 @@ mod tests {
         .await;
     }
 
+    /// Migration 0013 (the fold spells out ß, đ, ø, …) empties the index and queues every ticket
+    /// and message again; the indexer rebuilds it with the fold of today, acknowledgements left out.
+    #[tokio::test]
+    async fn the_refold_migration_rebuilds_the_index() {
+        crate::testing::for_each_backend(|t| async move {
+            let search = |q: &str| {
+                let db = t.db.clone();
+                let q = q.to_string();
+                async move { crate::tickets::list(&db, &crate::tickets::TicketQuery { q: Some(q), limit: 10, ..Default::default() }).await.unwrap().0.len() }
+            };
+            let mut tx = t.db.begin().await.unwrap();
+            let c = crate::customers::find_or_create(&mut tx, &podpora_domain::EmailAddress::parse("jorg@x.de").unwrap(), "Jörg").await.unwrap();
+            let new = crate::tickets::NewTicket { mailbox_id: None, customer_id: c, subject: "Lieferung", channel: podpora_domain::Channel::Email, related: None };
+            let ticket = crate::tickets::insert(&mut tx, t.db.backend(), &new).await.unwrap();
+            let text = |body| crate::messages::NewMessage::text(ticket.id, podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("jorg@x.de", "Jörg"), "Lieferung", body);
+            let ack = crate::messages::NewMessage { message_id: Some("ack@x"), searchable: false, ..text("Danke, Ihr Anliegen ist eingegangen") };
+            let pks = crate::messages::insert_many(&mut tx, &[ack], &[]).await.unwrap();
+            let to = vec!["jorg@x.de".to_string()];
+            let mail = crate::outbox::NewOutbound { ticket_id: Some(ticket.id), message_pk: Some(pks[0]), purpose: "ack", mail_from: "help@x.cz", recipients: &to, raw: b"x" };
+            crate::outbox::enqueue_many(&mut tx, &[mail]).await.unwrap();
+            crate::messages::insert_many_index_later(&mut tx, &[text("Die Hausnummer in der Straße fehlt")], &[ticket.id]).await.unwrap();
+            tx.commit().await.unwrap();
+            catch_up(&t.db).await.unwrap();
+            // The words as the earlier fold stored them ("straße" became "stralle").
+            let mut tx = t.db.begin().await.unwrap();
+            let key = if t.db.backend() == Backend::Sqlite { "rowid" } else { "ticket_id" };
+            sqlx::query(&format!("DELETE FROM ticket_search WHERE {key} = $1")).bind(ticket.id).execute(&mut *tx).await.unwrap();
+            index_many(&mut tx, &[(ticket.id, format!("{} lieferung jorg x de", ticket.number.get()))], &[(ticket.id, "jorg die hausnummer in der stralle fehlt".into())]).await.unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!((search("stralle").await, search("strasse").await), (1, 0));
+            let migration = match t.db.backend() {
+                Backend::Sqlite => include_str!("../migrations/sqlite/0013_search_refold.sql"),
+                Backend::Postgres => include_str!("../migrations/postgres/0013_search_refold.sql"),
+            };
+            sqlx::raw_sql(migration).execute(t.db.pool()).await.unwrap();
+            assert_eq!(search("hausnummer").await, 0, "emptied");
+            // The ticket's head and its message; not the acknowledgement.
+            assert_eq!(catch_up(&t.db).await.unwrap(), 2);
+            for (q, found) in [("strasse", 1), ("Straße", 1), ("stralle", 0), ("hausnummer jorg", 1), ("lieferung", 1), (&ticket.number.get().to_string(), 1), ("eingegangen", 0)] {
+                assert_eq!(search(q).await, found, "{q}");
+            }
+            t
+        })
+        .await;
+    }
+
     #[tokio::test]
     async fn tickets_grow_by_new_words_only() {
         crate::testing::for_each_backend(|t| async move {

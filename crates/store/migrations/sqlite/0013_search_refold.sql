@@ -1,0 +1,18 @@
+-- The search fold now spells out letters that have no decomposition (ß → ss, đ → d, ø → o,
+-- æ → ae, œ → oe, þ → th; earlier ß, đ and ø all became "l"), so the stored words are folded
+-- again: the index is emptied and every ticket's head and every message but acknowledgements
+-- (which are never indexed) are queued, a ticket's entries together, for the indexer
+-- (store::search), which rebuilds it in the background; until then a search finds only the
+-- tickets already rebuilt.
+-- (Dropped and made again: deleting the rows of an FTS5 table would tokenise every one of them.)
+DROP TABLE ticket_search;
+CREATE VIRTUAL TABLE ticket_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+DELETE FROM search_pending;
+INSERT INTO search_pending (ticket_id, message_id)
+SELECT ticket_id, message_id FROM (
+  SELECT id AS ticket_id, NULL AS message_id, 0 AS k FROM tickets
+  UNION ALL
+  SELECT m.ticket_id, m.id, 1 FROM messages m
+  WHERE m.id NOT IN (SELECT message_pk FROM outbox WHERE purpose = 'ack' AND message_pk IS NOT NULL)
+) AS e
+ORDER BY ticket_id, k, message_id;
