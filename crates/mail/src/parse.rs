@@ -142,11 +142,40 @@ fn transcoded_header_block(raw: &[u8], m: &mail_parser::Message<'_>) -> Option<S
     let declared = std::iter::once(m.root_part()).chain(m.parts.iter()).find_map(|p| p.content_type().and_then(|c| c.attribute("charset")));
     match declared.and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes())).filter(|e| *e != encoding_rs::UTF_8) {
         Some(encoding) => Some(encoding.decode_without_bom_handling(block).0.into_owned()),
-        None => Some(block.utf8_chunks().fold(String::with_capacity(block.len() + 16), |mut out, chunk| {
-            out.push_str(chunk.valid());
-            out.push_str(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(chunk.invalid()).0);
-            out
-        })),
+        None => Some(utf8_else_windows_1252(block)),
+    }
+}
+
+/// Text whose charset nobody declared (or one no decoder knows, like "x-unknown"): what is UTF-8
+/// stays so, the other bytes are read as windows-1252 (what such mail nearly always is), instead
+/// of becoming replacement characters.
+fn utf8_else_windows_1252(bytes: &[u8]) -> String {
+    bytes.utf8_chunks().fold(String::with_capacity(bytes.len() + 16), |mut out, chunk| {
+        out.push_str(chunk.valid());
+        out.push_str(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(chunk.invalid()).0);
+        out
+    })
+}
+
+/// mail-parser reads a text part without a charset it knows as UTF-8, with replacement
+/// characters for the rest; such a part is read again from its bytes (`utf8_else_windows_1252`).
+fn reread_undeclared_text(raw: &[u8], m: &mut mail_parser::Message<'_>) {
+    use mail_parser::decoders::{base64::base64_decode, quoted_printable::quoted_printable_decode};
+    for part in &mut m.parts {
+        let (PartType::Text(text) | PartType::Html(text)) = &part.body else { continue };
+        let known = part.content_type().and_then(|c| c.attribute("charset")).and_then(|c| mail_parser::decoders::charsets::map::charset_decoder(c.as_bytes())).is_some();
+        if known || !text.contains('\u{FFFD}') {
+            continue;
+        }
+        let Some(body) = raw.get(part.offset_body as usize..(part.offset_end as usize).min(raw.len())) else { continue };
+        let bytes = match part.encoding {
+            mail_parser::Encoding::Base64 => base64_decode(body),
+            mail_parser::Encoding::QuotedPrintable => quoted_printable_decode(body),
+            mail_parser::Encoding::None => Some(body.to_vec()),
+        };
+        let Some(bytes) = bytes else { continue };
+        let reread = std::borrow::Cow::Owned(utf8_else_windows_1252(&bytes));
+        part.body = if matches!(part.body, PartType::Html(_)) { PartType::Html(reread) } else { PartType::Text(reread) };
     }
 }
 
@@ -154,7 +183,8 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
     if raw.len() > limits.max_parse_bytes {
         return Err(Unparsable::TooLarge(raw.len(), limits.max_parse_bytes));
     }
-    let m = MessageParser::default().parse(raw).ok_or(Unparsable::NotMail)?;
+    let mut m = MessageParser::default().parse(raw).ok_or(Unparsable::NotMail)?;
+    reread_undeclared_text(raw, &mut m);
     // The headers are read from `h`: the message itself, or its header block transcoded when an
     // old client wrote 8-bit text into it raw.
     let transcoded = transcoded_header_block(raw, &m);
@@ -477,6 +507,19 @@ mod tests {
         // UTF-8 headers (RFC 6532) with one stray byte: the UTF-8 stays as it is.
         let mixed = parse(b"From: J\xc3\xb6rg <j@x.de>\r\nSubject: Gr\xc3\xbc\xc3\x9fe \xa7 5\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx", None, &Limits::default()).unwrap();
         assert_eq!((mixed.from_name.as_str(), mixed.subject.as_str()), ("Jörg", "Grüße § 5"));
+        // Bodies without a charset a decoder knows.
+        for (ct, body, text) in [
+            ("text/plain; charset=x-unknown-8bit", &b"Caf\xe9 cr\xe8me"[..], "Café crème"),
+            ("text/plain", b"Stra\xdfe \xc3\xbc", "Straße ü"),
+            ("text/plain\r\nContent-Transfer-Encoding: quoted-printable", b"Gr=FC=DFe", "Grüße"),
+            ("text/plain; charset=utf-8", b"valid \xef\xbf\xbd stays", "valid \u{FFFD} stays"),
+        ] {
+            let mut raw = format!("From: a@x.de\r\nContent-Type: {ct}\r\n\r\n").into_bytes();
+            raw.extend(body);
+            assert_eq!(parse(&raw, None, &Limits::default()).unwrap().text.new_text, text, "{ct}");
+        }
+        let html = parse(b"From: a@x.de\r\nContent-Type: text/html\r\n\r\n<p>Caf\xe9</p>", None, &Limits::default()).unwrap();
+        assert_eq!((html.html.as_deref().map(str::trim), html.text.new_text.trim()), (Some("<p>Café</p>"), "Café"));
         // A header block that is UTF-8 is read as it is.
         let utf8 = parse("From: Jörg <j@x.de>\r\nSubject: Grüße\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nx".as_bytes(), None, &Limits::default()).unwrap();
         assert_eq!((utf8.from_name.as_str(), utf8.subject.as_str()), ("Jörg", "Grüße"));
