@@ -189,6 +189,14 @@ pub async fn create_pg_database(admin_url: &str, name: &str) -> Result<String> {
     Ok(format!("{base}/{name}{query}"))
 }
 
+/// Asks the PostgreSQL server to write out its dirty buffers now (`CHECKPOINT`: a superuser or a
+/// member of pg_checkpoint may; for anyone else, an error). For a benchmark, so that what earlier
+/// work left to write is not written during the measurement.
+pub async fn pg_checkpoint(db: &Db) -> Result<()> {
+    sqlx::query("CHECKPOINT").execute(&db.pool).await?;
+    Ok(())
+}
+
 pub async fn drop_pg_database(admin_url: &str, name: &str) -> Result<()> {
     if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
         return Err(StoreError::Url(format!("bad database name {name}")));
