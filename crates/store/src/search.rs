@@ -360,27 +360,33 @@ mod tests {
         (words, rows as usize)
     }
 
+    /// How many tickets a search for `q` finds.
+    async fn found(db: &crate::Db, q: &str) -> usize {
+        crate::tickets::list(db, &crate::tickets::TicketQuery { q: Some(q.to_string()), limit: 10, ..Default::default() }).await.unwrap().0.len()
+    }
+
+    /// A new ticket of the customer `address` (created if need be).
+    async fn new_ticket(conn: &mut AnyConnection, address: &str, name: &str, subject: &str) -> crate::tickets::Ticket {
+        let backend = crate::db::backend_of(conn);
+        let c = crate::customers::find_or_create(conn, &podpora_domain::EmailAddress::parse(address).unwrap(), name).await.unwrap();
+        let new = crate::tickets::NewTicket { mailbox_id: None, customer_id: c, subject, channel: podpora_domain::Channel::Email, related: None };
+        crate::tickets::insert(conn, backend, &new).await.unwrap()
+    }
+
     #[tokio::test]
     async fn queued_words_are_searchable_once_indexed() {
         crate::testing::for_each_backend(|t| async move {
-            let search = |q: &str| {
-                let db = t.db.clone();
-                let q = q.to_string();
-                async move { crate::tickets::list(&db, &crate::tickets::TicketQuery { q: Some(q), limit: 10, ..Default::default() }).await.unwrap().0.len() }
-            };
             let mut tx = t.db.begin().await.unwrap();
-            let c = crate::customers::find_or_create(&mut tx, &podpora_domain::EmailAddress::parse("bea@x.cz").unwrap(), "").await.unwrap();
-            let new = crate::tickets::NewTicket { mailbox_id: None, customer_id: c, subject: "Mokrý balík", channel: podpora_domain::Channel::Email, related: None };
-            let id = crate::tickets::insert(&mut tx, t.db.backend(), &new).await.unwrap().id;
+            let id = new_ticket(&mut tx, "bea@x.cz", "", "Mokrý balík").await.id;
             let msg = crate::messages::NewMessage::text(id, podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("bea@x.cz", "Bea"), "Mokrý balík", "Krabice byla promáčená");
             crate::messages::insert_many_index_later(&mut tx, &[msg], &[id]).await.unwrap();
             tx.commit().await.unwrap();
             assert!(pending(&t.db).await.unwrap());
-            assert_eq!(search("promacena").await, 0, "queued, not indexed yet");
+            assert_eq!(found(&t.db, "promacena").await, 0, "queued, not indexed yet");
             assert_eq!(catch_up(&t.db).await.unwrap(), 2);
             assert!(!pending(&t.db).await.unwrap());
             for q in ["promacena", "mokry bea", "krabice balik"] {
-                assert_eq!(search(q).await, 1, "{q}");
+                assert_eq!(found(&t.db, q).await, 1, "{q}");
             }
             // A head queued again for an indexed ticket adds nothing; an entry for a ticket that
             // does not exist is dropped.
@@ -400,15 +406,8 @@ mod tests {
     #[tokio::test]
     async fn the_refold_migration_rebuilds_the_index() {
         crate::testing::for_each_backend(|t| async move {
-            let search = |q: &str| {
-                let db = t.db.clone();
-                let q = q.to_string();
-                async move { crate::tickets::list(&db, &crate::tickets::TicketQuery { q: Some(q), limit: 10, ..Default::default() }).await.unwrap().0.len() }
-            };
             let mut tx = t.db.begin().await.unwrap();
-            let c = crate::customers::find_or_create(&mut tx, &podpora_domain::EmailAddress::parse("jorg@x.de").unwrap(), "Jörg").await.unwrap();
-            let new = crate::tickets::NewTicket { mailbox_id: None, customer_id: c, subject: "Lieferung", channel: podpora_domain::Channel::Email, related: None };
-            let ticket = crate::tickets::insert(&mut tx, t.db.backend(), &new).await.unwrap();
+            let ticket = new_ticket(&mut tx, "jorg@x.de", "Jörg", "Lieferung").await;
             let text = |body| crate::messages::NewMessage::text(ticket.id, podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("jorg@x.de", "Jörg"), "Lieferung", body);
             let ack = crate::messages::NewMessage { message_id: Some("ack@x"), searchable: false, ..text("Danke, Ihr Anliegen ist eingegangen") };
             let pks = crate::messages::insert_many(&mut tx, &[ack], &[]).await.unwrap();
@@ -424,17 +423,17 @@ mod tests {
             sqlx::query(&format!("DELETE FROM ticket_search WHERE {key} = $1")).bind(ticket.id).execute(&mut *tx).await.unwrap();
             index_many(&mut tx, &[(ticket.id, format!("{} lieferung jorg x de", ticket.number.get()))], &[(ticket.id, "jorg die hausnummer in der stralle fehlt".into())]).await.unwrap();
             tx.commit().await.unwrap();
-            assert_eq!((search("stralle").await, search("strasse").await), (1, 0));
+            assert_eq!((found(&t.db, "stralle").await, found(&t.db, "strasse").await), (1, 0));
             let migration = match t.db.backend() {
                 Backend::Sqlite => include_str!("../migrations/sqlite/0013_search_refold.sql"),
                 Backend::Postgres => include_str!("../migrations/postgres/0013_search_refold.sql"),
             };
             sqlx::raw_sql(migration).execute(t.db.pool()).await.unwrap();
-            assert_eq!(search("hausnummer").await, 0, "emptied");
+            assert_eq!(found(&t.db, "hausnummer").await, 0, "emptied");
             // The ticket's head and its message; not the acknowledgement.
             assert_eq!(catch_up(&t.db).await.unwrap(), 2);
-            for (q, found) in [("strasse", 1), ("Straße", 1), ("stralle", 0), ("hausnummer jorg", 1), ("lieferung", 1), (&ticket.number.get().to_string(), 1), ("eingegangen", 0)] {
-                assert_eq!(search(q).await, found, "{q}");
+            for (q, expected) in [("strasse", 1), ("Straße", 1), ("stralle", 0), ("hausnummer jorg", 1), ("lieferung", 1), (&ticket.number.get().to_string(), 1), ("eingegangen", 0)] {
+                assert_eq!(found(&t.db, q).await, expected, "{q}");
             }
             t
         })
