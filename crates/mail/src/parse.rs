@@ -354,11 +354,19 @@ pub fn attachment_from_body(body: &[u8], blob: &BlobId) -> Option<Vec<u8>> {
 /// An attachment's bytes from the whole raw mail, as `parse` found them, checked against their
 /// SHA-256 `blob`: the attachment at `index`, or (should the numbering differ, as with another
 /// parser version) whichever attachment of the mail has those bytes. `None` if none has.
+/// Text without a known charset is read as `parse` reads it, or as mail-parser alone does (how
+/// such attachments were stored before `reread_undeclared_text`).
 pub fn attachment_in(raw: &[u8], index: usize, blob: &BlobId) -> Option<Vec<u8>> {
     let is_it = |b: &[u8]| BlobId::of(b) == *blob;
-    let m = MessageParser::default().parse(raw)?;
-    let at_place = u32::try_from(index).ok().and_then(|p| m.attachment(p)).map(attachment_bytes).filter(|b| is_it(b));
-    at_place.or_else(|| m.attachments().map(attachment_bytes).find(|b| is_it(b)))
+    let find = |m: &mail_parser::Message<'_>| {
+        let at_place = u32::try_from(index).ok().and_then(|p| m.attachment(p)).map(attachment_bytes).filter(|b| is_it(b));
+        at_place.or_else(|| m.attachments().map(attachment_bytes).find(|b| is_it(b)))
+    };
+    let mut m = MessageParser::default().parse(raw)?;
+    find(&m).or_else(|| {
+        reread_undeclared_text(raw, &mut m);
+        find(&m)
+    })
 }
 
 /// The files inside an Outlook TNEF attachment (winmail.dat); None when it cannot be read.
@@ -492,6 +500,19 @@ mod tests {
             let m = parse(&raw, None, &Limits::default()).unwrap();
             assert_eq!((m.subject.as_str(), m.text.new_text.as_str()), (text, text), "{charset}");
         }
+    }
+
+    #[test]
+    fn a_text_file_without_a_charset_is_found_again_in_the_mail() {
+        let raw = b"From: a@x.cz\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n--b\r\nContent-Type: text/plain; name=l.txt\r\nContent-Disposition: attachment; filename=l.txt\r\n\r\nStra\xdfe\r\n--b--\r\n";
+        let m = parse(raw, None, &Limits::default()).unwrap();
+        let a = &m.attachments[0];
+        assert_eq!((a.filename.as_str(), &a.bytes[..]), ("l.txt", "Straße".as_bytes()));
+        let place = a.part.expect("a part of the mail");
+        assert_eq!(attachment_in(raw, place.index, &BlobId::of(&a.bytes)).as_deref(), Some(&a.bytes[..]));
+        // As such a file was stored before: mail-parser's own reading.
+        let earlier = String::from_utf8_lossy(b"Stra\xdfe").into_owned().into_bytes();
+        assert_eq!(attachment_in(raw, place.index, &BlobId::of(&earlier)).as_deref(), Some(&earlier[..]));
     }
 
     #[test]
