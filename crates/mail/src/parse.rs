@@ -140,7 +140,8 @@ fn transcoded_header_block(raw: &[u8], m: &mail_parser::Message<'_>) -> Option<S
         return None;
     }
     let declared = std::iter::once(m.root_part()).chain(m.parts.iter()).find_map(|p| p.content_type().and_then(|c| c.attribute("charset")));
-    match declared.and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes())).filter(|e| *e != encoding_rs::UTF_8) {
+    // (A charset that is not ASCII-compatible, UTF-16 say, cannot be what the header block is in.)
+    match declared.and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes())).filter(|e| *e != encoding_rs::UTF_8 && e.is_ascii_compatible()) {
         Some(encoding) => Some(encoding.decode_without_bom_handling(block).0.into_owned()),
         None => Some(utf8_else_windows_1252(block)),
     }
@@ -525,6 +526,9 @@ mod tests {
         assert_eq!((cz.from_name.as_str(), cz.subject.as_str()), ("Šebek", "Objednávka č. 5"));
         let none = parse(b"From: a@x.fr\r\nSubject: Caf\xe9 cr\xe8me\r\n\r\nbody", None, &Limits::default()).unwrap();
         assert_eq!(none.subject, "Café crème");
+        // A body in UTF-16 says nothing about the header block.
+        let utf16 = parse(b"From: a@x.fr\r\nSubject: Caf\xe9\r\nContent-Type: text/plain; charset=utf-16le\r\n\r\nh\x00i\x00", None, &Limits::default()).unwrap();
+        assert_eq!((utf16.from.as_str(), utf16.subject.as_str(), utf16.text.new_text.as_str()), ("a@x.fr", "Café", "hi"));
         // UTF-8 headers (RFC 6532) with one stray byte: the UTF-8 stays as it is.
         let mixed = parse(b"From: J\xc3\xb6rg <j@x.de>\r\nSubject: Gr\xc3\xbc\xc3\x9fe \xa7 5\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx", None, &Limits::default()).unwrap();
         assert_eq!((mixed.from_name.as_str(), mixed.subject.as_str()), ("Jörg", "Grüße § 5"));
