@@ -135,7 +135,11 @@ fn inline_forward_sender(text: &str) -> Option<(EmailAddress, String)> {
 /// none (or UTF-8), what is UTF-8 stays so and only the other bytes are read as windows-1252.
 /// `None` for the usual, valid header block.
 fn transcoded_header_block(raw: &[u8], m: &mail_parser::Message<'_>) -> Option<String> {
-    let block = raw.get(..m.root_part().offset_body as usize)?;
+    transcoded_headers(raw.get(..m.root_part().offset_body as usize)?, m)
+}
+
+/// `transcoded_header_block` for any block of headers of the message (a part's, too).
+fn transcoded_headers(block: &[u8], m: &mail_parser::Message<'_>) -> Option<String> {
     if std::str::from_utf8(block).is_ok() {
         return None;
     }
@@ -243,7 +247,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
                 (attachment_bytes(part), format!("attachment-{}", i + 1), ct.to_lowercase())
             }
         };
-        let filename = part.attachment_name().map(|n| sanitize_filename(n)).filter(|n| !n.is_empty()).unwrap_or(default_name);
+        let filename = attachment_name(raw, &m, part).map(|n| sanitize_filename(&n)).filter(|n| !n.is_empty()).unwrap_or(default_name);
         let inline = part.content_disposition().map(|d| d.ctype().eq_ignore_ascii_case("inline")).unwrap_or(false) || (part.content_id().is_some() && ctype.starts_with("image/"));
         // Outlook's winmail.dat (TNEF) holds the real files: an agent gets those, not a file nobody can open.
         if ctype == "application/ms-tnef" || filename.eq_ignore_ascii_case("winmail.dat") {
@@ -304,6 +308,20 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
         from,
         from_name,
     })
+}
+
+/// A part's file name; read again from its headers when they carry it as raw 8-bit text (an old
+/// client's "Faktura_\xe8.pdf"), which mail-parser reads as UTF-8 with replacement characters.
+fn attachment_name(raw: &[u8], m: &mail_parser::Message<'_>, part: &mail_parser::MessagePart<'_>) -> Option<String> {
+    let name = part.attachment_name()?;
+    if !name.contains('\u{FFFD}') {
+        return Some(name.to_string());
+    }
+    let reread = raw.get(part.offset_header as usize..part.offset_body as usize).and_then(|block| transcoded_headers(block, m)).and_then(|headers| {
+        let copy = MessageParser::default().parse(headers.as_bytes())?;
+        copy.root_part().attachment_name().map(str::to_string)
+    });
+    Some(reread.unwrap_or_else(|| name.to_string()))
 }
 
 /// A file name safe to offer for download: no paths, no control characters, not empty.
@@ -501,6 +519,15 @@ mod tests {
             let m = parse(&raw, None, &Limits::default()).unwrap();
             assert_eq!((m.subject.as_str(), m.text.new_text.as_str()), (text, text), "{charset}");
         }
+    }
+
+    #[test]
+    fn raw_8bit_file_names_are_read_in_the_declared_charset() {
+        let raw = b"From: a@x.cz\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=windows-1250\r\n\r\nDobr\xfd den\r\n--b\r\nContent-Type: application/pdf; name=\"Faktura \xe8. 5.pdf\"\r\nContent-Disposition: attachment; filename=\"Faktura \xe8. 5.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0x\r\n--b--\r\n";
+        let m = parse(raw, None, &Limits::default()).unwrap();
+        assert_eq!(m.attachments.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), ["Faktura č. 5.pdf"]);
+        let utf8 = parse("From: a@x.cz\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b\r\nContent-Type: application/pdf; name=\"Faktura č. 5.pdf\"\r\n\r\nx\r\n--b--\r\n".as_bytes(), None, &Limits::default()).unwrap();
+        assert_eq!(utf8.attachments[0].filename, "Faktura č. 5.pdf");
     }
 
     #[test]
