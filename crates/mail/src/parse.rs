@@ -129,16 +129,11 @@ fn inline_forward_sender(text: &str) -> Option<(EmailAddress, String)> {
     None
 }
 
-/// The message's header block as UTF-8 when it is not UTF-8: old clients and scripts write 8-bit
-/// header text (a name, a subject) raw, in the charset of the body, instead of RFC 2047 words.
-/// Read as the charset the message declares for its text, as mail clients do; when it declares
-/// none (or UTF-8), what is UTF-8 stays so and only the other bytes are read as windows-1252.
-/// `None` for the usual, valid header block.
-fn transcoded_header_block(raw: &[u8], m: &mail_parser::Message<'_>) -> Option<String> {
-    transcoded_headers(raw.get(..m.root_part().offset_body as usize)?, m)
-}
-
-/// `transcoded_header_block` for any block of headers of the message (a part's, too).
+/// A block of headers of message `m` (its own, or a part's) as UTF-8 when it is not UTF-8: old
+/// clients and scripts write 8-bit header text (a name, a subject, a file name) raw, in the
+/// charset of the body, instead of RFC 2047 words. Read as the charset the message declares for
+/// its text, as mail clients do; when it declares none (or UTF-8), what is UTF-8 stays so and only
+/// the other bytes are read as windows-1252. `None` for the usual, valid header block.
 fn transcoded_headers(block: &[u8], m: &mail_parser::Message<'_>) -> Option<String> {
     if std::str::from_utf8(block).is_ok() {
         return None;
@@ -192,7 +187,7 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
     reread_undeclared_text(raw, &mut m);
     // The headers are read from `h`: the message itself, or its header block transcoded when an
     // old client wrote 8-bit text into it raw.
-    let transcoded = transcoded_header_block(raw, &m);
+    let transcoded = raw.get(..m.root_part().offset_body as usize).and_then(|block| transcoded_headers(block, &m));
     let header_copy = transcoded.as_deref().and_then(|t| MessageParser::default().parse(t.as_bytes()));
     let h = header_copy.as_ref().unwrap_or(&m);
     // Garbage that happens to contain a colon is not mail: it must carry at least one header we know.
