@@ -80,18 +80,47 @@ async fn deliver_relay(transport: &AsyncSmtpTransport<Tokio1Executor>, o: &outbo
     }
 }
 
-/// Writes mails as .eml files: each written and fsynced under a temporary name, renamed, then
-/// the folder fsynced once for all of them.
+/// Writes mails as .eml files: each under a temporary name, its write-back started at once, then
+/// each fsynced and renamed, and the folder fsynced once for all of them. (Fsynced one after the
+/// other, each file cost the disk a data write and an inode-table write of its own; started
+/// together, the writes merge and an inode-table block goes out once for several files:
+/// `bench ingest` on PostgreSQL, the process's system time 4.0–4.3 → 3.3–3.5 s per 20,000 mails.)
 fn write_files(dir: &std::path::Path, mails: &[(String, Vec<u8>)]) -> std::io::Result<()> {
     use std::io::Write;
-    for (name, raw) in mails {
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(raw)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, dir.join(name))?;
+    // (At most this many open at once.)
+    for chunk in mails.chunks(64) {
+        let mut written = Vec::with_capacity(chunk.len());
+        for (name, raw) in chunk {
+            let tmp = dir.join(format!(".{name}.tmp"));
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(raw)?;
+            start_write_back(&f);
+            written.push((f, tmp, dir.join(name)));
+        }
+        for (f, _, _) in &written {
+            f.sync_all()?;
+        }
+        for (_, tmp, path) in &written {
+            std::fs::rename(tmp, path)?;
+        }
     }
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// Starts writing a file's data to disk without waiting (Linux `sync_file_range`; a later
+/// `sync_all` waits for it and writes the metadata). Elsewhere nothing: `sync_all` does it all.
+fn start_write_back(f: &std::fs::File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a plain system call on a descriptor that stays open for the call; it reads no
+        // memory of ours. Its result only decides how soon the data is written: `sync_all` follows.
+        unsafe {
+            libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = f;
 }
 
 /// Delivers mails (several relay sessions at once, or .eml files); a result per mail.
@@ -324,6 +353,22 @@ async fn attach(tx: &mut WriteTx, message_pk: i64, stored: &[(&OutgoingAttachmen
 
 #[cfg(test)]
 mod tests {
+    /// More mails than are written at once: each lands whole under its name, no temporary file
+    /// is left, and writing a mail again (a retry) replaces it.
+    #[test]
+    fn eml_files_land_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mails: Vec<(String, Vec<u8>)> = (0..70).map(|i| (format!("{i:08}-ack.eml"), format!("Subject: {i}\r\n\r\n{}", "x".repeat(i * 100)).into_bytes())).collect();
+        super::write_files(dir.path(), &mails).unwrap();
+        super::write_files(dir.path(), &mails[3..4]).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, mails.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>());
+        for (name, raw) in &mails {
+            assert_eq!(&std::fs::read(dir.path().join(name)).unwrap(), raw, "{name}");
+        }
+    }
+
     #[test]
     fn backoff_grows_and_caps() {
         assert_eq!(super::backoff_ms(0), 30_000);
