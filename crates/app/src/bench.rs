@@ -5,11 +5,11 @@
 //! p50/p99 are the latency to durable (what an SMTP client waits for before its 250).
 
 use anyhow::Context;
+use podpora_domain::token::ReplyKey;
+use podpora_domain::EmailAddress;
 use podpora_mail::ingest::{self, Envelope, Source};
 use podpora_mail::outbound::Transport;
 use podpora_mail::{Limits, Mailroom};
-use podpora_domain::token::ReplyKey;
-use podpora_domain::EmailAddress;
 use podpora_store::{jobs, mailboxes, tickets, BlobStore, Db};
 use rand::{Rng, RngCore, SeedableRng};
 use std::sync::Arc;
@@ -95,7 +95,10 @@ async fn bench_database(backend: &str, dir: &std::path::Path) -> anyhow::Result<
         "sqlite" => (format!("sqlite://{}/bench.db", dir.display()), None),
         _ => {
             let name = format!("podpora_bench_{:08x}", rand::random::<u32>());
-            (podpora_store::db::create_pg_database(&pg_admin_url(), &name).await.context("creating a throw-away PostgreSQL database")?, Some(name))
+            (
+                podpora_store::db::create_pg_database(&pg_admin_url(), &name).await.context("creating a throw-away PostgreSQL database")?,
+                Some(name),
+            )
         }
     })
 }
@@ -116,17 +119,29 @@ async fn ui_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Res
     let result = async {
         let db = Db::connect(&url).await?;
         db.migrate().await?;
-        let mb = mailboxes::add(&db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None }).await?;
+        let mb = mailboxes::add(
+            &db,
+            &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None },
+        )
+        .await?;
         let seed_start = Instant::now();
         let big = podpora_store::seed::tickets(&db, mb.id, n as i64, 500).await?;
         let seed_s = seed_start.elapsed().as_secs_f64();
-        let admin = podpora_store::users::create(&db, &EmailAddress::parse("admin@shop.example")?, "Admin", podpora_domain::Role::Admin, "x").await?;
+        let admin =
+            podpora_store::users::create(&db, &EmailAddress::parse("admin@shop.example")?, "Admin", podpora_domain::Role::Admin, "x")
+                .await?;
         let token = "bench-session-token";
         podpora_store::sessions::create(&db, &podpora_web::auth::hash_token(token), admin.id, "csrf", 3_600_000).await?;
         let room = bench_room(&db, BlobStore::local(dir.join("blobs"))?);
         // A 250 KB newsletter-style mail with 40 inline images, through the real pipeline.
         let big_mail = {
-            let accepted = ingest::accept(&room, Source::Pipe, &Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example")?] }, rich_mail(40)).await?;
+            let accepted = ingest::accept(
+                &room,
+                Source::Pipe,
+                &Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example")?] },
+                rich_mail(40),
+            )
+            .await?;
             match ingest::process(&room, accepted.inbound_id).await? {
                 ingest::Outcome::Ticket { number, .. } => number.get(),
                 other => anyhow::bail!("the rich mail was not a ticket: {other:?}"),
@@ -138,7 +153,8 @@ async fn ui_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Res
         let time = |path: String| {
             let router = router.clone();
             async move {
-                let req = axum::http::Request::get(&path).header("cookie", format!("podpora_session={token}")).body(axum::body::Body::empty())?;
+                let req =
+                    axum::http::Request::get(&path).header("cookie", format!("podpora_session={token}")).body(axum::body::Body::empty())?;
                 let t = Instant::now();
                 let resp = router.oneshot(req).await?;
                 let status = resp.status();
@@ -187,7 +203,19 @@ async fn ui_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Res
         let words = ["invoice", "did not arrive", "return", "customer42@mail", "Order 777", "#12345", "nothing matches this"];
         let mut search = Vec::new();
         for i in 0..words.len() * 2 {
-            let q: String = words[i % words.len()].chars().map(|c| if c == ' ' { '+' } else if c == '#' { '!' } else { c }).collect::<String>().replace('!', "%23");
+            let q: String = words[i % words.len()]
+                .chars()
+                .map(|c| {
+                    if c == ' ' {
+                        '+'
+                    } else if c == '#' {
+                        '!'
+                    } else {
+                        c
+                    }
+                })
+                .collect::<String>()
+                .replace('!', "%23");
             search.push(time(format!("/inbox?view=all&q={q}")).await?);
         }
         for v in [&mut inbox, &mut ticket, &mut thread, &mut search, &mut rich] {
@@ -214,7 +242,10 @@ async fn ui_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Res
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("PODPORA_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")).unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("PODPORA_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 fn rss_mb() -> Option<f64> {
@@ -245,7 +276,25 @@ impl Workload {
             plan.push((customer, format!("bench{i}.{}@mail.example.cz", rng.gen::<u32>()), target));
         }
         // A vocabulary of 5,000 words: real ones of the trade first, then made-up ones.
-        let mut words: Vec<String> = ["objednávka", "order", "delivery", "refund", "faktura", "broken", "please", "help", "when", "zásilka", "thanks", "size", "colour", "return"].iter().map(|w| w.to_string()).collect();
+        let mut words: Vec<String> = [
+            "objednávka",
+            "order",
+            "delivery",
+            "refund",
+            "faktura",
+            "broken",
+            "please",
+            "help",
+            "when",
+            "zásilka",
+            "thanks",
+            "size",
+            "colour",
+            "return",
+        ]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
         let letters: Vec<char> = "abcdeéfghiíjklmnoprsštuúvyzž".chars().collect();
         while words.len() < 5_000 {
             let len = rng.gen_range(3..11);
@@ -335,7 +384,11 @@ async fn ingest_bench(backend: &str, dir: &std::path::Path, n: usize, concurrenc
     let result = async {
         let db = Db::connect(&url).await?;
         db.migrate().await?;
-        mailboxes::add(&db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None }).await?;
+        mailboxes::add(
+            &db,
+            &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None },
+        )
+        .await?;
         // As `serve` does by default: a folder with SQLite, the database with PostgreSQL.
         let blobs = match blobs.unwrap_or(if backend == "sqlite" { "local" } else { "database" }) {
             "local" => BlobStore::local(dir.join("blobs"))?,
@@ -414,7 +467,11 @@ async fn ingest_bench(backend: &str, dir: &std::path::Path, n: usize, concurrenc
         let set_aside = podpora_store::inbound::list(&db, podpora_store::inbound::InboundStatus::SetAside, 10).await?.len();
         anyhow::ensure!(set_aside == 0, "{set_aside} generated messages were set aside");
         lat.sort();
-        let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).map(|d| (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0).unwrap_or(0.0);
+        let pct = |p: f64| {
+            lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+                .map(|d| (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0)
+                .unwrap_or(0.0)
+        };
         db.close().await;
         let mut j = serde_json::json!({
             "bench": "ingest", "backend": backend, "blobs": blob_kind, "n": n, "senders": concurrency,

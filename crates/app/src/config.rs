@@ -68,7 +68,8 @@ impl Config {
     pub fn from_sources(file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
         let path = file.map(Path::to_path_buf).or_else(|| Some(PathBuf::from("podpora.toml")).filter(|p| p.exists()));
         let f: FileConfig = match &path {
-            Some(p) => toml::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?).with_context(|| format!("in {}", p.display()))?,
+            Some(p) => toml::from_str(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+                .with_context(|| format!("in {}", p.display()))?,
             None => FileConfig::default(),
         };
         let data_dir = env("DATA_DIR").map(PathBuf::from).or(f.data_dir).unwrap_or_else(|| PathBuf::from("./data"));
@@ -77,17 +78,26 @@ impl Config {
         let http_addr = http.parse().with_context(|| format!("PODPORA_HTTP_ADDR '{http}' is not host:port"))?;
         let public_url = env("PUBLIC_URL").or(f.public_url).unwrap_or_else(|| format!("http://{http}")).trim_end_matches('/').to_string();
         let smtp = env("SMTP_LISTEN").or(f.smtp_listen).unwrap_or_else(|| "127.0.0.1:2525".into());
-        let smtp_listen = if smtp.eq_ignore_ascii_case("off") { None } else { Some(smtp.parse().with_context(|| format!("PODPORA_SMTP_LISTEN '{smtp}' is not host:port or 'off'"))?) };
-        let smtp_tls = match (env("SMTP_TLS_CERT").map(PathBuf::from).or(f.smtp_tls_cert), env("SMTP_TLS_KEY").map(PathBuf::from).or(f.smtp_tls_key)) {
+        let smtp_listen = if smtp.eq_ignore_ascii_case("off") {
+            None
+        } else {
+            Some(smtp.parse().with_context(|| format!("PODPORA_SMTP_LISTEN '{smtp}' is not host:port or 'off'"))?)
+        };
+        let smtp_tls = match (
+            env("SMTP_TLS_CERT").map(PathBuf::from).or(f.smtp_tls_cert),
+            env("SMTP_TLS_KEY").map(PathBuf::from).or(f.smtp_tls_key),
+        ) {
             (Some(c), Some(k)) => Some((c, k)),
             (None, None) => None,
             _ => bail!("PODPORA_SMTP_TLS_CERT and PODPORA_SMTP_TLS_KEY go together: give both or neither"),
         };
-        let max_message_mb = env("MAX_MESSAGE_MB").map(|v| v.parse()).transpose().context("PODPORA_MAX_MESSAGE_MB")?.or(f.max_message_mb).unwrap_or(80);
+        let max_message_mb =
+            env("MAX_MESSAGE_MB").map(|v| v.parse()).transpose().context("PODPORA_MAX_MESSAGE_MB")?.or(f.max_message_mb).unwrap_or(80);
         if max_message_mb == 0 {
             bail!("PODPORA_MAX_MESSAGE_MB must be at least 1");
         }
-        let plus_reply_to = env("PLUS_REPLY_TO").map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on")).or(f.plus_reply_to).unwrap_or(false);
+        let plus_reply_to =
+            env("PLUS_REPLY_TO").map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on")).or(f.plus_reply_to).unwrap_or(false);
         let workers = env("WORKERS").map(|v| v.parse()).transpose().context("PODPORA_WORKERS")?.or(f.workers).unwrap_or(4).clamp(1, 64);
         let blob_store = match env("BLOB_STORE").or(f.blob_store).as_deref() {
             Some("local") => BlobStoreKind::Local,
@@ -130,7 +140,11 @@ impl Config {
     pub fn mail_host(&self) -> String {
         let after = self.public_url.split("://").nth(1).unwrap_or(&self.public_url);
         let host = after.split(['/', ':']).next().unwrap_or("localhost");
-        if host.is_empty() || host == "127.0.0.1" || host == "0.0.0.0" { "podpora.localhost".into() } else { host.to_string() }
+        if host.is_empty() || host == "127.0.0.1" || host == "0.0.0.0" {
+            "podpora.localhost".into()
+        } else {
+            host.to_string()
+        }
     }
 }
 
@@ -167,6 +181,9 @@ mod tests {
         std::fs::write(&file, "bogus = 1\n").unwrap();
         assert!(Config::from_sources(Some(&file), &|_| None).is_err());
         assert!(Config::from_sources(None, &|k| (k == "SMTP_LISTEN").then(|| "nope".into())).is_err());
-        assert!(Config::from_sources(None, &|k| (k == "SMTP_TLS_CERT").then(|| "cert.pem".into())).is_err(), "a certificate without its key");
+        assert!(
+            Config::from_sources(None, &|k| (k == "SMTP_TLS_CERT").then(|| "cert.pem".into())).is_err(),
+            "a certificate without its key"
+        );
     }
 }

@@ -172,7 +172,8 @@ enum InboundCommand {
 
 /// Logs go to stderr: human-readable by default, one JSON object per line with PODPORA_LOG_FORMAT=json.
 fn init_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PODPORA_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("PODPORA_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("PODPORA_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
@@ -250,22 +251,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mailbox { command: MailboxCommand::List } => {
             let room = runtime::open(&cfg).await?;
             for m in mailboxes::list(&room.db).await? {
-                println!("{}\t{}\timap={}\tfetched={}\tlast_error={}", m.address, m.name, m.imap_url.is_some(), m.fetched_count, m.last_error.unwrap_or_default());
+                println!(
+                    "{}\t{}\timap={}\tfetched={}\tlast_error={}",
+                    m.address,
+                    m.name,
+                    m.imap_url.is_some(),
+                    m.fetched_count,
+                    m.last_error.unwrap_or_default()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Mailbox { command: MailboxCommand::Ack { address, enabled, subject, body_file, hours, response_time, contacts } } => {
             let room = runtime::open(&cfg).await?;
-            let mb = mailboxes::find_by_address(&room.db, &EmailAddress::parse(&address)?).await?.with_context(|| format!("no mailbox {address}"))?;
+            let mb = mailboxes::find_by_address(&room.db, &EmailAddress::parse(&address)?)
+                .await?
+                .with_context(|| format!("no mailbox {address}"))?;
             let body = body_file.map(|p| std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))).transpose()?;
-            let ack = podpora_mail::ingest::AckSettingsChange { enabled: enabled.map(|e| e == "on"), subject, body, support_hours: hours, response_time, alternative_contacts: contacts };
+            let ack = podpora_mail::ingest::AckSettingsChange {
+                enabled: enabled.map(|e| e == "on"),
+                subject,
+                body,
+                support_hours: hours,
+                response_time,
+                alternative_contacts: contacts,
+            };
             podpora_mail::ingest::change_ack(&room, &mb, &ack).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("acknowledgement of {} updated", mb.address);
             Ok(ExitCode::SUCCESS)
         }
         Command::Mailbox { command: MailboxCommand::Fetch { address } } => {
             let room = runtime::open(&cfg).await?;
-            let mb = mailboxes::find_by_address(&room.db, &EmailAddress::parse(&address)?).await?.with_context(|| format!("no mailbox {address}"))?;
+            let mb = mailboxes::find_by_address(&room.db, &EmailAddress::parse(&address)?)
+                .await?
+                .with_context(|| format!("no mailbox {address}"))?;
             let n = podpora_mail::imap::fetch_once(&room, &mb).await.map_err(anyhow::Error::msg)?;
             println!("{n} new messages stored; the server processes them");
             Ok(ExitCode::SUCCESS)
@@ -301,7 +320,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match command {
                 InboundCommand::List => {
                     for i in podpora_store::inbound::list(&room.db, podpora_store::inbound::InboundStatus::SetAside, 1000).await? {
-                        println!("{}\t{}\t{} bytes\tfrom={}\t{}", i.id, i.source, i.size, i.envelope_from.unwrap_or_default(), i.reason.unwrap_or_default());
+                        println!(
+                            "{}\t{}\t{} bytes\tfrom={}\t{}",
+                            i.id,
+                            i.source,
+                            i.size,
+                            i.envelope_from.unwrap_or_default(),
+                            i.reason.unwrap_or_default()
+                        );
                     }
                 }
                 InboundCommand::Reprocess { id } => match ingest::reprocess(&room, id).await? {
@@ -362,7 +388,10 @@ async fn ingest_pipe(cfg: &Config, to: &str, file: Option<PathBuf>, from: Option
     // Stored durably. Process it now, or, when a running server is draining this mailbox, wait
     // for what it makes of the message (the MTA and the sender deserve the same answer either
     // way), or leave it to the server if it is slow.
-    let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), ingest::process(&room, accepted.inbound_id)).await.ok().and_then(Result::ok);
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), ingest::process(&room, accepted.inbound_id))
+        .await
+        .ok()
+        .and_then(Result::ok);
     room.db.close().await;
     match outcome {
         Some(Outcome::SetAside { reason, unparsable: true }) => {
@@ -435,7 +464,9 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     if let Some(addr) = cfg.smtp_listen {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the SMTP listener to {addr}"))?;
         let tls = match &cfg.smtp_tls {
-            Some((cert, key)) => Some(podpora_mail::smtp_server::TlsFiles::new(cert, key).map_err(|e| anyhow::anyhow!("SMTP STARTTLS: {e}"))?),
+            Some((cert, key)) => {
+                Some(podpora_mail::smtp_server::TlsFiles::new(cert, key).map_err(|e| anyhow::anyhow!("SMTP STARTTLS: {e}"))?)
+            }
             None => None,
         };
         tracing::info!(%addr, starttls = tls.is_some(), "SMTP listener ready");
@@ -444,7 +475,12 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let state = podpora_web::AppState { room: room.clone(), outbound: transport.describe(), stop: stop_rx.clone() };
     let listener = tokio::net::TcpListener::bind(cfg.http_addr).await.with_context(|| format!("binding HTTP to {}", cfg.http_addr))?;
     tracing::info!(addr = %cfg.http_addr, "HTTP ready");
-    println!("podpora is running at {} (HTTP {}, SMTP {})", cfg.public_url, cfg.http_addr, cfg.smtp_listen.map(|a| a.to_string()).unwrap_or_else(|| "off".into()));
+    println!(
+        "podpora is running at {} (HTTP {}, SMTP {})",
+        cfg.public_url,
+        cfg.http_addr,
+        cfg.smtp_listen.map(|a| a.to_string()).unwrap_or_else(|| "off".into())
+    );
     let mut http_stop = stop_rx.clone();
     tasks.spawn(async move {
         let app = podpora_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -21,7 +21,9 @@ fn random_hex(n: usize) -> String {
 
 pub async fn open(cfg: &Config) -> anyhow::Result<Mailroom> {
     std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating data dir {}", cfg.data_dir.display()))?;
-    let db = Db::connect(&cfg.database_url).await.with_context(|| format!("connecting to {}", podpora_store::db::redact_url(&cfg.database_url)))?;
+    let db = Db::connect(&cfg.database_url)
+        .await
+        .with_context(|| format!("connecting to {}", podpora_store::db::redact_url(&cfg.database_url)))?;
     db.migrate().await.context("migrating the database")?;
     // Keys are generated on first start and shared by every instance through the database.
     let key_hex = settings::get_or_init(&db, "reply_key", || random_hex(32)).await?;
@@ -90,14 +92,17 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
             }
         }
         if !sends.is_empty() {
-            let items: Vec<outbound::SendItem> = sends.iter().map(|(job, id)| outbound::SendItem { outbox_id: *id, attempt: job.attempts, job: Some(job.id) }).collect();
+            let items: Vec<outbound::SendItem> =
+                sends.iter().map(|(job, id)| outbound::SendItem { outbox_id: *id, attempt: job.attempts, job: Some(job.id) }).collect();
             let results = outbound::send_many(&room, &transport, &items).await;
             // Finished mail's jobs are gone already (deleted with the recorded outcome).
             for ((job, _), r) in sends.into_iter().zip(results) {
                 match r {
                     Ok(()) => {}
                     Err(SendError::Temporary(m)) => failed.push((job, true, m)),
-                    Err(SendError::Permanent(m)) => tracing::warn!(job = job.id, attempts = job.attempts, error = %m, "mail could not be delivered"),
+                    Err(SendError::Permanent(m)) => {
+                        tracing::warn!(job = job.id, attempts = job.attempts, error = %m, "mail could not be delivered")
+                    }
                 }
             }
         }
@@ -156,7 +161,9 @@ pub async fn imap_supervisor(room: Mailroom, holder: String, mut shutdown: watch
         match podpora_store::mailboxes::list(&room.db).await {
             Ok(list) => {
                 for mb in list.into_iter().filter(|m| m.imap_url.is_some()) {
-                    running.entry(mb.id).or_insert_with(|| tokio::spawn(podpora_mail::imap::watch_mailbox(room.clone(), mb.id, holder.clone(), shutdown.clone())));
+                    running.entry(mb.id).or_insert_with(|| {
+                        tokio::spawn(podpora_mail::imap::watch_mailbox(room.clone(), mb.id, holder.clone(), shutdown.clone()))
+                    });
                 }
             }
             Err(e) => tracing::warn!(error = %e, "listing mailboxes failed"),
@@ -178,7 +185,9 @@ pub async fn reminders(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
         match podpora_store::tickets::wake_due(&room.db, now_ms()).await {
             Ok(woken) => {
                 for t in woken {
-                    room.db.publish(podpora_store::events::Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: None }).await;
+                    room.db
+                        .publish(podpora_store::events::Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: None })
+                        .await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "checking reminders failed"),

@@ -83,9 +83,19 @@ fn email_loop(backend: Backend) {
     assert_eq!(s.get(&format!("/api/v1/tickets/{evil_number}")).1["ticket"]["related_number"], json!(number));
 
     // 6. The agent replies through the API; the sink gets it threaded, to Jan with Eva in Cc.
-    let (st, _) = s.request("POST", &format!("/api/v1/tickets/{number}/messages"), Some(json!({"kind": "reply", "body": "Zásilka je na cestě."})), Some(&s.token));
+    let (st, _) = s.request(
+        "POST",
+        &format!("/api/v1/tickets/{number}/messages"),
+        Some(json!({"kind": "reply", "body": "Zásilka je na cestě."})),
+        Some(&s.token),
+    );
     assert_eq!(st, 201);
-    let (st, _) = s.request("POST", &format!("/api/v1/tickets/{number}/messages"), Some(json!({"kind": "note", "body": "Checked with the courier."})), Some(&s.token));
+    let (st, _) = s.request(
+        "POST",
+        &format!("/api/v1/tickets/{number}/messages"),
+        Some(json!({"kind": "note", "body": "Checked with the courier."})),
+        Some(&s.token),
+    );
     assert_eq!(st, 201);
     let reply_raw = sink.wait_message("the agent reply", |m| m.body_text(0).is_some_and(|b| b.contains("Zásilka je na cestě")));
     let reply = parse(&reply_raw);
@@ -117,7 +127,12 @@ fn email_loop(backend: Backend) {
     assert!(m.cc().is_none(), "Eva was left out");
     let att = m.attachments().next().expect("attachment");
     assert_eq!((att.attachment_name(), att.contents()), (Some("štítek.pdf"), &b"%PDF-1.4\n"[..]));
-    let (st, v) = s.request("POST", &format!("/api/v1/tickets/{number}/messages"), Some(json!({"kind": "reply", "body": "x", "attachments": [{"filename": "a", "data_base64": "%%%"}]})), Some(&s.token));
+    let (st, v) = s.request(
+        "POST",
+        &format!("/api/v1/tickets/{number}/messages"),
+        Some(json!({"kind": "reply", "body": "x", "attachments": [{"filename": "a", "data_base64": "%%%"}]})),
+        Some(&s.token),
+    );
     assert_eq!((st, v["error"]["code"].as_str()), (422, Some("invalid")));
 
     // 7. The customer answers the agent's reply: it threads by our signed Message-ID.
@@ -131,7 +146,11 @@ fn email_loop(backend: Backend) {
     s.swaks("robot@responder.test", "help@shop.test", robot);
     let mut answered = std::collections::HashSet::new();
     for round in 0..4 {
-        let to_robot: Vec<Vec<u8>> = sink.messages().into_iter().filter(|r| parse(r).to().is_some_and(|t| t.iter().any(|a| a.address() == Some("robot@responder.test")))).collect();
+        let to_robot: Vec<Vec<u8>> = sink
+            .messages()
+            .into_iter()
+            .filter(|r| parse(r).to().is_some_and(|t| t.iter().any(|a| a.address() == Some("robot@responder.test"))))
+            .collect();
         for raw in to_robot {
             let m = parse(&raw);
             let id = m.message_id().unwrap_or("").to_string();
@@ -141,14 +160,23 @@ fn email_loop(backend: Backend) {
             }
         }
         if round == 0 {
-            wait_for(30, "the robot's first acknowledgement", || sink.messages().iter().any(|r| parse(r).to().is_some_and(|t| t.iter().any(|a| a.address() == Some("robot@responder.test")))).then_some(()));
+            wait_for(30, "the robot's first acknowledgement", || {
+                sink.messages()
+                    .iter()
+                    .any(|r| parse(r).to().is_some_and(|t| t.iter().any(|a| a.address() == Some("robot@responder.test"))))
+                    .then_some(())
+            });
         }
     }
     wait_for(30, "the robot's replies to be processed", || {
         let (_, v) = s.get("/api/v1/inbound?status=received");
         v["inbound"].as_array().is_some_and(|a| a.is_empty()).then_some(())
     });
-    let acks_to_robot = sink.messages().iter().filter(|r| parse(r).to().is_some_and(|t| t.iter().any(|a| a.address() == Some("robot@responder.test")))).count();
+    let acks_to_robot = sink
+        .messages()
+        .iter()
+        .filter(|r| parse(r).to().is_some_and(|t| t.iter().any(|a| a.address() == Some("robot@responder.test"))))
+        .count();
     assert_eq!(acks_to_robot, 1, "exactly one acknowledgement to the auto-responder");
 
     // 9. Our own mail coming back is set aside as a loop, visible with its reason.

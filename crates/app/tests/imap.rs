@@ -42,7 +42,12 @@ fn imap_fetch(backend: Backend) {
 
     // A manual fetch finds nothing twice.
     let out = s.cli(&["mailbox", "fetch", "--address", "help@shop.test"], b"");
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("0 new messages"), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("0 new messages"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A wrong password is reported on the mailbox in plain words.
     let bad = dv.url().replace(&dv.password, "wrong");
@@ -53,7 +58,11 @@ fn imap_fetch(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("authentication failed"), "{}", String::from_utf8_lossy(&out.stderr));
     wait_for(30, "the error on the mailbox", || {
         let (_, v) = s.get("/api/v1/mailboxes");
-        v["mailboxes"].as_array()?.iter().find(|m| m["address"] == "sales@shop.test" && m["last_error"].as_str().is_some_and(|e| e.contains("authentication failed"))).cloned()
+        v["mailboxes"]
+            .as_array()?
+            .iter()
+            .find(|m| m["address"] == "sales@shop.test" && m["last_error"].as_str().is_some_and(|e| e.contains("authentication failed")))
+            .cloned()
     });
     let out = s.cli(&["mailbox", "test", "--imap", &dv.url()], b"");
     assert!(String::from_utf8_lossy(&out.stdout).contains("connected"), "{}", String::from_utf8_lossy(&out.stderr));

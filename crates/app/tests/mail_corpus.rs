@@ -36,7 +36,10 @@ fn ticket(s: &Server, n: i64) -> Value {
 fn corpus(backend: Backend) {
     let mut s = Server::start(backend, ServerOptions { relay: None, ..Default::default() });
     assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Shop"], b"").status.success());
-    assert!(s.cli(&["user", "add", "--email", "agent@shop.test", "--name", "Anna Agent", "--role", "agent"], b"agent password 1\n").status.success());
+    assert!(s
+        .cli(&["user", "add", "--email", "agent@shop.test", "--name", "Anna Agent", "--role", "agent"], b"agent password 1\n")
+        .status
+        .success());
 
     // Outlook, windows-1250.
     let (code, err) = ingest_file(&s, "outlook_windows1250.eml");
@@ -59,7 +62,10 @@ fn corpus(backend: Backend) {
         assert!(!html.contains(bad), "{bad} survived: {html}");
     }
     let att = &m["attachments"][0];
-    assert_eq!((att["filename"].as_str(), att["inline"].as_bool(), att["content_id"].as_str()), (Some("logo.png"), Some(true), Some("logo@poczta")));
+    assert_eq!(
+        (att["filename"].as_str(), att["inline"].as_bool(), att["content_id"].as_str()),
+        (Some("logo.png"), Some(true), Some("logo@poczta"))
+    );
 
     // Gmail with an RFC 2231 file name; the download is a download, never active content.
     let (code, err) = ingest_file(&s, "gmail_rfc2231_attachment.eml");
@@ -69,7 +75,11 @@ fn corpus(backend: Backend) {
     assert_eq!(m["body"], "V příloze posílám fakturu.");
     assert_eq!(m["attachments"][0]["filename"], "faktura č. 42.pdf");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let resp = rt.block_on(reqwest::Client::new().get(format!("{}{}", s.http, m["attachments"][0]["url"].as_str().unwrap())).bearer_auth(&s.token).send()).unwrap();
+    let resp = rt
+        .block_on(
+            reqwest::Client::new().get(format!("{}{}", s.http, m["attachments"][0]["url"].as_str().unwrap())).bearer_auth(&s.token).send(),
+        )
+        .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
     assert!(resp.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
@@ -110,12 +120,18 @@ fn corpus(backend: Backend) {
     assert!(msgs[1]["subject"].as_str().unwrap().starts_with(&format!("[#{}]", t["ticket"]["number"])));
     wait_for(30, "the acknowledgement as an .eml file", || {
         let dir = s.dir.path().join("data").join("outbox");
-        std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok()).find(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("jiri.sebek@firma.test")))
+        std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .find(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("jiri.sebek@firma.test")))
     });
 
     // The acknowledgement follows the customer's language when their mail says it (Outlook's
     // Content-Language), and stays English otherwise.
-    let (code, err) = ingest_bytes(&s, "From: Ivana <ivana@firma.test>\r\nTo: help@shop.test\r\nSubject: Dotaz\r\nContent-Language: cs-CZ\r\n\r\nDobrý den\r\n".as_bytes());
+    let (code, err) = ingest_bytes(
+        &s,
+        "From: Ivana <ivana@firma.test>\r\nTo: help@shop.test\r\nSubject: Dotaz\r\nContent-Language: cs-CZ\r\n\r\nDobrý den\r\n".as_bytes(),
+    );
     assert_eq!(code, 0, "{err}");
     let ack = ticket(&s, ticket_number(&err))["messages"][1].clone();
     assert!(ack["subject"].as_str().unwrap().contains("Vaši zprávu jsme přijali"), "{ack}");
@@ -134,7 +150,13 @@ fn corpus(backend: Backend) {
     let (code, err) = ingest_bytes(&s, b"\x00\x01\x02\xff\xfe binary garbage without headers");
     assert_eq!(code, 65, "{err}");
     let (_, v) = s.get("/api/v1/inbound");
-    let garbage = v["inbound"].as_array().unwrap().iter().find(|i| i["reason"].as_str().unwrap_or("").contains("not an email")).cloned().expect("listed with its reason");
+    let garbage = v["inbound"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["reason"].as_str().unwrap_or("").contains("not an email"))
+        .cloned()
+        .expect("listed with its reason");
     let (st, raw) = s.request("GET", garbage["raw_url"].as_str().unwrap(), None, Some(&s.token));
     assert_eq!(st, 200);
     assert!(raw.as_str().unwrap_or("").contains("binary garbage"), "{raw}");
@@ -149,7 +171,10 @@ fn corpus(backend: Backend) {
     let (code, err) = ingest_bytes(&s, b"From: t@x.test\r\nSubject: cut\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhalf a mess");
     assert_eq!(code, 0, "{err}");
     assert!(ticket(&s, ticket_number(&err))["messages"][0]["body"].as_str().unwrap().contains("half a mess"));
-    let (code, err) = ingest_bytes(&s, b"From: u@x.test\r\nSubject: bad \xff\xfe utf8\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody \xc3\x28 invalid\r\n");
+    let (code, err) = ingest_bytes(
+        &s,
+        b"From: u@x.test\r\nSubject: bad \xff\xfe utf8\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody \xc3\x28 invalid\r\n",
+    );
     assert_eq!(code, 0, "{err}");
     let (code, err) = ingest_bytes(&s, b"From: n@x.test\r\nSubject: nul\x00byte\r\n\r\nbody\x00with nul\r\n");
     assert_eq!(code, 0, "{err}");
@@ -243,7 +268,10 @@ fn ingest_tempfails_without_database() {
 fn api_errors_and_rights() {
     let s = Server::start(Backend::Sqlite, ServerOptions { relay: None, ..Default::default() });
     assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test"], b"").status.success());
-    assert!(s.cli(&["user", "add", "--email", "light@shop.test", "--name", "Light", "--role", "light_agent"], b"light password 1\n").status.success());
+    assert!(s
+        .cli(&["user", "add", "--email", "light@shop.test", "--name", "Light", "--role", "light_agent"], b"light password 1\n")
+        .status
+        .success());
     let out = s.cli(&["token", "create", "--email", "light@shop.test"], b"");
     let light = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(light.starts_with("pp_"));
@@ -252,12 +280,22 @@ fn api_errors_and_rights() {
     assert_eq!((st, v["error"]["code"].as_str()), (401, Some("unauthorized")));
     let (st, v) = s.request("GET", "/api/v1/tickets", None, Some("pp_forged"));
     assert_eq!((st, v["error"]["code"].as_str()), (401, Some("unauthorized")));
-    let (st, v) = s.request("POST", "/api/v1/tickets", Some(json!({"from": "jan@customer.test", "subject": "Web form", "body": "Hello from the form", "channel": "web"})), Some(&s.token));
+    let (st, v) = s.request(
+        "POST",
+        "/api/v1/tickets",
+        Some(json!({"from": "jan@customer.test", "subject": "Web form", "body": "Hello from the form", "channel": "web"})),
+        Some(&s.token),
+    );
     assert_eq!(st, 201, "{v}");
     let n = v["number"].as_i64().unwrap();
     let (st, v) = s.request("POST", &format!("/api/v1/tickets/{n}/messages"), Some(json!({"kind": "reply", "body": "x"})), Some(&light));
     assert_eq!((st, v["error"]["code"].as_str()), (403, Some("forbidden")));
-    let (st, _) = s.request("POST", &format!("/api/v1/tickets/{n}/messages"), Some(json!({"kind": "note", "body": "light agents may note"})), Some(&light));
+    let (st, _) = s.request(
+        "POST",
+        &format!("/api/v1/tickets/{n}/messages"),
+        Some(json!({"kind": "note", "body": "light agents may note"})),
+        Some(&light),
+    );
     assert_eq!(st, 201);
     let (st, v) = s.request("GET", "/api/v1/tickets/999999", None, Some(&s.token));
     assert_eq!((st, v["error"]["code"].as_str()), (404, Some("not_found")));
@@ -267,14 +305,19 @@ fn api_errors_and_rights() {
     assert_eq!((st, v["error"]["code"].as_str()), (422, Some("invalid")));
     let (st, v) = s.request("GET", "/api/v1/tickets?status=deleted", None, Some(&s.token));
     assert_eq!((st, v["error"]["code"].as_str()), (422, Some("invalid")));
-    let (st, v) = s.request("PATCH", &format!("/api/v1/tickets/{n}"), Some(json!({"status": "pending", "tags": ["VIP", "refund"], "assignee": "me"})), Some(&s.token));
+    let (st, v) = s.request(
+        "PATCH",
+        &format!("/api/v1/tickets/{n}"),
+        Some(json!({"status": "pending", "tags": ["VIP", "refund"], "assignee": "me"})),
+        Some(&s.token),
+    );
     assert_eq!(st, 200, "{v}");
     assert_eq!((v["ticket"]["status"].as_str(), v["ticket"]["tags"].clone()), (Some("pending"), json!(["refund", "vip"])));
     let (st, v) = s.request("GET", "/api/v1/tickets?assignee=me&tag=vip&status=pending", None, Some(&s.token));
     assert_eq!((st, v["tickets"].as_array().unwrap().len()), (200, 1));
     let (st, v) = s.request("PATCH", &format!("/api/v1/tickets/{n}"), Some(json!({"owner": "x"})), Some(&s.token));
     assert_eq!((st, v["error"]["code"].as_str()), (400, Some("bad_request")));
-    let (st, v) = s.request("POST", &format!("/api/v1/inbound/1/reprocess"), None, Some(&light));
+    let (st, v) = s.request("POST", "/api/v1/inbound/1/reprocess", None, Some(&light));
     assert_eq!((st, v["error"]["code"].as_str()), (403, Some("forbidden")));
 
     // Acknowledgement templates: validated on save, used for the next ticket.
@@ -285,9 +328,19 @@ fn api_errors_and_rights() {
     assert!(v["error"]["message"].as_str().unwrap().contains("nme"), "{v}");
     let (st, _) = s.request("PUT", &path, Some(json!({"subject": "x"})), Some(&light));
     assert_eq!(st, 403);
-    let (st, v) = s.request("PUT", &path, Some(json!({"subject": "Thanks, {{customer_name}}", "body": "We answer within {{response_time}}.", "response_time": "2 hours"})), Some(&s.token));
+    let (st, v) = s.request(
+        "PUT",
+        &path,
+        Some(json!({"subject": "Thanks, {{customer_name}}", "body": "We answer within {{response_time}}.", "response_time": "2 hours"})),
+        Some(&s.token),
+    );
     assert_eq!(st, 200, "{v}");
-    let (_, v) = s.request("POST", "/api/v1/tickets", Some(json!({"from": "eva@customer.test", "name": "Eva", "subject": "Hi", "body": "Question"})), Some(&s.token));
+    let (_, v) = s.request(
+        "POST",
+        "/api/v1/tickets",
+        Some(json!({"from": "eva@customer.test", "name": "Eva", "subject": "Hi", "body": "Question"})),
+        Some(&s.token),
+    );
     let n2 = v["number"].as_i64().unwrap();
     let (_, t) = s.get(&format!("/api/v1/tickets/{n2}"));
     assert_eq!(t["messages"][1]["subject"], format!("[#{n2}] Thanks, Eva"));

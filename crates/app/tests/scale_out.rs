@@ -15,7 +15,14 @@ fn two_instances_share_everything_through_postgres() {
 #[test]
 fn two_instances_share_attachments_through_s3() {
     let s3 = S3Server::start();
-    let env = [("BLOB_STORE", "s3".to_string()), ("S3_BUCKET", s3.bucket.clone()), ("S3_ENDPOINT", s3.endpoint()), ("S3_PREFIX", "mail".into()), ("S3_ACCESS_KEY_ID", "test".into()), ("S3_SECRET_ACCESS_KEY", "test".into())];
+    let env = [
+        ("BLOB_STORE", "s3".to_string()),
+        ("S3_BUCKET", s3.bucket.clone()),
+        ("S3_ENDPOINT", s3.endpoint()),
+        ("S3_PREFIX", "mail".into()),
+        ("S3_ACCESS_KEY_ID", "test".into()),
+        ("S3_SECRET_ACCESS_KEY", "test".into()),
+    ];
     two_instances(env.into_iter().map(|(k, v)| (format!("PODPORA_{k}"), v)).collect());
 }
 
@@ -28,7 +35,18 @@ fn two_instances(env: Vec<(String, String)>) {
     // Mail with an attachment arrives at instance B's SMTP listener.
     let raw = "From: jan@customer.test\r\nTo: help@shop.test\r\nSubject: Two instances\r\nMessage-ID: <two@customer.test>\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the photo.\r\n--b\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename=photo.jpg\r\nContent-Transfer-Encoding: base64\r\n\r\n/9j/4AAQSkZJRgABAQ==\r\n--b--\r\n";
     let out = std::process::Command::new("swaks")
-        .args(["--server", "127.0.0.1", "--port", &b_smtp.to_string(), "--from", "jan@customer.test", "--to", "help@shop.test", "--data", "-"])
+        .args([
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &b_smtp.to_string(),
+            "--from",
+            "jan@customer.test",
+            "--to",
+            "help@shop.test",
+            "--data",
+            "-",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -75,7 +93,10 @@ fn two_instances(env: Vec<(String, String)>) {
     assert_eq!(numbers.len(), 10);
 
     // The bytes are where the configuration put them: in S3 nothing lands in the blobs table.
-    let psql = std::process::Command::new("psql").args([a.db.url.as_str(), "-tAc", "SELECT count(*) FROM blobs WHERE size > 0"]).output().expect("psql");
+    let psql = std::process::Command::new("psql")
+        .args([a.db.url.as_str(), "-tAc", "SELECT count(*) FROM blobs WHERE size > 0"])
+        .output()
+        .expect("psql");
     let in_db: i64 = String::from_utf8_lossy(&psql.stdout).trim().parse().expect("a count");
     if s3 {
         assert_eq!(in_db, 0);

@@ -62,13 +62,28 @@ fn starttls_on_the_smtp_listener() {
         let certs = tempfile::tempdir().unwrap();
         make_certificate(certs.path(), "first");
         let cert = certs.path().join("cert.pem");
-        let env = vec![("PODPORA_SMTP_TLS_CERT".to_string(), cert.display().to_string()), ("PODPORA_SMTP_TLS_KEY".to_string(), certs.path().join("key.pem").display().to_string())];
+        let env = vec![
+            ("PODPORA_SMTP_TLS_CERT".to_string(), cert.display().to_string()),
+            ("PODPORA_SMTP_TLS_KEY".to_string(), certs.path().join("key.pem").display().to_string()),
+        ];
         let mut s = Server::start(backend, ServerOptions { relay: None, env });
         assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Shop"], b"").status.success());
 
         // swaks insists on STARTTLS (--tls): the mail goes through encrypted and becomes a ticket.
         let out = Command::new("swaks")
-            .args(["--server", "127.0.0.1", "--port", &s.smtp_port.to_string(), "--tls", "--from", "jan@customer.test", "--to", "help@shop.test", "--timeout", "30"])
+            .args([
+                "--server",
+                "127.0.0.1",
+                "--port",
+                &s.smtp_port.to_string(),
+                "--tls",
+                "--from",
+                "jan@customer.test",
+                "--to",
+                "help@shop.test",
+                "--timeout",
+                "30",
+            ])
             .args(["--header", "Subject: Over TLS", "--body", "Sent encrypted."])
             .output()
             .expect("swaks");
@@ -86,15 +101,29 @@ fn starttls_on_the_smtp_listener() {
         assert_eq!(probe(s.smtp_port, &cert), "503 same-cert");
 
         // A renewed certificate is picked up by the next session.
-        std::thread::sleep(std::time::Duration::from_millis(20));
         make_certificate(certs.path(), "renewed");
-        assert_eq!(probe(s.smtp_port, &cert), "503 same-cert", "the renewed certificate is served");
+        wait_for(20, "the renewed certificate to be served", || (probe(s.smtp_port, &cert) == "503 same-cert").then_some(()));
         assert_eq!(s.stop(), Some(0), "{}", s.stderr());
     }
 
     // Without a certificate: not offered, and refused when asked.
     let s = Server::start(Backend::Sqlite, ServerOptions::default());
-    let out = Command::new("swaks").args(["--server", "127.0.0.1", "--port", &s.smtp_port.to_string(), "--tls", "--from", "a@b.test", "--to", "help@shop.test", "--timeout", "10"]).output().expect("swaks");
+    let out = Command::new("swaks")
+        .args([
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &s.smtp_port.to_string(),
+            "--tls",
+            "--from",
+            "a@b.test",
+            "--to",
+            "help@shop.test",
+            "--timeout",
+            "10",
+        ])
+        .output()
+        .expect("swaks");
     let transcript = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "{transcript}");
     assert!(!transcript.contains("250-STARTTLS"), "{transcript}");

@@ -2,8 +2,8 @@
 //! that arrived by SMTP, reply, and the reply reaches the SMTP sink; hostile mail (an XSS corpus
 //! in bodies, subjects, names and attachment names, in several encodings) executes nothing; two
 //! agents on two instances of one PostgreSQL database see each other's presence and typing, the
-//! inbox updates live, and a reply after a colleague's asks before sending. Screenshots of the
-//! main screens are written to docs/ (committed and shown in the README).
+//! inbox updates live, and a reply after a colleague's asks before sending. With
+//! `PODPORA_SCREENSHOTS=1` the main screens are written to docs/ (committed, shown in the README).
 
 mod common;
 use common::browser::Browser;
@@ -12,8 +12,14 @@ use mail_parser::MimeHeaders;
 
 const PASSWORD: &str = "correct horse battery";
 
-fn docs(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs").join(name)
+/// Takes a screenshot (checked to be a PNG); writes it to `docs/` only when asked with
+/// `PODPORA_SCREENSHOTS=1`, so an ordinary test run leaves the committed pictures alone.
+fn screenshot_for_docs(b: &Browser, name: &str) {
+    let png = b.screenshot();
+    if std::env::var("PODPORA_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs").join(name);
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
 }
 
 fn ingest(s: &Server, raw: &str) {
@@ -49,7 +55,7 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     b.login(&s.http, "admin@shop.test", PASSWORD);
     b.wait_find(&format!("tr.ticket[data-number='{n}']"));
     assert!(b.text(".tickets").contains("Reklamace objednávky 4471"));
-    b.screenshot(&docs("inbox.png"));
+    screenshot_for_docs(&b, "inbox.png");
 
     // A shared canned reply with variables, written in the UI.
     b.goto(&format!("{}/canned", s.http));
@@ -72,7 +78,9 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     b.type_into("input[data-canned]", "Damaged parcel");
     b.js("document.querySelector('input[data-canned]').dispatchEvent(new Event('change'))");
     let expected = format!("Dobrý den Jana, k tiketu #{n}: ");
-    wait_for(20, "the canned reply in the reply box", || (b.js("return document.querySelector('form.reply textarea').value").as_str() == Some(expected.as_str())).then_some(()));
+    wait_for(20, "the canned reply in the reply box", || {
+        (b.js("return document.querySelector('form.reply textarea').value").as_str() == Some(expected.as_str())).then_some(())
+    });
     b.type_into("form.reply textarea", "posíláme náhradu ještě dnes.");
     // An attachment, a Cc and a Bcc.
     let upload = s.dir.path().join("štítek k vrácení.pdf");
@@ -81,15 +89,20 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     b.type_into("input[name=cc]", "manager@customer.test");
     b.type_into("input[name=bcc]", "archive@shop.test");
     b.js("window.scrollTo(0, 0)");
-    b.screenshot(&docs("ticket.png"));
+    screenshot_for_docs(&b, "ticket.png");
     b.click("form.reply button[type=submit]");
     wait_for(20, "the reply notice", || b.text(".notice").contains("Reply queued").then_some(()));
-    let raw = sink.wait_message("the agent's reply", |m| m.subject().is_some_and(|s| s.contains(&format!("[#{n}]"))) && m.body_text(0).is_some_and(|t| t.contains("posíláme náhradu")));
+    let raw = sink.wait_message("the agent's reply", |m| {
+        m.subject().is_some_and(|s| s.contains(&format!("[#{n}]"))) && m.body_text(0).is_some_and(|t| t.contains("posíláme náhradu"))
+    });
     let m = parse(&raw);
     assert_eq!(m.in_reply_to().as_text(), Some("order-4471@customer.test"));
     assert!(m.cc().and_then(|a| a.first()).and_then(|a| a.address()).is_some_and(|a| a == "manager@customer.test"), "Cc");
     assert!(m.header("Bcc").is_none(), "a Bcc never shows in the headers");
-    assert!(m.attachments().any(|a| a.attachment_name() == Some("štítek k vrácení.pdf") && a.contents() == b"%PDF-1.4 return label"), "the attachment");
+    assert!(
+        m.attachments().any(|a| a.attachment_name() == Some("štítek k vrácení.pdf") && a.contents() == b"%PDF-1.4 return label"),
+        "the attachment"
+    );
     assert!(m.to().and_then(|a| a.first()).and_then(|a| a.address()).is_some_and(|a| a == "jana@customer.test"));
 
     // An internal note with an @mention, then the activity log shows who did what.
@@ -127,7 +140,9 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
         b.goto(&format!("{}/t/{number}", s.http));
         b.wait_find("article.message.in");
         // Let every frame load, click every link inside the frames, open "show images".
-        wait_for(20, "the mail frames to load", || b.js("return Array.from(document.querySelectorAll('iframe.mail')).every(function(f){ try { return f.contentDocument && f.contentDocument.readyState === 'complete' } catch(e) { return true } })").as_bool().filter(|x| *x));
+        wait_for(20, "the mail frames to load", || {
+            b.js("return Array.from(document.querySelectorAll('iframe.mail')).every(function(f){ try { return f.contentDocument && f.contentDocument.readyState === 'complete' } catch(e) { return true } })").as_bool().filter(|x| *x)
+        });
         b.js("Array.from(document.querySelectorAll('iframe.mail')).forEach(function(f){ try { f.contentDocument.querySelectorAll('a, button').forEach(function(a){ a.click() }) } catch(e) {} })");
         b.js("document.querySelectorAll('[data-show-images]').forEach(function(a){ a.click() })");
         std::thread::sleep(std::time::Duration::from_millis(300)); // give anything that could run a moment to run
@@ -143,7 +158,7 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     b.wait_find("article.message.in");
     b.goto(&format!("{}/admin", s.http));
     b.wait_find("section.admin");
-    b.screenshot(&docs("admin.png"));
+    screenshot_for_docs(&b, "admin.png");
 }
 
 fn html_mail(subject: &str, html: &str) -> String {
@@ -173,7 +188,7 @@ fn two_agents_on_two_instances_see_each_other_live() {
     wait_for(30, "Bob to see Ann on the ticket", || bob.text("#presence").contains("Administrator").then_some(()));
     bob.type_into("form.reply textarea", "Fakturu posilam");
     wait_for(30, "Ann to see Bob typing", || ann.text("#presence").contains("typing").then_some(()));
-    ann.screenshot(&docs("presence.png"));
+    screenshot_for_docs(&ann, "presence.png");
 
     // Bob replies first; Ann, who opened the ticket earlier, is asked before her reply goes out.
     bob.click("form.reply button[type=submit]");
@@ -182,7 +197,11 @@ fn two_agents_on_two_instances_see_each_other_live() {
     ann.click("form.reply button[type=submit]");
     wait_for(20, "the collision warning", || ann.text(".warning").contains("replied to this ticket after you opened it").then_some(()));
     assert!(ann.text("article.message.out:last-of-type").contains("Fakturu posilam") || ann.page_source().contains("Fakturu posilam"));
-    assert_eq!(ann.js("return document.querySelector('form.reply textarea').value").as_str(), Some("Faktura je v priloze"), "the draft is kept");
+    assert_eq!(
+        ann.js("return document.querySelector('form.reply textarea').value").as_str(),
+        Some("Faktura je v priloze"),
+        "the draft is kept"
+    );
     ann.click("form.reply button[type=submit]");
     wait_for(20, "Ann's reply after confirming", || ann.text(".notice").contains("Reply queued").then_some(()));
 
@@ -191,13 +210,20 @@ fn two_agents_on_two_instances_see_each_other_live() {
     ann.wait_find("tr.ticket");
     ann.js("window.__sameDocument = 1");
     let raw = "From: Eva <eva@customer.test>\r\nTo: help@shop.test\r\nSubject: Live arrival\r\n\r\nHello\r\n";
-    let out = std::process::Command::new("swaks").args(["--server", &format!("127.0.0.1:{smtp2}"), "--from", "eva@customer.test", "--to", "help@shop.test", "--data", "-"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::null()).spawn().and_then(|mut c| {
-        use std::io::Write;
-        c.stdin.take().unwrap().write_all(raw.as_bytes())?;
-        c.wait()
-    });
+    let out = std::process::Command::new("swaks")
+        .args(["--server", &format!("127.0.0.1:{smtp2}"), "--from", "eva@customer.test", "--to", "help@shop.test", "--data", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(raw.as_bytes())?;
+            c.wait()
+        });
     assert!(out.map(|s| s.success()).unwrap_or(false), "swaks to the second instance");
-    wait_for(30, "the new ticket to appear in Ann's inbox without a reload", || ann.text(".tickets").contains("Live arrival").then_some(()));
+    wait_for(30, "the new ticket to appear in Ann's inbox without a reload", || {
+        ann.text(".tickets").contains("Live arrival").then_some(())
+    });
     assert_eq!(ann.js("return window.__sameDocument").as_i64(), Some(1), "the page was reloaded");
     let _ = second.kill();
     let _ = second.wait();

@@ -22,7 +22,12 @@ struct Reply {
 impl Client {
     fn new(http: &str) -> Client {
         let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Client { http: http.to_string(), cookie: String::new(), rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(), c }
+        Client {
+            http: http.to_string(),
+            cookie: String::new(),
+            rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+            c,
+        }
     }
 
     fn send(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Reply {
@@ -77,11 +82,26 @@ fn ui_security(backend: Backend) {
     let s = Server::start(backend, ServerOptions { relay: None, ..Default::default() });
     assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Help"], b"").status.success());
     assert!(s.cli(&["mailbox", "add", "--address", "vip@shop.test", "--name", "VIP"], b"").status.success());
-    assert!(s.cli(&["user", "add", "--email", "carl@shop.test", "--name", "Carl", "--role", "agent"], b"carl's long password\n").status.success());
-    assert!(s.cli(&["user", "add", "--email", "lena@shop.test", "--name", "Lena", "--role", "light_agent"], b"lena's long password\n").status.success());
-    let carl_token = String::from_utf8_lossy(&s.cli(&["token", "create", "--email", "carl@shop.test"], b"").stdout).trim().lines().last().unwrap_or_default().trim().to_string();
+    assert!(s
+        .cli(&["user", "add", "--email", "carl@shop.test", "--name", "Carl", "--role", "agent"], b"carl's long password\n")
+        .status
+        .success());
+    assert!(s
+        .cli(&["user", "add", "--email", "lena@shop.test", "--name", "Lena", "--role", "light_agent"], b"lena's long password\n")
+        .status
+        .success());
+    let carl_token = String::from_utf8_lossy(&s.cli(&["token", "create", "--email", "carl@shop.test"], b"").stdout)
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let ok = |out: std::process::Output| assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    ok(s.cli(&["ingest", "--to", "help@shop.test"], b"From: a@customer.test\r\nTo: help@shop.test\r\nSubject: Help ticket\r\n\r\nhello\r\n"));
+    ok(s.cli(
+        &["ingest", "--to", "help@shop.test"],
+        b"From: a@customer.test\r\nTo: help@shop.test\r\nSubject: Help ticket\r\n\r\nhello\r\n",
+    ));
     ok(s.cli(
         &["ingest", "--to", "vip@shop.test"],
         b"From: b@customer.test\r\nTo: vip@shop.test\r\nSubject: VIP ticket\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/html\r\n\r\n<p>secret</p>\r\n--x\r\nContent-Type: text/html; name=page.html\r\nContent-Disposition: attachment; filename=page.html\r\n\r\n<script>alert(1)</script>\r\n--x--\r\n",
@@ -138,7 +158,12 @@ fn ui_security(backend: Backend) {
     assert_eq!(carl.login("carl@shop.test", "carl's long password").status, 303);
     let carl_csrf = carl.csrf();
     // An @mention in a colleague's note shows in Carl's inbox until he opens the ticket.
-    let (st, _) = s.request("POST", &format!("/api/v1/tickets/{help_n}/messages"), Some(serde_json::json!({"kind": "note", "body": "@carl please look at the parcel"})), Some(&s.token));
+    let (st, _) = s.request(
+        "POST",
+        &format!("/api/v1/tickets/{help_n}/messages"),
+        Some(serde_json::json!({"kind": "note", "body": "@carl please look at the parcel"})),
+        Some(&s.token),
+    );
     assert_eq!(st, 201);
     let inbox = carl.get("/inbox").body;
     assert!(inbox.contains("class=\"mentions\"") && inbox.contains(&format!("href=\"/t/{help_n}\"")), "the mention is not listed");
@@ -146,7 +171,15 @@ fn ui_security(backend: Backend) {
     assert!(!carl.get("/inbox").body.contains("class=\"mentions\""), "the mention stays after reading");
     let inbox = carl.get("/inbox?view=all").body;
     assert!(inbox.contains("Help ticket") && !inbox.contains("VIP ticket"), "carl's inbox shows another mailbox");
-    for path in [format!("/t/{vip_n}"), format!("/m/{vip_msg}/frame"), format!("/m/{vip_msg}/raw"), format!("/a/{vip_att}"), format!("/a/{vip_att}/inline"), format!("/live?ticket={vip_n}"), format!("/t/{vip_n}/canned/1")] {
+    for path in [
+        format!("/t/{vip_n}"),
+        format!("/m/{vip_msg}/frame"),
+        format!("/m/{vip_msg}/raw"),
+        format!("/a/{vip_att}"),
+        format!("/a/{vip_att}/inline"),
+        format!("/live?ticket={vip_n}"),
+        format!("/t/{vip_n}/canned/1"),
+    ] {
         assert_eq!(carl.get(&path).status, 404, "carl reached {path}");
     }
     // Ids nested in forms: merge into, bulk selection, reply, update.
@@ -166,7 +199,11 @@ fn ui_security(backend: Backend) {
     assert!(list["tickets"].as_array().unwrap().iter().all(|t| t["subject"] != "VIP ticket"));
 
     // Sort and filter values come from allow-lists: anything else falls back, nothing breaks.
-    for q in ["/inbox?sort=id;DROP%20TABLE%20tickets", "/inbox?view=../../etc&priority=1%20OR%201=1&mailbox=1%20OR%201=1", "/inbox?q=%27%20OR%201=1--&tag=%25"] {
+    for q in [
+        "/inbox?sort=id;DROP%20TABLE%20tickets",
+        "/inbox?view=../../etc&priority=1%20OR%201=1&mailbox=1%20OR%201=1",
+        "/inbox?q=%27%20OR%201=1--&tag=%25",
+    ] {
         let r = admin.get(q);
         assert_eq!(r.status, 200, "{q}");
     }
@@ -183,7 +220,10 @@ fn ui_security(backend: Backend) {
     assert!(frame.headers["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
 
     // A light agent adds notes but cannot answer customers or change the status.
-    assert_eq!(admin.post("/admin/agents/2", &[("_csrf", &csrf), ("name", "Carl"), ("role", "light_agent"), ("all_mailboxes", "1")]).status, 303);
+    assert_eq!(
+        admin.post("/admin/agents/2", &[("_csrf", &csrf), ("name", "Carl"), ("role", "light_agent"), ("all_mailboxes", "1")]).status,
+        303
+    );
     let carl_csrf = carl.csrf();
     assert_eq!(carl.post(&format!("/t/{help_n}/update"), &[("_csrf", &carl_csrf), ("status", "closed")]).status, 403);
     assert_eq!(api("POST", &format!("/api/v1/tickets/{help_n}/messages"), Some(serde_json::json!({"kind": "reply", "body": "x"}))), 403);
@@ -197,17 +237,32 @@ fn ui_security(backend: Backend) {
     let r = admin.post("/inbox/bulk", &[("_csrf", &csrf), ("n", &help_n), ("action", "assign:3"), ("back", "/inbox?view=all")]);
     assert_eq!(r.status, 303);
     assert_eq!(s.get(&format!("/api/v1/tickets/{help_n}")).1["ticket"]["assignee_id"], 3);
-    assert!(admin.post("/inbox/bulk", &[("_csrf", &csrf), ("action", "close"), ("back", "/inbox")]).headers["location"].to_str().unwrap().contains("ok=bulk-none"));
+    assert!(admin.post("/inbox/bulk", &[("_csrf", &csrf), ("action", "close"), ("back", "/inbox")]).headers["location"]
+        .to_str()
+        .unwrap()
+        .contains("ok=bulk-none"));
 
     // Snooze: pending with a reminder; the customer panel keeps notes about the customer.
     assert_eq!(admin.post(&format!("/t/{help_n}/update"), &[("_csrf", &csrf), ("snooze", "1h")]).status, 303);
     let (_, t) = s.get(&format!("/api/v1/tickets/{help_n}"));
     assert_eq!(t["ticket"]["status"], "pending");
     assert!(t["ticket"]["remind_at"].as_i64().unwrap() > 0);
-    let r = admin.post(&format!("/t/{help_n}/customer"), &[("_csrf", &csrf), ("name", "Anna Customer"), ("organisation", "Anna s.r.o."), ("notes", "prefers formal address"), ("language", "cs")]);
+    let r = admin.post(
+        &format!("/t/{help_n}/customer"),
+        &[
+            ("_csrf", &csrf),
+            ("name", "Anna Customer"),
+            ("organisation", "Anna s.r.o."),
+            ("notes", "prefers formal address"),
+            ("language", "cs"),
+        ],
+    );
     assert_eq!(r.status, 303);
     let (_, t) = s.get(&format!("/api/v1/tickets/{help_n}"));
-    assert_eq!((t["ticket"]["customer"]["notes"].as_str(), t["ticket"]["customer"]["language"].as_str()), (Some("prefers formal address"), Some("cs")));
+    assert_eq!(
+        (t["ticket"]["customer"]["notes"].as_str(), t["ticket"]["customer"]["language"].as_str()),
+        (Some("prefers formal address"), Some("cs"))
+    );
 
     // Teams: a ticket given to a team shows in that team's view only.
     assert_eq!(admin.post("/admin/teams", &[("_csrf", &csrf), ("name", "Returns")]).status, 303);
@@ -228,10 +283,16 @@ fn ui_security(backend: Backend) {
     assert!(admin.get(&format!("/t/{help_n}")).body.contains("gave it to the team Returns"), "the log names the team");
 
     // Split: the customer's second matter in the same thread becomes its own, related ticket.
-    let reply = format!("From: a@customer.test\r\nTo: help@shop.test\r\nSubject: Re: [#{help_n}] Help ticket\r\n\r\nAnd another thing: my invoice\r\n");
+    let reply = format!(
+        "From: a@customer.test\r\nTo: help@shop.test\r\nSubject: Re: [#{help_n}] Help ticket\r\n\r\nAnd another thing: my invoice\r\n"
+    );
     ok(s.cli(&["ingest", "--to", "help@shop.test"], reply.as_bytes()));
     let msgs = s.get(&format!("/api/v1/tickets/{help_n}")).1["messages"].as_array().unwrap().clone();
-    let second = msgs.iter().find(|m| m["body"].as_str().unwrap_or("").contains("another thing")).expect("the reply is on the ticket")["id"].as_i64().unwrap().to_string();
+    let second = msgs.iter().find(|m| m["body"].as_str().unwrap_or("").contains("another thing")).expect("the reply is on the ticket")
+        ["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
     let r = admin.post(&format!("/t/{help_n}/split"), &[("_csrf", &csrf), ("message", &second)]);
     assert_eq!(r.status, 303);
     let new_n = r.headers["location"].to_str().unwrap().trim_start_matches("/t/").split('?').next().unwrap().to_string();
@@ -242,7 +303,12 @@ fn ui_security(backend: Backend) {
     // A password change logs out the other sessions.
     let mut second = Client::new(&s.http);
     assert_eq!(second.login("admin@shop.test", "correct horse battery").status, 303);
-    assert_eq!(admin.post("/account/password", &[("_csrf", &csrf), ("current", "correct horse battery"), ("new", "an even better password")]).status, 303);
+    assert_eq!(
+        admin
+            .post("/account/password", &[("_csrf", &csrf), ("current", "correct horse battery"), ("new", "an even better password")])
+            .status,
+        303
+    );
     assert_eq!(second.get("/inbox").status, 303, "the other session survived a password change");
     assert_eq!(admin.get("/inbox").status, 200);
 }

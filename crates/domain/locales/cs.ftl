@@ -37,6 +37,16 @@ error-unknown-action = Neznámá akce.
 error-name-required = Jméno je povinné.
 error-password-short = Heslo musí mít aspoň 10 znaků.
 error-storage = Databáze teď není dostupná. Zkuste to za chvíli.
+error-detail = { $detail }
+error-admin-only = Tohle smí jen správce.
+error-light-agent-status = Omezený agent nemůže měnit stav tiketu ani tikety slučovat či rozdělovat.
+error-agent-no-access = { $name } nevidí schránku tohoto tiketu; nejdřív mu ji přidělte.
+error-merge-itself = Tiket nelze sloučit sám se sebou.
+error-split-first = První zprávu nelze oddělit: je to tiket sám.
+error-file-name = Každá příloha musí mít název souboru.
+error-content-type = „{ $value }“ není typ obsahu.
+error-too-long = Pole { $field } může mít nejvýš { $max } znaků.
+error-channel = Ručně zadaný tiket přichází kanálem „api“ nebo „web“, ne „{ $value }“.
 saved = Uloženo.
 
 view-unassigned = Nepřidělené

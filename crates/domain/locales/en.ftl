@@ -37,6 +37,16 @@ error-unknown-action = Unknown action.
 error-name-required = A name is required.
 error-password-short = The password must have at least 10 characters.
 error-storage = The database is not available right now. Try again in a moment.
+error-detail = { $detail }
+error-admin-only = Only an admin may do this.
+error-light-agent-status = A light agent may not change a ticket's status, merge or split tickets.
+error-agent-no-access = { $name } may not see this ticket's mailbox; give them the mailbox first.
+error-merge-itself = A ticket cannot be merged into itself.
+error-split-first = The first message cannot be split off: it is the ticket itself.
+error-file-name = Every attachment needs a file name.
+error-content-type = "{ $value }" is not a content type.
+error-too-long = The { $field } may have at most { $max } characters.
+error-channel = A ticket written in comes through the "api" or "web" channel, not "{ $value }".
 saved = Saved.
 
 view-unassigned = Unassigned

@@ -12,6 +12,19 @@ pub enum MailboxScope {
     Only(Vec<i64>),
 }
 
+impl MailboxScope {
+    /// What both scopes allow: a listing asked for with `self` by someone whose rights are `rights`.
+    pub fn within(&self, rights: &MailboxScope) -> MailboxScope {
+        match (self, rights) {
+            (MailboxScope::All, r) => r.clone(),
+            (s, MailboxScope::All) => s.clone(),
+            (MailboxScope::Only(a), MailboxScope::Only(b)) => {
+                MailboxScope::Only(a.iter().copied().filter(|m| b.binary_search(m).is_ok()).collect())
+            }
+        }
+    }
+}
+
 /// An account's rights, loaded once per request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
@@ -75,5 +88,10 @@ mod tests {
         assert!(everywhere.can_see(Some(77)) && everywhere.can_reply());
         let light = Access::new(4, Role::LightAgent, true, vec![]);
         assert!(!light.can_reply() && !light.is_admin());
+        // A listing never reaches past the rights of whoever asks for it.
+        assert_eq!(MailboxScope::All.within(&agent.scope), MailboxScope::Only(vec![1, 3]));
+        assert_eq!(MailboxScope::Only(vec![2, 3]).within(&agent.scope), MailboxScope::Only(vec![3]));
+        assert_eq!(MailboxScope::Only(vec![2]).within(&MailboxScope::All), MailboxScope::Only(vec![2]));
+        assert_eq!(MailboxScope::All.within(&MailboxScope::All), MailboxScope::All);
     }
 }

@@ -18,7 +18,13 @@ impl EmailAddress {
             return Err(bad());
         }
         let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
-        if local.is_empty() || local.len() > 64 || domain.is_empty() || domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+        if local.is_empty()
+            || local.len() > 64
+            || domain.is_empty()
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
+        {
             return Err(bad());
         }
         if !domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.' || c == '[' || c == ']' || c == ':') {
@@ -42,9 +48,7 @@ impl EmailAddress {
     /// `support+t42.abc@shop.cz` → (`support@shop.cz`, Some(`t42.abc`)).
     pub fn split_plus(&self) -> (EmailAddress, Option<&str>) {
         match self.local_part().split_once('+') {
-            Some((base, detail)) if !base.is_empty() => {
-                (EmailAddress(format!("{base}@{}", self.domain())), Some(detail))
-            }
+            Some((base, detail)) if !base.is_empty() => (EmailAddress(format!("{base}@{}", self.domain())), Some(detail)),
             _ => (self.clone(), None),
         }
     }
@@ -60,8 +64,23 @@ impl EmailAddress {
         let l = l.split('+').next().unwrap_or(l);
         matches!(
             l,
-            "mailer-daemon" | "postmaster" | "noreply" | "no-reply" | "no_reply" | "donotreply" | "do-not-reply" | "bounce" | "bounces" | "daemon" | "listserv" | "majordomo"
-        ) || l.starts_with("bounce-") || l.starts_with("bounces-") || l.starts_with("owner-") || l.ends_with("-request") || l.ends_with("-bounces")
+            "mailer-daemon"
+                | "postmaster"
+                | "noreply"
+                | "no-reply"
+                | "no_reply"
+                | "donotreply"
+                | "do-not-reply"
+                | "bounce"
+                | "bounces"
+                | "daemon"
+                | "listserv"
+                | "majordomo"
+        ) || l.starts_with("bounce-")
+            || l.starts_with("bounces-")
+            || l.starts_with("owner-")
+            || l.ends_with("-request")
+            || l.ends_with("-bounces")
     }
 }
 

@@ -95,7 +95,16 @@ pub fn decide_ack(class: InboundClass, enabled: bool, recent_acks_to_sender: u32
 
 /// Variables an acknowledgement template may use.
 pub const ACK_VARIABLES: &[&str] = &[
-    "customer_name", "ticket_number", "ticket_tag", "subject", "mailbox_name", "support_hours", "response_time", "alternative_contacts", "help_articles", "portal_url",
+    "customer_name",
+    "ticket_number",
+    "ticket_tag",
+    "subject",
+    "mailbox_name",
+    "support_hours",
+    "response_time",
+    "alternative_contacts",
+    "help_articles",
+    "portal_url",
 ];
 
 // The default texts are the catalogue's `ack-subject` and `ack-body` (see `i18n`), in the

@@ -14,10 +14,10 @@ pub mod threading;
 pub mod ticket;
 pub mod token;
 
-pub use address::EmailAddress;
 pub use access::Access;
+pub use address::EmailAddress;
 pub use i18n::Lang;
-pub use ticket::{Channel, Direction, MessageKind, Priority, Role, TicketNumber, TicketStatus};
+pub use ticket::{Channel, Direction, MessageKind, Priority, Role, Snooze, Tag, TicketNumber, TicketStatus};
 
 /// Errors for values rejected at the edge. The message is meant for a person.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -30,4 +30,6 @@ pub enum DomainError {
     UnknownValue { kind: &'static str, value: String },
     #[error("template error: {0}")]
     Template(String),
+    #[error("a tag must be 1 to 64 printable characters, not \"{0}\"")]
+    InvalidTag(String),
 }

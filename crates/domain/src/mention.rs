@@ -40,7 +40,11 @@ mod tests {
     use super::*;
 
     fn agents() -> Vec<(i64, EmailAddress)> {
-        vec![(1, EmailAddress::parse("ann@shop.cz").unwrap()), (2, EmailAddress::parse("bob.k@shop.cz").unwrap()), (3, EmailAddress::parse("cyril@shop.cz").unwrap())]
+        vec![
+            (1, EmailAddress::parse("ann@shop.cz").unwrap()),
+            (2, EmailAddress::parse("bob.k@shop.cz").unwrap()),
+            (3, EmailAddress::parse("cyril@shop.cz").unwrap()),
+        ]
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! 2. any other Message-ID (or Outlook Thread-Index) we know, when the sender takes part in that ticket;
 //! 3. the subject tag `[#N]`, only when the sender takes part in ticket N;
 //! 4. a signed plus-addressed reply address.
+//!
 //! Everything else opens a new ticket; a ticket the mail pointed at without right of entry is
 //! reported as `related` so an agent can link them by hand. A stranger never joins a ticket.
 
@@ -218,7 +219,10 @@ mod tests {
     fn stranger_quoting_customers_own_message_id_gets_new_ticket() {
         let known = HashMap::from([("CAF123@mail.gmail.com".to_string(), n(5))]);
         let clues = ThreadClues { referenced: vec!["CAF123@mail.gmail.com".into()], ..Default::default() };
-        assert_eq!(decide(&key(), &a("eve@evil.cz"), &clues, &known, &facts(5, &["jan@c.cz"])), ThreadDecision::New { related: Some(n(5)) });
+        assert_eq!(
+            decide(&key(), &a("eve@evil.cz"), &clues, &known, &facts(5, &["jan@c.cz"])),
+            ThreadDecision::New { related: Some(n(5)) }
+        );
         assert_eq!(
             decide(&key(), &a("jan@c.cz"), &clues, &known, &facts(5, &["jan@c.cz"])),
             ThreadDecision::Existing { ticket: n(5), by: ThreadedBy::KnownMessageId }
@@ -232,7 +236,10 @@ mod tests {
             decide(&key(), &a("jan@c.cz"), &clues, &HashMap::new(), &facts(5, &["jan@c.cz"])),
             ThreadDecision::Existing { ticket: n(5), by: ThreadedBy::SubjectTag }
         );
-        assert_eq!(decide(&key(), &a("x@y.cz"), &clues, &HashMap::new(), &facts(5, &["jan@c.cz"])), ThreadDecision::New { related: Some(n(5)) });
+        assert_eq!(
+            decide(&key(), &a("x@y.cz"), &clues, &HashMap::new(), &facts(5, &["jan@c.cz"])),
+            ThreadDecision::New { related: Some(n(5)) }
+        );
         // A tag for a ticket that does not exist is nothing.
         assert_eq!(decide(&key(), &a("x@y.cz"), &clues, &HashMap::new(), &HashMap::new()), ThreadDecision::New { related: None });
     }
@@ -244,7 +251,10 @@ mod tests {
             decide(&key(), &a("jan@c.cz"), &clues, &HashMap::new(), &facts(8, &["jan@c.cz"])),
             ThreadDecision::Existing { ticket: n(8), by: ThreadedBy::PlusAddress }
         );
-        assert_eq!(decide(&key(), &a("eve@c.cz"), &clues, &HashMap::new(), &facts(8, &["jan@c.cz"])), ThreadDecision::New { related: Some(n(8)) });
+        assert_eq!(
+            decide(&key(), &a("eve@c.cz"), &clues, &HashMap::new(), &facts(8, &["jan@c.cz"])),
+            ThreadDecision::New { related: Some(n(8)) }
+        );
     }
 
     #[test]

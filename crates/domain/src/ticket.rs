@@ -109,6 +109,70 @@ string_enum!(
     /// How a ticket reached us.
     Channel, "channel", { Email => "email", Api => "api", Web => "web", Chat => "chat" });
 
+/// A ticket's label: trimmed, lower case, 1 to 64 printable characters. The one rule for tags,
+/// whether they come from the UI, the API, a rule or a bulk action.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Tag(String);
+
+impl Tag {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(s: &str) -> Result<Tag, DomainError> {
+        let t = s.trim();
+        if t.is_empty() || t.chars().count() > Tag::MAX_CHARS || t.chars().any(char::is_control) {
+            return Err(DomainError::InvalidTag(t.chars().take(80).collect()));
+        }
+        Ok(Tag(t.to_lowercase()))
+    }
+
+    /// Tags written as one comma-separated field ("vip, refund"); empty pieces are skipped.
+    pub fn list(text: &str) -> Result<Vec<Tag>, DomainError> {
+        text.split(',').filter(|t| !t.trim().is_empty()).map(Tag::parse).collect()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Tag {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Tag::parse(s)
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Tag::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+string_enum!(
+    /// How long an agent puts a ticket aside: it waits as pending and comes back by itself.
+    Snooze, "snooze time", { Hour => "1h", Tomorrow => "tomorrow", Week => "week" });
+
+impl Snooze {
+    /// When the ticket comes back, for a snooze starting at `now` (ms since the epoch, UTC):
+    /// an hour later, tomorrow at 9:00 UTC, or a week later.
+    pub fn until(self, now: i64) -> i64 {
+        const HOUR: i64 = 3_600_000;
+        const DAY: i64 = 24 * HOUR;
+        match self {
+            Snooze::Hour => now + HOUR,
+            Snooze::Tomorrow => now.div_euclid(DAY) * DAY + DAY + 9 * HOUR,
+            Snooze::Week => now + 7 * DAY,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +194,31 @@ mod tests {
         }
         assert!("deleted".parse::<TicketStatus>().is_err());
         assert_eq!(TicketStatus::Closed.after_customer_reply(), TicketStatus::Open);
+    }
+
+    #[test]
+    fn tags_have_one_rule() {
+        assert_eq!(Tag::parse("  VIP ").unwrap().as_str(), "vip");
+        assert_eq!(Tag::parse("Žlutý kůň").unwrap().as_str(), "žlutý kůň");
+        for bad in ["", "   ", "a\u{7}b", &"x".repeat(65)] {
+            assert!(matches!(Tag::parse(bad), Err(DomainError::InvalidTag(_))), "{bad:?}");
+        }
+        assert_eq!(Tag::parse(&"é".repeat(64)).unwrap().as_str().chars().count(), 64);
+        let list = Tag::list("vip, , Refund,").unwrap();
+        assert_eq!(list.iter().map(Tag::as_str).collect::<Vec<_>>(), ["vip", "refund"]);
+        assert!(Tag::list("ok, bad\ttab").is_err());
+        assert!(serde_json::from_str::<Tag>("\"\"").is_err());
+        assert_eq!(serde_json::from_str::<Tag>("\" Sale \"").unwrap().as_str(), "sale");
+    }
+
+    #[test]
+    fn snoozes_end_when_said() {
+        // 2026-12-02 14:30 UTC
+        let now = 1_796_221_800_000;
+        assert_eq!(Snooze::Hour.until(now), now + 3_600_000);
+        assert_eq!(Snooze::Tomorrow.until(now), 1_796_288_400_000, "2026-12-03 09:00 UTC");
+        assert_eq!(Snooze::Week.until(now), now + 7 * 86_400_000);
+        assert_eq!("tomorrow".parse::<Snooze>().unwrap(), Snooze::Tomorrow);
+        assert!("forever".parse::<Snooze>().is_err());
     }
 }

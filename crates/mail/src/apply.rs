@@ -120,7 +120,9 @@ fn first_look<'p>(ctx: &Context<'_>, p: &'p Prepared) -> First<'p> {
     facts.from_ourselves = ctx.is_ours(&mail.from) || mail.loop_header.as_deref() == Some(ctx.room.installation.as_str());
     let class = autoack::classify(&mail.from, &facts);
     let reason = match class {
-        InboundClass::Bounce => Some(format!("bounce or delivery report from {} ({})", mail.from, mail.subject.chars().take(120).collect::<String>())),
+        InboundClass::Bounce => {
+            Some(format!("bounce or delivery report from {} ({})", mail.from, mail.subject.chars().take(120).collect::<String>()))
+        }
         InboundClass::Loop => Some(format!("mail loop: our own mail came back from {}", mail.from)),
         _ => None,
     };
@@ -207,7 +209,11 @@ struct Openings {
 
 impl Openings {
     fn ticket_id(&self, id: i64) -> i64 {
-        if id < 0 { self.created.get((-id - 1) as usize).map_or(id, |t| t.id) } else { id }
+        if id < 0 {
+            self.created.get((-id - 1) as usize).map_or(id, |t| t.id)
+        } else {
+            id
+        }
     }
     fn number(&self, n: TicketNumber) -> TicketNumber {
         self.created(n).map_or(n, |t| t.number)
@@ -235,8 +241,12 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
     numbers.dedup();
     let found = tickets::by_numbers(tx, &numbers).await?;
     let mut participants = tickets::participants_of(tx, &found.values().map(|t| t.id).collect::<Vec<_>>()).await?;
-    let mut held: HashMap<TicketNumber, Held> =
-        found.into_iter().map(|(n, t)| (n, Held { participants: participants.remove(&t.id).unwrap_or_default(), id: t.id, status: t.status, created: false })).collect();
+    let mut held: HashMap<TicketNumber, Held> = found
+        .into_iter()
+        .map(|(n, t)| {
+            (n, Held { participants: participants.remove(&t.id).unwrap_or_default(), id: t.id, status: t.status, created: false })
+        })
+        .collect();
     let owners: Vec<&str> = mails().map(|s| s.owner.as_str()).collect();
     let mut customers = customers::find_many(tx, &owners).await?;
     let senders: Vec<&str> = mails().map(|s| s.mail.from.as_str()).collect();
@@ -273,7 +283,8 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
         if let Some(mid) = mail.message_id.as_deref() {
             if let Some((number, h)) = known.get(mid).and_then(|n| held.get(n).map(|h| (*n, h))) {
                 let id = h.id;
-                let again = seen.contains(&(id, mid, mail.from.as_str())) || (known_before.contains(mid) && messages::is_duplicate(tx, id, mid, mail.from.as_str()).await?);
+                let again = seen.contains(&(id, mid, mail.from.as_str()))
+                    || (known_before.contains(mid) && messages::is_duplicate(tx, id, mid, mail.from.as_str()).await?);
                 if again {
                     // The same mail delivered again (an MTA retry after a lost answer, a refetch):
                     // kept raw, not shown twice, not acknowledged twice.
@@ -284,8 +295,10 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
             }
         }
         let candidates = threading::candidate_tickets(&s.clues, &known);
-        let facts: HashMap<TicketNumber, TicketFacts> =
-            candidates.iter().filter_map(|n| held.get(n).map(|h| (*n, TicketFacts { number: *n, participants: h.participants.clone() }))).collect();
+        let facts: HashMap<TicketNumber, TicketFacts> = candidates
+            .iter()
+            .filter_map(|n| held.get(n).map(|h| (*n, TicketFacts { number: *n, participants: h.participants.clone() })))
+            .collect();
         let mailbox = p.row.mailbox_id.and_then(|id| ctx.mailboxes.iter().find(|m| m.id == id));
         let (number, created) = match threading::decide(&room.key, &mail.from, &s.clues, &known, &facts) {
             ThreadDecision::Existing { ticket, by } => {
@@ -302,7 +315,8 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
                 (ticket, false)
             }
             ThreadDecision::New { related } => {
-                let lang = mail.language.as_deref().and_then(Lang::from_header).filter(|_| !s.sender_is_colleague).map(|l| l.code().to_string());
+                let lang =
+                    mail.language.as_deref().and_then(Lang::from_header).filter(|_| !s.sender_is_colleague).map(|l| l.code().to_string());
                 let customer = match customers.get_mut(s.owner.as_str()) {
                     Some(c) if c.id > 0 => {
                         customers::keep_name(tx, c, s.owner_name).await?;
@@ -343,7 +357,11 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
                 }
             }
         }
-        let body_text = if mail.warnings.is_empty() { mail.text.new_text.clone() } else { format!("{}\n\n[podpora: {}]", mail.text.new_text, mail.warnings.join("; ")) };
+        let body_text = if mail.warnings.is_empty() {
+            mail.text.new_text.clone()
+        } else {
+            format!("{}\n\n[podpora: {}]", mail.text.new_text, mail.warnings.join("; "))
+        };
         w.incoming.push(Incoming {
             index,
             ticket_id,
@@ -369,7 +387,8 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
             let mailbox = mailbox.filter(|_| !forwarded_by_colleague);
             let decision = autoack::decide_ack(s.class, mailbox.is_some_and(|m| m.ack_enabled), recent, limit);
             if let (AckDecision::Send, Some(mb)) = (decision, mailbox) {
-                let lang = customers.get(s.owner.as_str()).and_then(|c| c.language.as_deref()).and_then(Lang::from_code).unwrap_or(Lang::En);
+                let lang =
+                    customers.get(s.owner.as_str()).and_then(|c| c.language.as_deref()).and_then(Lang::from_code).unwrap_or(Lang::En);
                 w.acks.push(AckPlan { index, ticket: number, mailbox_id: mb.id, lang });
                 *recent_acks.entry(mail.from.to_string()).or_default() += 1;
             }
@@ -379,7 +398,8 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
         outcomes.push((inbound_id, Outcome::Ticket { number, created, ack }));
     }
     // Customers and tickets the batch opens, created together; then placeholders become real.
-    let new_customers: Vec<(&EmailAddress, &str, Option<&str>)> = opening.customers.iter().map(|(a, n, l)| (a, n.as_str(), l.as_deref())).collect();
+    let new_customers: Vec<(&EmailAddress, &str, Option<&str>)> =
+        opening.customers.iter().map(|(a, n, l)| (a, n.as_str(), l.as_deref())).collect();
     let customer_ids = customers::create_many(tx, &new_customers).await?;
     let customer_id = |id: i64| if id < 0 { customer_ids[(-id - 1) as usize] } else { id };
     let new_tickets: Vec<tickets::NewTicket<'_>> = opening
@@ -402,10 +422,18 @@ async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Re
         }
     }
     write(ctx, tx, batch, w, &opening).await?;
-    Ok(outcomes.into_iter().map(|(id, o)| (id, match o {
-        Outcome::Ticket { number, created, ack } => Outcome::Ticket { number: opening.number(number), created, ack },
-        other => other,
-    })).collect())
+    Ok(outcomes
+        .into_iter()
+        .map(|(id, o)| {
+            (
+                id,
+                match o {
+                    Outcome::Ticket { number, created, ack } => Outcome::Ticket { number: opening.number(number), created, ack },
+                    other => other,
+                },
+            )
+        })
+        .collect())
 }
 
 /// Writes what the batch decided, one multi-row statement per table, with the placeholders of
@@ -449,7 +477,14 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
                 quoted_text: mail.text.quoted.as_deref(),
                 signature: mail.text.signature.as_deref(),
                 message_id: mail.message_id.as_deref(),
-                ..NewMessage::text(i.ticket_id, Direction::In, MessageKind::Message, (mail.from.as_str(), &mail.from_name), &mail.subject, &i.body_text)
+                ..NewMessage::text(
+                    i.ticket_id,
+                    Direction::In,
+                    MessageKind::Message,
+                    (mail.from.as_str(), &mail.from_name),
+                    &mail.subject,
+                    &i.body_text,
+                )
             })
         })
         .collect::<Result<_, MailError>>()?;
@@ -462,7 +497,18 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
         .zip(&pks)
         .flat_map(|(i, pk)| {
             batch[i.index].attachments.iter().map(move |a| {
-                (*pk, NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.size, blob: a.blob.as_str(), inline: a.inline, content_id: a.content_id.as_deref(), in_mail: a.in_mail.as_ref() })
+                (
+                    *pk,
+                    NewAttachment {
+                        filename: &a.filename,
+                        content_type: &a.content_type,
+                        size: a.size,
+                        blob: a.blob.as_str(),
+                        inline: a.inline,
+                        content_id: a.content_id.as_deref(),
+                        in_mail: a.in_mail.as_ref(),
+                    },
+                )
             })
         })
         .collect();
@@ -483,10 +529,15 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
     tickets::touch_many(tx, &touched).await?;
     let mut acks = Vec::with_capacity(w.acks.len());
     for plan in &w.acks {
-        let (Some(t), Some(mb), Ok(mail)) = (opening.created(plan.ticket), ctx.mailboxes.iter().find(|m| m.id == plan.mailbox_id), &batch[plan.index].mail) else { continue };
+        let (Some(t), Some(mb), Ok(mail)) =
+            (opening.created(plan.ticket), ctx.mailboxes.iter().find(|m| m.id == plan.mailbox_id), &batch[plan.index].mail)
+        else {
+            continue;
+        };
         let mut refs = mail.references.clone();
         refs.extend(mail.message_id.clone());
-        let about = AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
+        let about =
+            AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
         acks.push(compose_ack(room, mb, t, &about, &mail.from, plan.lang));
     }
     write_acks(tx, &acks).await?;
@@ -516,7 +567,14 @@ pub(crate) struct AckMail {
 
 /// Composes the acknowledgement of a new ticket in the customer's language (templates of the
 /// mailbox, or the catalogue's defaults).
-pub(crate) fn compose_ack(room: &Mailroom, mb: &Mailbox, ticket: &tickets::Ticket, about: &AckAbout<'_>, to: &EmailAddress, lang: Lang) -> AckMail {
+pub(crate) fn compose_ack(
+    room: &Mailroom,
+    mb: &Mailbox,
+    ticket: &tickets::Ticket,
+    about: &AckAbout<'_>,
+    to: &EmailAddress,
+    lang: Lang,
+) -> AckMail {
     let (default_hours, default_response) = (i18n::t(lang, "ack-default-hours"), i18n::t(lang, "ack-default-response-time"));
     let ctx = AckContext {
         customer_name: about.customer_name,
@@ -549,7 +607,16 @@ pub(crate) fn compose_ack(room: &Mailroom, mb: &Mailbox, ticket: &tickets::Ticke
         installation: &room.installation,
         attachments: &[],
     });
-    AckMail { ticket_id: ticket.id, from_address: mb.address.to_string(), from_name: mb.name.clone(), to: vec![to.to_string()], subject, body: db_text(&body), message_id, raw }
+    AckMail {
+        ticket_id: ticket.id,
+        from_address: mb.address.to_string(),
+        from_name: mb.name.clone(),
+        to: vec![to.to_string()],
+        subject,
+        body: db_text(&body),
+        message_id,
+        raw,
+    }
 }
 
 /// Stores acknowledgements as messages of their tickets (not searchable: they are boilerplate),
@@ -574,7 +641,14 @@ pub(crate) async fn write_acks(tx: &mut WriteTx, acks: &[AckMail]) -> Result<(),
     let mails: Vec<outbox::NewOutbound<'_>> = acks
         .iter()
         .zip(&pks)
-        .map(|(a, pk)| outbox::NewOutbound { ticket_id: Some(a.ticket_id), message_pk: Some(*pk), purpose: "ack", mail_from: &a.from_address, recipients: &a.to, raw: &a.raw })
+        .map(|(a, pk)| outbox::NewOutbound {
+            ticket_id: Some(a.ticket_id),
+            message_pk: Some(*pk),
+            purpose: "ack",
+            mail_from: &a.from_address,
+            recipients: &a.to,
+            raw: &a.raw,
+        })
         .collect();
     crate::outbound::enqueue_many(tx, &mails).await?;
     let recipients: Vec<&str> = acks.iter().flat_map(|a| a.to.iter().map(String::as_str)).collect();

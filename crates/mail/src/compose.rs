@@ -64,7 +64,10 @@ pub fn build(o: &Outgoing<'_>) -> Vec<u8> {
         b = b.references(o.references.to_vec());
     }
     if o.auto_submitted {
-        b = b.header("Auto-Submitted", Raw::new("auto-replied")).header("X-Auto-Response-Suppress", Raw::new("All")).header("Precedence", Raw::new("auto_reply"));
+        b = b
+            .header("Auto-Submitted", Raw::new("auto-replied"))
+            .header("X-Auto-Response-Suppress", Raw::new("All"))
+            .header("Precedence", Raw::new("auto_reply"));
     }
     for a in o.attachments {
         b = b.attachment(a.content_type.clone(), a.filename.clone(), a.bytes.clone());

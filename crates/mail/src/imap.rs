@@ -63,7 +63,14 @@ impl ImapUrl {
             return Err("the IMAP URL has no host".into());
         }
         let folder = decode(folder);
-        Ok(ImapUrl { tls, host, port, user: decode(user), password: decode(password), folder: if folder.is_empty() { "INBOX".into() } else { folder } })
+        Ok(ImapUrl {
+            tls,
+            host,
+            port,
+            user: decode(user),
+            password: decode(password),
+            folder: if folder.is_empty() { "INBOX".into() } else { folder },
+        })
     }
 }
 
@@ -117,7 +124,11 @@ async fn timed<T, E: std::fmt::Display>(what: &str, f: impl std::future::Future<
 /// Turns protocol and socket errors into words an admin can act on.
 fn explain(e: &str) -> String {
     let l = e.to_lowercase();
-    if l.contains("authenticationfailed") || l.contains("authentication failed") || l.contains("invalid credentials") || l.contains("login failed") {
+    if l.contains("authenticationfailed")
+        || l.contains("authentication failed")
+        || l.contains("invalid credentials")
+        || l.contains("login failed")
+    {
         format!("authentication failed — check the user name and password ({e})")
     } else if l.contains("connection refused") {
         format!("connection refused — is the host and port right? ({e})")
@@ -137,12 +148,14 @@ async fn connect(url: &ImapUrl) -> Result<Session, String> {
     let conn = if url.tls {
         let mut roots = tokio_rustls::rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS setup: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let name = tokio_rustls::rustls::pki_types::ServerName::try_from(url.host.clone()).map_err(|e| format!("bad host name for TLS: {e}"))?;
+        let config =
+            tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(tokio_rustls::rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| format!("TLS setup: {e}"))?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        let name =
+            tokio_rustls::rustls::pki_types::ServerName::try_from(url.host.clone()).map_err(|e| format!("bad host name for TLS: {e}"))?;
         let tls = timed("TLS handshake", tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp)).await?;
         Conn::Tls(Box::new(tls))
     } else {
@@ -177,18 +190,23 @@ async fn fetch_new(room: &Mailroom, mb: &Mailbox, url: &ImapUrl, s: &mut Session
     let validity = selected.uid_validity.unwrap_or(0) as i64;
     let fresh = mailboxes::get(&room.db, mb.id).await.map_err(|e| e.to_string())?.ok_or("mailbox removed")?;
     let mut last = if fresh.imap_uidvalidity == Some(validity) { fresh.imap_last_uid.unwrap_or(0) } else { 0 };
-    let mut uids: Vec<u32> = timed("searching new mail", s.uid_search(format!("UID {}:*", last + 1))).await?.into_iter().filter(|u| *u as i64 > last).collect();
+    let mut uids: Vec<u32> =
+        timed("searching new mail", s.uid_search(format!("UID {}:*", last + 1))).await?.into_iter().filter(|u| *u as i64 > last).collect();
     uids.sort_unstable();
     let max = room.limits.max_message_bytes;
     let env = Envelope { mail_from: None, rcpt_to: vec![mb.address.clone()] };
     let mut stored = 0;
     for uid in uids {
-        let sizes: Vec<_> = timed("reading sizes", async { s.uid_fetch(uid.to_string(), "(UID RFC822.SIZE)").await?.try_collect::<Vec<_>>().await }).await?;
+        let sizes: Vec<_> =
+            timed("reading sizes", async { s.uid_fetch(uid.to_string(), "(UID RFC822.SIZE)").await?.try_collect::<Vec<_>>().await })
+                .await?;
         let size = sizes.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.size).unwrap_or(0) as usize;
         let oversized = size > max;
         let query = if oversized { "(UID BODY.PEEK[HEADER])" } else { "(UID BODY.PEEK[])" };
-        let fetched: Vec<_> = timed("fetching a message", async { s.uid_fetch(uid.to_string(), query).await?.try_collect::<Vec<_>>().await }).await?;
-        let raw = fetched.iter().find(|f| f.uid == Some(uid)).and_then(|f| if oversized { f.header() } else { f.body() }).map(|b| b.to_vec());
+        let fetched: Vec<_> =
+            timed("fetching a message", async { s.uid_fetch(uid.to_string(), query).await?.try_collect::<Vec<_>>().await }).await?;
+        let raw =
+            fetched.iter().find(|f| f.uid == Some(uid)).and_then(|f| if oversized { f.header() } else { f.body() }).map(|b| b.to_vec());
         if let Some(raw) = raw {
             if !inbound::already_received(&room.db, mb.id, BlobId::of(&raw).as_str()).await.map_err(|e| e.to_string())? {
                 if oversized {
@@ -206,7 +224,9 @@ async fn fetch_new(room: &Mailroom, mb: &Mailbox, url: &ImapUrl, s: &mut Session
         last = uid as i64;
         mailboxes::set_imap_position(&room.db, mb.id, validity, last).await.map_err(|e| e.to_string())?;
         // Only now, with the message durable and remembered, does the server learn we have it.
-        if let Err(e) = timed("flagging as seen", async { s.uid_store(uid.to_string(), "+FLAGS (\\Seen)").await?.try_collect::<Vec<_>>().await }).await {
+        if let Err(e) =
+            timed("flagging as seen", async { s.uid_store(uid.to_string(), "+FLAGS (\\Seen)").await?.try_collect::<Vec<_>>().await }).await
+        {
             tracing::warn!(mailbox = %mb.address, uid, error = %e, "could not flag a stored message as seen");
         }
     }
@@ -335,7 +355,10 @@ mod tests {
     #[test]
     fn parses_urls() {
         let u = ImapUrl::parse("imaps://help@shop.cz:p%40ss:w@imap.shop.cz/Support%20Inbox").unwrap();
-        assert_eq!((u.tls, u.host.as_str(), u.port, u.user.as_str(), u.password.as_str(), u.folder.as_str()), (true, "imap.shop.cz", 993, "help@shop.cz", "p@ss:w", "Support Inbox"));
+        assert_eq!(
+            (u.tls, u.host.as_str(), u.port, u.user.as_str(), u.password.as_str(), u.folder.as_str()),
+            (true, "imap.shop.cz", 993, "help@shop.cz", "p@ss:w", "Support Inbox")
+        );
         let u = ImapUrl::parse("imap://u:p@127.0.0.1:1143").unwrap();
         assert_eq!((u.port, u.folder.as_str()), (1143, "INBOX"));
         assert!(!format!("{u:?}").contains(":p@"), "password in Debug output");

@@ -204,8 +204,10 @@ async fn commit_group(room: &Mailroom) -> (Vec<Result<i64, String>>, Vec<Waiting
             group = take();
             if inbound::fits_one_statement(group.len(), group.iter().map(|w| w.raw().len()).sum()) {
                 let (rcpts, envelope_to) = recipients(&group);
-                let blobs: Vec<BlobId> = group.iter().map(|w| if let Bytes::Stored(b) = &w.bytes { b.clone() } else { BlobId::of(w.raw()) }).collect();
-                let raw: Vec<(&BlobId, &[u8])> = group.iter().zip(&blobs).filter(|(w, _)| matches!(w.bytes, Bytes::Raw(_))).map(|(w, b)| (b, w.raw())).collect();
+                let blobs: Vec<BlobId> =
+                    group.iter().map(|w| if let Bytes::Stored(b) = &w.bytes { b.clone() } else { BlobId::of(w.raw()) }).collect();
+                let raw: Vec<(&BlobId, &[u8])> =
+                    group.iter().zip(&blobs).filter(|(w, _)| matches!(w.bytes, Bytes::Raw(_))).map(|(w, b)| (b, w.raw())).collect();
                 let rows = inbound_rows(&group, &vec![None; group.len()], &blobs, &envelope_to);
                 let ids = inbound::accept_many_pg(&mut conn, &rows, &rcpts, &raw).await?;
                 return Ok::<_, podpora_store::StoreError>((ids, blobs));
@@ -217,9 +219,14 @@ async fn commit_group(room: &Mailroom) -> (Vec<Result<i64, String>>, Vec<Waiting
         }
         let (rcpts, envelope_to) = recipients(&group);
         let mailbox_ids = mailboxes::first_mailbox_of(&mut tx, &rcpts).await?;
-        let raw: Vec<Vec<u8>> = group.iter_mut().filter_map(|w| if let Bytes::Raw(r) = &mut w.bytes { Some(std::mem::take(r)) } else { None }).collect();
+        let raw: Vec<Vec<u8>> =
+            group.iter_mut().filter_map(|w| if let Bytes::Raw(r) = &mut w.bytes { Some(std::mem::take(r)) } else { None }).collect();
         let mut written = room.blobs.put_many_in(&mut tx, raw).await?.into_iter();
-        let blobs: Vec<BlobId> = group.iter().map(|w| if let Bytes::Stored(b) = &w.bytes { Some(b.clone()) } else { written.next() }).collect::<Option<_>>().ok_or_else(|| podpora_store::StoreError::Corrupt("a blob id per message".into()))?;
+        let blobs: Vec<BlobId> = group
+            .iter()
+            .map(|w| if let Bytes::Stored(b) = &w.bytes { Some(b.clone()) } else { written.next() })
+            .collect::<Option<_>>()
+            .ok_or_else(|| podpora_store::StoreError::Corrupt("a blob id per message".into()))?;
         let ids = inbound::insert_many(&mut tx, &inbound_rows(&group, &mailbox_ids, &blobs, &envelope_to)).await?;
         tx.commit().await?;
         Ok((ids, blobs))
@@ -246,17 +253,33 @@ async fn commit_group(room: &Mailroom) -> (Vec<Result<i64, String>>, Vec<Waiting
 
 /// The recipients of each message of a group, as addresses and as the text stored with it.
 fn recipients(group: &[Waiting]) -> (Vec<&[EmailAddress]>, Vec<Vec<String>>) {
-    (group.iter().map(|w| w.rcpt_to.as_slice()).collect(), group.iter().map(|w| w.rcpt_to.iter().map(|a| a.to_string()).collect()).collect())
+    (
+        group.iter().map(|w| w.rcpt_to.as_slice()).collect(),
+        group.iter().map(|w| w.rcpt_to.iter().map(|a| a.to_string()).collect()).collect(),
+    )
 }
 
 /// The inbound rows of a group, with their mailboxes and raw mail's blobs.
-fn inbound_rows<'a>(group: &'a [Waiting], mailbox_ids: &[Option<i64>], blobs: &'a [BlobId], envelope_to: &'a [Vec<String>]) -> Vec<NewInbound<'a>> {
+fn inbound_rows<'a>(
+    group: &'a [Waiting],
+    mailbox_ids: &[Option<i64>],
+    blobs: &'a [BlobId],
+    envelope_to: &'a [Vec<String>],
+) -> Vec<NewInbound<'a>> {
     group
         .iter()
         .zip(mailbox_ids)
         .zip(blobs)
         .zip(envelope_to)
-        .map(|(((w, mailbox_id), blob), to)| NewInbound { source: w.source.as_str(), mailbox_id: *mailbox_id, envelope_from: w.envelope_from.as_deref(), envelope_to: to, raw_blob: blob.as_str(), size: w.size, set_aside: w.aside.as_deref() })
+        .map(|(((w, mailbox_id), blob), to)| NewInbound {
+            source: w.source.as_str(),
+            mailbox_id: *mailbox_id,
+            envelope_from: w.envelope_from.as_deref(),
+            envelope_to: to,
+            raw_blob: blob.as_str(),
+            size: w.size,
+            set_aside: w.aside.as_deref(),
+        })
         .collect()
 }
 
@@ -443,7 +466,11 @@ async fn settled(room: &Mailroom, inbound_id: i64) -> Result<Option<Outcome>, Ma
     let row = inbound::get(&mut conn, inbound_id).await?;
     Ok(match row.status {
         InboundStatus::Received => None,
-        InboundStatus::Processed => Some(Outcome::Ticket { number: tickets::by_id(&mut conn, row.ticket_id.unwrap_or_default()).await?.number, created: false, ack: None }),
+        InboundStatus::Processed => Some(Outcome::Ticket {
+            number: tickets::by_id(&mut conn, row.ticket_id.unwrap_or_default()).await?.number,
+            created: false,
+            ack: None,
+        }),
         InboundStatus::SetAside => {
             let reason = row.reason.unwrap_or_default();
             let unparsable = reason.starts_with(UNPARSABLE);
@@ -535,7 +562,11 @@ async fn prepare_batch(room: &Mailroom, rows: Vec<inbound::Inbound>) -> Result<V
                     .into_iter()
                     .map(|mut a| {
                         let bytes = std::mem::take(&mut a.bytes);
-                        let kept = if a.part.is_some() { FileBytes::InMail(BlobId::of(&bytes), bytes.len() as i64) } else { FileBytes::ToStore(bytes) };
+                        let kept = if a.part.is_some() {
+                            FileBytes::InMail(BlobId::of(&bytes), bytes.len() as i64)
+                        } else {
+                            FileBytes::ToStore(bytes)
+                        };
                         (a, kept)
                     })
                     .collect();
@@ -551,10 +582,12 @@ async fn prepare_batch(room: &Mailroom, rows: Vec<inbound::Inbound>) -> Result<V
             }
         });
     }
+    /// A parsed mail's attachments, each with where its bytes are kept.
+    type PartFiles = Vec<(parse::ParsedAttachment, FileBytes)>;
     // As many parsers at once as there are cores: more only adds threads (and their memory).
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let parsed: Vec<_> = futures::StreamExt::collect(futures::StreamExt::buffered(futures::stream::iter(parsing), cores)).await;
-    let (mails, mut files): (Vec<Result<ParsedMail, String>>, Vec<Vec<(parse::ParsedAttachment, FileBytes)>>) = parsed
+    let (mails, mut files): (Vec<Result<ParsedMail, String>>, Vec<PartFiles>) = parsed
         .into_iter()
         .map(|r| match r {
             Ok((m, files)) => (Ok(m), files),
@@ -570,7 +603,11 @@ async fn prepare_batch(room: &Mailroom, rows: Vec<inbound::Inbound>) -> Result<V
         })
         .collect();
     let sizes: Vec<i64> = payload.iter().map(|b| b.len() as i64).collect();
-    let stored = if payload.is_empty() { Vec::new() } else { room.blobs.put_many(payload).await.map_err(|e| MailError::Temporary(format!("cannot store an attachment: {e}")))? };
+    let stored = if payload.is_empty() {
+        Vec::new()
+    } else {
+        room.blobs.put_many(payload).await.map_err(|e| MailError::Temporary(format!("cannot store an attachment: {e}")))?
+    };
     let mut stored = stored.into_iter().zip(sizes);
     let mut out = Vec::with_capacity(rows.len());
     for ((row, mail), files) in rows.into_iter().zip(mails).zip(files) {
@@ -580,8 +617,21 @@ async fn prepare_batch(room: &Mailroom, rows: Vec<inbound::Inbound>) -> Result<V
                 FileBytes::InMail(blob, size) => (blob, size),
                 FileBytes::ToStore(_) => stored.next().ok_or_else(|| MailError::Temporary("an attachment was not stored".into()))?,
             };
-            let in_mail = a.part.map(|p| messages::InMail { mail: row.raw_blob.clone(), part: p.index as i64, start: p.start as i64, end: p.end as i64 });
-            attachments.push(StoredAttachment { size, filename: a.filename, content_type: a.content_type, blob, inline: a.inline, content_id: a.content_id, in_mail });
+            let in_mail = a.part.map(|p| messages::InMail {
+                mail: row.raw_blob.clone(),
+                part: p.index as i64,
+                start: p.start as i64,
+                end: p.end as i64,
+            });
+            attachments.push(StoredAttachment {
+                size,
+                filename: a.filename,
+                content_type: a.content_type,
+                blob,
+                inline: a.inline,
+                content_id: a.content_id,
+                in_mail,
+            });
         }
         out.push(Prepared { row, mail, attachments });
     }
@@ -612,7 +662,12 @@ pub async fn attachment_bytes(room: &Mailroom, a: &messages::Attachment) -> Resu
 /// is waiting while the time budget lasts (bigger batches, fewer commits). The next batch is read
 /// and parsed while the current one is applied, after letting mail gather for `linger` when the
 /// current one is thin. Returns their outcomes.
-async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64, linger: std::time::Duration) -> Result<HashMap<i64, Outcome>, MailError> {
+async fn drain(
+    room: &Mailroom,
+    mailbox_id: Option<i64>,
+    upto: i64,
+    linger: std::time::Duration,
+) -> Result<HashMap<i64, Outcome>, MailError> {
     let mut outcomes = HashMap::new();
     let budget = std::time::Instant::now() + std::time::Duration::from_secs(5);
     let size = batch_size(room.db.backend());
@@ -639,7 +694,8 @@ async fn drain(room: &Mailroom, mailbox_id: Option<i64>, upto: i64, linger: std:
         // Waiting `process` calls look for their outcome; workers send the acknowledgements.
         room.wake.notify_waiters();
         room.work.notify_one();
-        let mut changed: Vec<i64> = applied.iter().filter_map(|(_, o)| if let Outcome::Ticket { number, .. } = o { Some(number.get()) } else { None }).collect();
+        let mut changed: Vec<i64> =
+            applied.iter().filter_map(|(_, o)| if let Outcome::Ticket { number, .. } = o { Some(number.get()) } else { None }).collect();
         changed.sort_unstable();
         changed.dedup();
         if !changed.is_empty() {
@@ -683,13 +739,21 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
     let name = db_text(f.name.trim());
     let mut tx = room.db.begin().await?;
     let customer = customers::find_or_create(&mut tx, f.from, &name).await?;
-    let ticket = tickets::create(&mut tx, room.db.backend(), &tickets::NewTicket { mailbox_id: f.mailbox.map(|m| m.id), customer_id: customer, subject: &subject, channel: f.channel, related: None }).await?;
-    tickets::add_participant(&mut tx, ticket.id, f.from, &name).await?;
-    messages::insert(
+    let ticket = tickets::create(
         &mut tx,
-        &NewMessage::text(ticket.id, Direction::In, MessageKind::Message, (f.from.as_str(), &name), &subject, &body),
+        room.db.backend(),
+        &tickets::NewTicket {
+            mailbox_id: f.mailbox.map(|m| m.id),
+            customer_id: customer,
+            subject: &subject,
+            channel: f.channel,
+            related: None,
+        },
     )
     .await?;
+    tickets::add_participant(&mut tx, ticket.id, f.from, &name).await?;
+    messages::insert(&mut tx, &NewMessage::text(ticket.id, Direction::In, MessageKind::Message, (f.from.as_str(), &name), &subject, &body))
+        .await?;
     messages::remember_ids(&mut tx, ticket.id, &[compose::thread_key(&room.installation, ticket.number)]).await?;
     // A form carries no mail headers: only the address can make it automatic (a robot sender).
     let class = autoack::classify(f.from, &autoack::MailFacts::default());
@@ -698,7 +762,10 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
     let decision = autoack::decide_ack(class, f.mailbox.is_some_and(|m| m.ack_enabled), recent, limit);
     if let (AckDecision::Send, Some(mb)) = (decision, f.mailbox) {
         let about = AckAbout { customer_name: &name, subject: &subject, in_reply_to: None, references: &[] };
-        let lang = customers::language(&mut tx, customer).await?.and_then(|l| podpora_domain::Lang::from_code(&l)).unwrap_or(podpora_domain::Lang::En);
+        let lang = customers::language(&mut tx, customer)
+            .await?
+            .and_then(|l| podpora_domain::Lang::from_code(&l))
+            .unwrap_or(podpora_domain::Lang::En);
         write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang)]).await?;
     }
     tx.commit().await?;

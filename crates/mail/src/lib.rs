@@ -12,6 +12,8 @@ pub mod parse;
 pub mod quote;
 pub mod sanitize;
 pub mod smtp_server;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use podpora_domain::token::ReplyKey;
 use podpora_store::{BlobStore, Db};
@@ -41,7 +43,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_message_bytes: 80 << 20, max_parse_bytes: 80 << 20, max_parts: 1000, parse_timeout: std::time::Duration::from_secs(30) }
+        Limits {
+            max_message_bytes: 80 << 20,
+            max_parse_bytes: 80 << 20,
+            max_parts: 1000,
+            parse_timeout: std::time::Duration::from_secs(30),
+        }
     }
 }
 

@@ -9,9 +9,9 @@ use lettre::address::Envelope as SmtpEnvelope;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use podpora_domain::token::{self, Purpose};
 use podpora_domain::{subject, Direction, EmailAddress, MessageKind, TicketNumber};
+use podpora_store::events::Event;
 use podpora_store::messages::{self, NewAttachment, NewMessage};
 use podpora_store::users::User;
-use podpora_store::events::Event;
 use podpora_store::{activity, jobs, mentions, now_ms, outbox, tickets, users, WriteTx};
 use std::path::PathBuf;
 
@@ -19,7 +19,15 @@ pub const JOB_SEND: &str = "send_mail";
 pub const MAX_ATTEMPTS: i64 = 12;
 
 /// Queues a mail and its delivery job in the caller's transaction.
-pub async fn enqueue(tx: &mut WriteTx, ticket_id: Option<i64>, message_pk: Option<i64>, purpose: &str, from: &str, to: &[String], raw: &[u8]) -> Result<i64, MailError> {
+pub async fn enqueue(
+    tx: &mut WriteTx,
+    ticket_id: Option<i64>,
+    message_pk: Option<i64>,
+    purpose: &str,
+    from: &str,
+    to: &[String],
+    raw: &[u8],
+) -> Result<i64, MailError> {
     Ok(enqueue_many(tx, &[outbox::NewOutbound { ticket_id, message_pk, purpose, mail_from: from, recipients: to, raw }]).await?[0])
 }
 
@@ -43,7 +51,9 @@ impl Transport {
     pub fn new(relay: Option<&str>, data_dir: &std::path::Path) -> Result<Transport, MailError> {
         match relay.map(str::trim).filter(|s| !s.is_empty()) {
             Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| MailError::Rejected(format!("PODPORA_SMTP_RELAY is not a valid smtp:// or smtps:// URL: {e}")))?.build();
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| MailError::Rejected(format!("PODPORA_SMTP_RELAY is not a valid smtp:// or smtps:// URL: {e}")))?
+                    .build();
                 Ok(Transport::Relay { transport, display: podpora_store::db::redact_url(url) })
             }
             None => {
@@ -71,7 +81,12 @@ pub enum SendError {
 
 async fn deliver_relay(transport: &AsyncSmtpTransport<Tokio1Executor>, o: &outbox::Outbound) -> Result<(), SendError> {
     let from = o.mail_from.parse().map_err(|e| SendError::Permanent(format!("bad sender {}: {e}", o.mail_from)))?;
-    let to = o.recipients.iter().map(|r| r.parse()).collect::<Result<Vec<_>, _>>().map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
+    let to = o
+        .recipients
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
     let env = SmtpEnvelope::new(Some(from), to).map_err(|e| SendError::Permanent(e.to_string()))?;
     match transport.send_raw(&env, &o.raw).await {
         Ok(_) => Ok(()),
@@ -128,7 +143,8 @@ async fn deliver(t: &Transport, mails: &[&outbox::Outbound]) -> Vec<Result<(), S
     match t {
         Transport::Relay { transport, .. } => futures::future::join_all(mails.iter().map(|o| deliver_relay(transport, o))).await,
         Transport::Files(dir) => {
-            let (dir, files) = (dir.clone(), mails.iter().map(|o| (format!("{:08}-{}.eml", o.id, o.purpose), o.raw.clone())).collect::<Vec<_>>());
+            let (dir, files) =
+                (dir.clone(), mails.iter().map(|o| (format!("{:08}-{}.eml", o.id, o.purpose), o.raw.clone())).collect::<Vec<_>>());
             let r = tokio::task::spawn_blocking(move || write_files(&dir, &files))
                 .await
                 .map_err(|e| SendError::Temporary(e.to_string()))
@@ -167,7 +183,8 @@ pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[SendItem
         Ok(f) => f,
         Err(e) => return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect(),
     };
-    let due: Vec<(&outbox::Outbound, i64)> = items.iter().filter_map(|i| found.get(&i.outbox_id).map(|o| (o, i.attempt))).filter(|(o, _)| o.status != "sent").collect();
+    let due: Vec<(&outbox::Outbound, i64)> =
+        items.iter().filter_map(|i| found.get(&i.outbox_id).map(|o| (o, i.attempt))).filter(|(o, _)| o.status != "sent").collect();
     let mut outcome: std::collections::HashMap<i64, Result<(), SendError>> = std::collections::HashMap::new();
     let mut records = Vec::new();
     if !due.is_empty() {
@@ -196,7 +213,8 @@ pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[SendItem
             (Some(_), Some(r)) => r.clone(),
         })
         .collect();
-    let finished: Vec<i64> = items.iter().zip(&results).filter(|(_, r)| !matches!(r, Err(SendError::Temporary(_)))).filter_map(|(i, _)| i.job).collect();
+    let finished: Vec<i64> =
+        items.iter().zip(&results).filter(|(_, r)| !matches!(r, Err(SendError::Temporary(_)))).filter_map(|(i, _)| i.job).collect();
     if let Err(e) = outbox::record_attempts(&room.db, &records, &finished).await {
         return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect();
     }
@@ -227,53 +245,88 @@ pub struct Posted {
 
 /// Writes the reply (or note) and, for a reply, its outbox mail in one transaction.
 pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
+    let files = keep_files(room, r.attachments).await?;
+    let mut tx = room.db.begin().await?;
+    let posted = post_in(room, &mut tx, r, &files).await?;
+    tx.commit().await?;
+    posted.wake_sender(room);
+    Ok(posted)
+}
+
+/// Keeps an agent's files in the blob store, before the transaction that records them (the
+/// database store writes its blobs in a transaction of its own). In the order given.
+pub async fn keep_files(room: &Mailroom, files: &[OutgoingAttachment]) -> Result<Vec<podpora_store::BlobId>, MailError> {
+    let mut ids = Vec::with_capacity(files.len());
+    for a in files {
+        ids.push(room.blobs.put(a.bytes.clone()).await?);
+    }
+    Ok(ids)
+}
+
+impl Posted {
+    /// After the commit: a queued mail wakes a sending worker of this process.
+    pub fn wake_sender(&self, room: &Mailroom) {
+        if self.outbox_id.is_some() {
+            room.work.notify_one();
+        }
+    }
+}
+
+/// `post` inside the caller's transaction, with the files already kept (`keep_files`, same
+/// order as `r.attachments`); the live event goes with the transaction. The caller commits, then
+/// calls `Posted::wake_sender`.
+pub async fn post_in(room: &Mailroom, tx: &mut WriteTx, r: &Reply<'_>, files: &[podpora_store::BlobId]) -> Result<Posted, MailError> {
     let body = db_text(r.body.trim_end());
     if body.trim().is_empty() {
         return Err(MailError::Rejected("the message body is empty".into()));
     }
-    let mut stored = Vec::new();
-    for a in r.attachments {
-        let id = room.blobs.put(a.bytes.clone()).await?;
-        stored.push((a, id));
-    }
-    let mut tx = room.db.begin().await?;
-    let ticket = tickets::by_number(&mut tx, r.ticket).await?.ok_or(podpora_store::StoreError::NotFound)?;
+    let stored: Vec<(&OutgoingAttachment, podpora_store::BlobId)> = r.attachments.iter().zip(files.iter().cloned()).collect();
+    let ticket = tickets::by_number(&mut *tx, r.ticket).await?.ok_or(podpora_store::StoreError::NotFound)?;
     let mailbox = match ticket.mailbox_id {
         Some(id) => podpora_store::mailboxes::get(&room.db, id).await?,
         None => None,
     };
-    let history = messages::for_ticket(&mut tx, ticket.id).await?;
+    let history = messages::for_ticket(&mut *tx, ticket.id).await?;
+    let event = Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: Some(r.author.id) };
     if r.kind == MessageKind::Note {
         let pk = messages::insert(
-            &mut tx,
-            &NewMessage { author_user_id: Some(r.author.id), ..NewMessage::text(ticket.id, Direction::Out, MessageKind::Note, (r.author.email.as_str(), &r.author.name), "", &body) },
+            &mut *tx,
+            &NewMessage {
+                author_user_id: Some(r.author.id),
+                ..NewMessage::text(ticket.id, Direction::Out, MessageKind::Note, (r.author.email.as_str(), &r.author.name), "", &body)
+            },
         )
         .await?;
-        attach(&mut tx, pk, &stored).await?;
-        tickets::touch(&mut tx, ticket.id).await?;
-        activity::add(&mut tx, ticket.id, Some(r.author.id), "note", "").await?;
-        let colleagues: Vec<(i64, EmailAddress)> = users::list(&room.db).await?.into_iter().filter(|u| !u.disabled && u.id != r.author.id).map(|u| (u.id, u.email)).collect();
+        attach(tx, pk, &stored).await?;
+        tickets::touch(&mut *tx, ticket.id).await?;
+        activity::add(&mut *tx, ticket.id, Some(r.author.id), "note", "").await?;
+        let colleagues: Vec<(i64, EmailAddress)> =
+            users::list(&room.db).await?.into_iter().filter(|u| !u.disabled && u.id != r.author.id).map(|u| (u.id, u.email)).collect();
         let mentioned = podpora_domain::mention::mentioned(&body, &colleagues);
-        mentions::add(&mut tx, &mentioned, ticket.id, r.author.id).await?;
-        tx.commit().await?;
-        room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: Some(r.author.id) }).await;
+        mentions::add(&mut *tx, &mentioned, ticket.id, r.author.id).await?;
+        tx.publish(event).await?;
         return Ok(Posted { message_pk: pk, outbox_id: None });
     }
     let mailbox = mailbox.ok_or_else(|| MailError::Rejected("this ticket has no mailbox to reply from".into()))?;
     let last_in = history.iter().rev().find(|m| m.direction == Direction::In && m.kind == MessageKind::Message);
     for extra in r.cc {
-        tickets::add_participant(&mut tx, ticket.id, extra, "").await?;
+        tickets::add_participant(&mut *tx, ticket.id, extra, "").await?;
     }
-    let participants = tickets::participants(&mut tx, ticket.id).await?;
-    let mut recipients: Vec<EmailAddress> = participants.iter().filter_map(|p| EmailAddress::parse(&p.address).ok()).filter(|a| !r.exclude.contains(a)).collect();
+    let participants = tickets::participants(&mut *tx, ticket.id).await?;
+    let mut recipients: Vec<EmailAddress> =
+        participants.iter().filter_map(|p| EmailAddress::parse(&p.address).ok()).filter(|a| !r.exclude.contains(a)).collect();
     if recipients.is_empty() {
         return Err(MailError::Rejected("nobody left to send this reply to".into()));
     }
     // The last customer who wrote goes in To, the other participants in Cc.
-    let primary = last_in.and_then(|m| EmailAddress::parse(&m.from_address).ok()).filter(|a| recipients.contains(a)).unwrap_or_else(|| recipients[0].clone());
+    let primary = last_in
+        .and_then(|m| EmailAddress::parse(&m.from_address).ok())
+        .filter(|a| recipients.contains(a))
+        .unwrap_or_else(|| recipients[0].clone());
     recipients.retain(|a| a != &primary);
-    let message_id = format!("{}@{}", token::message_id_local(&room.key, ticket.number, &primary, Purpose::Reply, &compose::nonce()), room.host);
-    let mut references = messages::ids_for_ticket(&mut tx, ticket.id).await?;
+    let message_id =
+        format!("{}@{}", token::message_id_local(&room.key, ticket.number, &primary, Purpose::Reply, &compose::nonce()), room.host);
+    let mut references = messages::ids_for_ticket(&mut *tx, ticket.id).await?;
     crate::keep_root_and_recent(&mut references, 20);
     let in_reply_to = last_in.and_then(|m| m.message_id.clone()).or_else(|| references.last().cloned());
     let subject_line = subject::tagged(ticket.number, &ticket.subject, true);
@@ -283,12 +336,20 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
         text.push_str(&mailbox.signature);
     }
     if let Some(m) = last_in {
-        let when = chrono::DateTime::from_timestamp_millis(m.created_at).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+        let when =
+            chrono::DateTime::from_timestamp_millis(m.created_at).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
         let who = if m.from_name.is_empty() { m.from_address.clone() } else { format!("{} <{}>", m.from_name, m.from_address) };
         text.push_str("\n\n");
         // Customer-facing text: in the customer's language when known.
-        let lang = podpora_store::customers::language(&mut tx, ticket.customer_id).await?.and_then(|l| podpora_domain::Lang::from_code(&l)).unwrap_or(podpora_domain::Lang::En);
-        let header = podpora_domain::i18n::t_args(lang, "reply-quote-header", &[("when", podpora_domain::i18n::Arg::Str(&when)), ("who", podpora_domain::i18n::Arg::Str(&who))]);
+        let lang = podpora_store::customers::language(&mut *tx, ticket.customer_id)
+            .await?
+            .and_then(|l| podpora_domain::Lang::from_code(&l))
+            .unwrap_or(podpora_domain::Lang::En);
+        let header = podpora_domain::i18n::t_args(
+            lang,
+            "reply-quote-header",
+            &[("when", podpora_domain::i18n::Arg::Str(&when)), ("who", podpora_domain::i18n::Arg::Str(&who))],
+        );
         text.push_str(&compose::quote_below(&header, &m.body_text));
     }
     let from_name = format!("{} ({})", r.author.name, mailbox.name);
@@ -315,38 +376,56 @@ pub async fn post(room: &Mailroom, r: &Reply<'_>) -> Result<Posted, MailError> {
     let to_list = vec![primary.to_string()];
     let cc_list: Vec<String> = recipients.iter().map(|a| a.to_string()).collect();
     let pk = messages::insert(
-        &mut tx,
+        &mut *tx,
         &NewMessage {
             author_user_id: Some(r.author.id),
             to: &to_list,
             cc: &cc_list,
             message_id: Some(&message_id),
             delivery: Some("queued"),
-            ..NewMessage::text(ticket.id, Direction::Out, MessageKind::Message, (mailbox.address.as_str(), &from_name), &subject_line, &body)
+            ..NewMessage::text(
+                ticket.id,
+                Direction::Out,
+                MessageKind::Message,
+                (mailbox.address.as_str(), &from_name),
+                &subject_line,
+                &body,
+            )
         },
     )
     .await?;
-    attach(&mut tx, pk, &stored).await?;
-    messages::remember_ids(&mut tx, ticket.id, std::slice::from_ref(&message_id)).await?;
+    attach(tx, pk, &stored).await?;
+    messages::remember_ids(&mut *tx, ticket.id, std::slice::from_ref(&message_id)).await?;
     let mut all: Vec<String> = to_list.iter().chain(&cc_list).cloned().collect();
     all.extend(r.bcc.iter().map(|a| a.to_string()).filter(|a| !to_list.contains(a) && !cc_list.contains(a)));
-    let outbox_id = enqueue(&mut tx, Some(ticket.id), Some(pk), "reply", mailbox.address.as_str(), &all, &raw).await?;
+    let outbox_id = enqueue(tx, Some(ticket.id), Some(pk), "reply", mailbox.address.as_str(), &all, &raw).await?;
     if ticket.status == podpora_domain::TicketStatus::New {
-        tickets::set_status(&mut tx, ticket.id, podpora_domain::TicketStatus::Open).await?;
+        tickets::set_status(&mut *tx, ticket.id, podpora_domain::TicketStatus::Open).await?;
     } else {
-        tickets::touch(&mut tx, ticket.id).await?;
+        tickets::touch(&mut *tx, ticket.id).await?;
     }
-    activity::add(&mut tx, ticket.id, Some(r.author.id), "reply", "").await?;
-    tx.commit().await?;
-    room.work.notify_one();
-    room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: Some(r.author.id) }).await;
+    activity::add(&mut *tx, ticket.id, Some(r.author.id), "reply", "").await?;
+    tx.publish(event).await?;
     Ok(Posted { message_pk: pk, outbox_id: Some(outbox_id) })
 }
 
 /// Records the files of an agent's message (already in the blob store).
 async fn attach(tx: &mut WriteTx, message_pk: i64, stored: &[(&OutgoingAttachment, podpora_store::BlobId)]) -> Result<(), MailError> {
     for (a, id) in stored {
-        messages::add_attachment(tx, message_pk, &NewAttachment { filename: &a.filename, content_type: &a.content_type, size: a.bytes.len() as i64, blob: id.as_str(), inline: false, content_id: None, in_mail: None }).await?;
+        messages::add_attachment(
+            tx,
+            message_pk,
+            &NewAttachment {
+                filename: &a.filename,
+                content_type: &a.content_type,
+                size: a.bytes.len() as i64,
+                blob: id.as_str(),
+                inline: false,
+                content_id: None,
+                in_mail: None,
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -358,10 +437,12 @@ mod tests {
     #[test]
     fn eml_files_land_whole() {
         let dir = tempfile::tempdir().unwrap();
-        let mails: Vec<(String, Vec<u8>)> = (0..70).map(|i| (format!("{i:08}-ack.eml"), format!("Subject: {i}\r\n\r\n{}", "x".repeat(i * 100)).into_bytes())).collect();
+        let mails: Vec<(String, Vec<u8>)> =
+            (0..70).map(|i| (format!("{i:08}-ack.eml"), format!("Subject: {i}\r\n\r\n{}", "x".repeat(i * 100)).into_bytes())).collect();
         super::write_files(dir.path(), &mails).unwrap();
         super::write_files(dir.path(), &mails[3..4]).unwrap();
-        let mut names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
         assert_eq!(names, mails.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>());
         for (name, raw) in &mails {

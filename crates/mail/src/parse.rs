@@ -105,7 +105,16 @@ fn raw_header<'a>(m: &'a mail_parser::Message<'a>, name: &str) -> Option<String>
 
 /// Finds "From: Name <addr>" in the first lines of an inline-forwarded message.
 fn inline_forward_sender(text: &str) -> Option<(EmailAddress, String)> {
-    let markers = ["---------- forwarded message", "begin forwarded message", "-----original message-----", "----- přeposlaná zpráva", "-------- forwarded message", "-------- přeposlaná zpráva", "---------- weitergeleitete nachricht", "-----ursprüngliche nachricht-----"];
+    let markers = [
+        "---------- forwarded message",
+        "begin forwarded message",
+        "-----original message-----",
+        "----- přeposlaná zpráva",
+        "-------- forwarded message",
+        "-------- přeposlaná zpráva",
+        "---------- weitergeleitete nachricht",
+        "-----ursprüngliche nachricht-----",
+    ];
     // The marker opens a line; only such lines are compared (no lower-cased copy of the whole text).
     let mut lines = text.lines().skip_while(|l| {
         let t = l.trim_start();
@@ -140,7 +149,10 @@ fn transcoded_headers(block: &[u8], m: &mail_parser::Message<'_>) -> Option<Stri
     }
     let declared = std::iter::once(m.root_part()).chain(m.parts.iter()).find_map(|p| p.content_type().and_then(|c| c.attribute("charset")));
     // (A charset that is not ASCII-compatible, UTF-16 say, cannot be what the header block is in.)
-    match declared.and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes())).filter(|e| *e != encoding_rs::UTF_8 && e.is_ascii_compatible()) {
+    match declared
+        .and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes()))
+        .filter(|e| *e != encoding_rs::UTF_8 && e.is_ascii_compatible())
+    {
         Some(encoding) => Some(encoding.decode_without_bom_handling(block).0.into_owned()),
         None => Some(utf8_else_windows_1252(block)),
     }
@@ -163,7 +175,11 @@ fn reread_undeclared_text(raw: &[u8], m: &mut mail_parser::Message<'_>) {
     use mail_parser::decoders::{base64::base64_decode, quoted_printable::quoted_printable_decode};
     for part in &mut m.parts {
         let (PartType::Text(text) | PartType::Html(text)) = &part.body else { continue };
-        let known = part.content_type().and_then(|c| c.attribute("charset")).and_then(|c| mail_parser::decoders::charsets::map::charset_decoder(c.as_bytes())).is_some();
+        let known = part
+            .content_type()
+            .and_then(|c| c.attribute("charset"))
+            .and_then(|c| mail_parser::decoders::charsets::map::charset_decoder(c.as_bytes()))
+            .is_some();
         if known || !text.contains('\u{FFFD}') {
             continue;
         }
@@ -201,7 +217,10 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
     let (from, from_name) = match from_list.into_iter().next() {
         Some(f) => f,
         None => {
-            let fallback = addrs(h.sender()).into_iter().next().or_else(|| envelope_from.and_then(|e| EmailAddress::parse(e).ok()).map(|e| (e, String::new())));
+            let fallback = addrs(h.sender())
+                .into_iter()
+                .next()
+                .or_else(|| envelope_from.and_then(|e| EmailAddress::parse(e).ok()).map(|e| (e, String::new())));
             fallback.ok_or_else(|| Unparsable::NoSender(raw_header(h, "From").unwrap_or_default().chars().take(200).collect()))?
         }
     };
@@ -221,7 +240,11 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
             body_from_attachment = Some(i);
         }
     }
-    let html = m.html_part(0).filter(|p| matches!(p.body, PartType::Html(_))).and_then(|p| p.text_contents()).map(|h| db_text(&sanitize::clean_html(h)));
+    let html = m
+        .html_part(0)
+        .filter(|p| matches!(p.body, PartType::Html(_)))
+        .and_then(|p| p.text_contents())
+        .map(|h| db_text(&sanitize::clean_html(h)));
     let text = split_reply(&db_text(&text_raw));
 
     let mut attachments = Vec::new();
@@ -238,12 +261,16 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
                 (attachment_bytes(part), format!("message-{}.eml", i + 1), "message/rfc822".to_string())
             }
             _ => {
-                let ct = part.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream"))).unwrap_or_else(|| "application/octet-stream".into());
+                let ct = part
+                    .content_type()
+                    .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream")))
+                    .unwrap_or_else(|| "application/octet-stream".into());
                 (attachment_bytes(part), format!("attachment-{}", i + 1), ct.to_lowercase())
             }
         };
         let filename = attachment_name(raw, &m, part).map(|n| sanitize_filename(&n)).filter(|n| !n.is_empty()).unwrap_or(default_name);
-        let inline = part.content_disposition().map(|d| d.ctype().eq_ignore_ascii_case("inline")).unwrap_or(false) || (part.content_id().is_some() && ctype.starts_with("image/"));
+        let inline = part.content_disposition().map(|d| d.ctype().eq_ignore_ascii_case("inline")).unwrap_or(false)
+            || (part.content_id().is_some() && ctype.starts_with("image/"));
         // Outlook's winmail.dat (TNEF) holds the real files: an agent gets those, not a file nobody can open.
         if ctype == "application/ms-tnef" || filename.eq_ignore_ascii_case("winmail.dat") {
             match unpack_tnef(&bytes) {
@@ -272,16 +299,20 @@ pub fn parse(raw: &[u8], envelope_from: Option<&str>, limits: &Limits) -> Result
     let mut references = ids(h.references());
     crate::keep_root_and_recent(&mut references, 100);
     let ctype = m.root_part().content_type();
-    let report = ctype.is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart") && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")));
+    let report =
+        ctype.is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart") && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")));
     let facts = MailFacts {
         auto_submitted: raw_header(h, "Auto-Submitted"),
         precedence: raw_header(h, "Precedence"),
         list_headers: h.header("List-Id").is_some() || h.header("List-Unsubscribe").is_some() || h.header("List-Post").is_some(),
         auto_response_suppress: raw_header(h, "X-Auto-Response-Suppress"),
-        autoreply_header: ["X-Autoreply", "X-Autorespond", "X-Auto-Reply-From", "X-Autogenerated", "X-AutoReply"].iter().any(|name| h.header(*name).is_some()),
+        autoreply_header: ["X-Autoreply", "X-Autorespond", "X-Auto-Reply-From", "X-Autogenerated", "X-AutoReply"]
+            .iter()
+            .any(|name| h.header(*name).is_some()),
         delivery_report: report,
         from_ourselves: false,
-        return_path_empty: h.return_address().is_some_and(|r| r.trim().is_empty()) || raw_header(h, "Return-Path").is_some_and(|r| r.replace(' ', "") == "<>"),
+        return_path_empty: h.return_address().is_some_and(|r| r.trim().is_empty())
+            || raw_header(h, "Return-Path").is_some_and(|r| r.replace(' ', "") == "<>"),
     };
     Ok(ParsedMail {
         language: raw_header(h, "Content-Language").map(|l| l.chars().take(40).collect()),
@@ -312,17 +343,20 @@ fn attachment_name(raw: &[u8], m: &mail_parser::Message<'_>, part: &mail_parser:
     if !name.contains('\u{FFFD}') {
         return Some(name.to_string());
     }
-    let reread = raw.get(part.offset_header as usize..part.offset_body as usize).and_then(|block| transcoded_headers(block, m)).and_then(|headers| {
-        let copy = MessageParser::default().parse(headers.as_bytes())?;
-        copy.root_part().attachment_name().map(str::to_string)
-    });
+    let reread = raw.get(part.offset_header as usize..part.offset_body as usize).and_then(|block| transcoded_headers(block, m)).and_then(
+        |headers| {
+            let copy = MessageParser::default().parse(headers.as_bytes())?;
+            copy.root_part().attachment_name().map(str::to_string)
+        },
+    );
     Some(reread.unwrap_or_else(|| name.to_string()))
 }
 
 /// A file name safe to offer for download: no paths, no control characters, not empty.
 pub fn sanitize_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?')).take(200).collect();
+    let cleaned: String =
+        base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?')).take(200).collect();
     cleaned.trim().trim_start_matches('.').to_string()
 }
 
@@ -393,7 +427,14 @@ fn unpack_tnef(bytes: &[u8]) -> Option<Vec<ParsedAttachment>> {
             .map(|(i, f)| {
                 let name = f.transport_filename.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&f.title);
                 let filename = Some(sanitize_filename(name)).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("winmail-{}", i + 1));
-                ParsedAttachment { filename, content_type: "application/octet-stream".into(), bytes: f.data.to_vec(), inline: false, content_id: None, part: None }
+                ParsedAttachment {
+                    filename,
+                    content_type: "application/octet-stream".into(),
+                    bytes: f.data.to_vec(),
+                    inline: false,
+                    content_id: None,
+                    part: None,
+                }
             })
             .collect(),
     )
@@ -477,7 +518,12 @@ mod tests {
         for a in &m.attachments {
             let place = a.part.expect("a part of the mail");
             let blob = BlobId::of(&a.bytes);
-            assert_eq!(attachment_from_body(&raw.as_bytes()[place.start..place.end], &blob).as_deref(), Some(&a.bytes[..]), "{}", a.filename);
+            assert_eq!(
+                attachment_from_body(&raw.as_bytes()[place.start..place.end], &blob).as_deref(),
+                Some(&a.bytes[..]),
+                "{}",
+                a.filename
+            );
             assert_eq!(attachment_in(raw.as_bytes(), place.index, &blob).as_deref(), Some(&a.bytes[..]), "{}", a.filename);
             // Another place, as if parts were numbered otherwise: still found by its bytes.
             assert_eq!(attachment_in(raw.as_bytes(), place.index + 1, &blob).as_deref(), Some(&a.bytes[..]), "{}", a.filename);
@@ -493,7 +539,12 @@ mod tests {
         assert_eq!(m.from_name, "Jiří Šebek");
         assert_eq!(m.subject, "Objednávka č. 5");
         assert!(m.text.new_text.contains("příliš žluťoučký kůň"), "{}", m.text.new_text);
-        let k = parse(b"From: a@x.ru\r\nSubject: =?koi8-r?B?8NLJ18XU?=\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4", None, &Limits::default()).unwrap();
+        let k = parse(
+            b"From: a@x.ru\r\nSubject: =?koi8-r?B?8NLJ18XU?=\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4",
+            None,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(k.subject, "Привет");
         assert_eq!(k.text.new_text, "Привет");
         // East Asian charsets, in encoded words and in bodies.
@@ -509,7 +560,8 @@ mod tests {
         ] {
             let bytes = hex(bytes);
             let word = base64::engine::general_purpose::STANDARD.encode(&bytes);
-            let mut raw = format!("From: a@x.jp\r\nSubject: =?{charset}?B?{word}?=\r\nContent-Type: text/plain; charset={charset}\r\n\r\n").into_bytes();
+            let mut raw = format!("From: a@x.jp\r\nSubject: =?{charset}?B?{word}?=\r\nContent-Type: text/plain; charset={charset}\r\n\r\n")
+                .into_bytes();
             raw.extend(&bytes);
             let m = parse(&raw, None, &Limits::default()).unwrap();
             assert_eq!((m.subject.as_str(), m.text.new_text.as_str()), (text, text), "{charset}");
@@ -541,7 +593,10 @@ mod tests {
     #[test]
     fn raw_8bit_headers_are_read_in_the_declared_charset() {
         let latin1 = parse(b"From: J\xf6rg M\xfcller <joerg@x.de>\r\nTo: help@shop.de\r\nSubject: Gr\xfc\xdfe aus M\xfcnchen\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nStra\xdfe", None, &Limits::default()).unwrap();
-        assert_eq!((latin1.from_name.as_str(), latin1.subject.as_str(), latin1.text.new_text.as_str()), ("Jörg Müller", "Grüße aus München", "Straße"));
+        assert_eq!(
+            (latin1.from_name.as_str(), latin1.subject.as_str(), latin1.text.new_text.as_str()),
+            ("Jörg Müller", "Grüße aus München", "Straße")
+        );
         assert_eq!(latin1.from.as_str(), "joerg@x.de");
         // A multipart declares the charset on its text part; without any, windows-1252.
         let cz = parse(b"From: \x8aebek <s@x.cz>\r\nSubject: Objedn\xe1vka \xe8. 5\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=windows-1250\r\n\r\nDobr\xfd den\r\n--b--\r\n", None, &Limits::default()).unwrap();
@@ -549,10 +604,20 @@ mod tests {
         let none = parse(b"From: a@x.fr\r\nSubject: Caf\xe9 cr\xe8me\r\n\r\nbody", None, &Limits::default()).unwrap();
         assert_eq!(none.subject, "Café crème");
         // A body in UTF-16 says nothing about the header block.
-        let utf16 = parse(b"From: a@x.fr\r\nSubject: Caf\xe9\r\nContent-Type: text/plain; charset=utf-16le\r\n\r\nh\x00i\x00", None, &Limits::default()).unwrap();
+        let utf16 = parse(
+            b"From: a@x.fr\r\nSubject: Caf\xe9\r\nContent-Type: text/plain; charset=utf-16le\r\n\r\nh\x00i\x00",
+            None,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!((utf16.from.as_str(), utf16.subject.as_str(), utf16.text.new_text.as_str()), ("a@x.fr", "Café", "hi"));
         // UTF-8 headers (RFC 6532) with one stray byte: the UTF-8 stays as it is.
-        let mixed = parse(b"From: J\xc3\xb6rg <j@x.de>\r\nSubject: Gr\xc3\xbc\xc3\x9fe \xa7 5\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx", None, &Limits::default()).unwrap();
+        let mixed = parse(
+            b"From: J\xc3\xb6rg <j@x.de>\r\nSubject: Gr\xc3\xbc\xc3\x9fe \xa7 5\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx",
+            None,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!((mixed.from_name.as_str(), mixed.subject.as_str()), ("Jörg", "Grüße § 5"));
         // Bodies without a charset a decoder knows.
         for (ct, body, text) in [
@@ -568,7 +633,12 @@ mod tests {
         let html = parse(b"From: a@x.de\r\nContent-Type: text/html\r\n\r\n<p>Caf\xe9</p>", None, &Limits::default()).unwrap();
         assert_eq!((html.html.as_deref().map(str::trim), html.text.new_text.trim()), (Some("<p>Café</p>"), "Café"));
         // A header block that is UTF-8 is read as it is.
-        let utf8 = parse("From: Jörg <j@x.de>\r\nSubject: Grüße\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nx".as_bytes(), None, &Limits::default()).unwrap();
+        let utf8 = parse(
+            "From: Jörg <j@x.de>\r\nSubject: Grüße\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nx".as_bytes(),
+            None,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!((utf8.from_name.as_str(), utf8.subject.as_str()), ("Jörg", "Grüße"));
     }
 
@@ -607,14 +677,15 @@ mod tests {
 
     #[test]
     fn bad_input_is_reported_not_panicking() {
-        assert!(matches!(parse(b"", None, &Limits::default()), Err(_)));
-        assert!(matches!(parse(b"\x00\x01\x02garbage without headers", None, &Limits::default()), Err(_)));
+        assert!(parse(b"", None, &Limits::default()).is_err());
+        assert!(parse(b"\x00\x01\x02garbage without headers", None, &Limits::default()).is_err());
         assert!(matches!(parse(b"Subject: no from\r\n\r\nx", None, &Limits::default()), Err(Unparsable::NoSender(_))));
         let ok = parse(b"Subject: no from\r\n\r\nx", Some("env@x.cz"), &Limits::default()).unwrap();
         assert_eq!(ok.from.as_str(), "env@x.cz");
         let nul = p("From: a@x.cz\r\nSubject: a\0b\r\n\r\nbody\0with nul");
         assert!(!nul.subject.contains('\0') && !nul.text.new_text.contains('\0'));
-        let truncated = p("From: a@x.cz\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhalf a mess");
+        let truncated =
+            p("From: a@x.cz\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhalf a mess");
         assert!(truncated.text.new_text.contains("half"));
         let small = Limits { max_parse_bytes: 10, ..Limits::default() };
         assert!(matches!(parse(b"From: a@x.cz\r\n\r\nlong body", None, &small), Err(Unparsable::TooLarge(..))));
@@ -672,7 +743,12 @@ mod poison {
         // A stack overflow would abort the whole test binary; reaching the asserts means it was handled.
         let h = std::thread::Builder::new()
             .stack_size(2 << 20)
-            .spawn(|| (parse(&nested(20_000), None, &Limits::default()).map(|m| m.text.new_text), parse(&nested(500), None, &Limits::default()).map(|m| m.text.new_text)))
+            .spawn(|| {
+                (
+                    parse(&nested(20_000), None, &Limits::default()).map(|m| m.text.new_text),
+                    parse(&nested(500), None, &Limits::default()).map(|m| m.text.new_text),
+                )
+            })
             .unwrap();
         let (deep, moderate) = h.join().expect("the parser must not crash on deep nesting");
         assert!(matches!(deep, Err(Unparsable::TooManyParts(..))), "{deep:?}");

@@ -23,9 +23,23 @@ fn is_attribution(line: &str, lower: &str, next: Option<&str>, next_lower: Optio
     let ends = |s: &str| lower.ends_with(s);
     let joined = next_lower.map(|n| format!("{lower} {n}"));
     let attribution_end = |s: &str| {
-        s.ends_with("wrote:") || s.ends_with("napsal(a):") || s.ends_with("napsal:") || s.ends_with("napsala:") || s.ends_with("schrieb:") || s.contains(" schrieb ") && s.ends_with(':')
-            || s.ends_with("pisze:") || s.ends_with("napísal(a):") || s.ends_with("a écrit :") || s.ends_with("a écrit:") || s.ends_with("escribió:") || s.ends_with("schreef:")
-            || s.ends_with("пишет:") || s.ends_with("написал(а):") || s.ends_with("написал:") || s.ends_with("ha scritto:") || s.ends_with("skrev:")
+        s.ends_with("wrote:")
+            || s.ends_with("napsal(a):")
+            || s.ends_with("napsal:")
+            || s.ends_with("napsala:")
+            || s.ends_with("schrieb:")
+            || s.contains(" schrieb ") && s.ends_with(':')
+            || s.ends_with("pisze:")
+            || s.ends_with("napísal(a):")
+            || s.ends_with("a écrit :")
+            || s.ends_with("a écrit:")
+            || s.ends_with("escribió:")
+            || s.ends_with("schreef:")
+            || s.ends_with("пишет:")
+            || s.ends_with("написал(а):")
+            || s.ends_with("написал:")
+            || s.ends_with("ha scritto:")
+            || s.ends_with("skrev:")
     };
     if attribution_end(lower) && next.is_some_and(|n| n.trim_start().starts_with('>')) {
         return true;
@@ -63,7 +77,9 @@ pub(crate) fn is_outlook_block(lines: &[&str], i: usize) -> bool {
     }
     let window = &lines[i + 1..lines.len().min(i + 6)];
     window.iter().any(|l| head(l, &["sent:", "date:", "odesláno:", "gesendet:", "datum:", "envoyé :", "отправлено:", "wysłano:", "data:"]))
-        && window.iter().any(|l| head(l, &["to:", "subject:", "komu:", "předmět:", "an:", "betreff:", "до:", "тема:", "do:", "temat:", "objet :"]))
+        && window
+            .iter()
+            .any(|l| head(l, &["to:", "subject:", "komu:", "předmět:", "an:", "betreff:", "до:", "тема:", "do:", "temat:", "objet :"]))
 }
 
 fn is_signature_start(line: &str) -> bool {
@@ -72,9 +88,20 @@ fn is_signature_start(line: &str) -> bool {
         return true;
     }
     let l = t.trim();
-    ["sent from my iphone", "sent from my ipad", "sent from my android", "odesláno z iphonu", "odesláno z mého iphonu", "get outlook for", "sent from mail for windows", "von meinem iphone gesendet", "wysłane z iphone", "отправлено с iphone"]
-        .iter()
-        .any(|p| starts_with_ci(l, p))
+    [
+        "sent from my iphone",
+        "sent from my ipad",
+        "sent from my android",
+        "odesláno z iphonu",
+        "odesláno z mého iphonu",
+        "get outlook for",
+        "sent from mail for windows",
+        "von meinem iphone gesendet",
+        "wysłane z iphone",
+        "отправлено с iphone",
+    ]
+    .iter()
+    .any(|p| starts_with_ci(l, p))
 }
 
 pub fn split_reply(text: &str) -> SplitText {
@@ -125,7 +152,11 @@ pub fn split_reply(text: &str) -> SplitText {
         // Nothing new found: never show an empty message; keep the whole text as new.
         return SplitText { new_text: text.trim().to_string(), quoted: None, signature: None };
     }
-    SplitText { new_text, quoted: quoted.map(|q| q.trim_end().to_string()).filter(|q| !q.is_empty()), signature: signature.filter(|s| !s.is_empty()) }
+    SplitText {
+        new_text,
+        quoted: quoted.map(|q| q.trim_end().to_string()).filter(|q| !q.is_empty()),
+        signature: signature.filter(|s| !s.is_empty()),
+    }
 }
 
 #[cfg(test)]

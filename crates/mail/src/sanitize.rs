@@ -38,7 +38,10 @@ pub fn display_html(html: &str, images: &DisplayImages<'_>) -> (String, usize) {
     let sources: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
     let (rec, tag) = (sources.clone(), nonce.clone());
     let mut b = ammonia::Builder::default();
-    b.url_schemes(["http", "https", "mailto", "cid", "tel"].into_iter().collect()).link_rel(Some("noopener noreferrer nofollow")).url_relative(ammonia::UrlRelative::Deny).strip_comments(true);
+    b.url_schemes(["http", "https", "mailto", "cid", "tel"].into_iter().collect())
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .url_relative(ammonia::UrlRelative::Deny)
+        .strip_comments(true);
     b.attribute_filter(move |element, attribute, value| {
         if element == "img" && attribute == "src" {
             let Ok(mut list) = rec.lock() else { return None };
@@ -218,7 +221,10 @@ mod tests {
     #[test]
     fn quoted_history_folds() {
         let none = |_: &str| None;
-        let (out, _) = display_html("<p>New text</p><blockquote type=\"cite\"><p>old</p><blockquote>older</blockquote></blockquote><p>after</p>", &DisplayImages { inline: &none, remote: &none });
+        let (out, _) = display_html(
+            "<p>New text</p><blockquote type=\"cite\"><p>old</p><blockquote>older</blockquote></blockquote><p>after</p>",
+            &DisplayImages { inline: &none, remote: &none },
+        );
         assert_eq!(out, "<p>New text</p><details class=\"pp-quoted\"><summary>…</summary><blockquote><p>old</p><blockquote>older</blockquote></blockquote></details><p>after</p>");
         let (out, _) = display_html("<p>no quotes</p>", &DisplayImages { inline: &none, remote: &none });
         assert_eq!(out, "<p>no quotes</p>");
@@ -246,7 +252,8 @@ mod tests {
         let (out, _) = display_html(html, &DisplayImages { inline: &inline, remote: &proxied });
         assert!(out.contains("/proxy?u=23") && out.contains("/proxy?u=22"), "{out}");
         assert_eq!(remote_images(html), vec!["https://t.example/p.gif", "http://a.example/b.png"]);
-        let (out, _) = display_html("<img src=x onerror=alert(1)><script>alert(2)</script>", &DisplayImages { inline: &inline, remote: &proxied });
+        let (out, _) =
+            display_html("<img src=x onerror=alert(1)><script>alert(2)</script>", &DisplayImages { inline: &inline, remote: &proxied });
         assert!(!out.contains("onerror") && !out.contains("script"), "{out}");
     }
 }

@@ -174,12 +174,19 @@ async fn session(room: &Mailroom, stream: TcpStream, tls: Option<Arc<TlsFiles>>,
     };
     let Ended::StartTls(tcp) = dialogue(room, plain, offer.is_some(), &shutdown).await? else { return Ok(()) };
     let acceptor = offer.expect("STARTTLS is only accepted when offered");
-    let secured = tokio::time::timeout(COMMAND_TIMEOUT, acceptor.accept(tcp)).await.map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+    let secured = tokio::time::timeout(COMMAND_TIMEOUT, acceptor.accept(tcp))
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
     // RFC 3207: the session starts over (the client sends EHLO again); no second STARTTLS.
     dialogue(room, BufReader::with_capacity(64 * 1024, secured), false, &shutdown).await.map(|_| ())
 }
 
-async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(room: &Mailroom, mut rd: BufReader<S>, offer_tls: bool, shutdown: &watch::Receiver<bool>) -> std::io::Result<Ended<S>> {
+async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
+    room: &Mailroom,
+    mut rd: BufReader<S>,
+    offer_tls: bool,
+    shutdown: &watch::Receiver<bool>,
+) -> std::io::Result<Ended<S>> {
     let max = room.limits.max_message_bytes;
     let mut env: Option<Envelope> = None;
     let mut line = Vec::with_capacity(512);
@@ -208,7 +215,10 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(room: &Mailroom, mut rd: Bu
             "EHLO" => {
                 env = None;
                 let starttls = if offer_tls { "250-STARTTLS\r\n" } else { "" };
-                format!("250-{}\r\n250-SIZE {max}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-PIPELINING\r\n{starttls}250 ENHANCEDSTATUSCODES", room.host)
+                format!(
+                    "250-{}\r\n250-SIZE {max}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-PIPELINING\r\n{starttls}250 ENHANCEDSTATUSCODES",
+                    room.host
+                )
             }
             "HELO" => format!("250 {}", room.host),
             "NOOP" => "250 2.0.0 OK".into(),
@@ -236,7 +246,9 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(room: &Mailroom, mut rd: Bu
             }
             "MAIL" if upper.starts_with("MAIL FROM:") => match path_arg(cmd, "MAIL FROM:") {
                 Some((from, params)) => {
-                    let size = params.split_whitespace().find_map(|p| p.to_ascii_uppercase().strip_prefix("SIZE=").and_then(|n| n.parse::<usize>().ok()));
+                    let size = params
+                        .split_whitespace()
+                        .find_map(|p| p.to_ascii_uppercase().strip_prefix("SIZE=").and_then(|n| n.parse::<usize>().ok()));
                     if size.is_some_and(|s| s > max) {
                         format!("552 5.3.4 Message too large: this helpdesk accepts at most {max} bytes")
                     } else {

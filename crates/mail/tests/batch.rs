@@ -103,9 +103,9 @@ async fn a_burst_is_threaded_as_it_was_meant() {
         assert!(podpora_store::search::pending(&db).await.unwrap());
         assert!(podpora_store::search::catch_up(&db).await.unwrap() > 0);
         assert!(!podpora_store::search::pending(&db).await.unwrap());
-        let (found, _) = tickets::list(&db, &tickets::TicketQuery { q: Some(format!("zipper {}", a.unwrap())), limit: 10, ..Default::default() }).await.unwrap();
+        let (found, _) = tickets::list(&db, &tickets::TicketQuery { q: Some(format!("zipper {}", a.unwrap())), limit: 10, ..tickets::TicketQuery::new(podpora_domain::access::MailboxScope::All) }).await.unwrap();
         assert_eq!(found.iter().map(|s| s.ticket.number.get()).collect::<Vec<_>>(), vec![a.unwrap()]);
-        let (found, _) = tickets::list(&db, &tickets::TicketQuery { q: Some("quokkaword".into()), limit: 10, ..Default::default() }).await.unwrap();
+        let (found, _) = tickets::list(&db, &tickets::TicketQuery { q: Some("quokkaword".into()), limit: 10, ..tickets::TicketQuery::new(podpora_domain::access::MailboxScope::All) }).await.unwrap();
         assert_eq!(found.iter().map(|s| s.ticket.number.get()).collect::<Vec<_>>(), vec![c.unwrap()]);
         drop(conn);
         t
@@ -119,24 +119,53 @@ async fn a_burst_is_threaded_as_it_was_meant() {
 async fn a_reply_waits_for_the_mail_it_answers_still_being_committed() {
     let t = podpora_store::testing::postgres().await;
     let room = room(&t);
-    mailboxes::add(&t.db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example").unwrap(), name: "Shop".into(), imap_url: None }).await.unwrap();
+    mailboxes::add(
+        &t.db,
+        &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example").unwrap(), name: "Shop".into(), imap_url: None },
+    )
+    .await
+    .unwrap();
     let mb = mailboxes::list(&t.db).await.unwrap()[0].id;
     // The original, being committed by another instance: its row exists in an open transaction.
     let original = mail("Ann <ann@example.cz>", "orig@mail.cz", "Lost parcel", "", "Where is it?");
     let mut other = t.db.begin().await.unwrap();
     let blob = room.blobs.put_many_in(&mut other, vec![original.clone()]).await.unwrap().remove(0);
     let to = vec!["help@shop.example".to_string()];
-    let new = podpora_store::inbound::NewInbound { source: "smtp", mailbox_id: Some(mb), envelope_from: None, envelope_to: &to, raw_blob: blob.as_str(), size: original.len() as i64, set_aside: None };
+    let new = podpora_store::inbound::NewInbound {
+        source: "smtp",
+        mailbox_id: Some(mb),
+        envelope_from: None,
+        envelope_to: &to,
+        raw_blob: blob.as_str(),
+        size: original.len() as i64,
+        set_aside: None,
+    };
     let original_id = podpora_store::inbound::insert(&mut other, &new).await.unwrap();
     // The reply, accepted here and committed first.
     let env = Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example").unwrap()] };
-    let reply = ingest::accept(&room, Source::Smtp, &env, mail("Ann <ann@example.cz>", "re@mail.cz", "Re: Lost parcel", "In-Reply-To: <orig@mail.cz>\r\n", "Any news?")).await.unwrap().inbound_id;
+    let reply = ingest::accept(
+        &room,
+        Source::Smtp,
+        &env,
+        mail("Ann <ann@example.cz>", "re@mail.cz", "Re: Lost parcel", "In-Reply-To: <orig@mail.cz>\r\n", "Any news?"),
+    )
+    .await
+    .unwrap()
+    .inbound_id;
     assert!(reply > original_id);
     let processing = tokio::spawn({
         let room = room.clone();
         async move { ingest::process(&room, reply).await }
     });
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // The reply's processing holds the mailbox and is draining before the original commits.
+    let lease = format!("ingest:{mb}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while podpora_store::jobs::lease_holder(&t.db, &lease).await.unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the reply's processing never took the mailbox");
+        assert!(!processing.is_finished(), "the reply was processed before the mail it answers was committed");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(!processing.is_finished(), "the reply was processed before the mail it answers was committed");
     other.commit().await.unwrap();
     let reply_ticket = processing.await.unwrap().unwrap();
     let original_ticket = ingest::wait_settled(&room, original_id, std::time::Duration::from_secs(5)).await.unwrap().expect("processed");
@@ -154,10 +183,24 @@ async fn a_reply_waits_for_the_mail_it_answers_still_being_committed() {
 async fn concurrent_accepts_are_committed_together_and_each_kept_right() {
     for_each_backend(|t| async move {
         let room = room(&t);
-        mailboxes::add(&t.db, &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example").unwrap(), name: "Shop".into(), imap_url: None }).await.unwrap();
-        mailboxes::add(&t.db, &mailboxes::NewMailbox { address: EmailAddress::parse("sales@shop.example").unwrap(), name: "Sales".into(), imap_url: None }).await.unwrap();
-        let ids: std::collections::HashMap<String, i64> = mailboxes::list(&t.db).await.unwrap().into_iter().map(|m| (m.address.to_string(), m.id)).collect();
-        let to = |list: &[&str]| Envelope { mail_from: Some("x@example.cz".into()), rcpt_to: list.iter().map(|a| EmailAddress::parse(a).unwrap()).collect() };
+        mailboxes::add(
+            &t.db,
+            &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example").unwrap(), name: "Shop".into(), imap_url: None },
+        )
+        .await
+        .unwrap();
+        mailboxes::add(
+            &t.db,
+            &mailboxes::NewMailbox { address: EmailAddress::parse("sales@shop.example").unwrap(), name: "Sales".into(), imap_url: None },
+        )
+        .await
+        .unwrap();
+        let ids: std::collections::HashMap<String, i64> =
+            mailboxes::list(&t.db).await.unwrap().into_iter().map(|m| (m.address.to_string(), m.id)).collect();
+        let to = |list: &[&str]| Envelope {
+            mail_from: Some("x@example.cz".into()),
+            rcpt_to: list.iter().map(|a| EmailAddress::parse(a).unwrap()).collect(),
+        };
         let same = mail("Ann <ann@example.cz>", "same@mail.cz", "Twice", "", "Same bytes.");
         let cases: Vec<(Envelope, Vec<u8>, Option<&str>)> = vec![
             (to(&["help@shop.example"]), mail("a@example.cz", "1@m", "One", "", "1"), None),
@@ -186,7 +229,17 @@ async fn concurrent_accepts_are_committed_together_and_each_kept_right() {
         }
         let unique: std::collections::HashSet<i64> = accepted.iter().copied().collect();
         assert_eq!(unique.len(), cases.len(), "an inbound row each");
-        assert_eq!(rows.iter().map(|r| r.mailbox_id).collect::<Vec<_>>(), vec![Some(ids["help@shop.example"]), Some(ids["sales@shop.example"]), None, Some(ids["help@shop.example"]), Some(ids["help@shop.example"]), Some(ids["help@shop.example"])]);
+        assert_eq!(
+            rows.iter().map(|r| r.mailbox_id).collect::<Vec<_>>(),
+            vec![
+                Some(ids["help@shop.example"]),
+                Some(ids["sales@shop.example"]),
+                None,
+                Some(ids["help@shop.example"]),
+                Some(ids["help@shop.example"]),
+                Some(ids["help@shop.example"])
+            ]
+        );
         assert_eq!(rows[1].envelope_to, vec!["nobody@elsewhere.example", "sales+vip@shop.example"]);
         assert_eq!(rows[3].status, podpora_store::inbound::InboundStatus::SetAside);
         assert_eq!(rows[3].reason.as_deref(), Some("too large: only the headers were kept"));

@@ -12,7 +12,6 @@ use podpora_store::{jobs, mailboxes, outbox};
 mod common;
 use common::room;
 
-
 async fn claim_sends(room: &Mailroom) -> Vec<SendItem> {
     jobs::claim(&room.db, "test-worker", 32, 60_000)
         .await

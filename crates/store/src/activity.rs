@@ -35,6 +35,15 @@ pub async fn for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<
         .fetch_all(conn)
         .await?;
     rows.iter()
-        .map(|r| Ok(Activity { id: r.try_get(0)?, user_id: r.try_get(1)?, user_name: r.try_get(2)?, action: r.try_get(3)?, detail: r.try_get(4)?, created_at: r.try_get(5)? }))
+        .map(|r| {
+            Ok(Activity {
+                id: r.try_get(0)?,
+                user_id: r.try_get(1)?,
+                user_name: r.try_get(2)?,
+                action: r.try_get(3)?,
+                detail: r.try_get(4)?,
+                created_at: r.try_get(5)?,
+            })
+        })
         .collect()
 }

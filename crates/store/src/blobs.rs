@@ -72,7 +72,8 @@ impl BlobStore {
         if s.bucket.trim().is_empty() {
             return Err(StoreError::Config("the S3 store needs a bucket name".into()));
         }
-        let mut b = AmazonS3Builder::from_env().with_bucket_name(&s.bucket).with_region(s.region.clone().unwrap_or_else(|| "us-east-1".into()));
+        let mut b =
+            AmazonS3Builder::from_env().with_bucket_name(&s.bucket).with_region(s.region.clone().unwrap_or_else(|| "us-east-1".into()));
         if let Some(e) = &s.endpoint {
             b = b.with_endpoint(e).with_allow_http(e.starts_with("http://"));
         }
@@ -136,9 +137,14 @@ impl BlobStore {
             BlobStore::Database { db } => {
                 let keys: Vec<&str> = ids.iter().map(BlobId::as_str).collect();
                 let stored: HashSet<String> =
-                    crate::db::select_in(&mut *db.conn().await?, "SELECT id FROM blobs WHERE id IN ({in})", &keys).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+                    crate::db::select_in(&mut *db.conn().await?, "SELECT id FROM blobs WHERE id IN ({in})", &keys)
+                        .await?
+                        .iter()
+                        .map(|r| r.try_get(0))
+                        .collect::<Result<_, _>>()?;
                 let mut seen = HashSet::new();
-                let new: Vec<(&BlobId, Vec<u8>)> = ids.iter().zip(items).filter(|(id, _)| !stored.contains(id.as_str()) && seen.insert(id.as_str())).collect();
+                let new: Vec<(&BlobId, Vec<u8>)> =
+                    ids.iter().zip(items).filter(|(id, _)| !stored.contains(id.as_str()) && seen.insert(id.as_str())).collect();
                 if !new.is_empty() {
                     let mut tx = db.begin().await?;
                     insert_rows(&mut tx, new).await?;
@@ -214,9 +220,11 @@ impl BlobStore {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotFound),
                 Err(e) => Err(e.into()),
             },
-            BlobStore::Database { db } => {
-                sqlx::query_scalar::<_, Vec<u8>>("SELECT data FROM blobs WHERE id = $1").bind(id.as_str()).fetch_optional(db.pool()).await?.ok_or(StoreError::NotFound)
-            }
+            BlobStore::Database { db } => sqlx::query_scalar::<_, Vec<u8>>("SELECT data FROM blobs WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_optional(db.pool())
+                .await?
+                .ok_or(StoreError::NotFound),
             BlobStore::S3 { store, prefix, .. } => {
                 use object_store::ObjectStoreExt;
                 match store.get(&object_key(prefix, id)).await {
@@ -252,7 +260,8 @@ impl BlobStore {
             }
             BlobStore::Database { db } => {
                 // substr counts from 1; a compressed value is decompressed in the server, not sent whole.
-                let (from, n) = (i64::try_from(range.start).unwrap_or(i64::MAX - 1).saturating_add(1), i64::try_from(len).unwrap_or(i64::MAX));
+                let (from, n) =
+                    (i64::try_from(range.start).unwrap_or(i64::MAX - 1).saturating_add(1), i64::try_from(len).unwrap_or(i64::MAX));
                 sqlx::query_scalar::<_, Vec<u8>>("SELECT substr(data, CAST($2 AS INTEGER), CAST($3 AS INTEGER)) FROM blobs WHERE id = $1")
                     .bind(id.as_str())
                     .bind(from.min(i32::MAX as i64))
@@ -400,7 +409,11 @@ mod tests {
         let meta = object_store::ObjectStoreExt::head(client.as_ref(), &key.as_str().into()).await.unwrap();
         assert_eq!(meta.size, 5);
         // A store that cannot be reached is an error, not a hang or a panic.
-        let gone = BlobStore::s3(&S3Settings { endpoint: Some(format!("http://127.0.0.1:{}", crate::testing::free_port())), ..server.settings("") }).unwrap();
+        let gone = BlobStore::s3(&S3Settings {
+            endpoint: Some(format!("http://127.0.0.1:{}", crate::testing::free_port())),
+            ..server.settings("")
+        })
+        .unwrap();
         assert!(matches!(gone.put(b"x".to_vec()).await, Err(StoreError::Io(_))));
         assert!(gone.check().await.is_err());
         store.check().await.unwrap();

@@ -14,7 +14,10 @@ pub struct CannedReply {
 
 /// The shared replies and the personal ones of `user_id`, by name.
 pub async fn visible_to(db: &Db, user_id: i64) -> Result<Vec<CannedReply>> {
-    let rows = sqlx::query("SELECT id, owner_id, name, body FROM canned_replies WHERE owner_id IS NULL OR owner_id = $1 ORDER BY name, id").bind(user_id).fetch_all(db.pool()).await?;
+    let rows = sqlx::query("SELECT id, owner_id, name, body FROM canned_replies WHERE owner_id IS NULL OR owner_id = $1 ORDER BY name, id")
+        .bind(user_id)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(|r| Ok(CannedReply { id: r.try_get(0)?, owner_id: r.try_get(1)?, name: r.try_get(2)?, body: r.try_get(3)? })).collect()
 }
 
@@ -32,7 +35,11 @@ pub async fn create(db: &Db, owner_id: Option<i64>, name: &str, body: &str) -> R
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<CannedReply> {
-    let r = sqlx::query("SELECT id, owner_id, name, body FROM canned_replies WHERE id = $1").bind(id).fetch_optional(db.pool()).await?.ok_or(StoreError::NotFound)?;
+    let r = sqlx::query("SELECT id, owner_id, name, body FROM canned_replies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
     Ok(CannedReply { id: r.try_get(0)?, owner_id: r.try_get(1)?, name: r.try_get(2)?, body: r.try_get(3)? })
 }
 

@@ -86,7 +86,10 @@ pub async fn create_many(conn: &mut AnyConnection, new: &[(&EmailAddress, &str, 
             for (i, (address, _, _)) in chunk.iter().enumerate().filter(|(_, (a, _, _))| !won.contains(a.as_str())) {
                 let mine = chunk_ids[i];
                 sqlx::query("DELETE FROM customers WHERE id = $1").bind(mine).execute(&mut *conn).await?;
-                let theirs: i64 = sqlx::query_scalar("SELECT customer_id FROM customer_addresses WHERE address = $1").bind(address.as_str()).fetch_one(&mut *conn).await?;
+                let theirs: i64 = sqlx::query_scalar("SELECT customer_id FROM customer_addresses WHERE address = $1")
+                    .bind(address.as_str())
+                    .fetch_one(&mut *conn)
+                    .await?;
                 if let Some(slot) = ids.iter_mut().find(|x| **x == mine) {
                     *slot = theirs;
                 }
@@ -106,14 +109,18 @@ pub async fn addresses_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashM
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Customer>> {
-    let Some(r) = sqlx::query("SELECT name, notes, organisation, language FROM customers WHERE id = $1").bind(id).fetch_optional(&mut *conn).await? else {
+    let Some(r) =
+        sqlx::query("SELECT name, notes, organisation, language FROM customers WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?
+    else {
         return Ok(None);
     };
-    let (name, notes, organisation, language): (String, String, String, Option<String>) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-    let addresses = sqlx::query_scalar::<_, String>("SELECT address FROM customer_addresses WHERE customer_id = $1 ORDER BY created_at, address")
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let (name, notes, organisation, language): (String, String, String, Option<String>) =
+        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+    let addresses =
+        sqlx::query_scalar::<_, String>("SELECT address FROM customer_addresses WHERE customer_id = $1 ORDER BY created_at, address")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
     Ok(Some(Customer { id, name, addresses, notes, organisation, language }))
 }
 
@@ -140,7 +147,11 @@ pub async fn update_profile(conn: &mut AnyConnection, id: i64, p: &CustomerProfi
 
 /// The customer's language, when known.
 pub async fn language(conn: &mut AnyConnection, id: i64) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT language FROM customers WHERE id = $1").bind(id).fetch_optional(conn).await?.flatten())
+    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT language FROM customers WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .flatten())
 }
 
 /// Records the customer's language the first time it becomes known.
@@ -174,7 +185,7 @@ mod tests {
             }
             ids.dedup();
             assert_eq!(ids.len(), 1);
-            let c = get(&mut *t.db.conn().await.unwrap(), ids[0]).await.unwrap().unwrap();
+            let c = get(&mut t.db.conn().await.unwrap(), ids[0]).await.unwrap().unwrap();
             assert_eq!((c.name.as_str(), c.addresses.len()), ("Jan", 1));
             t
         })

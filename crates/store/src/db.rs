@@ -45,11 +45,30 @@ impl std::fmt::Debug for Db {
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, Any>,
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// SQLite: the process's event bus and the events to send on it once the commit is done.
+    local_events: Option<(crate::events::EventBus, Vec<crate::events::Event>)>,
 }
 
 impl WriteTx {
+    /// Commits; the live events of this transaction are heard only now, and only if it commits.
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
+        if let Some((bus, events)) = self.local_events {
+            for e in events {
+                bus.send(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Announces a live event with this transaction: on PostgreSQL a `NOTIFY` inside it (delivered
+    /// to every instance at commit, dropped with a rollback), on SQLite sent in-process after the
+    /// commit. So an event never speaks of a change that did not happen.
+    pub async fn publish(&mut self, e: crate::events::Event) -> Result<()> {
+        match &mut self.local_events {
+            Some((_, events)) => events.push(e),
+            None => crate::events::notify(&mut self.tx, &e).await?,
+        }
         Ok(())
     }
 }
@@ -156,7 +175,8 @@ impl Db {
             (Backend::Postgres, true) => self.pool.begin().await?,
             (Backend::Postgres, false) => self.pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?,
         };
-        Ok(WriteTx { tx, _gate: gate })
+        let local_events = (self.backend == Backend::Sqlite).then(|| (self.events.clone(), Vec::new()));
+        Ok(WriteTx { tx, _gate: gate, local_events })
     }
 
     /// A pooled connection for reads (writes go through `begin`).
@@ -230,8 +250,15 @@ mod tests {
     /// PostgreSQL's `synchronous_commit`.
     async fn durability(tx: &mut WriteTx, backend: Backend) -> String {
         match backend {
-            Backend::Sqlite => sqlx::query("PRAGMA synchronous").fetch_one(&mut **tx).await.unwrap().try_get::<i64, _>(0).unwrap().to_string(),
-            Backend::Postgres => sqlx::query("SELECT current_setting('synchronous_commit')").fetch_one(&mut **tx).await.unwrap().try_get::<String, _>(0).unwrap(),
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA synchronous").fetch_one(&mut **tx).await.unwrap().try_get::<i64, _>(0).unwrap().to_string()
+            }
+            Backend::Postgres => sqlx::query("SELECT current_setting('synchronous_commit')")
+                .fetch_one(&mut **tx)
+                .await
+                .unwrap()
+                .try_get::<String, _>(0)
+                .unwrap(),
         }
     }
 
@@ -330,11 +357,16 @@ pub(crate) async fn reserve_ids(conn: &mut AnyConnection, table: &str, n: usize)
         return Ok(Vec::new());
     }
     if backend_of(conn) == Backend::Postgres {
-        return Ok(sqlx::query_scalar(&format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)")).bind(n as i64).fetch_all(&mut *conn).await?);
+        return Ok(sqlx::query_scalar(&format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"))
+            .bind(n as i64)
+            .fetch_all(&mut *conn)
+            .await?);
     }
-    let last: i64 = sqlx::query_scalar(&format!("SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), COALESCE((SELECT MAX(id) FROM {table}), 0))"))
-        .fetch_one(&mut *conn)
-        .await?;
+    let last: i64 = sqlx::query_scalar(&format!(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), COALESCE((SELECT MAX(id) FROM {table}), 0))"
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
     Ok((last + 1..=last + n as i64).collect())
 }
 

@@ -39,18 +39,31 @@ impl EventBus {
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.local.subscribe()
     }
+
+    /// Hands an event to this process's listeners (none listening is fine).
+    pub(crate) fn send(&self, e: Event) {
+        let _ = self.local.send(e);
+    }
+}
+
+/// `NOTIFY` on the given connection (inside a transaction: delivered at its commit).
+pub(crate) async fn notify(conn: &mut sqlx::AnyConnection, e: &Event) -> Result<()> {
+    let payload = serde_json::to_string(e).map_err(|err| crate::StoreError::Corrupt(err.to_string()))?;
+    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(conn).await?;
+    Ok(())
 }
 
 impl Db {
     /// Tells every instance's listeners. Never fails the caller's action: a lost hint is logged.
     pub async fn publish(&self, e: Event) {
         match self.backend() {
-            Backend::Sqlite => {
-                let _ = self.events().local.send(e);
-            }
+            Backend::Sqlite => self.events().send(e),
             Backend::Postgres => {
-                let Ok(payload) = serde_json::to_string(&e) else { return };
-                if let Err(err) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(self.pool()).await {
+                let sent = match self.pool().acquire().await {
+                    Ok(mut conn) => notify(&mut conn, &e).await,
+                    Err(err) => Err(err.into()),
+                };
+                if let Err(err) = sent {
                     tracing::warn!(error = %err, "could not publish a live event");
                 }
             }
@@ -110,6 +123,54 @@ mod tests {
             .await
             .unwrap();
             assert_eq!(got, e);
+            t
+        })
+        .await;
+    }
+
+    /// An event announced with a transaction is heard when it commits, never when it rolls back.
+    #[tokio::test]
+    async fn transaction_events_are_heard_only_after_a_commit() {
+        for_each_backend(|t| async move {
+            if let Some(url) = &t.url {
+                t.db.listen_events(url).await.unwrap();
+            }
+            let mut rx = t.db.events().subscribe();
+            let wait = std::time::Duration::from_secs(5);
+            // Until the listener hears anything (PostgreSQL's LISTEN starts on its own connection).
+            let ready = Event::Left { number: 0, user_id: 0 };
+            tokio::time::timeout(wait, async {
+                loop {
+                    t.db.publish(ready.clone()).await;
+                    if let Ok(Ok(_)) = tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await {
+                        break;
+                    }
+                }
+            })
+            .await
+            .unwrap();
+            while rx.try_recv().is_ok() {}
+            let lost = Event::Ticket { number: 1, mailbox_id: None, by_user: None };
+            let mut tx = t.db.begin().await.unwrap();
+            tx.publish(lost.clone()).await.unwrap();
+            drop(tx);
+            let kept = Event::Ticket { number: 2, mailbox_id: None, by_user: None };
+            let mut tx = t.db.begin().await.unwrap();
+            tx.publish(kept.clone()).await.unwrap();
+            assert!(rx.try_recv().is_err(), "heard before the commit");
+            tx.commit().await.unwrap();
+            let heard = tokio::time::timeout(wait, async {
+                loop {
+                    match rx.recv().await {
+                        Ok(e) if e == ready => continue,
+                        other => return other,
+                    }
+                }
+            })
+            .await
+            .unwrap()
+            .unwrap();
+            assert_eq!(heard, kept, "the rolled-back event was heard");
             t
         })
         .await;

@@ -84,13 +84,23 @@ pub struct NewInbound<'a> {
 /// each with the mailbox of its `recipients` (as `mailboxes::first_mailbox_of` decides; the
 /// rows' `mailbox_id` is not used). Their ids in order. Only for groups that
 /// `fits_one_statement`; larger ones go through `insert_many` in a transaction.
-pub async fn accept_many_pg(conn: &mut AnyConnection, rows: &[NewInbound<'_>], recipients: &[&[EmailAddress]], raw: &[(&crate::BlobId, &[u8])]) -> Result<Vec<i64>> {
+pub async fn accept_many_pg(
+    conn: &mut AnyConnection,
+    rows: &[NewInbound<'_>],
+    recipients: &[&[EmailAddress]],
+    raw: &[(&crate::BlobId, &[u8])],
+) -> Result<Vec<i64>> {
     let mut seen = std::collections::HashSet::new();
     let raw: Vec<&(&crate::BlobId, &[u8])> = raw.iter().filter(|(id, _)| seen.insert(id.as_str())).collect();
     let mut sql = String::new();
     let mut at = 1;
     if !raw.is_empty() {
-        sql.push_str(&format!("WITH written AS ({}{}{}) ", crate::blobs::INSERT_HEAD, crate::db::values_list(raw.len(), 4, 1), crate::blobs::INSERT_TAIL));
+        sql.push_str(&format!(
+            "WITH written AS ({}{}{}) ",
+            crate::blobs::INSERT_HEAD,
+            crate::db::values_list(raw.len(), 4, 1),
+            crate::blobs::INSERT_TAIL
+        ));
         at += raw.len() * 4;
     }
     // nextval is taken after the sort (PostgreSQL evaluates volatile output columns after ORDER
@@ -131,7 +141,13 @@ pub async fn accept_many_pg(conn: &mut AnyConnection, rows: &[NewInbound<'_>], r
 
 /// Binds an inbound row's 11 values, in the column order of `insert_many`: `first` (the id, or
 /// the row's place), source, `mailbox` (its id, or the addresses to find it by), then the rest.
-fn bind_row<'q, M>(q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>, first: i64, n: &NewInbound<'q>, mailbox: M, now: i64) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>
+fn bind_row<'q, M>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    first: i64,
+    n: &NewInbound<'q>,
+    mailbox: M,
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>
 where
     M: 'q + Send + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
@@ -177,7 +193,14 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewInbound<'_>]) -> R
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Inbound> {
-    sqlx::query(&format!("SELECT {COLS} FROM inbound WHERE id = $1")).bind(id).fetch_optional(conn).await?.as_ref().map(inbound).transpose()?.ok_or(StoreError::NotFound)
+    sqlx::query(&format!("SELECT {COLS} FROM inbound WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(inbound)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub async fn mark_processed(conn: &mut AnyConnection, id: i64, ticket_id: i64) -> Result<()> {
@@ -188,7 +211,9 @@ pub async fn mark_processed(conn: &mut AnyConnection, id: i64, ticket_id: i64) -
 pub async fn mark_processed_many(conn: &mut AnyConnection, done: &[(i64, i64)]) -> Result<()> {
     for chunk in done.chunks(crate::db::ROWS_PER_STATEMENT) {
         let (cases, ids) = crate::db::case_list(chunk.len(), 2);
-        let sql = format!("UPDATE inbound SET status = 'processed', ticket_id = CASE id{cases} END, reason = NULL, processed_at = $1 WHERE id IN ({ids})");
+        let sql = format!(
+            "UPDATE inbound SET status = 'processed', ticket_id = CASE id{cases} END, reason = NULL, processed_at = $1 WHERE id IN ({ids})"
+        );
         let mut q = sqlx::query(&sql).bind(now_ms());
         for (id, ticket) in chunk {
             q = q.bind(*id).bind(*ticket);
@@ -200,7 +225,12 @@ pub async fn mark_processed_many(conn: &mut AnyConnection, done: &[(i64, i64)]) 
 
 /// Sets a message aside (unparsable, loop, bounce, …): kept, listed, reprocessable, never dropped.
 pub async fn set_aside(conn: &mut AnyConnection, id: i64, reason: &str) -> Result<()> {
-    sqlx::query("UPDATE inbound SET status = 'set_aside', reason = $1, processed_at = $2 WHERE id = $3").bind(reason).bind(now_ms()).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE inbound SET status = 'set_aside', reason = $1, processed_at = $2 WHERE id = $3")
+        .bind(reason)
+        .bind(now_ms())
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -217,7 +247,11 @@ pub async fn list(db: &Db, status: InboundStatus, limit: i64) -> Result<Vec<Inbo
 
 /// True when this exact message was already received for the mailbox (an IMAP refetch after a crash).
 pub async fn already_received(db: &Db, mailbox_id: i64, raw_blob: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound WHERE mailbox_id = $1 AND raw_blob = $2").bind(mailbox_id).bind(raw_blob).fetch_one(db.pool()).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound WHERE mailbox_id = $1 AND raw_blob = $2")
+        .bind(mailbox_id)
+        .bind(raw_blob)
+        .fetch_one(db.pool())
+        .await?;
     Ok(n > 0)
 }
 
@@ -264,7 +298,11 @@ pub async fn in_order(db: &Db, mailbox_id: Option<i64>, after: i64, mut batch: V
     // Everything from where this mailbox's reading resumed; on a first read, a little before the
     // oldest waiting message (accepts in flight are few: one group commit per instance).
     let from = if after > 0 { after } else { (first - 256).max(0) };
-    let rows = sqlx::query("SELECT id, received_at, status, mailbox_id FROM inbound WHERE id > $1 AND id <= $2 ORDER BY id").bind(from).bind(last).fetch_all(db.pool()).await?;
+    let rows = sqlx::query("SELECT id, received_at, status, mailbox_id FROM inbound WHERE id > $1 AND id <= $2 ORDER BY id")
+        .bind(from)
+        .bind(last)
+        .fetch_all(db.pool())
+        .await?;
     let mut seen = Vec::with_capacity(rows.len());
     for r in &rows {
         let waiting = r.try_get::<String, _>(2)? == InboundStatus::Received.as_str() && r.try_get::<Option<i64>, _>(3)? == mailbox_id;
@@ -303,7 +341,11 @@ pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>> {
 
 /// Puts a set-aside message back to `received` so it is processed again.
 pub async fn reset(conn: &mut AnyConnection, id: i64) -> Result<bool> {
-    let n = sqlx::query("UPDATE inbound SET status = 'received', reason = NULL WHERE id = $1 AND status = 'set_aside'").bind(id).execute(conn).await?.rows_affected();
+    let n = sqlx::query("UPDATE inbound SET status = 'received', reason = NULL WHERE id = $1 AND status = 'set_aside'")
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected();
     Ok(n == 1)
 }
 
@@ -322,7 +364,9 @@ pub async fn waiting_mailboxes(db: &Db) -> Result<Vec<Option<i64>>> {
     )
     .fetch_all(&mut *conn)
     .await?;
-    let homeless: Option<i64> = sqlx::query_scalar("SELECT 1 FROM inbound WHERE status = 'received' AND mailbox_id IS NULL LIMIT 1").fetch_optional(&mut *conn).await?;
+    let homeless: Option<i64> = sqlx::query_scalar("SELECT 1 FROM inbound WHERE status = 'received' AND mailbox_id IS NULL LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
     if homeless.is_some() {
         list.push(None);
     }
@@ -339,20 +383,40 @@ mod tests {
             let mut mbs = Vec::new();
             for i in 0..4 {
                 let address = podpora_domain::EmailAddress::parse(&format!("help{i}@shop.cz")).unwrap();
-                mbs.push(crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address, name: String::new(), imap_url: None }).await.unwrap().id);
+                mbs.push(
+                    crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address, name: String::new(), imap_url: None })
+                        .await
+                        .unwrap()
+                        .id,
+                );
             }
             assert!(waiting_mailboxes(&t.db).await.unwrap().is_empty());
-            let row = |mailbox_id, set_aside| NewInbound { source: "smtp", mailbox_id, envelope_from: None, envelope_to: &[], raw_blob: "b", size: 1, set_aside };
+            let row = |mailbox_id, set_aside| NewInbound {
+                source: "smtp",
+                mailbox_id,
+                envelope_from: None,
+                envelope_to: &[],
+                raw_blob: "b",
+                size: 1,
+                set_aside,
+            };
             let mut tx = t.db.begin().await.unwrap();
             // mbs[0]: waiting mail; mbs[1]: only processed mail; mbs[2]: only set aside; mbs[3]: a backlog; and mail for no mailbox.
-            let ids = insert_many(&mut tx, &[row(Some(mbs[0]), None), row(Some(mbs[1]), None), row(Some(mbs[2]), Some("loop")), row(None, None)]).await.unwrap();
+            let ids =
+                insert_many(&mut tx, &[row(Some(mbs[0]), None), row(Some(mbs[1]), None), row(Some(mbs[2]), Some("loop")), row(None, None)])
+                    .await
+                    .unwrap();
             insert_many(&mut tx, &vec![row(Some(mbs[3]), None); 300]).await.unwrap();
             sqlx::query("UPDATE inbound SET status = 'processed' WHERE id = $1").bind(ids[1]).execute(&mut *tx).await.unwrap();
             tx.commit().await.unwrap();
             let mut got = waiting_mailboxes(&t.db).await.unwrap();
             got.sort();
             assert_eq!(got, vec![None, Some(mbs[0]), Some(mbs[3])]);
-            sqlx::query("UPDATE inbound SET status = 'processed' WHERE mailbox_id IS NULL OR mailbox_id = $1").bind(mbs[0]).execute(t.db.pool()).await.unwrap();
+            sqlx::query("UPDATE inbound SET status = 'processed' WHERE mailbox_id IS NULL OR mailbox_id = $1")
+                .bind(mbs[0])
+                .execute(t.db.pool())
+                .await
+                .unwrap();
             assert_eq!(waiting_mailboxes(&t.db).await.unwrap(), vec![Some(mbs[3])]);
             t
         })
@@ -366,8 +430,11 @@ mod tests {
     async fn a_late_commit_is_not_passed_over() {
         let t = crate::testing::postgres().await;
         let address = podpora_domain::EmailAddress::parse("help@shop.cz").unwrap();
-        let mb = Some(crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address, name: String::new(), imap_url: None }).await.unwrap().id);
-        let row = NewInbound { source: "smtp", mailbox_id: mb, envelope_from: None, envelope_to: &[], raw_blob: "b", size: 1, set_aside: None };
+        let mb = Some(
+            crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address, name: String::new(), imap_url: None }).await.unwrap().id,
+        );
+        let row =
+            NewInbound { source: "smtp", mailbox_id: mb, envelope_from: None, envelope_to: &[], raw_blob: "b", size: 1, set_aside: None };
         let mut early = t.db.begin().await.unwrap();
         let early_id = insert_many(&mut early, std::slice::from_ref(&row)).await.unwrap()[0];
         let mut tx = t.db.begin().await.unwrap();
@@ -399,16 +466,33 @@ mod tests {
         let addr = |a: &str| podpora_domain::EmailAddress::parse(a).unwrap();
         let mut mbs = Vec::new();
         for a in ["help@shop.cz", "sales@shop.cz"] {
-            mbs.push(crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address: addr(a), name: String::new(), imap_url: None }).await.unwrap().id);
+            mbs.push(
+                crate::mailboxes::add(&t.db, &crate::mailboxes::NewMailbox { address: addr(a), name: String::new(), imap_url: None })
+                    .await
+                    .unwrap()
+                    .id,
+            );
         }
-        let envelopes: Vec<Vec<podpora_domain::EmailAddress>> =
-            vec![vec![addr("help@shop.cz")], vec![addr("nobody@else.cz"), addr("sales+t5.x@shop.cz"), addr("help@shop.cz")], vec![addr("nobody@else.cz")], vec![addr("help@shop.cz")]];
+        let envelopes: Vec<Vec<podpora_domain::EmailAddress>> = vec![
+            vec![addr("help@shop.cz")],
+            vec![addr("nobody@else.cz"), addr("sales+t5.x@shop.cz"), addr("help@shop.cz")],
+            vec![addr("nobody@else.cz")],
+            vec![addr("help@shop.cz")],
+        ];
         let recipients: Vec<&[podpora_domain::EmailAddress]> = envelopes.iter().map(Vec::as_slice).collect();
         let raws: Vec<Vec<u8>> = vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec(), b"one".to_vec()];
         let ids: Vec<crate::BlobId> = raws.iter().map(|r| crate::BlobId::of(r)).collect();
         let to: Vec<Vec<String>> = envelopes.iter().map(|e| e.iter().map(|a| a.to_string()).collect()).collect();
         let rows: Vec<NewInbound> = (0..4)
-            .map(|i| NewInbound { source: "smtp", mailbox_id: None, envelope_from: Some("x@y.cz"), envelope_to: &to[i], raw_blob: ids[i].as_str(), size: raws[i].len() as i64, set_aside: (i == 2).then_some("loop") })
+            .map(|i| NewInbound {
+                source: "smtp",
+                mailbox_id: None,
+                envelope_from: Some("x@y.cz"),
+                envelope_to: &to[i],
+                raw_blob: ids[i].as_str(),
+                size: raws[i].len() as i64,
+                set_aside: (i == 2).then_some("loop"),
+            })
             .collect();
         let raw: Vec<(&crate::BlobId, &[u8])> = ids.iter().zip(&raws).map(|(id, r)| (id, r.as_slice())).collect();
         let mut conn = t.db.conn().await.unwrap();
@@ -418,7 +502,7 @@ mod tests {
         drop(conn);
         assert!(got.windows(2).all(|w| w[0] < w[1]));
         for (i, id) in got.iter().enumerate() {
-            let r = get(&mut *t.db.conn().await.unwrap(), *id).await.unwrap();
+            let r = get(&mut t.db.conn().await.unwrap(), *id).await.unwrap();
             assert_eq!((r.raw_blob.as_str(), r.mailbox_id, r.envelope_to.clone()), (ids[i].as_str(), expected[i], to[i].clone()));
             assert_eq!(r.status, if i == 2 { InboundStatus::SetAside } else { InboundStatus::Received });
         }
@@ -427,7 +511,7 @@ mod tests {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blobs").fetch_one(t.db.pool()).await.unwrap();
         assert_eq!(n, 3);
         // Nothing to write to the blob store (a folder or S3 holds the mail): rows only.
-        let more = accept_many_pg(&mut *t.db.conn().await.unwrap(), &rows[..1], &recipients[..1], &[]).await.unwrap();
+        let more = accept_many_pg(&mut t.db.conn().await.unwrap(), &rows[..1], &recipients[..1], &[]).await.unwrap();
         assert!(more[0] > got[3]);
         t.cleanup().await;
     }
@@ -436,18 +520,31 @@ mod tests {
     fn processing_stops_before_a_hole_that_may_still_fill() {
         let now = 100_000;
         let old = now - 10_000;
-        let rows = |r: &[(i64, i64, bool)]| r.iter().map(|&(id, received_at, waiting)| Seen { id, received_at, waiting }).collect::<Vec<_>>();
+        let rows =
+            |r: &[(i64, i64, bool)]| r.iter().map(|&(id, received_at, waiting)| Seen { id, received_at, waiting }).collect::<Vec<_>>();
         let batch = |ids: &[i64]| ids.iter().copied().collect::<std::collections::HashSet<i64>>();
         // 1, 2 visible, 3 missing, 4 just committed: up to 2.
         assert_eq!(processable_upto(0, &rows(&[(1, old, true), (2, old, true), (4, now, true)]), &batch(&[1, 2, 4]), now, 2_000), 2);
         // The same hole, long ago: a rolled-back accept, go on.
-        assert_eq!(processable_upto(0, &rows(&[(1, old, true), (2, old, false), (4, old, true), (5, now, true)]), &batch(&[1, 4, 5]), now, 2_000), i64::MAX);
+        assert_eq!(
+            processable_upto(0, &rows(&[(1, old, true), (2, old, false), (4, old, true), (5, now, true)]), &batch(&[1, 4, 5]), now, 2_000),
+            i64::MAX
+        );
         // No hole at all.
         assert_eq!(processable_upto(10, &rows(&[(11, now, true), (12, now, true)]), &batch(&[11, 12]), now, 2_000), i64::MAX);
         assert_eq!(processable_upto(10, &rows(&[(12, now, true)]), &batch(&[12]), now, 2_000), 10);
         // 13 was still being committed when the batch was read and is visible now: it comes first,
         // so nothing of the batch after it is processed yet (other mailboxes' mail does not count).
-        assert_eq!(processable_upto(10, &rows(&[(11, now, true), (12, now, false), (13, now, true), (14, now, true)]), &batch(&[11, 14]), now, 2_000), 12);
+        assert_eq!(
+            processable_upto(
+                10,
+                &rows(&[(11, now, true), (12, now, false), (13, now, true), (14, now, true)]),
+                &batch(&[11, 14]),
+                now,
+                2_000
+            ),
+            12
+        );
         assert_eq!(processable_upto(10, &rows(&[(11, now, true), (12, now, true)]), &batch(&[12]), now, 2_000), 10);
     }
 }

@@ -48,7 +48,11 @@ fn job(r: &sqlx::any::AnyRow) -> Result<Job> {
 pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> Result<Vec<Job>> {
     let now = now_ms();
     // Nothing due (most looks of an idle worker) is answered by a read, without a write transaction.
-    let due: Option<i64> = sqlx::query_scalar("SELECT id FROM jobs WHERE run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) LIMIT 1").bind(now).fetch_optional(db.pool()).await?;
+    let due: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM jobs WHERE run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) LIMIT 1")
+            .bind(now)
+            .fetch_optional(db.pool())
+            .await?;
     if due.is_none() {
         return Ok(Vec::new());
     }
@@ -101,20 +105,38 @@ pub async fn delete(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> Result<()> {
 /// Puts a job back to run again at `run_at`, recording why it failed.
 pub async fn retry(db: &Db, id: i64, run_at: i64, error: &str) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE jobs SET run_at = $1, locked_by = NULL, locked_until = NULL, last_error = $2 WHERE id = $3").bind(run_at).bind(error).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE jobs SET run_at = $1, locked_by = NULL, locked_until = NULL, last_error = $2 WHERE id = $3")
+        .bind(run_at)
+        .bind(error)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 
 /// Releases every job this worker holds (graceful shutdown): others pick them up at once.
 pub async fn release_all(db: &Db, worker: &str) -> Result<u64> {
     let mut tx = db.begin().await?;
-    let n = sqlx::query("UPDATE jobs SET locked_by = NULL, locked_until = NULL WHERE locked_by = $1").bind(worker).execute(&mut *tx).await?.rows_affected();
+    let n = sqlx::query("UPDATE jobs SET locked_by = NULL, locked_until = NULL WHERE locked_by = $1")
+        .bind(worker)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     tx.commit().await?;
     Ok(n)
 }
 
 pub async fn pending(db: &Db) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs").fetch_one(db.pool()).await?)
+}
+
+/// Who holds the named lease now (a lease that ran out is held by nobody).
+pub async fn lease_holder(db: &Db, name: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT holder FROM leases WHERE name = $1 AND until >= $2")
+        .bind(name)
+        .bind(now_ms())
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 /// Takes or renews the named lease for `holder` until `now + ms`. False when another holder has it.

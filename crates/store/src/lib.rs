@@ -19,14 +19,16 @@ pub mod search;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
+pub mod teams;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
-pub mod teams;
 pub mod tickets;
 pub mod users;
 
 pub use blobs::{BlobId, BlobStore, S3Settings};
 pub use db::{Backend, Db, WriteTx};
+/// A database connection (a pooled one, or a `WriteTx`), for functions that work on either.
+pub type Conn = sqlx::AnyConnection;
 
 /// The one error type of the store.
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +68,7 @@ pub fn now_ms() -> i64 {
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => {
-            matches!(d.code().as_deref(), Some("23505") | Some("2067") | Some("1555"))
-                || d.message().contains("UNIQUE constraint failed")
+            matches!(d.code().as_deref(), Some("23505") | Some("2067") | Some("1555")) || d.message().contains("UNIQUE constraint failed")
         }
         _ => false,
     }

@@ -32,7 +32,12 @@ pub struct Mailbox {
 impl std::fmt::Debug for Mailbox {
     // The IMAP URL carries a password: never in debug output.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailbox").field("id", &self.id).field("address", &self.address).field("name", &self.name).field("imap", &self.imap_url.is_some()).finish_non_exhaustive()
+        f.debug_struct("Mailbox")
+            .field("id", &self.id)
+            .field("address", &self.address)
+            .field("name", &self.name)
+            .field("imap", &self.imap_url.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,11 +94,20 @@ pub async fn add(db: &Db, m: &NewMailbox) -> Result<Mailbox> {
 /// Name, signature and (when `Some`) the IMAP URL of a mailbox; `Some("")` removes IMAP.
 pub async fn update(db: &Db, id: i64, name: &str, signature: &str, imap_url: Option<&str>) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE mailboxes SET name = $1, signature = $2 WHERE id = $3").bind(name).bind(signature).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE mailboxes SET name = $1, signature = $2 WHERE id = $3")
+        .bind(name)
+        .bind(signature)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     if let Some(u) = imap_url {
         let u = Some(u).filter(|u| !u.trim().is_empty());
         // A new IMAP account starts from its own UIDVALIDITY.
-        sqlx::query("UPDATE mailboxes SET imap_url = $1, imap_uidvalidity = NULL, imap_last_uid = NULL WHERE id = $2").bind(u).bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE mailboxes SET imap_url = $1, imap_uidvalidity = NULL, imap_last_uid = NULL WHERE id = $2")
+            .bind(u)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await
 }
@@ -103,7 +117,13 @@ pub async fn list(db: &Db) -> Result<Vec<Mailbox>> {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Mailbox>> {
-    sqlx::query(&format!("SELECT {COLS} FROM mailboxes WHERE id = $1")).bind(id).fetch_optional(db.pool()).await?.as_ref().map(mailbox).transpose()
+    sqlx::query(&format!("SELECT {COLS} FROM mailboxes WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(mailbox)
+        .transpose()
 }
 
 /// For each envelope's recipients (in order), the mailbox of the first one that is ours (its
@@ -117,7 +137,10 @@ pub async fn first_mailbox_of(conn: &mut AnyConnection, envelopes: &[&[EmailAddr
     for r in crate::db::select_in(conn, "SELECT address, id FROM mailboxes WHERE address IN ({in})", &keys).await? {
         ids.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
     }
-    Ok(envelopes.iter().map(|e| e.iter().find_map(|a| ids.get(a.as_str()).or_else(|| ids.get(a.split_plus().0.as_str())).copied())).collect())
+    Ok(envelopes
+        .iter()
+        .map(|e| e.iter().find_map(|a| ids.get(a.as_str()).or_else(|| ids.get(a.split_plus().0.as_str())).copied()))
+        .collect())
 }
 
 /// The addresses that decide an envelope's mailbox, first match wins: each recipient in order,
@@ -168,19 +191,34 @@ pub async fn set_ack(db: &Db, id: i64, a: &AckSettings) -> Result<()> {
 /// Remembers how far the IMAP folder has been fetched (its UIDVALIDITY and the last UID stored).
 pub async fn set_imap_position(db: &Db, id: i64, uidvalidity: i64, last_uid: i64) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE mailboxes SET imap_uidvalidity = $1, imap_last_uid = $2 WHERE id = $3").bind(uidvalidity).bind(last_uid).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE mailboxes SET imap_uidvalidity = $1, imap_last_uid = $2 WHERE id = $3")
+        .bind(uidvalidity)
+        .bind(last_uid)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 
 /// A successful fetch clears the last error.
 pub async fn record_fetch_ok(db: &Db, id: i64, fetched: i64) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE mailboxes SET last_fetch_at = $1, fetched_count = fetched_count + $2, last_error = NULL WHERE id = $3").bind(now_ms()).bind(fetched).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE mailboxes SET last_fetch_at = $1, fetched_count = fetched_count + $2, last_error = NULL WHERE id = $3")
+        .bind(now_ms())
+        .bind(fetched)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 
 pub async fn record_fetch_error(db: &Db, id: i64, error: &str) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE mailboxes SET last_error = $1, last_error_at = $2 WHERE id = $3").bind(error).bind(now_ms()).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE mailboxes SET last_error = $1, last_error_at = $2 WHERE id = $3")
+        .bind(error)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }

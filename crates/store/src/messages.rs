@@ -31,7 +31,14 @@ pub struct NewMessage<'a> {
 
 impl<'a> NewMessage<'a> {
     /// A plain-text message with nothing else set; callers add the rest with `..NewMessage::text(…)`.
-    pub fn text(ticket_id: i64, direction: Direction, kind: MessageKind, from: (&'a str, &'a str), subject: &'a str, body_text: &'a str) -> Self {
+    pub fn text(
+        ticket_id: i64,
+        direction: Direction,
+        kind: MessageKind,
+        from: (&'a str, &'a str),
+        subject: &'a str,
+        body_text: &'a str,
+    ) -> Self {
         NewMessage {
             ticket_id,
             direction,
@@ -81,8 +88,11 @@ pub async fn insert_many(conn: &mut AnyConnection, msgs: &[NewMessage<'_>], new_
 /// created with them) are queued to be indexed right after the transaction (`search::enqueue`).
 pub async fn insert_many_index_later(conn: &mut AnyConnection, msgs: &[NewMessage<'_>], new_tickets: &[i64]) -> Result<Vec<i64>> {
     let ids = insert_rows(conn, msgs).await?;
-    let entries: Vec<(i64, Option<i64>)> =
-        new_tickets.iter().map(|t| (*t, None)).chain(msgs.iter().zip(&ids).filter(|(m, _)| m.searchable).map(|(m, id)| (m.ticket_id, Some(*id)))).collect();
+    let entries: Vec<(i64, Option<i64>)> = new_tickets
+        .iter()
+        .map(|t| (*t, None))
+        .chain(msgs.iter().zip(&ids).filter(|(m, _)| m.searchable).map(|(m, id)| (m.ticket_id, Some(*id))))
+        .collect();
     crate::search::enqueue(conn, &entries).await?;
     Ok(ids)
 }
@@ -91,7 +101,10 @@ async fn insert_rows(conn: &mut AnyConnection, msgs: &[NewMessage<'_>]) -> Resul
     let now = now_ms();
     let mut ids = Vec::with_capacity(msgs.len());
     for chunk in msgs.chunks(crate::db::ROWS_PER_STATEMENT / 4) {
-        let sql = format!("INSERT INTO messages ({INSERT_COLS}) VALUES {} RETURNING id, inbound_id, message_id", crate::db::values_list(chunk.len(), 17, 1));
+        let sql = format!(
+            "INSERT INTO messages ({INSERT_COLS}) VALUES {} RETURNING id, inbound_id, message_id",
+            crate::db::values_list(chunk.len(), 17, 1)
+        );
         let mut q = sqlx::query(&sql);
         for m in chunk {
             q = q
@@ -122,7 +135,11 @@ async fn insert_rows(conn: &mut AnyConnection, msgs: &[NewMessage<'_>]) -> Resul
             let key = (m.inbound_id, m.message_id.map(str::to_string));
             match by_key.get(&key) {
                 Some(id) if chunk.len() == 1 || key != (None, None) => ids.push(*id),
-                _ => return Err(crate::StoreError::Corrupt("a message of a multi-row insert has neither an inbound id nor a Message-ID".into())),
+                _ => {
+                    return Err(crate::StoreError::Corrupt(
+                        "a message of a multi-row insert has neither an inbound id nor a Message-ID".into(),
+                    ))
+                }
             }
         }
     }
@@ -139,7 +156,10 @@ pub async fn remember_ids(conn: &mut AnyConnection, ticket_id: i64, ids: &[Strin
 pub async fn remember_many(conn: &mut AnyConnection, pairs: &[(i64, &str)]) -> Result<()> {
     let pairs: Vec<&(i64, &str)> = pairs.iter().filter(|(_, id)| !id.is_empty() && id.len() <= 900).collect();
     for chunk in pairs.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!("INSERT INTO message_ids (ticket_id, message_id) VALUES {} ON CONFLICT (message_id) DO NOTHING", crate::db::values_list(chunk.len(), 2, 1));
+        let sql = format!(
+            "INSERT INTO message_ids (ticket_id, message_id) VALUES {} ON CONFLICT (message_id) DO NOTHING",
+            crate::db::values_list(chunk.len(), 2, 1)
+        );
         let mut q = sqlx::query(&sql);
         for (t, id) in chunk {
             q = q.bind(*t).bind(*id);
@@ -153,17 +173,23 @@ pub async fn remember_many(conn: &mut AnyConnection, pairs: &[(i64, &str)]) -> R
 pub async fn lookup_ids(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, TicketNumber>> {
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let sql = "SELECT m.message_id, t.number FROM message_ids m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id IN ({in})";
-    crate::db::select_in(conn, sql, &ids).await?.iter().map(|r| Ok((r.try_get::<String, _>(0)?, TicketNumber::new(r.try_get(1)?)?))).collect()
+    crate::db::select_in(conn, sql, &ids)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>(0)?, TicketNumber::new(r.try_get(1)?)?)))
+        .collect()
 }
 
 /// An incoming message with this Message-ID and sender already on the ticket (a redelivery).
 pub async fn is_duplicate(conn: &mut AnyConnection, ticket_id: i64, message_id: &str, from: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE ticket_id = $1 AND message_id = $2 AND from_address = $3 AND direction = 'in'")
-        .bind(ticket_id)
-        .bind(message_id)
-        .bind(from)
-        .fetch_one(conn)
-        .await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages WHERE ticket_id = $1 AND message_id = $2 AND from_address = $3 AND direction = 'in'",
+    )
+    .bind(ticket_id)
+    .bind(message_id)
+    .bind(from)
+    .fetch_one(conn)
+    .await?;
     Ok(n > 0)
 }
 
@@ -278,20 +304,26 @@ pub async fn with_ticket(conn: &mut AnyConnection, id: i64) -> Result<Option<(Me
     let Some(r) = r else { return Ok(None) };
     let mut m = message(&r)?;
     let ticket_id: i64 = r.try_get("ticket_id")?;
-    let atts = sqlx::query(&format!("SELECT {ATTACHMENT_COLS} FROM attachments a WHERE a.message_pk = $1 ORDER BY a.id")).bind(id).fetch_all(&mut *conn).await?;
+    let atts = sqlx::query(&format!("SELECT {ATTACHMENT_COLS} FROM attachments a WHERE a.message_pk = $1 ORDER BY a.id"))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
     m.attachments = atts.iter().map(attachment_row).collect::<Result<_>>()?;
     Ok(Some((m, ticket_id)))
 }
 
 /// The Message-IDs of a ticket's messages, oldest first (for References of a reply).
 pub async fn ids_for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT message_id FROM messages WHERE ticket_id = $1 AND message_id IS NOT NULL AND kind = 'message' ORDER BY id")
-        .bind(ticket_id)
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT message_id FROM messages WHERE ticket_id = $1 AND message_id IS NOT NULL AND kind = 'message' ORDER BY id",
+    )
+    .bind(ticket_id)
+    .fetch_all(conn)
+    .await?)
 }
 
-const ATTACHMENT_COLS: &str = "a.id, a.filename, a.content_type, a.size, a.blob, a.inline, a.content_id, a.in_mail, a.in_mail_part, a.in_mail_start, a.in_mail_end";
+const ATTACHMENT_COLS: &str =
+    "a.id, a.filename, a.content_type, a.size, a.blob, a.inline, a.content_id, a.in_mail, a.in_mail_part, a.in_mail_start, a.in_mail_end";
 
 fn attachment_row(r: &AnyRow) -> Result<Attachment> {
     Ok(Attachment {
@@ -303,7 +335,12 @@ fn attachment_row(r: &AnyRow) -> Result<Attachment> {
         inline: r.try_get::<i64, _>("inline")? != 0,
         content_id: r.try_get("content_id")?,
         in_mail: match (r.try_get::<Option<String>, _>("in_mail")?, r.try_get::<Option<i64>, _>("in_mail_part")?) {
-            (Some(mail), Some(part)) => Some(InMail { mail, part, start: r.try_get::<Option<i64>, _>("in_mail_start")?.unwrap_or(0), end: r.try_get::<Option<i64>, _>("in_mail_end")?.unwrap_or(0) }),
+            (Some(mail), Some(part)) => Some(InMail {
+                mail,
+                part,
+                start: r.try_get::<Option<i64>, _>("in_mail_start")?.unwrap_or(0),
+                end: r.try_get::<Option<i64>, _>("in_mail_end")?.unwrap_or(0),
+            }),
             _ => None,
         },
     })
@@ -311,10 +348,12 @@ fn attachment_row(r: &AnyRow) -> Result<Attachment> {
 
 /// One attachment with the ticket it belongs to, for access checks before download.
 pub async fn attachment(conn: &mut AnyConnection, id: i64) -> Result<Option<(Attachment, i64)>> {
-    let r = sqlx::query(&format!("SELECT {ATTACHMENT_COLS}, m.ticket_id FROM attachments a JOIN messages m ON m.id = a.message_pk WHERE a.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let r = sqlx::query(&format!(
+        "SELECT {ATTACHMENT_COLS}, m.ticket_id FROM attachments a JOIN messages m ON m.id = a.message_pk WHERE a.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
     let Some(r) = r else { return Ok(None) };
     Ok(Some((attachment_row(&r)?, r.try_get("ticket_id")?)))
 }
@@ -345,7 +384,11 @@ pub async fn add_attachments(conn: &mut AnyConnection, atts: &[(i64, NewAttachme
         let mut q = sqlx::query(&sql);
         for (pk, a) in chunk {
             q = q.bind(*pk).bind(a.filename).bind(a.content_type).bind(a.size).bind(a.blob).bind(a.inline as i64).bind(a.content_id);
-            q = q.bind(a.in_mail.map(|m| m.mail.as_str())).bind(a.in_mail.map(|m| m.part)).bind(a.in_mail.map(|m| m.start)).bind(a.in_mail.map(|m| m.end));
+            q = q
+                .bind(a.in_mail.map(|m| m.mail.as_str()))
+                .bind(a.in_mail.map(|m| m.part))
+                .bind(a.in_mail.map(|m| m.start))
+                .bind(a.in_mail.map(|m| m.end));
         }
         q.execute(&mut *conn).await?;
     }
@@ -354,6 +397,11 @@ pub async fn add_attachments(conn: &mut AnyConnection, atts: &[(i64, NewAttachme
 
 /// The delivery state shown on an outgoing message: queued, sent, failed (with the server's answer).
 pub async fn set_delivery(conn: &mut AnyConnection, message_pk: i64, delivery: &str, error: Option<&str>) -> Result<()> {
-    sqlx::query("UPDATE messages SET delivery = $1, delivery_error = $2 WHERE id = $3").bind(delivery).bind(error).bind(message_pk).execute(conn).await?;
+    sqlx::query("UPDATE messages SET delivery = $1, delivery_error = $2 WHERE id = $3")
+        .bind(delivery)
+        .bind(error)
+        .bind(message_pk)
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -43,10 +43,19 @@ pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewOutbound<'_>]) -
         let sql = format!("INSERT INTO outbox (ticket_id, message_pk, purpose, mail_from, recipients, raw, created_at, status) VALUES {} RETURNING id, message_pk", crate::db::values_list(chunk.len(), 8, 1));
         let mut q = sqlx::query(&sql);
         for o in chunk {
-            q = q.bind(o.ticket_id).bind(o.message_pk).bind(o.purpose).bind(o.mail_from).bind(serde_json::to_string(o.recipients).unwrap_or_else(|_| "[]".into())).bind(o.raw.to_vec()).bind(now).bind("queued");
+            q = q
+                .bind(o.ticket_id)
+                .bind(o.message_pk)
+                .bind(o.purpose)
+                .bind(o.mail_from)
+                .bind(serde_json::to_string(o.recipients).unwrap_or_else(|_| "[]".into()))
+                .bind(o.raw.to_vec())
+                .bind(now)
+                .bind("queued");
         }
         let rows = q.fetch_all(&mut *conn).await?;
-        let by_pk: std::collections::HashMap<Option<i64>, i64> = rows.iter().map(|r| Ok((r.try_get(1)?, r.try_get(0)?))).collect::<Result<_>>()?;
+        let by_pk: std::collections::HashMap<Option<i64>, i64> =
+            rows.iter().map(|r| Ok((r.try_get(1)?, r.try_get(0)?))).collect::<Result<_>>()?;
         for o in chunk {
             match by_pk.get(&o.message_pk) {
                 Some(id) if chunk.len() == 1 || o.message_pk.is_some() => ids.push(*id),
@@ -99,7 +108,10 @@ pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, &str, Option<&str>
     crate::jobs::delete(&mut tx, finished_jobs).await?;
     let sent: Vec<&Outbound> = attempts.iter().filter(|(_, s, _)| *s == "sent").map(|(o, _, _)| *o).collect();
     for chunk in sent.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!("UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_error = NULL, sent_at = $1 WHERE id IN ({})", crate::db::in_list(chunk.len(), 2));
+        let sql = format!(
+            "UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_error = NULL, sent_at = $1 WHERE id IN ({})",
+            crate::db::in_list(chunk.len(), 2)
+        );
         let mut q = sqlx::query(&sql).bind(now);
         for o in chunk {
             q = q.bind(o.id);
@@ -107,7 +119,8 @@ pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, &str, Option<&str>
         q.execute(&mut *tx).await?;
         let pks: Vec<i64> = chunk.iter().filter_map(|o| o.message_pk).collect();
         if !pks.is_empty() {
-            let sql = format!("UPDATE messages SET delivery = 'sent', delivery_error = NULL WHERE id IN ({})", crate::db::in_list(pks.len(), 1));
+            let sql =
+                format!("UPDATE messages SET delivery = 'sent', delivery_error = NULL WHERE id IN ({})", crate::db::in_list(pks.len(), 1));
             let mut q = sqlx::query(&sql);
             for pk in pks {
                 q = q.bind(pk);
@@ -116,7 +129,12 @@ pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, &str, Option<&str>
         }
     }
     for (o, status, error) in attempts.iter().filter(|(_, s, _)| *s != "sent") {
-        sqlx::query("UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3").bind(*status).bind(*error).bind(o.id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+            .bind(*status)
+            .bind(*error)
+            .bind(o.id)
+            .execute(&mut *tx)
+            .await?;
         if let Some(pk) = o.message_pk {
             crate::messages::set_delivery(&mut tx, pk, status, *error).await?;
         }
@@ -153,10 +171,17 @@ pub async fn recent_acks(conn: &mut AnyConnection, recipient: &str, window_ms: i
 }
 
 /// How many acknowledgements each of these recipients got within the window (absent: none).
-pub async fn recent_acks_many(conn: &mut AnyConnection, recipients: &[&str], window_ms: i64) -> Result<std::collections::HashMap<String, u32>> {
+pub async fn recent_acks_many(
+    conn: &mut AnyConnection,
+    recipients: &[&str],
+    window_ms: i64,
+) -> Result<std::collections::HashMap<String, u32>> {
     let mut out = std::collections::HashMap::new();
     for chunk in recipients.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!("SELECT recipient, COUNT(*) FROM ack_log WHERE created_at > $1 AND recipient IN ({}) GROUP BY recipient", crate::db::in_list(chunk.len(), 2));
+        let sql = format!(
+            "SELECT recipient, COUNT(*) FROM ack_log WHERE created_at > $1 AND recipient IN ({}) GROUP BY recipient",
+            crate::db::in_list(chunk.len(), 2)
+        );
         let mut q = sqlx::query(&sql).bind(now_ms() - window_ms);
         for r in chunk {
             q = q.bind(*r);

@@ -106,10 +106,12 @@ pub async fn index_pending(db: &crate::Db, limit: i64) -> Result<usize> {
     // (Lost in a crash, the entries are still queued: indexing them is redone.)
     let mut tx = db.begin_redoable().await?;
     let lock = if db.backend() == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-    let rows = sqlx::query(&format!("DELETE FROM search_pending WHERE id IN (SELECT id FROM search_pending ORDER BY id LIMIT $1{lock}) RETURNING ticket_id, message_id"))
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "DELETE FROM search_pending WHERE id IN (SELECT id FROM search_pending ORDER BY id LIMIT $1{lock}) RETURNING ticket_id, message_id"
+    ))
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -182,7 +184,17 @@ async fn texts_of(conn: &mut AnyConnection, message_ids: &[i64]) -> Result<Vec<(
     crate::db::select_in(conn, sql, message_ids)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get(0)?, message_text(&r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?, &r.try_get::<String, _>(4)?))))
+        .map(|r| {
+            Ok((
+                r.try_get(0)?,
+                message_text(
+                    &r.try_get::<String, _>(1)?,
+                    &r.try_get::<String, _>(2)?,
+                    &r.try_get::<String, _>(3)?,
+                    &r.try_get::<String, _>(4)?,
+                ),
+            ))
+        })
         .collect()
 }
 
@@ -315,7 +327,12 @@ pub(crate) fn condition(backend: Backend, terms: &[String], first: usize) -> (St
     match backend {
         Backend::Sqlite => (
             format!("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ${first})"),
-            vec![terms.iter().enumerate().map(|(i, t)| if i == last { format!("\"{t}\"*") } else { format!("\"{t}\"") }).collect::<Vec<_>>().join(" ")],
+            vec![terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| if i == last { format!("\"{t}\"*") } else { format!("\"{t}\"") })
+                .collect::<Vec<_>>()
+                .join(" ")],
         ),
         // A ticket's words may be spread over several rows: each word is looked up on its own.
         Backend::Postgres => (
@@ -349,7 +366,11 @@ mod tests {
     async fn stored(conn: &mut AnyConnection, id: i64) -> (Vec<String>, usize) {
         let backend = crate::db::backend_of(conn);
         let key = if backend == Backend::Sqlite { "rowid" } else { "ticket_id" };
-        let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ticket_search WHERE {key} = $1")).bind(id).fetch_one(&mut *conn).await.unwrap();
+        let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ticket_search WHERE {key} = $1"))
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
         let doc = present_words(conn, backend, &[id]).await.unwrap().remove(&id).unwrap_or_default();
         let mut words: Vec<String> = doc.split(' ').map(str::to_string).collect();
         words.sort();
@@ -358,14 +379,26 @@ mod tests {
 
     /// How many tickets a search for `q` finds.
     async fn found(db: &crate::Db, q: &str) -> usize {
-        crate::tickets::list(db, &crate::tickets::TicketQuery { q: Some(q.to_string()), limit: 10, ..Default::default() }).await.unwrap().0.len()
+        crate::tickets::list(
+            db,
+            &crate::tickets::TicketQuery {
+                q: Some(q.to_string()),
+                limit: 10,
+                ..crate::tickets::TicketQuery::new(podpora_domain::access::MailboxScope::All)
+            },
+        )
+        .await
+        .unwrap()
+        .0
+        .len()
     }
 
     /// A new ticket of the customer `address` (created if need be).
     async fn new_ticket(conn: &mut AnyConnection, address: &str, name: &str, subject: &str) -> crate::tickets::Ticket {
         let backend = crate::db::backend_of(conn);
         let c = crate::customers::find_or_create(conn, &podpora_domain::EmailAddress::parse(address).unwrap(), name).await.unwrap();
-        let new = crate::tickets::NewTicket { mailbox_id: None, customer_id: c, subject, channel: podpora_domain::Channel::Email, related: None };
+        let new =
+            crate::tickets::NewTicket { mailbox_id: None, customer_id: c, subject, channel: podpora_domain::Channel::Email, related: None };
         crate::tickets::insert(conn, backend, &new).await.unwrap()
     }
 
@@ -374,7 +407,14 @@ mod tests {
         crate::testing::for_each_backend(|t| async move {
             let mut tx = t.db.begin().await.unwrap();
             let id = new_ticket(&mut tx, "bea@x.cz", "", "Mokrý balík").await.id;
-            let msg = crate::messages::NewMessage::text(id, podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("bea@x.cz", "Bea"), "Mokrý balík", "Krabice byla promáčená");
+            let msg = crate::messages::NewMessage::text(
+                id,
+                podpora_domain::Direction::In,
+                podpora_domain::MessageKind::Message,
+                ("bea@x.cz", "Bea"),
+                "Mokrý balík",
+                "Krabice byla promáčená",
+            );
             crate::messages::insert_many_index_later(&mut tx, &[msg], &[id]).await.unwrap();
             tx.commit().await.unwrap();
             assert!(pending(&t.db).await.unwrap());
@@ -404,11 +444,28 @@ mod tests {
         crate::testing::for_each_backend(|t| async move {
             let mut tx = t.db.begin().await.unwrap();
             let ticket = new_ticket(&mut tx, "jorg@x.de", "Jörg", "Lieferung").await;
-            let text = |body| crate::messages::NewMessage::text(ticket.id, podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("jorg@x.de", "Jörg"), "Lieferung", body);
-            let ack = crate::messages::NewMessage { message_id: Some("ack@x"), searchable: false, ..text("Danke, Ihr Anliegen ist eingegangen") };
+            let text = |body| {
+                crate::messages::NewMessage::text(
+                    ticket.id,
+                    podpora_domain::Direction::In,
+                    podpora_domain::MessageKind::Message,
+                    ("jorg@x.de", "Jörg"),
+                    "Lieferung",
+                    body,
+                )
+            };
+            let ack =
+                crate::messages::NewMessage { message_id: Some("ack@x"), searchable: false, ..text("Danke, Ihr Anliegen ist eingegangen") };
             let pks = crate::messages::insert_many(&mut tx, &[ack], &[]).await.unwrap();
             let to = vec!["jorg@x.de".to_string()];
-            let mail = crate::outbox::NewOutbound { ticket_id: Some(ticket.id), message_pk: Some(pks[0]), purpose: "ack", mail_from: "help@x.cz", recipients: &to, raw: b"x" };
+            let mail = crate::outbox::NewOutbound {
+                ticket_id: Some(ticket.id),
+                message_pk: Some(pks[0]),
+                purpose: "ack",
+                mail_from: "help@x.cz",
+                recipients: &to,
+                raw: b"x",
+            };
             crate::outbox::enqueue_many(&mut tx, &[mail]).await.unwrap();
             crate::messages::insert_many_index_later(&mut tx, &[text("Die Hausnummer in der Straße fehlt")], &[ticket.id]).await.unwrap();
             tx.commit().await.unwrap();
@@ -417,7 +474,13 @@ mod tests {
             let mut tx = t.db.begin().await.unwrap();
             let key = if t.db.backend() == Backend::Sqlite { "rowid" } else { "ticket_id" };
             sqlx::query(&format!("DELETE FROM ticket_search WHERE {key} = $1")).bind(ticket.id).execute(&mut *tx).await.unwrap();
-            index_many(&mut tx, &[(ticket.id, format!("{} lieferung jorg x de", ticket.number.get()))], &[(ticket.id, "jorg die hausnummer in der stralle fehlt".into())]).await.unwrap();
+            index_many(
+                &mut tx,
+                &[(ticket.id, format!("{} lieferung jorg x de", ticket.number.get()))],
+                &[(ticket.id, "jorg die hausnummer in der stralle fehlt".into())],
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             assert_eq!((found(&t.db, "stralle").await, found(&t.db, "strasse").await), (1, 0));
             let migration = match t.db.backend() {
@@ -428,7 +491,15 @@ mod tests {
             assert_eq!(found(&t.db, "hausnummer").await, 0, "emptied");
             // The ticket's head and its message; not the acknowledgement.
             assert_eq!(catch_up(&t.db).await.unwrap(), 2);
-            for (q, expected) in [("strasse", 1), ("Straße", 1), ("stralle", 0), ("hausnummer jorg", 1), ("lieferung", 1), (&ticket.number.get().to_string(), 1), ("eingegangen", 0)] {
+            for (q, expected) in [
+                ("strasse", 1),
+                ("Straße", 1),
+                ("stralle", 0),
+                ("hausnummer jorg", 1),
+                ("lieferung", 1),
+                (&ticket.number.get().to_string(), 1),
+                ("eingegangen", 0),
+            ] {
                 assert_eq!(found(&t.db, q).await, expected, "{q}");
             }
             t
@@ -441,7 +512,13 @@ mod tests {
         crate::testing::for_each_backend(|t| async move {
             let mut tx = t.db.begin().await.unwrap();
             let c = crate::customers::find_or_create(&mut tx, &podpora_domain::EmailAddress::parse("ann@x.cz").unwrap(), "").await.unwrap();
-            let new = crate::tickets::NewTicket { mailbox_id: None, customer_id: c, subject: "Broken zipper", channel: podpora_domain::Channel::Email, related: None };
+            let new = crate::tickets::NewTicket {
+                mailbox_id: None,
+                customer_id: c,
+                subject: "Broken zipper",
+                channel: podpora_domain::Channel::Email,
+                related: None,
+            };
             let id = crate::tickets::create(&mut tx, t.db.backend(), &new).await.unwrap().id;
             let key = if t.db.backend() == Backend::Sqlite { "rowid" } else { "ticket_id" };
             // `create` started the ticket's words with its head; start again from a known one.

@@ -45,8 +45,13 @@ pub async fn tickets(db: &Db, mailbox_id: i64, n: i64, thread: i64) -> Result<i6
         Backend::Sqlite => ("ticket_search (rowid, text)", "{}"),
         Backend::Postgres => ("ticket_search (ticket_id, tsv)", "to_tsvector('simple', {})"),
     };
-    let text = format!("t.number || ' ' || lower(t.subject) || ' customer' || (1 + t.number % {customers}) || ' mail example cz ' || lower(m.body_text)");
-    sqlx::query(&format!("INSERT INTO {target} SELECT t.id, {} FROM tickets t JOIN messages m ON m.ticket_id = t.id", words.replace("{}", &text)))
+    let text = format!(
+        "t.number || ' ' || lower(t.subject) || ' customer' || (1 + t.number % {customers}) || ' mail example cz ' || lower(m.body_text)"
+    );
+    sqlx::query(&format!(
+        "INSERT INTO {target} SELECT t.id, {} FROM tickets t JOIN messages m ON m.ticket_id = t.id",
+        words.replace("{}", &text)
+    ))
     .execute(&mut *tx)
     .await?;
     let big = n + 1;

@@ -30,7 +30,11 @@ pub async fn create(db: &Db, token_hash: &str, user_id: i64, csrf: &str, ttl_ms:
 
 /// The live session with this token hash, for an enabled account.
 pub async fn get(db: &Db, token_hash: &str) -> Result<Option<Session>> {
-    let r = sqlx::query("SELECT user_id, csrf, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2").bind(token_hash).bind(now_ms()).fetch_optional(db.pool()).await?;
+    let r = sqlx::query("SELECT user_id, csrf, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(db.pool())
+        .await?;
     let Some(r) = r else { return Ok(None) };
     let (user_id, csrf, expires_at): (i64, String, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
     match users::get(db, user_id).await? {
@@ -55,7 +59,11 @@ pub async fn delete(db: &Db, token_hash: &str) -> Result<()> {
 /// Ends every session of an account except `keep` (after a password change or when disabled).
 pub async fn delete_for_user(db: &Db, user_id: i64, keep: Option<&str>) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2").bind(user_id).bind(keep.unwrap_or("")).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 
@@ -70,7 +78,11 @@ pub async fn record_login_failure(db: &Db, keys: &[&str]) -> Result<()> {
 }
 
 pub async fn login_failures_since(db: &Db, key: &str, since: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2").bind(key).bind(since).fetch_one(db.pool()).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
+        .bind(key)
+        .bind(since)
+        .fetch_one(db.pool())
+        .await?)
 }
 
 pub async fn clear_login_failures(db: &Db, key: &str) -> Result<()> {

@@ -13,7 +13,11 @@ pub async fn get_or_init(db: &Db, key: &str, make: impl FnOnce() -> String) -> R
         return Ok(v);
     }
     let mut tx = db.begin().await?;
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING").bind(key).bind(make()).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(make())
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     get(db, key).await?.ok_or(crate::StoreError::NotFound)
 }

@@ -16,7 +16,8 @@ pub async fn list(db: &Db) -> Result<Vec<Team>> {
     rows.iter()
         .map(|r| {
             let id: i64 = r.try_get(0)?;
-            let m = members.iter().filter(|m| m.try_get::<i64, _>(0).ok() == Some(id)).filter_map(|m| m.try_get::<i64, _>(1).ok()).collect();
+            let m =
+                members.iter().filter(|m| m.try_get::<i64, _>(0).ok() == Some(id)).filter_map(|m| m.try_get::<i64, _>(1).ok()).collect();
             Ok(Team { id, name: r.try_get(1)?, members: m })
         })
         .collect()
@@ -29,7 +30,9 @@ pub async fn create(db: &Db, name: &str) -> Result<i64> {
         .bind(now_ms())
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| if crate::is_unique_violation(&e) { StoreError::Conflict(format!("a team {name} already exists")) } else { e.into() })?;
+        .map_err(
+            |e| if crate::is_unique_violation(&e) { StoreError::Conflict(format!("a team {name} already exists")) } else { e.into() },
+        )?;
     tx.commit().await?;
     Ok(id)
 }
@@ -38,7 +41,11 @@ pub async fn set_members(db: &Db, team_id: i64, users: &[i64]) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM team_members WHERE team_id = $1").bind(team_id).execute(&mut *tx).await?;
     for u in users {
-        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(team_id).bind(*u).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(team_id)
+            .bind(*u)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await
 }

@@ -1,7 +1,8 @@
 //! Tickets: numbering, participants, tags, status changes and the inbox listing.
 
 use crate::{activity, now_ms, Backend, Db, Result, StoreError};
-use podpora_domain::{Channel, EmailAddress, Priority, TicketNumber, TicketStatus};
+use podpora_domain::access::MailboxScope;
+use podpora_domain::{Channel, EmailAddress, Priority, Tag, TicketNumber, TicketStatus};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -73,9 +74,14 @@ pub async fn insert_many(conn: &mut AnyConnection, backend: Backend, new: &[NewT
     }
     let n = new.len() as i64;
     let numbers: Vec<i64> = match backend {
-        Backend::Postgres => sqlx::query_scalar("SELECT nextval('ticket_number_seq') FROM generate_series(1, $1)").bind(n).fetch_all(&mut *conn).await?,
+        Backend::Postgres => {
+            sqlx::query_scalar("SELECT nextval('ticket_number_seq') FROM generate_series(1, $1)").bind(n).fetch_all(&mut *conn).await?
+        }
         Backend::Sqlite => {
-            let last: i64 = sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'ticket_number' RETURNING value").bind(n).fetch_one(&mut *conn).await?;
+            let last: i64 = sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'ticket_number' RETURNING value")
+                .bind(n)
+                .fetch_one(&mut *conn)
+                .await?;
             (last - n + 1..=last).collect()
         }
     };
@@ -115,13 +121,20 @@ pub async fn set_related(conn: &mut AnyConnection, ticket_id: i64, related: Tick
 
 /// The start of a ticket's search document: its number, subject and customer addresses.
 pub async fn search_head(conn: &mut AnyConnection, t: &Ticket) -> Result<String> {
-    let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1").bind(t.customer_id).fetch_all(&mut *conn).await?;
+    let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1")
+        .bind(t.customer_id)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(search_head_text(t, &addresses))
 }
 
 /// `search_head` of each of these tickets (those that exist), with two queries.
 pub async fn search_heads(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let tickets: Vec<Ticket> = crate::db::select_in(conn, &format!("SELECT {COLS} FROM tickets WHERE id IN ({{in}})"), ids).await?.iter().map(ticket).collect::<Result<_>>()?;
+    let tickets: Vec<Ticket> = crate::db::select_in(conn, &format!("SELECT {COLS} FROM tickets WHERE id IN ({{in}})"), ids)
+        .await?
+        .iter()
+        .map(ticket)
+        .collect::<Result<_>>()?;
     let customers: Vec<i64> = tickets.iter().map(|t| t.customer_id).collect();
     let addresses = crate::customers::addresses_of(conn, &customers).await?;
     Ok(tickets.iter().map(|t| (t.id, search_head_text(t, addresses.get(&t.customer_id).map(Vec::as_slice).unwrap_or(&[])))).collect())
@@ -138,11 +151,24 @@ pub async fn insert(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_
 }
 
 pub async fn by_number(conn: &mut AnyConnection, number: TicketNumber) -> Result<Option<Ticket>> {
-    sqlx::query(&format!("SELECT {COLS} FROM tickets WHERE number = $1")).bind(number.get()).fetch_optional(conn).await?.as_ref().map(ticket).transpose()
+    sqlx::query(&format!("SELECT {COLS} FROM tickets WHERE number = $1"))
+        .bind(number.get())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(ticket)
+        .transpose()
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Ticket> {
-    sqlx::query(&format!("SELECT {COLS} FROM tickets WHERE id = $1")).bind(id).fetch_optional(conn).await?.as_ref().map(ticket).transpose()?.ok_or(StoreError::NotFound)
+    sqlx::query(&format!("SELECT {COLS} FROM tickets WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(ticket)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 /// The tickets with these numbers that exist.
@@ -166,7 +192,10 @@ pub async fn participants_of(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Re
 /// Adds (ticket id, address, name) participants; ones already there are left as they are.
 pub async fn add_participants(conn: &mut AnyConnection, rows: &[(i64, &EmailAddress, &str)]) -> Result<()> {
     for chunk in rows.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!("INSERT INTO participants (ticket_id, address, name) VALUES {} ON CONFLICT (ticket_id, address) DO NOTHING", crate::db::values_list(chunk.len(), 3, 1));
+        let sql = format!(
+            "INSERT INTO participants (ticket_id, address, name) VALUES {} ON CONFLICT (ticket_id, address) DO NOTHING",
+            crate::db::values_list(chunk.len(), 3, 1)
+        );
         let mut q = sqlx::query(&sql);
         for (t, a, name) in chunk {
             q = q.bind(*t).bind(a.as_str()).bind(*name);
@@ -207,7 +236,11 @@ pub async fn add_participant(conn: &mut AnyConnection, ticket_id: i64, address: 
 }
 
 pub async fn remove_participant(conn: &mut AnyConnection, ticket_id: i64, address: &EmailAddress) -> Result<()> {
-    sqlx::query("DELETE FROM participants WHERE ticket_id = $1 AND address = $2").bind(ticket_id).bind(address.as_str()).execute(conn).await?;
+    sqlx::query("DELETE FROM participants WHERE ticket_id = $1 AND address = $2")
+        .bind(ticket_id)
+        .bind(address.as_str())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -218,7 +251,8 @@ pub struct Participant {
 }
 
 pub async fn participants(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<Participant>> {
-    let rows = sqlx::query("SELECT address, name FROM participants WHERE ticket_id = $1 ORDER BY address").bind(ticket_id).fetch_all(conn).await?;
+    let rows =
+        sqlx::query("SELECT address, name FROM participants WHERE ticket_id = $1 ORDER BY address").bind(ticket_id).fetch_all(conn).await?;
     rows.iter().map(|r| Ok(Participant { address: r.try_get(0)?, name: r.try_get(1)? })).collect()
 }
 
@@ -240,7 +274,7 @@ pub struct TicketPatch {
     pub status: Option<TicketStatus>,
     /// `Some(None)` unassigns.
     pub assignee_id: Option<Option<i64>>,
-    pub tags: Option<Vec<String>>,
+    pub tags: Option<Vec<Tag>>,
     pub priority: Option<Priority>,
     /// `Some(None)` takes the ticket from its team.
     pub team_id: Option<Option<i64>>,
@@ -249,12 +283,6 @@ pub struct TicketPatch {
 }
 
 /// Applies a patch and writes what changed to the ticket's activity log, as done by `actor`.
-pub async fn patch(db: &Db, ticket_id: i64, p: &TicketPatch, actor: Option<i64>) -> Result<()> {
-    let mut tx = db.begin().await?;
-    patch_in(&mut tx, ticket_id, p, actor).await?;
-    tx.commit().await
-}
-
 pub async fn patch_in(tx: &mut AnyConnection, ticket_id: i64, p: &TicketPatch, actor: Option<i64>) -> Result<()> {
     let before = by_id(&mut *tx, ticket_id).await?;
     let now = now_ms();
@@ -263,30 +291,54 @@ pub async fn patch_in(tx: &mut AnyConnection, ticket_id: i64, p: &TicketPatch, a
         activity::add(&mut *tx, ticket_id, actor, "status", &format!("{} {}", before.status, s)).await?;
     }
     if let Some(a) = p.assignee_id.filter(|a| *a != before.assignee_id) {
-        sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3").bind(a).bind(now).bind(ticket_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(a)
+            .bind(now)
+            .bind(ticket_id)
+            .execute(&mut *tx)
+            .await?;
         activity::add(&mut *tx, ticket_id, actor, "assign", &a.map(|a| a.to_string()).unwrap_or_default()).await?;
     }
     if let Some(pr) = p.priority.filter(|pr| *pr != before.priority) {
-        sqlx::query("UPDATE tickets SET priority = $1, updated_at = $2 WHERE id = $3").bind(pr.as_str()).bind(now).bind(ticket_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE tickets SET priority = $1, updated_at = $2 WHERE id = $3")
+            .bind(pr.as_str())
+            .bind(now)
+            .bind(ticket_id)
+            .execute(&mut *tx)
+            .await?;
         activity::add(&mut *tx, ticket_id, actor, "priority", &format!("{} {}", before.priority, pr)).await?;
     }
     if let Some(team) = p.team_id.filter(|t| *t != before.team_id) {
-        sqlx::query("UPDATE tickets SET team_id = $1, updated_at = $2 WHERE id = $3").bind(team).bind(now).bind(ticket_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE tickets SET team_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(team)
+            .bind(now)
+            .bind(ticket_id)
+            .execute(&mut *tx)
+            .await?;
         activity::add(&mut *tx, ticket_id, actor, "team", &team.map(|t| t.to_string()).unwrap_or_default()).await?;
     }
     if let Some(r) = p.remind_at.filter(|r| *r != before.remind_at) {
-        sqlx::query("UPDATE tickets SET remind_at = $1, updated_at = $2 WHERE id = $3").bind(r).bind(now).bind(ticket_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE tickets SET remind_at = $1, updated_at = $2 WHERE id = $3")
+            .bind(r)
+            .bind(now)
+            .bind(ticket_id)
+            .execute(&mut *tx)
+            .await?;
         activity::add(&mut *tx, ticket_id, actor, "remind", &r.map(|r| r.to_string()).unwrap_or_default()).await?;
     }
     if let Some(wanted) = &p.tags {
         let old = tags(&mut *tx, ticket_id).await?;
-        let mut new: Vec<String> = wanted.clone();
+        let mut new: Vec<String> = wanted.iter().map(|t| t.as_str().to_string()).collect();
         new.sort();
         new.dedup();
         if new != old {
             sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1").bind(ticket_id).execute(&mut *tx).await?;
             for t in &new {
-                sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(ticket_id).bind(t).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(ticket_id)
+                    .bind(t)
+                    .execute(&mut *tx)
+                    .await?;
             }
             touch(&mut *tx, ticket_id).await?;
             let added: Vec<String> = new.iter().filter(|t| !old.contains(t)).map(|t| format!("+{t}")).collect();
@@ -299,11 +351,10 @@ pub async fn patch_in(tx: &mut AnyConnection, ticket_id: i64, p: &TicketPatch, a
 
 /// Moves everything of ticket `from` (messages, known Message-IDs, participants, tags, mail) into
 /// `into`; `from` is closed and points at `into`. Both logs record it.
-pub async fn merge(db: &Db, from: &Ticket, into: &Ticket, actor: Option<i64>) -> Result<()> {
+pub async fn merge_in(tx: &mut AnyConnection, from: &Ticket, into: &Ticket, actor: Option<i64>) -> Result<()> {
     if from.id == into.id {
         return Err(StoreError::Conflict("a ticket cannot be merged into itself".into()));
     }
-    let mut tx = db.begin().await?;
     for sql in [
         "UPDATE messages SET ticket_id = $1 WHERE ticket_id = $2",
         "UPDATE message_ids SET ticket_id = $1 WHERE ticket_id = $2",
@@ -321,18 +372,17 @@ pub async fn merge(db: &Db, from: &Ticket, into: &Ticket, actor: Option<i64>) ->
         .bind(from.id)
         .execute(&mut *tx)
         .await?;
-    crate::search::copy_words(&mut tx, from.id, into.id).await?;
-    touch(&mut tx, into.id).await?;
-    activity::add(&mut tx, from.id, actor, "merged_into", &into.number.get().to_string()).await?;
-    activity::add(&mut tx, into.id, actor, "merged_from", &from.number.get().to_string()).await?;
-    tx.commit().await
+    crate::search::copy_words(&mut *tx, from.id, into.id).await?;
+    touch(&mut *tx, into.id).await?;
+    activity::add(&mut *tx, from.id, actor, "merged_into", &into.number.get().to_string()).await?;
+    activity::add(&mut *tx, into.id, actor, "merged_from", &from.number.get().to_string()).await
 }
 
 /// Moves one message (and everything after it) out of `from` into a new ticket for the same
 /// customer and mailbox, with the same participants: for a customer who raised a second matter in
 /// the same thread. Both logs record it. Returns the new ticket.
-pub async fn split(db: &Db, from: &Ticket, message_pk: i64, actor: Option<i64>) -> Result<Ticket> {
-    let mut tx = db.begin().await?;
+pub async fn split_in(tx: &mut AnyConnection, from: &Ticket, message_pk: i64, actor: Option<i64>) -> Result<Ticket> {
+    let backend = crate::db::backend_of(tx);
     let first: Option<(i64, String)> = sqlx::query("SELECT id, subject FROM messages WHERE id = $1 AND ticket_id = $2")
         .bind(message_pk)
         .bind(from.id)
@@ -347,7 +397,18 @@ pub async fn split(db: &Db, from: &Ticket, message_pk: i64, actor: Option<i64>) 
     }
     let title = podpora_domain::subject::title(&subject);
     let title = if title.trim().is_empty() { from.subject.clone() } else { title };
-    let new = create(&mut tx, db.backend(), &NewTicket { mailbox_id: from.mailbox_id, customer_id: from.customer_id, subject: &title, channel: from.channel, related: Some(from.number) }).await?;
+    let new = create(
+        &mut *tx,
+        backend,
+        &NewTicket {
+            mailbox_id: from.mailbox_id,
+            customer_id: from.customer_id,
+            subject: &title,
+            channel: from.channel,
+            related: Some(from.number),
+        },
+    )
+    .await?;
     sqlx::query("INSERT INTO participants (ticket_id, address, name) SELECT $1, address, name FROM participants WHERE ticket_id = $2 ON CONFLICT DO NOTHING").bind(new.id).bind(from.id).execute(&mut *tx).await?;
     sqlx::query("UPDATE message_ids SET ticket_id = $1 WHERE message_id IN (SELECT message_id FROM messages WHERE ticket_id = $2 AND id >= $3 AND message_id IS NOT NULL)")
         .bind(new.id)
@@ -362,18 +423,20 @@ pub async fn split(db: &Db, from: &Ticket, message_pk: i64, actor: Option<i64>) 
     // The new ticket is found by the text that moved to it (the old one keeps its words: a
     // search for them still finds where the conversation started).
     let moved: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE ticket_id = $1").bind(new.id).fetch_all(&mut *tx).await?;
-    crate::search::index_messages(&mut tx, &moved).await?;
-    touch(&mut tx, from.id).await?;
-    activity::add(&mut tx, from.id, actor, "split_to", &new.number.get().to_string()).await?;
-    activity::add(&mut tx, new.id, actor, "split_from", &from.number.get().to_string()).await?;
-    let new = by_id(&mut tx, new.id).await?;
-    tx.commit().await?;
-    Ok(new)
+    crate::search::index_messages(&mut *tx, &moved).await?;
+    touch(&mut *tx, from.id).await?;
+    activity::add(&mut *tx, from.id, actor, "split_to", &new.number.get().to_string()).await?;
+    activity::add(&mut *tx, new.id, actor, "split_from", &from.number.get().to_string()).await?;
+    by_id(&mut *tx, new.id).await
 }
 
 /// Pending tickets whose reminder is due go back to the queue (status open). Returns them.
 pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<Ticket>> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE remind_at IS NOT NULL AND remind_at <= $1 ORDER BY remind_at LIMIT 500").bind(now).fetch_all(db.pool()).await?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM tickets WHERE remind_at IS NOT NULL AND remind_at <= $1 ORDER BY remind_at LIMIT 500")
+            .bind(now)
+            .fetch_all(db.pool())
+            .await?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -381,13 +444,15 @@ pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<Ticket>> {
     let mut woken = Vec::new();
     for id in ids {
         // Re-checked inside the write: another instance may have woken it already.
-        let n = sqlx::query("UPDATE tickets SET status = $1, remind_at = NULL, updated_at = $2 WHERE id = $3 AND remind_at IS NOT NULL AND remind_at <= $2")
-            .bind(TicketStatus::Open.as_str())
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE tickets SET status = $1, remind_at = NULL, updated_at = $2 WHERE id = $3 AND remind_at IS NOT NULL AND remind_at <= $2",
+        )
+        .bind(TicketStatus::Open.as_str())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if n > 0 {
             activity::add(&mut tx, id, None, "reminder", "").await?;
             woken.push(by_id(&mut tx, id).await?);
@@ -399,7 +464,8 @@ pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<Ticket>> {
 
 /// Every tag in use with the number of tickets carrying it, most used first.
 pub async fn tag_counts(db: &Db) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query("SELECT tag, COUNT(*) AS n FROM ticket_tags GROUP BY tag ORDER BY n DESC, tag LIMIT 500").fetch_all(db.pool()).await?;
+    let rows =
+        sqlx::query("SELECT tag, COUNT(*) AS n FROM ticket_tags GROUP BY tag ORDER BY n DESC, tag LIMIT 500").fetch_all(db.pool()).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
@@ -408,7 +474,11 @@ pub async fn tag_counts(db: &Db) -> Result<Vec<(String, i64)>> {
 pub async fn rename_tag(db: &Db, from: &str, to: &str) -> Result<u64> {
     let mut tx = db.begin().await?;
     if !to.is_empty() {
-        sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) SELECT ticket_id, $1 FROM ticket_tags WHERE tag = $2 ON CONFLICT DO NOTHING").bind(to).bind(from).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) SELECT ticket_id, $1 FROM ticket_tags WHERE tag = $2 ON CONFLICT DO NOTHING")
+            .bind(to)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
     }
     let n = sqlx::query("DELETE FROM ticket_tags WHERE tag = $1").bind(from).execute(&mut *tx).await?.rows_affected();
     tx.commit().await?;
@@ -443,6 +513,13 @@ impl Sort {
     }
 }
 
+impl std::str::FromStr for Sort {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Sort, String> {
+        Sort::parse(s).ok_or_else(|| format!("sort must be 'oldest' or 'newest', not '{}'", s.chars().take(40).collect::<String>()))
+    }
+}
+
 /// Who a listing is filtered to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssigneeFilter {
@@ -450,25 +527,47 @@ pub enum AssigneeFilter {
     User(i64),
 }
 
-/// An inbox query. Every field is a typed value: no request text reaches the SQL.
-#[derive(Debug, Clone, Default)]
+/// An inbox query. Every field is a typed value: no request text reaches the SQL. There is no
+/// default: whoever builds one says whose rights it lists with (`TicketQuery::new`), and the
+/// command layer narrows it to the acting user's rights in any case.
+#[derive(Debug, Clone)]
 pub struct TicketQuery {
+    /// Only tickets of these mailboxes (the caller's rights).
+    pub scope: MailboxScope,
     /// Any of these statuses; empty means any status.
     pub statuses: Vec<TicketStatus>,
-    /// The caller's rights: only tickets of these mailboxes (None: no limit).
-    pub visible_mailboxes: Option<Vec<i64>>,
     /// One mailbox's tickets.
     pub mailbox: Option<i64>,
     pub customer: Option<i64>,
     pub team: Option<i64>,
     pub priority: Option<Priority>,
     pub assignee: Option<AssigneeFilter>,
-    pub tag: Option<String>,
+    pub tag: Option<Tag>,
     pub q: Option<String>,
     pub sort: Sort,
     /// Continue after this ticket id (from the previous page).
     pub after_id: Option<i64>,
     pub limit: u32,
+}
+
+impl TicketQuery {
+    /// Every ticket within `scope`, oldest first, 50 a page.
+    pub fn new(scope: MailboxScope) -> TicketQuery {
+        TicketQuery {
+            scope,
+            statuses: Vec::new(),
+            mailbox: None,
+            customer: None,
+            team: None,
+            priority: None,
+            assignee: None,
+            tag: None,
+            q: None,
+            sort: Sort::Oldest,
+            after_id: None,
+            limit: 50,
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -507,7 +606,11 @@ pub async fn list(db: &Db, q: &TicketQuery) -> Result<(Vec<TicketSummary>, Optio
     let rows = query.fetch_all(db.pool()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows.iter().take(limit as usize) {
-        out.push(TicketSummary { ticket: ticket(r)?, customer_address: r.try_get("customer_address")?, customer_name: r.try_get::<Option<String>, _>("customer_name")?.unwrap_or_default() });
+        out.push(TicketSummary {
+            ticket: ticket(r)?,
+            customer_address: r.try_get("customer_address")?,
+            customer_name: r.try_get::<Option<String>, _>("customer_name")?.unwrap_or_default(),
+        });
     }
     let next = if rows.len() > limit as usize { out.last().map(|t| t.ticket.id) } else { None };
     Ok((out, next))
@@ -526,11 +629,11 @@ fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
         // Statuses are enum values from the allow-list, never request text.
         sql.push_str(&format!(" AND t.status IN ({})", list.join(", ")));
     }
-    if let Some(ids) = &q.visible_mailboxes {
-        if ids.is_empty() {
-            sql.push_str(" AND 1 = 0");
-        } else {
-            sql.push_str(&format!(" AND t.mailbox_id IN ({})", ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")));
+    match &q.scope {
+        MailboxScope::All => {}
+        MailboxScope::Only(ids) if ids.is_empty() => sql.push_str(" AND 1 = 0"),
+        MailboxScope::Only(ids) => {
+            sql.push_str(&format!(" AND t.mailbox_id IN ({})", ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")))
         }
     }
     if let Some(m) = q.mailbox {
@@ -551,7 +654,12 @@ fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
         None => {}
     }
     if let Some(tag) = &q.tag {
-        push(&mut sql, &mut args, " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)", Arg::Text(tag.clone()));
+        push(
+            &mut sql,
+            &mut args,
+            " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)",
+            Arg::Text(tag.as_str().to_string()),
+        );
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         // "#123" is that ticket; anything else is words (a ticket's number is one of its words).
@@ -598,6 +706,26 @@ mod tests {
     use crate::customers;
     use crate::testing::for_each_backend;
 
+    // The store's functions work in the caller's transaction; these tests commit each on its own.
+    async fn patch(db: &Db, id: i64, p: &TicketPatch, actor: Option<i64>) -> Result<()> {
+        let mut tx = db.begin().await?;
+        patch_in(&mut tx, id, p, actor).await?;
+        tx.commit().await
+    }
+
+    async fn merge(db: &Db, from: &Ticket, into: &Ticket, actor: Option<i64>) -> Result<()> {
+        let mut tx = db.begin().await?;
+        merge_in(&mut tx, from, into, actor).await?;
+        tx.commit().await
+    }
+
+    async fn split(db: &Db, from: &Ticket, message_pk: i64, actor: Option<i64>) -> Result<Ticket> {
+        let mut tx = db.begin().await?;
+        let new = split_in(&mut tx, from, message_pk, actor).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
     #[tokio::test]
     async fn numbers_are_unique_under_concurrency_and_listing_pages() {
         for_each_backend(|t| async move {
@@ -608,9 +736,19 @@ mod tests {
                 handles.push(tokio::spawn(async move {
                     let mut tx = db.begin().await.unwrap();
                     let c = customers::find_or_create(&mut tx, &EmailAddress::parse(&format!("c{i}@x.cz")).unwrap(), "").await.unwrap();
-                    let tk = create(&mut tx, db.backend(), &NewTicket { mailbox_id: None, customer_id: c, subject: &format!("Order {i}"), channel: Channel::Email, related: None })
-                        .await
-                        .unwrap();
+                    let tk = create(
+                        &mut tx,
+                        db.backend(),
+                        &NewTicket {
+                            mailbox_id: None,
+                            customer_id: c,
+                            subject: &format!("Order {i}"),
+                            channel: Channel::Email,
+                            related: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
                     tx.commit().await.unwrap();
                     tk.number.get()
                 }));
@@ -624,7 +762,7 @@ mod tests {
             assert_eq!(numbers.len(), 20);
 
             let mut seen = Vec::new();
-            let mut q = TicketQuery { limit: 7, sort: Sort::Newest, ..Default::default() };
+            let mut q = TicketQuery { limit: 7, sort: Sort::Newest, ..TicketQuery::new(MailboxScope::All) };
             loop {
                 let (page, next) = list(&db, &q).await.unwrap();
                 seen.extend(page.iter().map(|s| s.ticket.id));
@@ -636,39 +774,93 @@ mod tests {
             assert_eq!(seen.len(), 20);
             assert!(seen.windows(2).all(|w| w[0] > w[1]));
 
-            let (hits, _) = list(&db, &TicketQuery { q: Some("order 1".into()), limit: 50, ..Default::default() }).await.unwrap();
+            let (hits, _) =
+                list(&db, &TicketQuery { q: Some("order 1".into()), limit: 50, ..TicketQuery::new(MailboxScope::All) }).await.unwrap();
             // "Order 1" and "Order 10".."Order 19", and tickets whose number starts with 1 (a number is a word too).
             assert_eq!(hits.iter().filter(|h| h.ticket.subject.starts_with("Order 1")).count(), 11);
             assert!(hits.iter().all(|h| h.ticket.subject.starts_with("Order 1") || h.ticket.number.get().to_string().starts_with('1')));
-            let (hits, _) = list(&db, &TicketQuery { q: Some("c3@x".into()), limit: 50, ..Default::default() }).await.unwrap();
+            let (hits, _) =
+                list(&db, &TicketQuery { q: Some("c3@x".into()), limit: 50, ..TicketQuery::new(MailboxScope::All) }).await.unwrap();
             assert_eq!(hits.len(), 1);
-            let (hits, _) = list(&db, &TicketQuery { q: Some("%".into()), limit: 50, ..Default::default() }).await.unwrap();
+            let (hits, _) =
+                list(&db, &TicketQuery { q: Some("%".into()), limit: 50, ..TicketQuery::new(MailboxScope::All) }).await.unwrap();
             assert_eq!(hits.len(), 0, "punctuation alone matches nothing");
             // Message text is searchable, with or without diacritics, by word prefixes.
             let mut tx = db.begin().await.unwrap();
-            crate::messages::insert(&mut tx, &crate::messages::NewMessage::text(seen[3], podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("jana@x.cz", "Jana Dvořáková"), "Re", "Balík dorazil POŠKOZENÝ")).await.unwrap();
+            crate::messages::insert(
+                &mut tx,
+                &crate::messages::NewMessage::text(
+                    seen[3],
+                    podpora_domain::Direction::In,
+                    podpora_domain::MessageKind::Message,
+                    ("jana@x.cz", "Jana Dvořáková"),
+                    "Re",
+                    "Balík dorazil POŠKOZENÝ",
+                ),
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             // ("order" is the subject's word, "poskozeny" the message's: on PostgreSQL, in two rows of words.)
             for q in ["poskozeny", "Poškozený balík", "dvorak", "DVOŘÁKOVÁ jana", "order poskozeny", "poskozeny ord"] {
-                let (hits, _) = list(&db, &TicketQuery { q: Some(q.into()), limit: 50, ..Default::default() }).await.unwrap();
+                let (hits, _) =
+                    list(&db, &TicketQuery { q: Some(q.into()), limit: 50, ..TicketQuery::new(MailboxScope::All) }).await.unwrap();
                 assert_eq!(hits.iter().map(|h| h.ticket.id).collect::<Vec<_>>(), vec![seen[3]], "{q}");
             }
-            let (hits, _) = list(&db, &TicketQuery { q: Some("poskozeny nothing".into()), limit: 50, ..Default::default() }).await.unwrap();
+            let (hits, _) =
+                list(&db, &TicketQuery { q: Some("poskozeny nothing".into()), limit: 50, ..TicketQuery::new(MailboxScope::All) })
+                    .await
+                    .unwrap();
             assert!(hits.is_empty(), "every word must match");
-            let number = by_id(&mut *db.conn().await.unwrap(), seen[5]).await.unwrap().number;
-            let (hits, _) = list(&db, &TicketQuery { q: Some(number.to_string()), limit: 50, ..Default::default() }).await.unwrap();
+            let number = by_id(&mut db.conn().await.unwrap(), seen[5]).await.unwrap().number;
+            let (hits, _) =
+                list(&db, &TicketQuery { q: Some(number.to_string()), limit: 50, ..TicketQuery::new(MailboxScope::All) }).await.unwrap();
             assert!(hits.iter().any(|h| h.ticket.id == seen[5]), "#number finds the ticket");
 
             let id = seen[0];
-            patch(&db, id, &TicketPatch { status: Some(TicketStatus::Pending), tags: Some(vec!["vip".into(), "vip".into()]), ..Default::default() }, None).await.unwrap();
-            let (hits, _) = list(&db, &TicketQuery { tag: Some("vip".into()), statuses: vec![TicketStatus::Pending], limit: 50, ..Default::default() }).await.unwrap();
+            patch(
+                &db,
+                id,
+                &TicketPatch {
+                    status: Some(TicketStatus::Pending),
+                    tags: Some(vec![Tag::parse("vip").unwrap(), Tag::parse("VIP").unwrap()]),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap();
+            let (hits, _) = list(
+                &db,
+                &TicketQuery {
+                    tag: Some(Tag::parse("vip").unwrap()),
+                    statuses: vec![TicketStatus::Pending],
+                    limit: 50,
+                    ..TicketQuery::new(MailboxScope::All)
+                },
+            )
+            .await
+            .unwrap();
             assert_eq!(hits.iter().map(|h| h.ticket.id).collect::<Vec<_>>(), vec![id]);
-            assert_eq!(count_capped(&db, &TicketQuery { statuses: vec![TicketStatus::New], ..Default::default() }, 5).await.unwrap(), 5);
-            assert_eq!(count_capped(&db, &TicketQuery { statuses: vec![TicketStatus::Pending], ..Default::default() }, 5).await.unwrap(), 1);
-            let (none, _) = list(&db, &TicketQuery { visible_mailboxes: Some(vec![]), limit: 50, ..Default::default() }).await.unwrap();
+            assert_eq!(
+                count_capped(&db, &TicketQuery { statuses: vec![TicketStatus::New], ..TicketQuery::new(MailboxScope::All) }, 5)
+                    .await
+                    .unwrap(),
+                5
+            );
+            assert_eq!(
+                count_capped(&db, &TicketQuery { statuses: vec![TicketStatus::Pending], ..TicketQuery::new(MailboxScope::All) }, 5)
+                    .await
+                    .unwrap(),
+                1
+            );
+            let (none, _) = list(&db, &TicketQuery { limit: 50, ..TicketQuery::new(MailboxScope::Only(vec![])) }).await.unwrap();
             assert!(none.is_empty(), "an agent without mailboxes sees nothing");
-            let log = activity::for_ticket(&mut *db.conn().await.unwrap(), id).await.unwrap();
-            assert_eq!(log.iter().map(|a| (a.action.as_str(), a.detail.as_str())).collect::<Vec<_>>(), vec![("status", "new pending"), ("tags", "+vip")]);
+            let log = activity::for_ticket(&mut db.conn().await.unwrap(), id).await.unwrap();
+            assert_eq!(
+                log.iter().map(|a| (a.action.as_str(), a.detail.as_str())).collect::<Vec<_>>(),
+                vec![("status", "new pending"), ("tags", "+vip")]
+            );
 
             // A reminder brings the pending ticket back; a merge moves everything and closes the source.
             patch(&db, id, &TicketPatch { remind_at: Some(Some(1)), ..Default::default() }, None).await.unwrap();
@@ -680,10 +872,25 @@ mod tests {
             let other = by_id(&mut conn, seen[1]).await.unwrap();
             drop(conn);
             let mut tx = db.begin().await.unwrap();
-            crate::messages::insert(&mut tx, &crate::messages::NewMessage::text(other.id, podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("c@x.cz", ""), "Re", "Reklamace kabelky")).await.unwrap();
+            crate::messages::insert(
+                &mut tx,
+                &crate::messages::NewMessage::text(
+                    other.id,
+                    podpora_domain::Direction::In,
+                    podpora_domain::MessageKind::Message,
+                    ("c@x.cz", ""),
+                    "Re",
+                    "Reklamace kabelky",
+                ),
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             merge(&db, &other, &woken, None).await.unwrap();
-            let (hits, _) = list(&db, &TicketQuery { q: Some("reklamace kabelky".into()), limit: 50, ..Default::default() }).await.unwrap();
+            let (hits, _) =
+                list(&db, &TicketQuery { q: Some("reklamace kabelky".into()), limit: 50, ..TicketQuery::new(MailboxScope::All) })
+                    .await
+                    .unwrap();
             let mut found: Vec<i64> = hits.iter().map(|h| h.ticket.id).collect();
             found.sort();
             assert_eq!(found, vec![woken.id.min(other.id), woken.id.max(other.id)], "the merged text is found in the ticket it went to");
@@ -701,19 +908,40 @@ mod tests {
             let mut tx = db.begin().await.unwrap();
             let mut pks = Vec::new();
             for body in ["first", "second", "third"] {
-                pks.push(crate::messages::insert(&mut tx, &crate::messages::NewMessage { message_id: Some(&format!("{body}@x")), ..crate::messages::NewMessage::text(seen[7], podpora_domain::Direction::In, podpora_domain::MessageKind::Message, ("c@x.cz", ""), "Re: Another matter", body) }).await.unwrap());
+                pks.push(
+                    crate::messages::insert(
+                        &mut tx,
+                        &crate::messages::NewMessage {
+                            message_id: Some(&format!("{body}@x")),
+                            ..crate::messages::NewMessage::text(
+                                seen[7],
+                                podpora_domain::Direction::In,
+                                podpora_domain::MessageKind::Message,
+                                ("c@x.cz", ""),
+                                "Re: Another matter",
+                                body,
+                            )
+                        },
+                    )
+                    .await
+                    .unwrap(),
+                );
                 crate::messages::remember_ids(&mut tx, seen[7], &[format!("{body}@x")]).await.unwrap();
             }
             tx.commit().await.unwrap();
-            let source = by_id(&mut *db.conn().await.unwrap(), seen[7]).await.unwrap();
+            let source = by_id(&mut db.conn().await.unwrap(), seen[7]).await.unwrap();
             assert!(matches!(split(&db, &source, pks[0], None).await, Err(StoreError::Conflict(_))), "the first message is the ticket");
             let new = split(&db, &source, pks[1], None).await.unwrap();
-            assert_eq!((new.subject.as_str(), new.related_number, new.status), ("Another matter", Some(source.number.get()), TicketStatus::Open));
+            assert_eq!(
+                (new.subject.as_str(), new.related_number, new.status),
+                ("Another matter", Some(source.number.get()), TicketStatus::Open)
+            );
             let mut conn = db.conn().await.unwrap();
             let moved = crate::messages::for_ticket(&mut conn, new.id).await.unwrap();
             assert_eq!(moved.iter().map(|m| m.body_text.as_str()).collect::<Vec<_>>(), vec!["second", "third"]);
             drop(conn);
-            let (hits, _) = list(&db, &TicketQuery { q: Some("third".into()), limit: 50, ..Default::default() }).await.unwrap();
+            let (hits, _) =
+                list(&db, &TicketQuery { q: Some("third".into()), limit: 50, ..TicketQuery::new(MailboxScope::All) }).await.unwrap();
             assert!(hits.iter().any(|h| h.ticket.id == new.id), "the split-off ticket is found by its text");
             let mut conn = db.conn().await.unwrap();
             let ids = crate::messages::lookup_ids(&mut conn, &["third@x".to_string(), "first@x".to_string()]).await.unwrap();

@@ -1,7 +1,7 @@
 //! Agent and admin accounts, and their API tokens (stored as SHA-256 hashes, with an expiry).
 
-use crate::{now_ms, Db, Result, StoreError};
 use crate::tickets::Sort;
+use crate::{now_ms, Db, Result, StoreError};
 use podpora_domain::{Access, EmailAddress, Lang, Role};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -38,15 +38,23 @@ const COLS: &str = "id, email, name, role, disabled, language, inbox_sort, all_m
 
 pub async fn create(db: &Db, email: &EmailAddress, name: &str, role: Role, password_hash: &str) -> Result<User> {
     let mut tx = db.begin().await?;
-    let r = sqlx::query(&format!("INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COLS}"))
-        .bind(email.as_str())
-        .bind(name)
-        .bind(role.as_str())
-        .bind(password_hash)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| if crate::is_unique_violation(&e) { StoreError::Conflict(format!("a user {email} already exists")) } else { e.into() })?;
+    let r = sqlx::query(&format!(
+        "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COLS}"
+    ))
+    .bind(email.as_str())
+    .bind(name)
+    .bind(role.as_str())
+    .bind(password_hash)
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        if crate::is_unique_violation(&e) {
+            StoreError::Conflict(format!("a user {email} already exists"))
+        } else {
+            e.into()
+        }
+    })?;
     let u = user(&r)?;
     tx.commit().await?;
     Ok(u)
@@ -57,7 +65,13 @@ pub async fn count(db: &Db) -> Result<i64> {
 }
 
 pub async fn find_by_email(db: &Db, email: &EmailAddress) -> Result<Option<User>> {
-    sqlx::query(&format!("SELECT {COLS} FROM users WHERE email = $1")).bind(email.as_str()).fetch_optional(db.pool()).await?.as_ref().map(user).transpose()
+    sqlx::query(&format!("SELECT {COLS} FROM users WHERE email = $1"))
+        .bind(email.as_str())
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(user)
+        .transpose()
 }
 
 /// Addresses of all enabled accounts (agents and admins): mail from them is a colleague's.
@@ -143,13 +157,20 @@ pub async fn set_mailboxes(db: &Db, id: i64, all: bool, mailboxes: &[i64]) -> Re
     sqlx::query("UPDATE users SET all_mailboxes = $1 WHERE id = $2").bind(all as i64).bind(id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM mailbox_agents WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
     for m in mailboxes {
-        sqlx::query("INSERT INTO mailbox_agents (mailbox_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(*m).bind(id).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO mailbox_agents (mailbox_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(*m)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await
 }
 
 pub async fn mailbox_ids(db: &Db, id: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT mailbox_id FROM mailbox_agents WHERE user_id = $1 ORDER BY mailbox_id").bind(id).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_scalar("SELECT mailbox_id FROM mailbox_agents WHERE user_id = $1 ORDER BY mailbox_id")
+        .bind(id)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// The rights of an account, as every ticket access checks them.

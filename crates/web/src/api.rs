@@ -1,19 +1,21 @@
-//! REST API v1 handlers. Every ticket, attachment and raw-mail access goes through `require`
-//! helpers that check the caller's rights; filters and sort orders come from allow-lists.
+//! REST API v1 handlers. Each parses its request into typed values, calls one command (which
+//! checks the caller's rights: a ticket outside them is "not found") and renders JSON.
 
 use crate::auth::ApiUser;
-use crate::error::{ApiError, JsonBody};
+use crate::error::{ApiError, JsonBody, QueryParams};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use podpora_domain::{Channel, EmailAddress, MessageKind, Role, TicketStatus};
-use podpora_mail::ingest::{self, FormTicket, Outcome};
-use podpora_mail::outbound::{self, Reply};
+use podpora_commands::intake::{self, NewTicket};
+use podpora_commands::messages::{self as posts, Audience, NewPost, Upload};
+use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
+use podpora_domain::{Channel, EmailAddress, MessageKind, Priority, Role, Tag, TicketStatus};
+use podpora_mail::ingest::{self, Outcome};
 use podpora_store::inbound::{self, InboundStatus};
-use podpora_store::tickets::{self, AssigneeFilter, Sort, TicketPatch, TicketQuery};
-use podpora_store::{customers, mailboxes, messages, users, BlobId};
+use podpora_store::tickets::{AssigneeFilter, Sort, TicketQuery};
+use podpora_store::{mailboxes, users, BlobId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -25,28 +27,47 @@ fn path_id(s: &str, what: &str) -> Result<i64, ApiError> {
 /// Admins see every ticket, other accounts those of their mailboxes (`Access`); light agents may
 /// not send replies; admin-only actions say so. A ticket outside the caller's rights is "not found".
 fn require_admin(u: &ApiUser) -> Result<(), ApiError> {
-    if u.0.role == Role::Admin {
+    if u.0.user().role == Role::Admin {
         Ok(())
     } else {
         Err(ApiError::forbidden("only an admin may do this"))
     }
 }
 
+/// A query parameter parsed by its type's `FromStr`; an empty one is the same as none.
+fn non_empty<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match Option::<String>::deserialize(d)? {
+        Some(s) if !s.trim().is_empty() => s.trim().parse().map(Some).map_err(serde::de::Error::custom),
+        _ => Ok(None),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
-    status: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    status: Option<TicketStatus>,
+    /// "me", "none" or an agent's email.
     assignee: Option<String>,
-    tag: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    tag: Option<Tag>,
     q: Option<String>,
-    sort: Option<String>,
-    cursor: Option<String>,
+    #[serde(default, deserialize_with = "non_empty")]
+    sort: Option<Sort>,
+    #[serde(default, deserialize_with = "non_empty")]
+    cursor: Option<i64>,
     limit: Option<u32>,
 }
 
-async fn assignee_id(state: &AppState, me: &ApiUser, value: &str) -> Result<Option<i64>, ApiError> {
-    match value {
-        "me" => Ok(Some(me.0.id)),
+/// An agent named in a request: "me", nobody ("none" or empty), or by email address.
+async fn agent_named(state: &AppState, me: &ApiUser, value: &str) -> Result<Option<i64>, ApiError> {
+    match value.trim() {
+        "me" => Ok(Some(me.0.id())),
         "none" | "" => Ok(None),
         other => {
             let e = EmailAddress::parse(other)?;
@@ -55,33 +76,29 @@ async fn assignee_id(state: &AppState, me: &ApiUser, value: &str) -> Result<Opti
     }
 }
 
-pub async fn list_tickets(State(state): State<AppState>, me: ApiUser, Query(p): Query<ListParams>) -> Result<Json<Value>, ApiError> {
-    let status = p.status.as_deref().filter(|s| !s.is_empty()).map(str::parse::<TicketStatus>).transpose()?;
-    let sort = match p.sort.as_deref() {
-        None | Some("") | Some("oldest") => Sort::Oldest,
-        Some("newest") => Sort::Newest,
-        Some(other) => return Err(ApiError::invalid(format!("sort must be 'oldest' or 'newest', not '{}'", other.chars().take(40).collect::<String>()))),
-    };
+pub async fn list_tickets(
+    State(state): State<AppState>,
+    me: ApiUser,
+    QueryParams(p): QueryParams<ListParams>,
+) -> Result<Json<Value>, ApiError> {
     let assignee = match p.assignee.as_deref() {
         None => None,
-        Some(a) => Some(match assignee_id(&state, &me, a).await? {
+        Some(a) => Some(match agent_named(&state, &me, a).await? {
             Some(id) => AssigneeFilter::User(id),
             None => AssigneeFilter::Nobody,
         }),
     };
-    let after_id = p.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| c.parse::<i64>().map_err(|_| ApiError::invalid("cursor is not one this API gave out"))).transpose()?;
     let q = TicketQuery {
-        statuses: status.into_iter().collect(),
+        statuses: p.status.into_iter().collect(),
         assignee,
-        tag: p.tag.filter(|t| !t.is_empty()),
+        tag: p.tag,
         q: p.q,
-        sort,
-        after_id,
+        sort: p.sort.unwrap_or_default(),
+        after_id: p.cursor,
         limit: p.limit.unwrap_or(50),
-        visible_mailboxes: me.1.mailbox_filter().map(<[i64]>::to_vec),
-        ..Default::default()
+        ..desk::query(&me.0)
     };
-    let (page, next) = tickets::list(&state.room.db, &q).await?;
+    let (page, next) = desk::list(&state.room, &me.0, q).await?;
     Ok(Json(json!({
         "tickets": page.iter().map(|s| json!({
             "number": s.ticket.number,
@@ -98,22 +115,17 @@ pub async fn list_tickets(State(state): State<AppState>, me: ApiUser, Query(p): 
     })))
 }
 
-pub async fn get_ticket(State(state): State<AppState>, me: ApiUser, Path(number): Path<String>) -> Result<Json<Value>, ApiError> {
-    let t = crate::visible_ticket(&state, &me.1, &number).await?;
-    let mut conn = state.room.db.conn().await?;
-    let msgs = messages::for_ticket(&mut conn, t.id).await?;
-    let participants = tickets::participants(&mut conn, t.id).await?;
-    let tags = tickets::tags(&mut conn, t.id).await?;
-    let customer = customers::get(&mut conn, t.customer_id).await?;
-    Ok(Json(json!({
+fn ticket_json(v: &TicketView) -> Value {
+    let t = &v.ticket;
+    json!({
         "ticket": {
             "number": t.number, "subject": t.subject, "status": t.status, "channel": t.channel,
             "assignee_id": t.assignee_id, "related_number": t.related_number, "mailbox_id": t.mailbox_id,
             "priority": t.priority, "remind_at": t.remind_at, "team_id": t.team_id,
             "created_at": t.created_at, "updated_at": t.updated_at,
-            "participants": participants, "tags": tags, "customer": customer,
+            "participants": v.participants, "tags": v.tags, "customer": v.customer,
         },
-        "messages": msgs.iter().map(|m| json!({
+        "messages": v.messages.iter().map(|m| json!({
             "id": m.id, "direction": m.direction, "kind": m.kind, "from": m.from_address, "from_name": m.from_name,
             "to": m.to, "cc": m.cc, "subject": m.subject, "body": m.body_text, "body_html": m.body_html,
             "quoted": m.quoted_text, "signature": m.signature, "message_id": m.message_id,
@@ -124,48 +136,63 @@ pub async fn get_ticket(State(state): State<AppState>, me: ApiUser, Path(number)
                 "inline": a.inline, "content_id": a.content_id, "url": format!("/api/v1/attachments/{}", a.id),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-    })))
+    })
+}
+
+pub async fn get_ticket(State(state): State<AppState>, me: ApiUser, Path(number): Path<String>) -> Result<Json<Value>, ApiError> {
+    let view = desk::view(&state.room, &me.0, desk::number(&number)?).await?;
+    Ok(Json(ticket_json(&view)))
+}
+
+/// The channels a ticket may be written in through the API.
+#[derive(Debug, Clone, Copy, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WrittenChannel {
+    #[default]
+    Api,
+    Web,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTicketBody {
-    from: String,
+    from: EmailAddress,
     #[serde(default)]
     name: String,
     #[serde(default)]
     subject: String,
     body: String,
-    mailbox: Option<String>,
+    mailbox: Option<EmailAddress>,
     #[serde(default)]
-    channel: Option<String>,
+    channel: WrittenChannel,
 }
 
 pub async fn create_ticket(State(state): State<AppState>, me: ApiUser, JsonBody(b): JsonBody<NewTicketBody>) -> Result<Response, ApiError> {
-    let from = EmailAddress::parse(&b.from)?;
-    let mailbox = match b.mailbox.as_deref() {
-        Some(m) => Some(mailboxes::find_by_address(&state.room.db, &EmailAddress::parse(m)?).await?.filter(|mb| me.1.can_see(Some(mb.id))).ok_or_else(|| ApiError::invalid(format!("no mailbox {m}")))?),
-        None => mailboxes::list(&state.room.db).await?.into_iter().find(|mb| me.1.can_see(Some(mb.id))),
+    let channel = match b.channel {
+        WrittenChannel::Api => Channel::Api,
+        WrittenChannel::Web => Channel::Web,
     };
-    let channel = match b.channel.as_deref() {
-        None | Some("api") => Channel::Api,
-        Some("web") => Channel::Web,
-        Some(o) => return Err(ApiError::invalid(format!("channel must be 'api' or 'web', not '{}'", o.chars().take(20).collect::<String>()))),
-    };
-    let out = ingest::open_ticket(&state.room, &FormTicket { mailbox: mailbox.as_ref(), from: &from, name: &b.name, subject: &b.subject, body: &b.body, channel }).await?;
-    match out {
-        Outcome::Ticket { number, .. } => Ok((StatusCode::CREATED, Json(json!({"number": number})) ).into_response()),
-        Outcome::SetAside { reason, .. } => Err(ApiError::invalid(reason)),
-    }
+    let t = NewTicket { from: b.from, name: &b.name, subject: &b.subject, body: &b.body, mailbox: b.mailbox, channel };
+    let number = intake::open_ticket(&state.room, &me.0, &t).await?;
+    Ok((StatusCode::CREATED, Json(json!({"number": number}))).into_response())
+}
+
+/// What an agent writes through the API.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostKind {
+    Reply,
+    Note,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewMessageBody {
-    kind: String,
+    kind: PostKind,
     body: String,
+    /// Participants left out of this reply.
     #[serde(default)]
-    exclude: Vec<String>,
+    exclude: Vec<EmailAddress>,
     #[serde(default)]
     attachments: Vec<AttachmentBody>,
 }
@@ -180,59 +207,47 @@ pub struct AttachmentBody {
     data_base64: String,
 }
 
-const MAX_REPLY_ATTACHMENTS_BYTES: usize = 20 << 20;
-
-fn decode_attachments(list: &[AttachmentBody]) -> Result<Vec<podpora_mail::compose::OutgoingAttachment>, ApiError> {
+pub async fn post_message(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(number): Path<String>,
+    JsonBody(b): JsonBody<NewMessageBody>,
+) -> Result<Response, ApiError> {
     use base64::Engine;
-    let mut total = 0;
-    let mut out = Vec::with_capacity(list.len());
-    for a in list {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(a.data_base64.trim()).map_err(|_| ApiError::invalid(format!("attachment '{}' is not valid base64", a.filename.chars().take(80).collect::<String>())))?;
-        total += bytes.len();
-        if total > MAX_REPLY_ATTACHMENTS_BYTES {
-            return Err(ApiError::invalid(format!("attachments may total at most {} MB", MAX_REPLY_ATTACHMENTS_BYTES >> 20)));
-        }
-        let filename = podpora_mail::parse::sanitize_filename(&a.filename);
-        if filename.is_empty() {
-            return Err(ApiError::invalid("every attachment needs a file name"));
-        }
-        let ct = a.content_type.as_deref().unwrap_or("application/octet-stream").trim().to_ascii_lowercase();
-        let valid = ct.split_once('/').is_some_and(|(t, s)| !t.is_empty() && !s.is_empty() && ct.bytes().all(|b| b.is_ascii_alphanumeric() || b"/.+-_".contains(&b)));
-        if !valid {
-            return Err(ApiError::invalid(format!("'{}' is not a content type", ct.chars().take(80).collect::<String>())));
-        }
-        out.push(podpora_mail::compose::OutgoingAttachment { filename, content_type: ct, bytes });
+    let number = desk::number(&number)?;
+    let mut uploads = Vec::with_capacity(b.attachments.len());
+    for a in b.attachments {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(a.data_base64.trim()).map_err(|_| {
+            ApiError::invalid(format!("attachment '{}' is not valid base64", a.filename.chars().take(80).collect::<String>()))
+        })?;
+        uploads.push(Upload { filename: a.filename, content_type: a.content_type, bytes });
     }
-    Ok(out)
-}
-
-pub async fn post_message(State(state): State<AppState>, me: ApiUser, Path(number): Path<String>, JsonBody(b): JsonBody<NewMessageBody>) -> Result<Response, ApiError> {
-    let number = crate::visible_ticket(&state, &me.1, &number).await?.number;
-    let kind = match b.kind.as_str() {
-        "reply" => MessageKind::Message,
-        "note" => MessageKind::Note,
-        other => return Err(ApiError::invalid(format!("kind must be 'reply' or 'note', not '{}'", other.chars().take(20).collect::<String>()))),
+    let kind = match b.kind {
+        PostKind::Reply => MessageKind::Message,
+        PostKind::Note => MessageKind::Note,
     };
-    if kind == MessageKind::Message && !me.1.can_reply() {
-        return Err(ApiError::forbidden("a light agent may add notes but not reply to customers"));
-    }
-    let exclude = b.exclude.iter().map(|e| EmailAddress::parse(e)).collect::<Result<Vec<_>, _>>()?;
-    let attachments = decode_attachments(&b.attachments)?;
-    let posted = outbound::post(&state.room, &Reply { ticket: number, author: &me.0, kind, body: &b.body, exclude: &exclude, cc: &[], bcc: &[], attachments: &attachments }).await.map_err(|e| match e {
-        podpora_mail::MailError::Store(podpora_store::StoreError::NotFound) => ApiError::not_found("ticket"),
-        e => e.into(),
-    })?;
+    let post = NewPost {
+        kind,
+        body: &b.body,
+        audience: Audience::AllBut(b.exclude),
+        cc: vec![],
+        bcc: vec![],
+        files: posts::files(uploads)?,
+        seen: None,
+    };
+    let posted = posts::post(&state.room, &me.0, number, post).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": posted.message_pk, "delivery": posted.outbox_id.map(|_| "queued")}))).into_response())
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatchBody {
-    status: Option<String>,
+    status: Option<TicketStatus>,
+    /// "me", an agent's email, or null to unassign.
     #[serde(default, with = "double_option")]
     assignee: Option<Option<String>>,
-    tags: Option<Vec<String>>,
-    priority: Option<String>,
+    tags: Option<Vec<Tag>>,
+    priority: Option<Priority>,
 }
 
 mod double_option {
@@ -242,42 +257,30 @@ mod double_option {
     }
 }
 
-pub async fn patch_ticket(State(state): State<AppState>, me: ApiUser, Path(number): Path<String>, JsonBody(b): JsonBody<PatchBody>) -> Result<Json<Value>, ApiError> {
-    let t = crate::visible_ticket(&state, &me.1, &number).await?;
-    let number = t.number;
-    let status = b.status.as_deref().map(str::parse::<TicketStatus>).transpose()?;
-    if status.is_some_and(|s| s != t.status) && !me.1.can_reply() {
-        return Err(ApiError::forbidden("a light agent may not change a ticket's status"));
-    }
-    let priority = b.priority.as_deref().map(str::parse::<podpora_domain::Priority>).transpose()?;
-    let assignee_id = match b.assignee {
+pub async fn patch_ticket(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(number): Path<String>,
+    JsonBody(b): JsonBody<PatchBody>,
+) -> Result<Json<Value>, ApiError> {
+    let number = desk::number(&number)?;
+    let assignee = match b.assignee {
         None => None,
         Some(None) => Some(None),
-        Some(Some(a)) => Some(assignee_id(&state, &me, &a).await?),
+        Some(Some(a)) => Some(agent_named(&state, &me, &a).await?),
     };
-    let tags = match b.tags {
-        None => None,
-        Some(tags) => {
-            let mut clean = Vec::new();
-            for t in tags {
-                let t = t.trim().to_lowercase();
-                if t.is_empty() || t.chars().count() > 64 || t.chars().any(char::is_control) {
-                    return Err(ApiError::invalid("a tag must be 1 to 64 printable characters"));
-                }
-                clean.push(t);
-            }
-            Some(clean)
-        }
-    };
-    tickets::patch(&state.room.db, t.id, &TicketPatch { status, assignee_id, tags, priority, team_id: None, remind_at: None }, Some(me.0.id)).await?;
-    state.room.db.publish(podpora_store::events::Event::Ticket { number: number.get(), mailbox_id: t.mailbox_id, by_user: Some(me.0.id) }).await;
+    let change = TicketChange { status: b.status, assignee, tags: b.tags, priority: b.priority, ..Default::default() };
+    desk::update(&state.room, &me.0, number, &change).await?;
     get_ticket(State(state), me, Path(number.get().to_string())).await
 }
 
 pub(crate) fn download(bytes: Vec<u8>, filename: &str, content_type: &str) -> Response {
     let safe: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ')).collect();
     let safe = if safe.trim().is_empty() { "download".to_string() } else { safe };
-    let encoded: String = filename.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'.' { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'.' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
     let mut r = bytes.into_response();
     let h = r.headers_mut();
     // Never served as active content from our origin: a download, sniffing off, sandboxed.
@@ -292,17 +295,12 @@ pub(crate) fn download(bytes: Vec<u8>, filename: &str, content_type: &str) -> Re
 }
 
 pub async fn download_attachment(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id = path_id(&id, "attachment")?;
-    let (a, ticket_id) = messages::attachment(&mut *state.room.db.conn().await?, id).await?.ok_or_else(|| ApiError::not_found("attachment"))?;
-    if !crate::can_see_ticket(&state, &me.1, ticket_id).await? {
-        return Err(ApiError::not_found("attachment"));
-    }
-    let bytes = podpora_mail::ingest::attachment_bytes(&state.room, &a).await?;
+    let (a, bytes) = posts::attachment(&state.room, &me.0, path_id(&id, "attachment")?).await?;
     Ok(download(bytes, &a.filename, &a.content_type))
 }
 
 pub async fn list_mailboxes(State(state): State<AppState>, me: ApiUser) -> Result<Json<Value>, ApiError> {
-    let list: Vec<_> = mailboxes::list(&state.room.db).await?.into_iter().filter(|m| me.1.can_see(Some(m.id))).collect();
+    let list: Vec<_> = mailboxes::list(&state.room.db).await?.into_iter().filter(|m| me.0.access().can_see(Some(m.id))).collect();
     Ok(Json(json!({
         "outbound": state.outbound,
         "mailboxes": list.iter().map(|m| json!({
@@ -314,7 +312,12 @@ pub async fn list_mailboxes(State(state): State<AppState>, me: ApiUser) -> Resul
 }
 
 /// Admins change a mailbox's automatic acknowledgement (texts are templates, validated on save).
-pub async fn change_ack(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>, JsonBody(c): JsonBody<ingest::AckSettingsChange>) -> Result<Json<Value>, ApiError> {
+pub async fn change_ack(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(c): JsonBody<ingest::AckSettingsChange>,
+) -> Result<Json<Value>, ApiError> {
     require_admin(&me)?;
     let id = path_id(&id, "mailbox")?;
     let mb = mailboxes::get(&state.room.db, id).await?.ok_or_else(|| ApiError::not_found("mailbox"))?;
@@ -330,14 +333,22 @@ pub struct InboundParams {
     status: Option<String>,
 }
 
-pub async fn list_inbound(State(state): State<AppState>, me: ApiUser, Query(p): Query<InboundParams>) -> Result<Json<Value>, ApiError> {
+pub async fn list_inbound(
+    State(state): State<AppState>,
+    me: ApiUser,
+    QueryParams(p): QueryParams<InboundParams>,
+) -> Result<Json<Value>, ApiError> {
     let status = match p.status.as_deref() {
         None | Some("set_aside") => InboundStatus::SetAside,
         Some("received") => InboundStatus::Received,
         Some("processed") => InboundStatus::Processed,
         Some(_) => return Err(ApiError::invalid("status must be set_aside, received or processed")),
     };
-    let list: Vec<_> = inbound::list(&state.room.db, status, 200).await?.into_iter().filter(|i| me.1.is_admin() || (i.mailbox_id.is_some() && me.1.can_see(i.mailbox_id))).collect();
+    let list: Vec<_> = inbound::list(&state.room.db, status, 200)
+        .await?
+        .into_iter()
+        .filter(|i| me.0.access().is_admin() || (i.mailbox_id.is_some() && me.0.access().can_see(i.mailbox_id)))
+        .collect();
     Ok(Json(json!({"inbound": list.iter().map(|i| json!({
         "id": i.id, "source": i.source, "envelope_from": i.envelope_from, "envelope_to": i.envelope_to,
         "size": i.size, "status": i.status, "reason": i.reason, "received_at": i.received_at,
@@ -349,7 +360,7 @@ pub async fn download_raw(State(state): State<AppState>, me: ApiUser, Path(id): 
     let id = path_id(&id, "message")?;
     let row = inbound::get(&mut *state.room.db.conn().await?, id).await.map_err(|_| ApiError::not_found("message"))?;
     // Mail not yet tied to a mailbox the caller sees (set aside, unknown recipient) is for admins.
-    if !(me.1.is_admin() || (row.mailbox_id.is_some() && me.1.can_see(row.mailbox_id))) {
+    if !(me.0.access().is_admin() || (row.mailbox_id.is_some() && me.0.access().can_see(row.mailbox_id))) {
         return Err(ApiError::not_found("message"));
     }
     let bytes = state.room.blobs.get(&BlobId::parse(&row.raw_blob)?).await?;

@@ -8,7 +8,7 @@ use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::Engine;
-use podpora_store::users::{self, User};
+use podpora_store::users;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -37,8 +37,8 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The account behind a valid `Authorization: Bearer` token, with its rights.
-pub struct ApiUser(pub User, pub podpora_domain::Access);
+/// The account behind a valid `Authorization: Bearer` token, as the actor of its commands.
+pub struct ApiUser(pub podpora_commands::Actor);
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
@@ -50,10 +50,7 @@ impl FromRequestParts<AppState> for ApiUser {
             return Err(ApiError::unauthorized("send an API token as 'Authorization: Bearer TOKEN'"));
         };
         match users::by_token_hash(&state.room.db, &hash_token(token)).await? {
-            Some(u) => {
-                let access = users::access(&state.room.db, &u).await?;
-                Ok(ApiUser(u, access))
-            }
+            Some(u) => Ok(ApiUser(podpora_commands::Actor::of(&state.room.db, u).await?)),
             None => Err(ApiError::unauthorized("the API token is unknown, expired or its account is disabled")),
         }
     }

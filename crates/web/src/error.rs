@@ -59,6 +59,21 @@ impl From<podpora_mail::MailError> for ApiError {
     }
 }
 
+impl From<podpora_commands::CommandError> for ApiError {
+    fn from(e: podpora_commands::CommandError) -> Self {
+        use podpora_commands::CommandError as C;
+        match e {
+            C::NotFound(thing) => ApiError::not_found(thing.as_str()),
+            C::Forbidden(r) => ApiError::forbidden(r.to_string()),
+            C::Invalid(r) => ApiError::invalid(r.to_string()),
+            C::Conflict(r) => ApiError::new(StatusCode::CONFLICT, "conflict", r.to_string()),
+            e @ C::Collision { .. } => ApiError::new(StatusCode::CONFLICT, "collision", e.to_string()),
+            C::Storage(s) => s.into(),
+            C::Temporary(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "temporary_failure", m),
+        }
+    }
+}
+
 impl From<podpora_domain::DomainError> for ApiError {
     fn from(e: podpora_domain::DomainError) -> Self {
         ApiError::invalid(e.to_string())
@@ -78,6 +93,23 @@ where
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(JsonBody(v)),
             Err(rej) => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", rej.body_text())),
+        }
+    }
+}
+
+/// Query-string extractor whose rejections are API errors too (a value of the wrong type says which).
+pub struct QueryParams<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for QueryParams<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(QueryParams(v)),
+            Err(rej) => Err(ApiError::invalid(rej.body_text())),
         }
     }
 }

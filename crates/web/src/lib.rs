@@ -1,6 +1,6 @@
-//! HTTP: the REST API under /api/v1 (bearer tokens, JSON errors, OpenAPI document), health and
-//! metrics endpoints. Handlers are thin: parse the request, call the store or mail layer, render.
-//! The agent UI (issue #4) will live here too.
+//! HTTP: the REST API under /api/v1 (bearer tokens, JSON errors, OpenAPI document), the agent
+//! and admin UI (`ui`), health and metrics endpoints. Handlers are thin: parse the request, call
+//! one command (`podpora_commands`), render.
 
 pub mod api;
 pub mod auth;
@@ -20,22 +20,6 @@ pub struct AppState {
     pub outbound: String,
     /// Becomes true when the server shuts down: live streams end so shutdown is not held up.
     pub stop: tokio::sync::watch::Receiver<bool>,
-}
-
-/// Whether the ticket with this id (of a message or attachment) is within the caller's rights.
-pub async fn can_see_ticket(state: &AppState, access: &podpora_domain::Access, ticket_id: i64) -> Result<bool, podpora_store::StoreError> {
-    Ok(access.can_see(podpora_store::tickets::by_id(&mut *state.room.db.conn().await?, ticket_id).await?.mailbox_id))
-}
-
-/// Loads a ticket the caller may see. A ticket outside the caller's rights is "not found", the
-/// same answer as a number that does not exist, so ids cannot be probed.
-pub async fn visible_ticket(state: &AppState, access: &podpora_domain::Access, number: &str) -> Result<podpora_store::tickets::Ticket, error::ApiError> {
-    let n = number.parse::<podpora_domain::TicketNumber>().map_err(|_| error::ApiError::not_found("ticket"))?;
-    let t = podpora_store::tickets::by_number(&mut *state.room.db.conn().await?, n).await?.ok_or_else(|| error::ApiError::not_found("ticket"))?;
-    if !access.can_see(t.mailbox_id) {
-        return Err(error::ApiError::not_found("ticket"));
-    }
-    Ok(t)
 }
 
 pub fn router(state: AppState) -> Router {
@@ -70,7 +54,11 @@ async fn readyz(axum::extract::State(s): axum::extract::State<AppState>) -> impl
 async fn metrics(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
     use std::fmt::Write;
     let mut out = String::new();
-    let _ = writeln!(out, "# HELP podpora_up 1 when the database answers.\n# TYPE podpora_up gauge\npodpora_up {}", s.room.db.ping().await as u8);
+    let _ = writeln!(
+        out,
+        "# HELP podpora_up 1 when the database answers.\n# TYPE podpora_up gauge\npodpora_up {}",
+        s.room.db.ping().await as u8
+    );
     if let Ok(c) = podpora_store::inbound::counts(&s.room.db).await {
         let _ = writeln!(out, "# HELP podpora_inbound_messages Inbound messages by status.\n# TYPE podpora_inbound_messages gauge");
         for (st, n) in c {
@@ -84,7 +72,10 @@ async fn metrics(axum::extract::State(s): axum::extract::State<AppState>) -> imp
         }
     }
     if let Ok(n) = podpora_store::jobs::pending(&s.room.db).await {
-        let _ = writeln!(out, "# HELP podpora_jobs_pending Jobs waiting or running.\n# TYPE podpora_jobs_pending gauge\npodpora_jobs_pending {n}");
+        let _ = writeln!(
+            out,
+            "# HELP podpora_jobs_pending Jobs waiting or running.\n# TYPE podpora_jobs_pending gauge\npodpora_jobs_pending {n}"
+        );
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

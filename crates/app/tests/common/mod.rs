@@ -54,7 +54,8 @@ impl TestDatabase {
             Backend::Postgres => {
                 let name = format!("podpora_e2e_{:016x}", rand::random::<u64>());
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                let url = rt.block_on(podpora_store::db::create_pg_database(&pg_admin_url(), &name)).expect("PostgreSQL must run for the tests");
+                let url =
+                    rt.block_on(podpora_store::db::create_pg_database(&pg_admin_url(), &name)).expect("PostgreSQL must run for the tests");
                 TestDatabase { url, pg_name: Some(name) }
             }
         }
@@ -169,7 +170,11 @@ impl Server {
                 });
                 break (child, format!("http://127.0.0.1:{http_port}"), smtp_port, token);
             }
-            assert!(attempt < 3, "the server did not start: {}", std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default());
+            assert!(
+                attempt < 3,
+                "the server did not start: {}",
+                std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default()
+            );
         };
         Server { child, http, smtp_port, token, dir, db, env, stdout_log }
     }
@@ -177,7 +182,14 @@ impl Server {
     /// Runs a podpora subcommand against the same configuration.
     pub fn cli(&self, args: &[&str], stdin: &[u8]) -> std::process::Output {
         use std::io::Write;
-        let mut c = Command::new(BIN).args(args).envs(self.env.iter().map(|(k, v)| (k, v))).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run podpora");
+        let mut c = Command::new(BIN)
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run podpora");
         c.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
         c.wait_with_output().expect("wait")
     }
@@ -190,7 +202,20 @@ impl Server {
     pub fn swaks(&self, from: &str, to: &str, raw: &str) -> String {
         use std::io::Write;
         let mut c = Command::new("swaks")
-            .args(["--server", "127.0.0.1", "--port", &self.smtp_port.to_string(), "--from", from, "--to", to, "--data", "-", "--timeout", "30"])
+            .args([
+                "--server",
+                "127.0.0.1",
+                "--port",
+                &self.smtp_port.to_string(),
+                "--from",
+                from,
+                "--to",
+                to,
+                "--data",
+                "-",
+                "--timeout",
+                "30",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -269,7 +294,16 @@ impl Sink {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox", &dir.path().join("mail").display().to_string()])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                &dir.path().join("mail").display().to_string(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -284,14 +318,18 @@ impl Sink {
 
     /// Every message received so far, raw.
     pub fn messages(&self) -> Vec<Vec<u8>> {
-        let mut files: Vec<_> = std::fs::read_dir(self.dir.path().join("mail").join("new")).map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path().join("mail").join("new"))
+            .map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
         files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
         files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
     }
 
     /// Waits for a message matching `pred` and returns it.
     pub fn wait_message(&self, what: &str, pred: impl Fn(&mail_parser::Message) -> bool) -> Vec<u8> {
-        wait_for(30, what, || self.messages().into_iter().find(|raw| mail_parser::MessageParser::default().parse(raw).is_some_and(|m| pred(&m))))
+        wait_for(30, what, || {
+            self.messages().into_iter().find(|raw| mail_parser::MessageParser::default().parse(raw).is_some_and(|m| pred(&m)))
+        })
     }
 }
 
@@ -365,7 +403,9 @@ service stats {{
         );
         std::fs::write(d.join("dovecot.conf"), conf).unwrap();
         let _ = Command::new("chmod").args(["755", &d.display().to_string()]).status();
-        let _ = Command::new("chown").args(["-R", "nobody:nogroup", &d.join("mail").display().to_string(), &d.join("home").display().to_string()]).status();
+        let _ = Command::new("chown")
+            .args(["-R", "nobody:nogroup", &d.join("mail").display().to_string(), &d.join("home").display().to_string()])
+            .status();
         let child = Command::new("dovecot")
             .args(["-F", "-c", &d.join("dovecot.conf").display().to_string()])
             .stdout(Stdio::null())
@@ -396,11 +436,18 @@ service stats {{
     /// Files in cur/ carry their flags after ':2,'; 'S' is \Seen.
     pub fn seen_count(&self) -> usize {
         let cur = self.dir.path().join("mail").join(&self.user).join("cur");
-        std::fs::read_dir(cur).map(|r| r.filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().rsplit_once(":2,").is_some_and(|(_, f)| f.contains('S'))).count()).unwrap_or(0)
+        std::fs::read_dir(cur)
+            .map(|r| {
+                r.filter_map(|e| e.ok())
+                    .filter(|e| e.file_name().to_string_lossy().rsplit_once(":2,").is_some_and(|(_, f)| f.contains('S')))
+                    .count()
+            })
+            .unwrap_or(0)
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default() + &std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+            + &std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
     }
 }
 

@@ -2,6 +2,7 @@
 //! (roles, disabling, mailbox rights), mailboxes (IMAP with a connection test, acknowledgement,
 //! signature, fetch health), outgoing mail status, and set-aside mail with reprocessing.
 
+use super::forms::CsrfForm;
 use super::session::Agent;
 use super::{csrf_field, exact_time, field, layout, notice, page_error, UiError};
 use crate::ui_try;
@@ -14,7 +15,7 @@ use podpora_domain::i18n::{t, t_args, Arg};
 use podpora_domain::{EmailAddress, Lang, Role};
 use podpora_mail::ingest::{self, AckSettingsChange};
 use podpora_store::inbound::{self, InboundStatus};
-use podpora_store::{canned, mailboxes, sessions, users};
+use podpora_store::{mailboxes, sessions, users};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -32,7 +33,7 @@ pub async fn account(agent: Agent, Query(n): Query<Notice>) -> Response {
             form method="post" action="/account" {
                 (csrf_field(&agent))
                 label { (t(lang, "account-language"))
-                    select name="language" { @for l in Lang::ALL { option value=(l.code()) selected[*l == agent.user.language] { (l.native_name()) } } }
+                    select name="language" { @for l in Lang::ALL { option value=(l.code()) selected[*l == agent.user().language] { (l.native_name()) } } }
                 }
                 button type="submit" { (t(lang, "account-save")) }
             }
@@ -51,29 +52,29 @@ pub async fn account(agent: Agent, Query(n): Query<Notice>) -> Response {
 pub async fn account_save(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
     let f = ui_try!(agent.lang, super::checked_form(&agent, &body));
     let lang = ui_try!(agent.lang, Lang::from_code(field(&f, "language")).ok_or(UiError::msg("error-unknown-language")));
-    ui_try!(agent.lang, users::set_language(&state.room.db, agent.user.id, lang).await);
+    ui_try!(agent.lang, users::set_language(&state.room.db, agent.user().id, lang).await);
     Redirect::to("/account?ok=saved").into_response()
 }
 
 pub async fn password(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
     let lang = agent.lang;
     let f = ui_try!(lang, super::checked_form(&agent, &body));
-    let hash = ui_try!(lang, users::password_hash(&state.room.db, agent.user.id).await);
+    let hash = ui_try!(lang, users::password_hash(&state.room.db, agent.user().id).await);
     let current = field(&f, "current").to_string();
     let ok = tokio::task::spawn_blocking(move || crate::auth::verify_password(&current, &hash)).await.unwrap_or(false);
     if !ok {
         return page_error(lang, UiError::msg("account-password-wrong"));
     }
     let new_hash = ui_try!(lang, crate::auth::hash_password(field(&f, "new")).map_err(|_| UiError::msg("error-password-short")));
-    ui_try!(lang, users::set_password_hash(&state.room.db, agent.user.id, &new_hash).await);
-    ui_try!(lang, sessions::delete_for_user(&state.room.db, agent.user.id, Some(agent.session_hash())).await);
+    ui_try!(lang, users::set_password_hash(&state.room.db, agent.user().id, &new_hash).await);
+    ui_try!(lang, sessions::delete_for_user(&state.room.db, agent.user().id, Some(agent.session_hash())).await);
     Redirect::to("/account?ok=account-password-changed").into_response()
 }
 
 pub async fn canned(State(state): State<AppState>, agent: Agent, Query(n): Query<Notice>) -> Response {
     let lang = agent.lang;
-    let list = ui_try!(lang, canned::visible_to(&state.room.db, agent.user.id).await);
-    let vars: Vec<String> = super::ticket::CANNED_VARIABLES.iter().map(|v| format!("{{{{{v}}}}}")).collect();
+    let list = ui_try!(lang, podpora_commands::canned::list(&state.room, &agent.actor).await);
+    let vars: Vec<String> = podpora_commands::canned::VARIABLES.iter().map(|v| format!("{{{{{v}}}}}")).collect();
     let content = html! {
         section.narrow {
             h1 { (t(lang, "canned-title")) }
@@ -82,7 +83,7 @@ pub async fn canned(State(state): State<AppState>, agent: Agent, Query(n): Query
                 article.canned-reply {
                     h3 { (c.name) " " span.badge { @if c.owner_id.is_none() { (t(lang, "canned-shared")) } @else { (t(lang, "canned-personal")) } } }
                     pre { (c.body) }
-                    @if c.owner_id == Some(agent.user.id) || agent.access.is_admin() {
+                    @if c.owner_id == Some(agent.user().id) || agent.access().is_admin() {
                         form method="post" action={ "/canned/" (c.id) "/delete" } { (csrf_field(&agent)) button type="submit" { (t(lang, "canned-delete")) } }
                     }
                 }
@@ -93,7 +94,7 @@ pub async fn canned(State(state): State<AppState>, agent: Agent, Query(n): Query
                 label { (t(lang, "canned-name")) input type="text" name="name" required maxlength="120"; }
                 label { (t(lang, "canned-body")) textarea name="body" rows="6" required {} }
                 p.hint { (t_args(lang, "canned-variables", &[("list", Arg::Str(&vars.join(" ")))])) }
-                @if agent.access.is_admin() { label { input type="checkbox" name="shared" value="1"; " " (t(lang, "canned-shared")) } }
+                @if agent.access().is_admin() { label { input type="checkbox" name="shared" value="1"; " " (t(lang, "canned-shared")) } }
                 button type="submit" { (t(lang, "canned-add")) }
             }
         }
@@ -101,34 +102,35 @@ pub async fn canned(State(state): State<AppState>, agent: Agent, Query(n): Query
     layout(&agent, &t(lang, "canned-title"), "page-canned", content)
 }
 
-pub async fn canned_add(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
+#[derive(Debug, Deserialize)]
+pub struct CannedForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    shared: String,
+}
+
+pub async fn canned_add(State(state): State<AppState>, CsrfForm(agent, f): CsrfForm<CannedForm>) -> Response {
     let lang = agent.lang;
-    let f = ui_try!(lang, super::checked_form(&agent, &body));
-    let (name, text) = (field(&f, "name").trim(), field(&f, "body"));
-    if name.is_empty() || text.trim().is_empty() {
-        return page_error(lang, UiError::msg("reply-empty"));
-    }
-    ui_try!(lang, podpora_domain::template::validate(text, super::ticket::CANNED_VARIABLES));
-    let owner = if field(&f, "shared") == "1" && agent.access.is_admin() { None } else { Some(agent.user.id) };
-    ui_try!(lang, canned::create(&state.room.db, owner, &podpora_mail::db_text(name), &podpora_mail::db_text(text)).await);
+    ui_try!(lang, podpora_commands::canned::add(&state.room, &agent.actor, &f.name, &f.body, f.shared == "1").await);
     Redirect::to("/canned?ok=saved").into_response()
 }
 
-pub async fn canned_delete(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, body: Bytes) -> Response {
+pub async fn canned_delete(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(agent, _): CsrfForm<NoFields>) -> Response {
     let lang = agent.lang;
-    ui_try!(lang, super::checked_form(&agent, &body));
     let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::NotFound));
-    let c = ui_try!(lang, canned::get(&state.room.db, id).await);
-    let mine = c.owner_id == Some(agent.user.id);
-    if !(mine || agent.access.is_admin()) {
-        return page_error(lang, UiError::NotFound);
-    }
-    ui_try!(lang, canned::delete(&state.room.db, id).await);
+    ui_try!(lang, podpora_commands::canned::delete(&state.room, &agent.actor, id).await);
     Redirect::to("/canned?ok=saved").into_response()
 }
+
+/// A form whose only field is its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
 
 fn require_admin(agent: &Agent) -> Result<(), UiError> {
-    if agent.access.is_admin() {
+    if agent.access().is_admin() {
         Ok(())
     } else {
         Err(UiError::Forbidden)
@@ -323,11 +325,16 @@ pub async fn agent_save(State(state): State<AppState>, agent: Agent, Path(id): P
     let target = ui_try!(lang, ui_try!(lang, users::get(&state.room.db, id).await).ok_or(UiError::NotFound));
     let role = ui_try!(lang, field(&f, "role").parse::<Role>());
     let disabled = field(&f, "disabled") == "1";
-    if target.id == agent.user.id && (role != Role::Admin || disabled) {
+    if target.id == agent.user().id && (role != Role::Admin || disabled) {
         return page_error(lang, UiError::msg("admin-cannot-demote-self"));
     }
     let boxes = ui_try!(lang, mailboxes::list(&state.room.db).await);
-    let chosen: Vec<i64> = f.iter().filter(|(k, _)| k == "mailbox").filter_map(|(_, v)| v.parse().ok()).filter(|id| boxes.iter().any(|b| b.id == *id)).collect();
+    let chosen: Vec<i64> = f
+        .iter()
+        .filter(|(k, _)| k == "mailbox")
+        .filter_map(|(_, v)| v.parse().ok())
+        .filter(|id| boxes.iter().any(|b| b.id == *id))
+        .collect();
     let db = &state.room.db;
     let name = field(&f, "name").trim();
     if !name.is_empty() {
@@ -347,11 +354,14 @@ pub async fn tag_rename(State(state): State<AppState>, agent: Agent, body: Bytes
     let lang = agent.lang;
     let f = ui_try!(lang, admin_form(&agent, &body));
     let from = field(&f, "from").to_string();
-    let to = ui_try!(lang, super::ticket::clean_tags(field(&f, "to")));
+    let to = ui_try!(lang, podpora_domain::Tag::list(field(&f, "to")));
     if to.len() > 1 {
         return page_error(lang, UiError::msg("error-one-tag"));
     }
-    ui_try!(lang, podpora_store::tickets::rename_tag(&state.room.db, &from, to.first().map(String::as_str).unwrap_or("")).await);
+    ui_try!(
+        lang,
+        podpora_store::tickets::rename_tag(&state.room.db, &from, to.first().map(podpora_domain::Tag::as_str).unwrap_or("")).await
+    );
     Redirect::to("/admin?ok=saved").into_response()
 }
 
@@ -375,7 +385,12 @@ pub async fn team_save(State(state): State<AppState>, agent: Agent, Path(id): Pa
         return page_error(lang, UiError::NotFound);
     }
     let agents = ui_try!(lang, users::list(&state.room.db).await);
-    let members: Vec<i64> = f.iter().filter(|(k, _)| k == "member").filter_map(|(_, v)| v.parse().ok()).filter(|id| agents.iter().any(|a| a.id == *id)).collect();
+    let members: Vec<i64> = f
+        .iter()
+        .filter(|(k, _)| k == "member")
+        .filter_map(|(_, v)| v.parse().ok())
+        .filter(|id| agents.iter().any(|a| a.id == *id))
+        .collect();
     ui_try!(lang, podpora_store::teams::set_members(&state.room.db, id, &members).await);
     Redirect::to("/admin?ok=saved").into_response()
 }
@@ -389,7 +404,14 @@ pub async fn mailbox_add(State(state): State<AppState>, agent: Agent, body: Byte
         ui_try!(lang, podpora_mail::imap::ImapUrl::parse(u).map_err(UiError::Invalid));
     }
     let name = field(&f, "name").trim();
-    ui_try!(lang, mailboxes::add(&state.room.db, &mailboxes::NewMailbox { address, name: podpora_mail::db_text(name), imap_url: imap.map(str::to_string) }).await);
+    ui_try!(
+        lang,
+        mailboxes::add(
+            &state.room.db,
+            &mailboxes::NewMailbox { address, name: podpora_mail::db_text(name), imap_url: imap.map(str::to_string) }
+        )
+        .await
+    );
     Redirect::to("/admin?ok=saved").into_response()
 }
 

@@ -14,19 +14,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use podpora_mail::sanitize::{display_html, remote_images, DisplayImages};
-use podpora_store::messages::{self, Message};
-use podpora_store::{inbound, BlobId};
+use podpora_store::messages::Message;
 use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// A message the agent may see (its ticket is within their rights), else "not found".
 async fn visible_message(state: &AppState, agent: &Agent, id: &str) -> Result<Message, UiError> {
     let id: i64 = id.parse().map_err(|_| UiError::NotFound)?;
-    let (m, ticket_id) = messages::with_ticket(&mut *state.room.db.conn().await?, id).await?.ok_or(UiError::NotFound)?;
-    if !crate::can_see_ticket(state, &agent.access, ticket_id).await? {
-        return Err(UiError::NotFound);
-    }
-    Ok(m)
+    Ok(podpora_commands::messages::get(&state.room, &agent.actor, id).await?.0)
 }
 
 #[derive(Deserialize)]
@@ -40,9 +35,15 @@ pub async fn message_frame(State(state): State<AppState>, agent: Agent, Path(id)
     let show_remote = p.images.as_deref() == Some("1");
     let html = m.body_html.clone().unwrap_or_default();
     let atts = m.attachments.clone();
-    let inline = move |cid: &str| atts.iter().find(|a| a.content_id.as_deref().map(|c| c.trim_matches(['<', '>'])) == Some(cid)).map(|a| format!("/a/{}/inline", a.id));
+    let inline = move |cid: &str| {
+        atts.iter()
+            .find(|a| a.content_id.as_deref().map(|c| c.trim_matches(['<', '>'])) == Some(cid))
+            .map(|a| format!("/a/{}/inline", a.id))
+    };
     let mid = m.id;
-    let remote = move |u: &str| show_remote.then(|| format!("/m/{mid}/image?u={}", percent_encoding::utf8_percent_encode(u, percent_encoding::NON_ALPHANUMERIC)));
+    let remote = move |u: &str| {
+        show_remote.then(|| format!("/m/{mid}/image?u={}", percent_encoding::utf8_percent_encode(u, percent_encoding::NON_ALPHANUMERIC)))
+    };
     let (body, remote_count) = display_html(&html, &DisplayImages { inline: &inline, remote: &remote });
     let banner = if remote_count > 0 && !show_remote {
         format!("<p class=\"pp-blocked\">{}</p>", maud::html! { (podpora_domain::i18n::t(lang, "ticket-images-blocked")) }.into_string())
@@ -65,21 +66,14 @@ pub async fn message_frame(State(state): State<AppState>, agent: Agent, Path(id)
 
 pub async fn raw_mail(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
     let lang = agent.lang;
-    let m = ui_try!(lang, visible_message(&state, &agent, &id).await);
-    let Some(inbound_id) = m.inbound_id else { return page_error(lang, UiError::NotFound) };
-    let row = ui_try!(lang, inbound::get(&mut *ui_try!(lang, state.room.db.conn().await), inbound_id).await);
-    let bytes = ui_try!(lang, state.room.blobs.get(&ui_try!(lang, BlobId::parse(&row.raw_blob))).await);
+    let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::NotFound));
+    let (m, bytes) = ui_try!(lang, podpora_commands::messages::raw_mail(&state.room, &agent.actor, id).await);
     crate::api::download(bytes, &format!("ticket-message-{}.eml", m.id), "message/rfc822")
 }
 
 async fn visible_attachment(state: &AppState, agent: &Agent, id: &str) -> Result<(podpora_store::messages::Attachment, Vec<u8>), UiError> {
     let id: i64 = id.parse().map_err(|_| UiError::NotFound)?;
-    let (a, ticket_id) = messages::attachment(&mut *state.room.db.conn().await?, id).await?.ok_or(UiError::NotFound)?;
-    if !crate::can_see_ticket(state, &agent.access, ticket_id).await? {
-        return Err(UiError::NotFound);
-    }
-    let bytes = podpora_mail::ingest::attachment_bytes(&state.room, &a).await?;
-    Ok((a, bytes))
+    Ok(podpora_commands::messages::attachment(&state.room, &agent.actor, id).await?)
 }
 
 pub async fn attachment(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
@@ -130,7 +124,7 @@ pub async fn remote_image(State(state): State<AppState>, agent: Agent, Path(id):
     let lang = agent.lang;
     let m = ui_try!(lang, visible_message(&state, &agent, &id).await);
     // Only images this message really contains: the proxy is not a general fetcher.
-    if !remote_images(m.body_html.as_deref().unwrap_or("")).iter().any(|u| *u == p.u) {
+    if !remote_images(m.body_html.as_deref().unwrap_or("")).contains(&p.u) {
         return page_error(lang, UiError::NotFound);
     }
     match fetch_public_image(&p.u).await {
@@ -156,7 +150,13 @@ pub fn is_public(ip: IpAddr) -> bool {
             if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
                 return is_public_v4(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8));
             }
-            !(v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80 || (s[0] == 0x2001 && s[1] == 0xdb8) || v6 == Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1))
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0xdb8)
+                || v6 == Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1))
         }
     }
 }
@@ -186,7 +186,8 @@ async fn fetch_public_image(url: &str) -> Result<(Vec<u8>, &'static str), String
         }
         let host = url.host_str().ok_or("no host")?.trim_matches(['[', ']']).to_string();
         let port = url.port_or_known_default().ok_or("no port")?;
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port)).await.map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
+        let addrs: Vec<SocketAddr> =
+            tokio::net::lookup_host((host.as_str(), port)).await.map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
         if addrs.is_empty() || addrs.iter().any(|a| !is_public(a.ip())) {
             return Err(format!("{host} is not a public address"));
         }
@@ -225,7 +226,25 @@ mod tests {
 
     #[test]
     fn only_public_addresses() {
-        for bad in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1", "255.255.255.255", "224.0.0.1", "::1", "::", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe", "2001:db8::1"] {
+        for bad in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2001:db8::1",
+        ] {
             assert!(!is_public(bad.parse().unwrap()), "{bad}");
         }
         for good in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"] {
@@ -233,12 +252,43 @@ mod tests {
         }
     }
 
+    /// Each refusal for its own reason; a loopback server that would answer with a real PNG is
+    /// still refused, so the test fails if the address check goes (not only when nothing listens).
     #[tokio::test]
     async fn proxy_refuses_local_targets() {
-        for u in ["http://127.0.0.1:9/x.png", "http://localhost/x.png", "http://[::1]/x.png", "http://169.254.169.254/latest/meta-data", "file:///etc/passwd", "gopher://x/"] {
-            let r = fetch_public_image(u).await;
-            assert!(r.is_err(), "{u} fetched");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let server = tokio::spawn({
+            let served = served.clone();
+            async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                while let Ok((mut s, _)) = listener.accept().await {
+                    served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let mut buf = [0u8; 1024];
+                    let _ = s.read(&mut buf).await;
+                    let png = b"\x89PNG\r\n\x1a\n0000";
+                    let head = format!("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\n\r\n", png.len());
+                    let _ = s.write_all(head.as_bytes()).await;
+                    let _ = s.write_all(png).await;
+                }
+            }
+        });
+        let live = format!("http://127.0.0.1:{port}/x.png");
+        let live_by_name = format!("http://localhost:{port}/x.png");
+        for (u, reason) in [
+            (live.as_str(), "127.0.0.1 is not a public address"),
+            (live_by_name.as_str(), "localhost is not a public address"),
+            ("http://[::1]/x.png", "::1 is not a public address"),
+            ("http://169.254.169.254/latest/meta-data", "169.254.169.254 is not a public address"),
+            ("http://10.0.0.1/x.png", "10.0.0.1 is not a public address"),
+            ("file:///etc/passwd", "only http and https images are fetched"),
+            ("gopher://x/", "only http and https images are fetched"),
+        ] {
+            assert_eq!(fetch_public_image(u).await, Err(reason.to_string()), "{u}");
         }
+        assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 0, "a refused URL was fetched");
+        server.abort();
     }
 
     #[test]

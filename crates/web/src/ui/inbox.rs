@@ -3,17 +3,19 @@
 //! paging (fast at any depth), bulk actions. Every filter value comes from an allow-list or is
 //! a typed value; no request text reaches SQL.
 
+use super::forms::CsrfForm;
 use super::session::Agent;
-use super::{ago, csrf_field, exact_time, field, layout, notice, page_error, priority_label, status_label, UiError};
+use super::{ago, csrf_field, exact_time, layout, notice, page_error, priority_label, status_label, UiError};
 use crate::ui_try;
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
+use podpora_commands::tickets::{self as desk, BulkAction, BulkOutcome};
+use podpora_commands::{directory, CommandError};
 use podpora_domain::i18n::t;
-use podpora_domain::{Priority, TicketStatus};
-use podpora_store::tickets::{self, AssigneeFilter, Sort, TicketPatch, TicketQuery};
+use podpora_domain::{Priority, Tag, TicketNumber, TicketStatus};
+use podpora_store::tickets::{AssigneeFilter, Sort, TicketQuery};
 use podpora_store::{mailboxes, users};
 use serde::Deserialize;
 
@@ -50,17 +52,18 @@ impl View {
 
     /// The query of this view for an agent.
     pub fn query(self, agent: &Agent) -> TicketQuery {
+        let everything = desk::query(&agent.actor);
         let active = vec![TicketStatus::New, TicketStatus::Open];
         let (statuses, assignee) = match self {
             View::Unassigned => (active, Some(AssigneeFilter::Nobody)),
-            View::Mine => (vec![TicketStatus::New, TicketStatus::Open, TicketStatus::Pending], Some(AssigneeFilter::User(agent.user.id))),
+            View::Mine => (vec![TicketStatus::New, TicketStatus::Open, TicketStatus::Pending], Some(AssigneeFilter::User(agent.user().id))),
             View::Open => (active, None),
             View::Pending => (vec![TicketStatus::Pending], None),
             View::Solved => (vec![TicketStatus::Solved], None),
             View::Closed => (vec![TicketStatus::Closed], None),
             View::All => (vec![], None),
         };
-        TicketQuery { statuses, assignee, visible_mailboxes: agent.access.mailbox_filter().map(<[i64]>::to_vec), limit: 50, ..Default::default() }
+        TicketQuery { statuses, assignee, limit: 50, ..everything }
     }
 }
 
@@ -85,18 +88,19 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
     // The order an agent picks is remembered for next time.
     let sort = match p.sort.as_deref().and_then(Sort::parse) {
         Some(s) => {
-            if s != agent.user.inbox_sort {
-                ui_try!(lang, users::set_inbox_sort(&state.room.db, agent.user.id, s).await);
+            if s != agent.user().inbox_sort {
+                ui_try!(lang, users::set_inbox_sort(&state.room.db, agent.user().id, s).await);
             }
             s
         }
-        None => agent.user.inbox_sort,
+        None => agent.user().inbox_sort,
     };
-    let visible_mailboxes: Vec<mailboxes::Mailbox> = ui_try!(lang, mailboxes::list(&state.room.db).await).into_iter().filter(|m| agent.access.can_see(Some(m.id))).collect();
+    let visible_mailboxes: Vec<mailboxes::Mailbox> =
+        ui_try!(lang, mailboxes::list(&state.room.db).await).into_iter().filter(|m| agent.access().can_see(Some(m.id))).collect();
     let mailbox = p.mailbox.as_deref().and_then(|m| m.parse::<i64>().ok()).filter(|m| visible_mailboxes.iter().any(|v| v.id == *m));
-    let tag = p.tag.as_deref().map(str::trim).filter(|t| !t.is_empty() && t.chars().count() <= 64).map(str::to_lowercase);
+    let tag = p.tag.as_deref().and_then(|t| Tag::parse(t).ok());
     let priority = p.priority.as_deref().and_then(|s| s.parse::<Priority>().ok());
-    let teams = ui_try!(lang, podpora_store::teams::list(&state.room.db).await);
+    let teams = ui_try!(lang, directory::teams(&state.room, &agent.actor).await);
     let team = p.team.as_deref().and_then(|t| t.parse::<i64>().ok()).filter(|t| teams.iter().any(|x| x.id == *t));
     let q = p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| q.chars().take(200).collect::<String>());
     let after = p.after.as_deref().and_then(|a| a.parse::<i64>().ok());
@@ -104,16 +108,16 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
     // A view with the filters of this request.
     let filtered = |v: View| TicketQuery { mailbox, tag: tag.clone(), priority, team, q: q.clone(), ..v.query(&agent) };
     let query = TicketQuery { sort, after_id: after, ..filtered(view) };
-    let (page, next) = ui_try!(lang, tickets::list(&state.room.db, &query).await);
+    let (page, next) = ui_try!(lang, desk::list(&state.room, &agent.actor, query).await);
 
     // Counts per view (capped: "1000+" instead of counting a million rows), with the same filters.
     // While searching only the list is shown: a count per view would be one more search each.
     let mut counts = Vec::new();
     for v in View::ALL.iter().filter(|_| q.is_none()) {
-        counts.push((*v, ui_try!(lang, tickets::count_capped(&state.room.db, &filtered(*v), COUNT_CAP).await)));
+        counts.push((*v, ui_try!(lang, desk::count(&state.room, &agent.actor, filtered(*v), COUNT_CAP).await)));
     }
-    let agents = ui_try!(lang, users::list(&state.room.db).await);
-    let unread_mentions = ui_try!(lang, podpora_store::mentions::unread(&state.room.db, agent.user.id).await);
+    let agents = ui_try!(lang, directory::agents(&state.room, &agent.actor).await);
+    let unread_mentions = ui_try!(lang, podpora_store::mentions::unread(&state.room.db, agent.user().id).await);
     let agent_name = |id: Option<i64>| id.and_then(|id| agents.iter().find(|a| a.id == id)).map(|a| a.name.clone()).unwrap_or_default();
 
     let link = |v: View, sort: Sort, after: Option<i64>| {
@@ -124,7 +128,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
         if let Some(t) = team {
             u.push_str(&format!("&team={t}"));
         }
-        for (k, val) in [("tag", tag.as_deref()), ("priority", priority.map(|p| p.as_str())), ("q", q.as_deref())] {
+        for (k, val) in [("tag", tag.as_ref().map(Tag::as_str)), ("priority", priority.map(|p| p.as_str())), ("q", q.as_deref())] {
             if let Some(val) = val {
                 u.push_str(&format!("&{k}={}", percent_encoding::utf8_percent_encode(val, percent_encoding::NON_ALPHANUMERIC)));
             }
@@ -181,7 +185,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                     @if let Some(m) = mailbox { input type="hidden" name="mailbox" value=(m); }
                     @if let Some(tm) = team { input type="hidden" name="team" value=(tm); }
                     input type="search" name="q" value=[q.as_deref()] placeholder=(t(lang, "inbox-search")) data-key="/";
-                    input type="text" name="tag" value=[tag.as_deref()] placeholder=(t(lang, "view-tag")) size="10";
+                    input type="text" name="tag" value=[tag.as_ref().map(Tag::as_str)] placeholder=(t(lang, "view-tag")) size="10";
                     select name="priority" {
                         option value="" { (t(lang, "inbox-filter-any-priority")) }
                         @for pr in Priority::ALL { option value=(pr.as_str()) selected[priority == Some(*pr)] { (priority_label(lang, *pr)) } }
@@ -225,7 +229,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                             label { (t(lang, "inbox-bulk-selected")) " "
                                 select name="action" {
                                     option value="assign_me" { (t(lang, "bulk-assign-me")) }
-                                    @for a in agents.iter().filter(|a| !a.disabled && a.id != agent.user.id) {
+                                    @for a in agents.iter().filter(|a| !a.disabled && a.id != agent.user().id) {
                                         option value={ "assign:" (a.id) } { (t(lang, "bulk-assign-to")) " " (a.name) }
                                     }
                                     option value="unassign" { (t(lang, "bulk-unassign")) }
@@ -251,69 +255,51 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
     layout(&agent, &title, "page-inbox", content)
 }
 
-/// Bulk actions on the selected tickets. Each ticket is checked against the agent's rights;
-/// numbers outside them are skipped exactly like numbers that do not exist.
-pub async fn bulk(State(state): State<AppState>, agent: Agent, body: Bytes) -> Response {
+#[derive(Debug, Deserialize)]
+pub struct BulkForm {
+    /// The selected tickets' numbers.
+    #[serde(default)]
+    n: Vec<String>,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    tag: String,
+    /// The inbox page to return to.
+    #[serde(default)]
+    back: String,
+}
+
+impl BulkForm {
+    fn action(&self, agent: &Agent) -> Result<BulkAction, UiError> {
+        Ok(match self.action.as_str() {
+            "assign_me" => BulkAction::AssignTo(agent.user().id),
+            "unassign" => BulkAction::Unassign,
+            "solve" => BulkAction::Solve,
+            "close" => BulkAction::Close,
+            "tag" => BulkAction::AddTags(Tag::list(&self.tag)?),
+            "merge" => BulkAction::Merge,
+            other => match other.strip_prefix("assign:").map(str::parse::<i64>) {
+                Some(Ok(id)) => BulkAction::AssignTo(id),
+                Some(Err(_)) => return Err(UiError::msg("error-unknown-agent")),
+                None => return Err(UiError::msg("error-unknown-action")),
+            },
+        })
+    }
+}
+
+/// Bulk actions on the selected tickets. Numbers outside the agent's rights are skipped exactly
+/// like numbers that do not exist.
+pub async fn bulk(State(state): State<AppState>, CsrfForm(agent, f): CsrfForm<BulkForm>) -> Response {
     let lang = agent.lang;
-    let pairs = ui_try!(lang, super::checked_form(&agent, &body));
-    let back = field(&pairs, "back");
-    let back = if back.starts_with("/inbox") { back.to_string() } else { "/inbox".to_string() };
+    let back = if f.back.starts_with("/inbox") { f.back.clone() } else { "/inbox".to_string() };
     let with_notice = |key: &str| Redirect::to(&format!("{back}{}ok={key}", if back.contains('?') { "&" } else { "?" })).into_response();
-    let mut selected = Vec::new();
-    for (k, v) in &pairs {
-        if k == "n" {
-            if let Ok(t) = super::visible_ticket(&state, &agent, v).await {
-                selected.push(t);
-            }
-        }
+    let numbers: Vec<TicketNumber> = f.n.iter().filter_map(|n| desk::number(n).ok()).collect();
+    let action = ui_try!(lang, f.action(&agent));
+    match desk::bulk(&state.room, &agent.actor, &numbers, &action).await {
+        Ok(BulkOutcome { changed: 0, .. }) => with_notice("bulk-none"),
+        Ok(BulkOutcome { merged_into: Some(into), .. }) => Redirect::to(&format!("/t/{}?ok=ticket-merge-done", into.get())).into_response(),
+        Ok(_) => with_notice("saved"),
+        Err(CommandError::Invalid(r)) if r.key == "bulk-merge-needs-two" => with_notice("bulk-merge-needs-two"),
+        Err(e) => page_error(lang, e.into()),
     }
-    if selected.is_empty() {
-        return with_notice("bulk-none");
-    }
-    let action = field(&pairs, "action");
-    if let Some(id) = action.strip_prefix("assign:") {
-        let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::msg("error-unknown-agent")));
-        let target = ui_try!(lang, ui_try!(lang, users::get(&state.room.db, id).await).filter(|u| !u.disabled).ok_or(UiError::msg("error-unknown-agent")));
-        for t in &selected {
-            ui_try!(lang, tickets::patch(&state.room.db, t.id, &TicketPatch { assignee_id: Some(Some(target.id)), ..Default::default() }, Some(agent.user.id)).await);
-            super::ticket::changed(&state, t, &agent).await;
-        }
-        return with_notice("saved");
-    }
-    let patch = match action {
-        "assign_me" => TicketPatch { assignee_id: Some(Some(agent.user.id)), ..Default::default() },
-        "unassign" => TicketPatch { assignee_id: Some(None), ..Default::default() },
-        "solve" | "close" if !agent.access.can_reply() => return page_error(lang, UiError::Forbidden),
-        "solve" => TicketPatch { status: Some(TicketStatus::Solved), ..Default::default() },
-        "close" => TicketPatch { status: Some(TicketStatus::Closed), ..Default::default() },
-        "tag" => {
-            let tag = ui_try!(lang, super::ticket::clean_tags(field(&pairs, "tag")));
-            for t in &selected {
-                let mut tags = ui_try!(lang, tickets::tags(&mut *ui_try!(lang, state.room.db.conn().await), t.id).await);
-                tags.extend(tag.iter().cloned());
-                ui_try!(lang, tickets::patch(&state.room.db, t.id, &TicketPatch { tags: Some(tags), ..Default::default() }, Some(agent.user.id)).await);
-                super::ticket::changed(&state, t, &agent).await;
-            }
-            return with_notice("saved");
-        }
-        "merge" => {
-            if selected.len() < 2 {
-                return with_notice("bulk-merge-needs-two");
-            }
-            selected.sort_by_key(|t| t.number);
-            let (into, rest) = selected.split_first().expect("two or more");
-            for from in rest {
-                ui_try!(lang, tickets::merge(&state.room.db, from, into, Some(agent.user.id)).await);
-                super::ticket::changed(&state, from, &agent).await;
-            }
-            super::ticket::changed(&state, into, &agent).await;
-            return Redirect::to(&format!("/t/{}?ok=ticket-merge-done", into.number.get())).into_response();
-        }
-        _ => return page_error(lang, UiError::msg("error-unknown-action")),
-    };
-    for t in &selected {
-        ui_try!(lang, tickets::patch(&state.room.db, t.id, &patch, Some(agent.user.id)).await);
-        super::ticket::changed(&state, t, &agent).await;
-    }
-    with_notice("saved")
 }

@@ -3,8 +3,8 @@
 //! announces itself every few seconds; a colleague not heard from for 20 s is gone). Events come
 //! from the store's event bus, which crosses instances through PostgreSQL LISTEN/NOTIFY.
 
-use super::session::Agent;
 use super::page_error;
+use super::session::Agent;
 use crate::ui_try;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -23,13 +23,13 @@ pub struct LiveParams {
 pub async fn stream(State(state): State<AppState>, agent: Agent, Query(p): Query<LiveParams>) -> Response {
     let lang = agent.lang;
     let watched = match p.ticket.as_deref() {
-        Some(n) => Some(ui_try!(lang, super::visible_ticket(&state, &agent, n).await).number.get()),
+        Some(n) => Some(ui_try!(lang, open_ticket(&state, &agent, n).await).number.get()),
         None => None,
     };
     let rx = state.room.db.events().subscribe();
     let stop = state.stop.clone();
-    let me = agent.user.id;
-    let access = agent.access.clone();
+    let me = agent.user().id;
+    let access = agent.access().clone();
     let events = futures::stream::unfold((rx, stop), move |(mut rx, mut stop)| {
         let access = access.clone();
         async move {
@@ -47,7 +47,9 @@ pub async fn stream(State(state): State<AppState>, agent: Agent, Query(p): Query
                     Err(_) => return None,
                 };
                 let out = match &e {
-                    Event::Ticket { mailbox_id, .. } | Event::Tickets { mailbox_id, .. } if access.can_see(*mailbox_id) => Some(("ticket", e)),
+                    Event::Ticket { mailbox_id, .. } | Event::Tickets { mailbox_id, .. } if access.can_see(*mailbox_id) => {
+                        Some(("ticket", e))
+                    }
                     Event::Presence { number, user_id, .. } if Some(*number) == watched && *user_id != me => Some(("presence", e)),
                     Event::Left { number, user_id } if Some(*number) == watched && *user_id != me => Some(("left", e)),
                     _ => None,
@@ -72,21 +74,32 @@ pub struct PresenceParams {
 
 /// A ticket page says "I am here" (and whether the agent is typing), or "I left".
 /// Sent by script with the CSRF token in the `X-CSRF-Token` header.
-pub async fn presence(State(state): State<AppState>, agent: Agent, headers: HeaderMap, Path(number): Path<String>, Query(p): Query<PresenceParams>) -> Response {
+pub async fn presence(
+    State(state): State<AppState>,
+    agent: Agent,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Query(p): Query<PresenceParams>,
+) -> Response {
     let lang = agent.lang;
     if let Err(e) = agent.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("")) {
         return page_error(lang, e);
     }
-    let ticket = match super::visible_ticket(&state, &agent, &number).await {
+    let ticket = match open_ticket(&state, &agent, &number).await {
         Ok(t) => t,
         Err(e) => return page_error(lang, e),
     };
     let number = ticket.number.get();
     let e = if p.left.as_deref() == Some("1") {
-        Event::Left { number, user_id: agent.user.id }
+        Event::Left { number, user_id: agent.user().id }
     } else {
-        Event::Presence { number, user_id: agent.user.id, name: agent.user.name.clone(), typing: p.typing.as_deref() == Some("1") }
+        Event::Presence { number, user_id: agent.user().id, name: agent.user().name.clone(), typing: p.typing.as_deref() == Some("1") }
     };
     state.room.db.publish(e).await;
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// A ticket the agent may see, by the number in the request.
+async fn open_ticket(state: &AppState, agent: &Agent, number: &str) -> Result<podpora_store::tickets::Ticket, super::UiError> {
+    Ok(podpora_commands::tickets::open(&state.room, &agent.actor, podpora_commands::tickets::number(number)?).await?)
 }

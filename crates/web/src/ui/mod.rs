@@ -4,6 +4,7 @@
 //! origin, no inline script); incoming mail HTML is shown only inside a sandboxed frame (see `frame`).
 
 pub mod admin;
+pub mod forms;
 pub mod frame;
 pub mod inbox;
 pub mod live;
@@ -27,6 +28,8 @@ use session::Agent;
 pub enum UiError {
     NotFound,
     Forbidden,
+    /// Not allowed, with the reason (in the agent's language).
+    Refused(podpora_commands::Reason),
     Csrf,
     /// A message from lower layers (already worded for a person, in English).
     Invalid(String),
@@ -58,12 +61,20 @@ impl From<podpora_mail::MailError> for UiError {
 
 impl From<podpora_domain::DomainError> for UiError {
     fn from(e: podpora_domain::DomainError) -> Self {
-        use podpora_domain::DomainError as D;
+        podpora_commands::CommandError::from(e).into()
+    }
+}
+
+impl From<podpora_commands::CommandError> for UiError {
+    fn from(e: podpora_commands::CommandError) -> Self {
+        use podpora_commands::CommandError as C;
         match e {
-            D::InvalidAddress(v) => UiError::Msg("error-invalid-address", vec![("value", v)]),
-            D::InvalidTicketNumber(v) => UiError::Msg("error-invalid-number", vec![("value", v)]),
-            D::UnknownValue { kind, value } => UiError::Msg("error-unknown-value", vec![("kind", kind.to_string()), ("value", value)]),
-            D::Template(m) => UiError::Msg("error-template", vec![("detail", m)]),
+            C::NotFound(_) => UiError::NotFound,
+            C::Forbidden(r) => UiError::Refused(r),
+            C::Invalid(r) | C::Conflict(r) => UiError::Msg(r.key, r.args),
+            C::Collision { name } => UiError::Msg("reply-collision", vec![("name", name)]),
+            C::Storage(s) => UiError::Store(s),
+            C::Temporary(m) => UiError::Mail(podpora_mail::MailError::Temporary(m)),
         }
     }
 }
@@ -80,6 +91,7 @@ pub fn page_error(lang: Lang, e: UiError) -> Response {
     let (status, text) = match &e {
         UiError::NotFound => (StatusCode::NOT_FOUND, t(lang, "not-found")),
         UiError::Forbidden => (StatusCode::FORBIDDEN, t(lang, "forbidden")),
+        UiError::Refused(r) => (StatusCode::FORBIDDEN, r.text(lang)),
         UiError::Csrf => (StatusCode::FORBIDDEN, t(lang, "csrf-failed")),
         UiError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
         UiError::Msg(key, args) => {
@@ -203,7 +215,16 @@ pub fn secure_headers(mut r: Response) -> Response {
 }
 
 /// Messages a redirect may ask the next page to show (only these keys: no text from the URL).
-const NOTICES: &[&str] = &["saved", "reply-sent", "reply-noted", "bulk-none", "bulk-merge-needs-two", "account-password-changed", "admin-agent-created", "ticket-merge-done"];
+const NOTICES: &[&str] = &[
+    "saved",
+    "reply-sent",
+    "reply-noted",
+    "bulk-none",
+    "bulk-merge-needs-two",
+    "account-password-changed",
+    "admin-agent-created",
+    "ticket-merge-done",
+];
 
 pub fn notice(lang: Lang, key: Option<&str>) -> Option<String> {
     key.filter(|k| NOTICES.contains(k)).map(|k| t(lang, k))
@@ -222,14 +243,14 @@ pub fn layout(agent: &Agent, title: &str, body_class: &str, content: Markup) -> 
                 link rel="stylesheet" href="/assets/app.css";
                 script src="/assets/app.js" defer {}
             }
-            body class=(body_class) data-csrf=(agent.csrf) data-user=(agent.user.id) {
+            body class=(body_class) data-csrf=(agent.csrf) data-user=(agent.user().id) {
                 header.top {
                     a.brand href="/inbox" { "podpora" }
                     nav {
                         a href="/inbox" { (t(lang, "nav-inbox")) }
                         a href="/canned" { (t(lang, "canned-title")) }
-                        @if agent.access.is_admin() { a href="/admin" { (t(lang, "nav-admin")) } }
-                        a href="/account" { (agent.user.name) }
+                        @if agent.access().is_admin() { a href="/admin" { (t(lang, "nav-admin")) } }
+                        a href="/account" { (agent.user().name) }
                         form.inline method="post" action="/logout" {
                             input type="hidden" name="_csrf" value=(agent.csrf);
                             button.link type="submit" { (t(lang, "nav-logout")) }
@@ -282,7 +303,12 @@ pub struct LoginQuery {
 
 async fn login_page(headers: axum::http::HeaderMap, Query(q): Query<LoginQuery>) -> Response {
     let lang = Lang::from_header(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")).unwrap_or(Lang::En);
-    login_form(lang, q.next.as_deref().unwrap_or("/inbox"), q.error.as_deref().filter(|e| ["login-failed", "login-throttled", "login-disabled"].contains(e)), StatusCode::OK)
+    login_form(
+        lang,
+        q.next.as_deref().unwrap_or("/inbox"),
+        q.error.as_deref().filter(|e| ["login-failed", "login-throttled", "login-disabled"].contains(e)),
+        StatusCode::OK,
+    )
 }
 
 fn login_form(lang: Lang, next: &str, error: Option<&str>, status: StatusCode) -> Response {
@@ -317,7 +343,12 @@ pub struct LoginForm {
 
 /// The login form needs no CSRF token (there is no session yet); SameSite cookies and the
 /// throttle cover login CSRF and guessing.
-async fn login_submit(State(state): State<AppState>, ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let lang = Lang::from_header(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")).unwrap_or(Lang::En);
     match session::login(&state, &f.email, &f.password, &addr.ip().to_string(), &f.next).await {
         Ok(session::LoginOutcome::LoggedIn(r)) => r,
@@ -340,13 +371,4 @@ async fn logout(State(state): State<AppState>, agent: Agent, Form(f): Form<CsrfO
         return page_error(agent.lang, e);
     }
     session::logout(&state, &agent).await.unwrap_or_else(|e| page_error(agent.lang, e))
-}
-
-/// Loads a ticket the agent may see; anything else is "not found" (never "forbidden", which
-/// would confirm that the number exists).
-pub async fn visible_ticket(state: &AppState, agent: &Agent, number: &str) -> Result<podpora_store::tickets::Ticket, UiError> {
-    crate::visible_ticket(state, &agent.access, number).await.map_err(|e| match e.status {
-        StatusCode::NOT_FOUND => UiError::NotFound,
-        _ => UiError::Store(podpora_store::StoreError::Corrupt(e.message)),
-    })
 }

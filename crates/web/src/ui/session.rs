@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
+use podpora_commands::Actor;
 use podpora_domain::{Access, EmailAddress, Lang};
 use podpora_store::sessions;
 use podpora_store::users::{self, User};
@@ -26,14 +27,22 @@ const WINDOW_MS: i64 = 15 * 60_000;
 /// The logged-in agent of a UI request, with their rights and the session's CSRF token.
 #[derive(Clone)]
 pub struct Agent {
-    pub user: User,
-    pub access: Access,
+    /// Who acts in the commands this request calls.
+    pub actor: Actor,
     pub csrf: String,
     pub lang: Lang,
     session_hash: String,
 }
 
 impl Agent {
+    pub fn user(&self) -> &User {
+        self.actor.user()
+    }
+
+    pub fn access(&self) -> &Access {
+        self.actor.access()
+    }
+
     pub fn t(&self, key: &str) -> String {
         podpora_domain::i18n::t(self.lang, key)
     }
@@ -69,11 +78,14 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let lang = Lang::from_header(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")).unwrap_or(Lang::En);
+        let lang =
+            Lang::from_header(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")).unwrap_or(Lang::En);
         let to_login = || {
             let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let next = if parts.method == axum::http::Method::GET && next.starts_with('/') && !next.starts_with("//") { next } else { "/inbox" };
-            Redirect::to(&format!("/login?next={}", percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC))).into_response()
+            let next =
+                if parts.method == axum::http::Method::GET && next.starts_with('/') && !next.starts_with("//") { next } else { "/inbox" };
+            Redirect::to(&format!("/login?next={}", percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)))
+                .into_response()
         };
         let Some(token) = cookie_value(&parts.headers, COOKIE) else { return Err(to_login()) };
         let hash = hash_token(&token);
@@ -87,15 +99,16 @@ impl FromRequestParts<AppState> for Agent {
         if session.expires_at - now < TTL_MS - 600_000 {
             let _ = sessions::extend(&state.room.db, &hash, now + TTL_MS).await;
         }
-        let access = users::access(&state.room.db, &session.user).await.map_err(|e| page_error(lang, UiError::Store(e)))?;
         let lang = session.user.language;
-        Ok(Agent { user: session.user, access, csrf: session.csrf, lang, session_hash: hash })
+        let actor = Actor::of(&state.room.db, session.user).await.map_err(|e| page_error(lang, e.into()))?;
+        Ok(Agent { actor, csrf: session.csrf, lang, session_hash: hash })
     }
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
     let secure = if state.room.public_url.starts_with("https://") { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}")).unwrap_or(HeaderValue::from_static(""))
+    HeaderValue::from_str(&format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"))
+        .unwrap_or(HeaderValue::from_static(""))
 }
 
 pub enum LoginOutcome {
@@ -109,7 +122,9 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: &str, 
     let since = podpora_store::now_ms() - WINDOW_MS;
     let email_key = format!("e:{}", email.trim().to_lowercase());
     let ip_key = format!("ip:{client}");
-    if sessions::login_failures_since(db, &email_key, since).await? >= MAX_FAILURES_PER_EMAIL || sessions::login_failures_since(db, &ip_key, since).await? >= MAX_FAILURES_PER_IP {
+    if sessions::login_failures_since(db, &email_key, since).await? >= MAX_FAILURES_PER_EMAIL
+        || sessions::login_failures_since(db, &ip_key, since).await? >= MAX_FAILURES_PER_IP
+    {
         return Ok(LoginOutcome::Failed("login-throttled"));
     }
     let user = match EmailAddress::parse(email) {

@@ -3,43 +3,27 @@
 //! priority, tags, reminder, snooze), merge, handover, the customer panel and the activity log.
 //! A reply sent while a colleague replied since the page was opened is held back and shown first.
 
+use super::forms::{CsrfForm, CsrfMultipart};
 use super::session::Agent;
-use super::{ago, csrf_field, exact_time, field, layout, notice, page_error, priority_label, status_label, UiError};
+use super::{ago, csrf_field, exact_time, layout, notice, page_error, priority_label, status_label, UiError};
 use crate::ui_try;
 use crate::AppState;
-use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
+use podpora_commands::customers::CustomerEdit;
+use podpora_commands::messages::{self as posts, Audience, NewPost};
+use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
+use podpora_commands::{canned as canned_replies, directory, CommandError};
 use podpora_domain::i18n::{t, t_args, Arg};
-use podpora_domain::{Direction, EmailAddress, Lang, MessageKind, Priority, TicketStatus};
-use podpora_mail::compose::OutgoingAttachment;
-use podpora_mail::outbound::{self, Reply};
-use podpora_store::customers::{self, CustomerProfile};
-use podpora_store::events::Event;
-use podpora_store::messages::{self, Message};
-use podpora_store::tickets::{self, Ticket, TicketPatch, TicketQuery};
+use podpora_domain::{Direction, EmailAddress, Lang, MessageKind, Priority, Snooze, Tag, TicketStatus};
+use podpora_store::canned;
+use podpora_store::customers;
+use podpora_store::messages::Message;
+use podpora_store::tickets::{self, Ticket};
 use podpora_store::users::User;
-use podpora_store::{activity, canned, mailboxes, mentions, users};
 use serde::Deserialize;
-
-/// Tells every open inbox and ticket page that this ticket changed.
-pub async fn changed(state: &AppState, t: &Ticket, agent: &Agent) {
-    state.room.db.publish(Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: Some(agent.user.id) }).await;
-}
-
-/// Tags from a comma-separated field: trimmed, lowercase, 1–64 printable characters each.
-pub fn clean_tags(text: &str) -> Result<Vec<String>, UiError> {
-    let mut out = Vec::new();
-    for t in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        if t.chars().count() > 64 || t.chars().any(char::is_control) {
-            return Err(UiError::msg("error-tag"));
-        }
-        out.push(t.to_lowercase());
-    }
-    Ok(out)
-}
 
 #[derive(Deserialize, Default)]
 pub struct TicketParams {
@@ -57,39 +41,32 @@ pub struct Draft {
 
 pub async fn page(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, Query(p): Query<TicketParams>) -> Response {
     let lang = agent.lang;
-    let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
-    let notice_text = notice(lang, p.ok.as_deref());
-    render(&state, &agent, &ticket, Draft::default(), notice_text).await
+    let number = ui_try!(lang, desk::number(&number));
+    render(&state, &agent, number, Draft::default(), notice(lang, p.ok.as_deref())).await
 }
 
-async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, notice_text: Option<String>) -> Response {
+async fn render(
+    state: &AppState,
+    agent: &Agent,
+    number: podpora_domain::TicketNumber,
+    draft: Draft,
+    notice_text: Option<String>,
+) -> Response {
     let lang = agent.lang;
-    let db = &state.room.db;
-    let mut conn = ui_try!(lang, db.conn().await);
-    let msgs = ui_try!(lang, messages::for_ticket(&mut conn, ticket.id).await);
-    let participants = ui_try!(lang, tickets::participants(&mut conn, ticket.id).await);
-    let tags = ui_try!(lang, tickets::tags(&mut conn, ticket.id).await);
-    let customer = ui_try!(lang, customers::get(&mut conn, ticket.customer_id).await);
-    let log = ui_try!(lang, activity::for_ticket(&mut conn, ticket.id).await);
-    drop(conn);
-    let others = ui_try!(
-        lang,
-        tickets::list(db, &TicketQuery { customer: Some(ticket.customer_id), visible_mailboxes: agent.access.mailbox_filter().map(<[i64]>::to_vec), sort: tickets::Sort::Newest, limit: 20, ..Default::default() }).await
-    );
-    let agents: Vec<User> = ui_try!(lang, users::list(db).await).into_iter().filter(|u| !u.disabled).collect();
-    let canned_list = ui_try!(lang, canned::visible_to(db, agent.user.id).await);
-    let teams = ui_try!(lang, podpora_store::teams::list(db).await);
-    let mailbox = match ticket.mailbox_id {
-        Some(id) => ui_try!(lang, mailboxes::get(db, id).await),
-        None => None,
-    };
-    ui_try!(lang, mentions::mark_read(db, agent.user.id, ticket.id).await);
+    let room = &state.room;
+    let TicketView { ticket, messages: msgs, participants, tags, customer, activity: log, others, mailbox } =
+        ui_try!(lang, desk::view(room, &agent.actor, number).await);
+    let ticket = &ticket;
+    let all_agents = ui_try!(lang, directory::agents(room, &agent.actor).await);
+    let agents: Vec<User> = all_agents.iter().filter(|u| !u.disabled).cloned().collect();
+    let canned_list = ui_try!(lang, canned_replies::list(room, &agent.actor).await);
+    let teams = ui_try!(lang, directory::teams(room, &agent.actor).await);
     let team_of = |id: Option<i64>| id.and_then(|id| teams.iter().find(|t| t.id == id)).map(|t| t.name.clone());
-    let name_of = |id: Option<i64>| id.and_then(|id| agents.iter().find(|a| a.id == id)).map(|a| a.name.clone());
+    let name_of = |id: Option<i64>| id.and_then(|id| all_agents.iter().find(|a| a.id == id)).map(|a| a.name.clone());
     let last_id = msgs.last().map(|m| m.id).unwrap_or(0);
     let seen = if draft.seen > 0 { draft.seen } else { last_id };
     let n = ticket.number.get();
-    let can_reply = agent.access.can_reply() && mailbox.is_some();
+    let can_reply = agent.access().can_reply() && mailbox.is_some();
     let kind = if draft.kind == "note" || !can_reply { "note" } else { "reply" };
     let title = format!("{} {}", ticket.number, ticket.subject);
 
@@ -115,12 +92,12 @@ async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, 
             }
             aside.side {
                 (properties(agent, ticket, &tags, &agents, &teams))
-                (customer_panel(agent, ticket, customer.as_ref(), &others.0))
+                (customer_panel(agent, ticket, customer.as_ref(), &others))
                 details.handover {
                     summary { (t(lang, "ticket-handover")) }
                     form method="post" action={ "/t/" (n) "/handover" } {
                         (csrf_field(agent))
-                        label { (t(lang, "ticket-handover-to")) select name="to" { @for a in &agents { @if a.id != agent.user.id { option value=(a.id) { (a.name) } } } } }
+                        label { (t(lang, "ticket-handover-to")) select name="to" { @for a in &agents { @if a.id != agent.user().id { option value=(a.id) { (a.name) } } } } }
                         label { (t(lang, "ticket-handover-note")) textarea name="note" rows="3" required {} }
                         button type="submit" { (t(lang, "ticket-handover-submit")) }
                     }
@@ -147,7 +124,13 @@ async fn render(state: &AppState, agent: &Agent, ticket: &Ticket, draft: Draft, 
     layout(agent, &title, "page-ticket", content)
 }
 
-fn activity_text(lang: Lang, action: &str, detail: &str, name_of: &dyn Fn(Option<i64>) -> Option<String>, team_of: &dyn Fn(Option<i64>) -> Option<String>) -> String {
+fn activity_text(
+    lang: Lang,
+    action: &str,
+    detail: &str,
+    name_of: &dyn Fn(Option<i64>) -> Option<String>,
+    team_of: &dyn Fn(Option<i64>) -> Option<String>,
+) -> String {
     let pair = || detail.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_default();
     match action {
         "status" => {
@@ -210,7 +193,7 @@ fn message_view(agent: &Agent, ticket: &Ticket, m: &Message, agents: &[User], ca
                     }
                 }
                 @if m.inbound_id.is_some() { " " a.raw href={ "/m/" (m.id) "/raw" } { (t(lang, "ticket-raw")) } }
-                @if can_split && m.direction == Direction::In && agent.access.can_reply() {
+                @if can_split && m.direction == Direction::In && agent.access().can_reply() {
                     form.inline.split method="post" action={ "/t/" (ticket.number.get()) "/split" } {
                         (csrf_field(agent))
                         input type="hidden" name="message" value=(m.id);
@@ -248,7 +231,17 @@ fn human_size(n: i64) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn reply_form(agent: &Agent, ticket: &Ticket, participants: &[tickets::Participant], canned_list: &[canned::CannedReply], draft: &Draft, kind: &str, can_reply: bool, seen: i64, outbound: &str) -> Markup {
+fn reply_form(
+    agent: &Agent,
+    ticket: &Ticket,
+    participants: &[tickets::Participant],
+    canned_list: &[canned::CannedReply],
+    draft: &Draft,
+    kind: &str,
+    can_reply: bool,
+    seen: i64,
+    outbound: &str,
+) -> Markup {
     let lang = agent.lang;
     let n = ticket.number.get();
     html! {
@@ -262,7 +255,7 @@ fn reply_form(agent: &Agent, ticket: &Ticket, participants: &[tickets::Participa
             div.kinds {
                 @if can_reply { label { input type="radio" name="kind" value="reply" checked[kind == "reply"] data-key="r"; " " (t(lang, "reply-title")) } }
                 label { input type="radio" name="kind" value="note" checked[kind == "note"] data-key="n"; " " (t(lang, "reply-note-title")) }
-                @if !agent.access.can_reply() { span.hint { (t(lang, "reply-light-agent")) } }
+                @if !agent.access().can_reply() { span.hint { (t(lang, "reply-light-agent")) } }
             }
             @if can_reply {
                 fieldset.recipients {
@@ -301,7 +294,7 @@ fn properties(agent: &Agent, ticket: &Ticket, tags: &[String], agents: &[User], 
                 (csrf_field(agent))
                 input type="hidden" name="tz_offset" value="0";
                 label { (t(lang, "ticket-status"))
-                    select name="status" disabled[!agent.access.can_reply()] { @for s in TicketStatus::ALL { option value=(s.as_str()) selected[*s == ticket.status] { (status_label(lang, *s)) } } }
+                    select name="status" disabled[!agent.access().can_reply()] { @for s in TicketStatus::ALL { option value=(s.as_str()) selected[*s == ticket.status] { (status_label(lang, *s)) } } }
                 }
                 label { (t(lang, "ticket-assignee"))
                     select name="assignee" data-key="a" {
@@ -371,244 +364,227 @@ fn customer_panel(agent: &Agent, ticket: &Ticket, customer: Option<&customers::C
     }
 }
 
-const MAX_ATTACHMENTS_BYTES: usize = 20 << 20;
+/// The reply box as posted (files come separately, see `CsrfMultipart`).
+#[derive(Debug, Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    kind: String,
+    /// The last message the agent had seen when the page was drawn.
+    #[serde(default)]
+    seen: i64,
+    /// "1" once the agent was warned of a colleague's reply and sends anyway.
+    #[serde(default)]
+    confirm: String,
+    /// The participants left ticked.
+    #[serde(default)]
+    to: Vec<String>,
+    #[serde(default)]
+    cc: String,
+    #[serde(default)]
+    bcc: String,
+}
 
-pub async fn reply(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, mut form: Multipart) -> Response {
+/// Addresses written in one field, separated by commas or semicolons; a bad one is refused (and
+/// said), never dropped.
+fn address_list(s: &str) -> Result<Vec<EmailAddress>, UiError> {
+    s.split([',', ';']).map(str::trim).filter(|a| !a.is_empty()).map(|a| EmailAddress::parse(a).map_err(UiError::from)).collect()
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    CsrfMultipart(agent, f, uploads): CsrfMultipart<ReplyForm>,
+) -> Response {
     let lang = agent.lang;
-    let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
-    let (mut csrf, mut body, mut kind, mut seen, mut confirm) = (String::new(), String::new(), String::new(), 0i64, false);
-    let (mut to_keep, mut cc, mut bcc) = (Vec::new(), String::new(), String::new());
-    let mut files = Vec::new();
-    let mut total = 0usize;
-    loop {
-        let f = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return page_error(lang, UiError::Invalid(e.body_text())),
-        };
-        let name = f.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let filename = podpora_mail::parse::sanitize_filename(f.file_name().unwrap_or_default());
-            let ct = f.content_type().unwrap_or("application/octet-stream").to_ascii_lowercase();
-            let bytes = match f.bytes().await {
-                Ok(b) => b,
-                Err(e) => return page_error(lang, UiError::Invalid(e.body_text())),
-            };
-            if filename.is_empty() && bytes.is_empty() {
-                continue;
-            }
-            total += bytes.len();
-            if total > MAX_ATTACHMENTS_BYTES {
-                return page_error(lang, UiError::Msg("error-attachments-size", vec![("mb", (MAX_ATTACHMENTS_BYTES >> 20).to_string())]));
-            }
-            let ct = if ct.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty()) && ct.bytes().all(|b| b.is_ascii_alphanumeric() || b"/.+-_".contains(&b)) { ct } else { "application/octet-stream".into() };
-            files.push(OutgoingAttachment { filename: if filename.is_empty() { "attachment".into() } else { filename }, content_type: ct, bytes: bytes.to_vec() });
-            continue;
-        }
-        let value = f.text().await.unwrap_or_default();
-        match name.as_str() {
-            "_csrf" => csrf = value,
-            "body" => body = value,
-            "kind" => kind = value,
-            "seen" => seen = value.parse().unwrap_or(0),
-            "confirm" => confirm = value == "1",
-            "to" => to_keep.push(value),
-            "cc" => cc = value,
-            "bcc" => bcc = value,
-            _ => {}
-        }
-    }
-    if let Err(e) = agent.check_csrf(&csrf) {
-        return page_error(lang, e);
-    }
-    let kind = match kind.as_str() {
+    let number = ui_try!(lang, desk::number(&number));
+    let kind = match f.kind.as_str() {
         "note" => MessageKind::Note,
-        "reply" if agent.access.can_reply() => MessageKind::Message,
-        "reply" => return page_error(lang, UiError::Forbidden),
+        "reply" => MessageKind::Message,
         _ => return page_error(lang, UiError::msg("error-reply-or-note")),
     };
-    if body.trim().is_empty() {
-        let draft = Draft { body, kind: if kind == MessageKind::Note { "note".into() } else { "reply".into() }, warning: Some(t(lang, "reply-empty")), seen };
-        return render(&state, &agent, &ticket, draft, None).await;
+    let draft = |warning: String| Draft { body: f.body.clone(), kind: f.kind.clone(), warning: Some(warning), seen: f.seen };
+    if f.body.trim().is_empty() {
+        return render(&state, &agent, number, draft(t(lang, "reply-empty")), None).await;
     }
-    let mut conn = ui_try!(lang, state.room.db.conn().await);
-    let msgs = ui_try!(lang, messages::for_ticket(&mut conn, ticket.id).await);
-    let participants = ui_try!(lang, tickets::participants(&mut conn, ticket.id).await);
-    drop(conn);
-    // Someone else answered the customer since this agent opened the ticket: show it, ask again.
-    if kind == MessageKind::Message && !confirm {
-        if let Some(other) = msgs.iter().find(|m| m.id > seen && m.direction == Direction::Out && m.kind == MessageKind::Message && m.author_user_id != Some(agent.user.id)) {
-            // An agent's reply is sent as "Agent (Mailbox)": the name is the part before the mailbox.
-            let who = other.from_name.split(" (").next().unwrap_or_default().to_string();
-            let draft = Draft { body, kind: "reply".into(), warning: Some(t_args(lang, "reply-collision", &[("name", Arg::Str(&who))])), seen };
-            return render(&state, &agent, &ticket, draft, None).await;
+    let post = NewPost {
+        kind,
+        body: &f.body,
+        audience: Audience::Only(f.to.clone()),
+        cc: ui_try!(lang, address_list(&f.cc)),
+        bcc: ui_try!(lang, address_list(&f.bcc)),
+        files: ui_try!(lang, posts::files(uploads)),
+        seen: (f.confirm != "1").then_some(f.seen),
+    };
+    match posts::post(&state.room, &agent.actor, number, post).await {
+        Ok(_) => {
+            let key = if kind == MessageKind::Note { "reply-noted" } else { "reply-sent" };
+            Redirect::to(&format!("/t/{}?ok={key}", number.get())).into_response()
         }
+        // Someone else answered the customer since this agent opened the ticket: show it, ask again.
+        Err(CommandError::Collision { name }) => {
+            render(&state, &agent, number, draft(t_args(lang, "reply-collision", &[("name", Arg::Str(&name))])), None).await
+        }
+        Err(e) => page_error(lang, e.into()),
     }
-    let parse_list = |s: &str| -> Result<Vec<EmailAddress>, UiError> { s.split([',', ';']).map(str::trim).filter(|a| !a.is_empty()).map(|a| EmailAddress::parse(a).map_err(UiError::from)).collect() };
-    let cc = ui_try!(lang, parse_list(&cc));
-    let bcc = ui_try!(lang, parse_list(&bcc));
-    let exclude: Vec<EmailAddress> = participants.iter().filter(|p| !to_keep.contains(&p.address)).filter_map(|p| EmailAddress::parse(&p.address).ok()).collect();
-    let user = agent.user.clone();
-    let r = Reply { ticket: ticket.number, author: &user, kind, body: &body, exclude: &exclude, cc: &cc, bcc: &bcc, attachments: &files };
-    ui_try!(lang, outbound::post(&state.room, &r).await);
-    let key = if kind == MessageKind::Note { "reply-noted" } else { "reply-sent" };
-    Redirect::to(&format!("/t/{}?ok={key}", ticket.number.get())).into_response()
 }
 
-pub async fn update(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
+/// The properties form, or one of the snooze buttons.
+#[derive(Debug, Deserialize)]
+pub struct UpdateForm {
+    #[serde(default)]
+    snooze: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    tags: String,
+    /// `datetime-local` in the agent's browser time, and its offset from UTC in minutes.
+    #[serde(default)]
+    remind: String,
+    #[serde(default)]
+    tz_offset: String,
+}
+
+/// An optional id from a select (empty: none); anything else is `bad`.
+fn chosen_id(s: &str, bad: &'static str) -> Result<Option<i64>, UiError> {
+    match s.trim() {
+        "" => Ok(None),
+        id => id.parse().map(Some).map_err(|_| UiError::msg(bad)),
+    }
+}
+
+fn optional<T: std::str::FromStr>(s: &str) -> Result<Option<T>, UiError>
+where
+    T::Err: Into<UiError>,
+{
+    match s.trim() {
+        "" => Ok(None),
+        v => v.parse().map(Some).map_err(Into::into),
+    }
+}
+
+impl UpdateForm {
+    fn change(&self) -> Result<TicketChange, UiError> {
+        let offset_min: i64 = self.tz_offset.parse().unwrap_or(0i64).clamp(-24 * 60, 24 * 60);
+        let remind = match self.remind.trim() {
+            "" => None,
+            r => Some(
+                chrono::NaiveDateTime::parse_from_str(r, "%Y-%m-%dT%H:%M")
+                    .map(|d| d.and_utc().timestamp_millis() + offset_min * 60_000)
+                    .map_err(|_| UiError::msg("error-reminder"))?,
+            ),
+        };
+        Ok(TicketChange {
+            status: optional::<TicketStatus>(&self.status)?,
+            assignee: Some(chosen_id(&self.assignee, "error-unknown-agent")?),
+            team: Some(chosen_id(&self.team, "error-unknown-team")?),
+            priority: optional::<Priority>(&self.priority)?,
+            tags: Some(Tag::list(&self.tags)?),
+            remind_at: Some(remind),
+        })
+    }
+}
+
+pub async fn update(State(state): State<AppState>, Path(number): Path<String>, CsrfForm(agent, f): CsrfForm<UpdateForm>) -> Response {
     let lang = agent.lang;
-    let f = ui_try!(lang, super::checked_form(&agent, &body));
-    let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
-    let now = podpora_store::now_ms();
-    let patch = match field(&f, "snooze") {
-        "" => {
-            let status = match field(&f, "status") {
-                "" => None,
-                s => Some(ui_try!(lang, s.parse::<TicketStatus>())),
-            };
-            if status.is_some_and(|s| s != ticket.status) && !agent.access.can_reply() {
-                return page_error(lang, UiError::Forbidden);
-            }
-            let assignee = match field(&f, "assignee") {
-                "" => None,
-                a => {
-                    let id: i64 = ui_try!(lang, a.parse().map_err(|_| UiError::msg("error-unknown-agent")));
-                    let u = ui_try!(lang, users::get(&state.room.db, id).await);
-                    Some(ui_try!(lang, u.filter(|u| !u.disabled).map(|u| u.id).ok_or(UiError::msg("error-unknown-agent"))))
-                }
-            };
-            let offset_min: i64 = field(&f, "tz_offset").parse().unwrap_or(0).clamp(-24 * 60, 24 * 60);
-            let remind = match field(&f, "remind") {
-                "" => None,
-                r => Some(ui_try!(lang, chrono::NaiveDateTime::parse_from_str(r, "%Y-%m-%dT%H:%M").map(|d| d.and_utc().timestamp_millis() + offset_min * 60_000).map_err(|_| UiError::msg("error-reminder")))),
-            };
-            let team = match field(&f, "team") {
-                "" => None,
-                id => {
-                    let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::msg("error-unknown-team")));
-                    let teams = ui_try!(lang, podpora_store::teams::list(&state.room.db).await);
-                    Some(ui_try!(lang, teams.iter().find(|t| t.id == id).map(|t| t.id).ok_or(UiError::msg("error-unknown-team"))))
-                }
-            };
-            TicketPatch {
-                status,
-                team_id: Some(team),
-                assignee_id: Some(assignee),
-                priority: match field(&f, "priority") {
-                    "" => None,
-                    p => Some(ui_try!(lang, p.parse::<Priority>())),
-                },
-                tags: Some(ui_try!(lang, clean_tags(field(&f, "tags")))),
-                remind_at: Some(remind),
-            }
-        }
+    let number = ui_try!(lang, desk::number(&number));
+    let done = match f.snooze.as_str() {
+        "" => desk::update(&state.room, &agent.actor, number, &ui_try!(lang, f.change())).await,
         s => {
-            let until = match s {
-                "1h" => now + 3_600_000,
-                "tomorrow" => {
-                    let tomorrow = chrono::Utc::now().date_naive().succ_opt().and_then(|d| d.and_hms_opt(9, 0, 0));
-                    tomorrow.map(|d| d.and_utc().timestamp_millis()).unwrap_or(now + 86_400_000)
-                }
-                "week" => now + 7 * 86_400_000,
-                _ => return page_error(lang, UiError::msg("error-unknown-snooze")),
-            };
-            TicketPatch { status: Some(TicketStatus::Pending), remind_at: Some(Some(until)), ..Default::default() }
+            desk::snooze(
+                &state.room,
+                &agent.actor,
+                number,
+                ui_try!(lang, s.parse::<Snooze>().map_err(|_| UiError::msg("error-unknown-snooze"))),
+            )
+            .await
         }
     };
-    ui_try!(lang, tickets::patch(&state.room.db, ticket.id, &patch, Some(agent.user.id)).await);
-    changed(&state, &ticket, &agent).await;
-    Redirect::to(&format!("/t/{}?ok=saved", ticket.number.get())).into_response()
+    ui_try!(lang, done);
+    Redirect::to(&format!("/t/{}?ok=saved", number.get())).into_response()
 }
 
-pub async fn merge(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
+#[derive(Debug, Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    into: String,
+}
+
+pub async fn merge(State(state): State<AppState>, Path(number): Path<String>, CsrfForm(agent, f): CsrfForm<MergeForm>) -> Response {
     let lang = agent.lang;
-    let f = ui_try!(lang, super::checked_form(&agent, &body));
-    let from = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
-    let into = ui_try!(lang, super::visible_ticket(&state, &agent, field(&f, "into")).await);
-    ui_try!(lang, tickets::merge(&state.room.db, &from, &into, Some(agent.user.id)).await);
-    changed(&state, &from, &agent).await;
-    changed(&state, &into, &agent).await;
+    let (from, into) = (ui_try!(lang, desk::number(&number)), ui_try!(lang, desk::number(&f.into)));
+    let into = ui_try!(lang, desk::merge(&state.room, &agent.actor, from, into).await);
     Redirect::to(&format!("/t/{}?ok=ticket-merge-done", into.number.get())).into_response()
 }
 
+#[derive(Debug, Deserialize)]
+pub struct SplitForm {
+    #[serde(default)]
+    message: String,
+}
+
 /// Splits a message (and what follows it) into a new ticket.
-pub async fn split(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
+pub async fn split(State(state): State<AppState>, Path(number): Path<String>, CsrfForm(agent, f): CsrfForm<SplitForm>) -> Response {
     let lang = agent.lang;
-    let f = ui_try!(lang, super::checked_form(&agent, &body));
-    if !agent.access.can_reply() {
-        return page_error(lang, UiError::Forbidden);
-    }
-    let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
-    let message: i64 = ui_try!(lang, field(&f, "message").parse().map_err(|_| UiError::NotFound));
-    // The message must belong to this ticket (checked in the store): no reaching into others.
-    let new = ui_try!(lang, tickets::split(&state.room.db, &ticket, message, Some(agent.user.id)).await);
-    changed(&state, &ticket, &agent).await;
-    changed(&state, &new, &agent).await;
+    let number = ui_try!(lang, desk::number(&number));
+    let message: i64 = ui_try!(lang, f.message.parse().map_err(|_| UiError::NotFound));
+    let new = ui_try!(lang, desk::split(&state.room, &agent.actor, number, message).await);
     Redirect::to(&format!("/t/{}?ok=saved", new.number.get())).into_response()
 }
 
-/// Hands the ticket to a colleague with a note: assignment, an internal note and a log entry.
-pub async fn handover(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
-    let lang = agent.lang;
-    let f = ui_try!(lang, super::checked_form(&agent, &body));
-    let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
-    let to: i64 = ui_try!(lang, field(&f, "to").parse().map_err(|_| UiError::msg("error-choose-colleague")));
-    let colleague = ui_try!(lang, ui_try!(lang, users::get(&state.room.db, to).await).filter(|u| !u.disabled).ok_or(UiError::msg("error-choose-colleague")));
-    let note = field(&f, "note").trim().to_string();
-    if note.is_empty() {
-        return page_error(lang, UiError::msg("reply-empty"));
-    }
-    let mut tx = ui_try!(lang, state.room.db.begin().await);
-    ui_try!(lang, tickets::patch_in(&mut tx, ticket.id, &TicketPatch { assignee_id: Some(Some(colleague.id)), ..Default::default() }, Some(agent.user.id)).await);
-    ui_try!(lang, activity::add(&mut tx, ticket.id, Some(agent.user.id), "handover", &format!("{} {}", colleague.id, podpora_mail::db_text(&note))).await);
-    ui_try!(lang, mentions::add(&mut tx, &[colleague.id], ticket.id, agent.user.id).await);
-    ui_try!(lang, tx.commit().await);
-    let user = agent.user.clone();
-    let text = format!("@{} {note}", colleague.email.as_str().split('@').next().unwrap_or_default());
-    ui_try!(lang, outbound::post(&state.room, &Reply { ticket: ticket.number, author: &user, kind: MessageKind::Note, body: &text, exclude: &[], cc: &[], bcc: &[], attachments: &[] }).await);
-    changed(&state, &ticket, &agent).await;
-    Redirect::to(&format!("/t/{}?ok=saved", ticket.number.get())).into_response()
+#[derive(Debug, Deserialize)]
+pub struct HandoverForm {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
 }
 
-pub async fn customer(State(state): State<AppState>, agent: Agent, Path(number): Path<String>, body: Bytes) -> Response {
+/// Hands the ticket to a colleague with a note: assignment, an internal note and a log entry.
+pub async fn handover(State(state): State<AppState>, Path(number): Path<String>, CsrfForm(agent, f): CsrfForm<HandoverForm>) -> Response {
     let lang = agent.lang;
-    let f = ui_try!(lang, super::checked_form(&agent, &body));
-    let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
-    let language = Lang::from_code(field(&f, "language")).map(|l| l.code());
-    let clean = |s: &str, max: usize| podpora_mail::db_text(s.trim()).chars().take(max).collect::<String>();
-    let (name, notes, organisation) = (clean(field(&f, "name"), 200), clean(field(&f, "notes"), 5000), clean(field(&f, "organisation"), 200));
-    let mut tx = ui_try!(lang, state.room.db.begin().await);
-    ui_try!(lang, customers::update_profile(&mut tx, ticket.customer_id, &CustomerProfile { name: &name, notes: &notes, organisation: &organisation, language }).await);
-    ui_try!(lang, activity::add(&mut tx, ticket.id, Some(agent.user.id), "customer", "").await);
-    ui_try!(lang, tx.commit().await);
-    Redirect::to(&format!("/t/{}?ok=saved", ticket.number.get())).into_response()
+    let number = ui_try!(lang, desk::number(&number));
+    let to = ui_try!(lang, ui_try!(lang, chosen_id(&f.to, "error-choose-colleague")).ok_or(UiError::msg("error-choose-colleague")));
+    ui_try!(lang, desk::hand_over(&state.room, &agent.actor, number, to, &f.note).await);
+    Redirect::to(&format!("/t/{}?ok=saved", number.get())).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CustomerForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    language: String,
+}
+
+pub async fn customer(State(state): State<AppState>, Path(number): Path<String>, CsrfForm(agent, f): CsrfForm<CustomerForm>) -> Response {
+    let lang = agent.lang;
+    let number = ui_try!(lang, desk::number(&number));
+    let language = match f.language.trim() {
+        "" => None,
+        code => Some(ui_try!(lang, Lang::from_code(code).ok_or(UiError::msg("error-unknown-language")))),
+    };
+    let edit = CustomerEdit { name: f.name, notes: f.notes, organisation: f.organisation, language };
+    ui_try!(lang, podpora_commands::customers::edit(&state.room, &agent.actor, number, &edit).await);
+    Redirect::to(&format!("/t/{}?ok=saved", number.get())).into_response()
 }
 
 /// A canned reply with this ticket's variables filled in, as plain text for the reply box.
 pub async fn canned_text(State(state): State<AppState>, agent: Agent, Path((number, id)): Path<(String, String)>) -> Response {
     let lang = agent.lang;
-    let ticket = ui_try!(lang, super::visible_ticket(&state, &agent, &number).await);
+    let number = ui_try!(lang, desk::number(&number));
     let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::NotFound));
-    let c = ui_try!(lang, canned::get(&state.room.db, id).await);
-    if c.owner_id.is_some_and(|o| o != agent.user.id) {
-        return page_error(lang, UiError::NotFound);
-    }
-    let customer = ui_try!(lang, customers::get(&mut *ui_try!(lang, state.room.db.conn().await), ticket.customer_id).await);
-    let name = customer.as_ref().map(|c| c.name.clone()).unwrap_or_default();
-    let first = name.split_whitespace().next().unwrap_or_default().to_string();
-    let agent_first = agent.user.name.split_whitespace().next().unwrap_or_default().to_string();
-    let number = ticket.number.to_string();
-    let vars = [
-        ("customer_name", name.as_str()),
-        ("customer_first_name", first.as_str()),
-        ("ticket_number", number.as_str()),
-        ("subject", ticket.subject.as_str()),
-        ("agent_name", agent.user.name.as_str()),
-        ("agent_first_name", agent_first.as_str()),
-    ];
-    let text = podpora_domain::template::render(&c.body, &vars);
+    let text = ui_try!(lang, canned_replies::text_for(&state.room, &agent.actor, number, id).await);
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")], text).into_response()
 }
-
-/// The variables a canned reply may use.
-pub const CANNED_VARIABLES: &[&str] = &["customer_name", "customer_first_name", "ticket_number", "subject", "agent_name", "agent_first_name"];
