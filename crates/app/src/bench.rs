@@ -131,7 +131,7 @@ async fn ui_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Res
             podpora_store::users::create(&db, &EmailAddress::parse("admin@shop.example")?, "Admin", podpora_domain::Role::Admin, "x")
                 .await?;
         let token = "bench-session-token";
-        podpora_store::sessions::create(&db, &podpora_web::auth::hash_token(token), admin.id, "csrf", 3_600_000).await?;
+        podpora_store::sessions::create(&db, &podpora_commands::accounts::hash_token(token), admin.id, "csrf", 3_600_000).await?;
         let room = bench_room(&db, BlobStore::local(dir.join("blobs"))?);
         // A 250 KB newsletter-style mail with 40 inline images, through the real pipeline.
         let big_mail = {
@@ -148,7 +148,11 @@ async fn ui_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Res
             }
         };
         let (_stop_tx, stop) = tokio::sync::watch::channel(false);
-        let router = podpora_web::router(podpora_web::AppState { room, outbound: "bench".into(), stop });
+        let router = podpora_web::router(podpora_web::AppState {
+            room,
+            setup: podpora_web::Setup { outbound: "bench".into(), ..Default::default() },
+            stop,
+        });
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let time = |path: String| {
             let router = router.clone();

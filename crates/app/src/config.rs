@@ -13,6 +13,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub http_addr: SocketAddr,
     pub public_url: String,
+    /// The public URL was given (`PODPORA_PUBLIC_URL` or the file), not made from the HTTP address.
+    pub public_url_set: bool,
     pub smtp_listen: Option<SocketAddr>,
     /// PEM certificate chain and private key: STARTTLS on the SMTP listener.
     pub smtp_tls: Option<(PathBuf, PathBuf)>,
@@ -76,7 +78,9 @@ impl Config {
         let database_url = env("DATABASE_URL").or(f.database_url).unwrap_or_else(|| format!("sqlite://{}/podpora.db", data_dir.display()));
         let http = env("HTTP_ADDR").or(f.http_addr).unwrap_or_else(|| "127.0.0.1:8080".into());
         let http_addr = http.parse().with_context(|| format!("PODPORA_HTTP_ADDR '{http}' is not host:port"))?;
-        let public_url = env("PUBLIC_URL").or(f.public_url).unwrap_or_else(|| format!("http://{http}")).trim_end_matches('/').to_string();
+        let given_url = env("PUBLIC_URL").or(f.public_url).filter(|u| !u.trim().is_empty());
+        let public_url_set = given_url.is_some();
+        let public_url = given_url.unwrap_or_else(|| format!("http://{http}")).trim_end_matches('/').to_string();
         let smtp = env("SMTP_LISTEN").or(f.smtp_listen).unwrap_or_else(|| "127.0.0.1:2525".into());
         let smtp_listen = if smtp.eq_ignore_ascii_case("off") {
             None
@@ -125,6 +129,7 @@ impl Config {
             data_dir,
             http_addr,
             public_url,
+            public_url_set,
             smtp_listen,
             smtp_tls,
             smtp_relay: env("SMTP_RELAY").or(f.smtp_relay),

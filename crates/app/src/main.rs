@@ -7,6 +7,8 @@ mod runtime;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use config::Config;
+use podpora_commands::admin::{self, Admin};
+use podpora_commands::{accounts, CommandError};
 use podpora_domain::{EmailAddress, Role};
 use podpora_mail::ingest::{self, Envelope, Outcome, Source};
 use podpora_mail::outbound::Transport;
@@ -237,14 +239,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest { to, file, from } => Ok(ingest_pipe(&cfg, &to, file, from).await),
         Command::Mailbox { command: MailboxCommand::Add { address, name, imap } } => {
             let room = runtime::open(&cfg).await?;
-            let address = EmailAddress::parse(&address)?;
-            if let Some(url) = &imap {
-                if !(url.starts_with("imap://") || url.starts_with("imaps://")) {
-                    bail!("--imap must be an imap:// or imaps:// URL");
-                }
-            }
-            let name = name.unwrap_or_else(|| address.to_string());
-            let m = mailboxes::add(&room.db, &mailboxes::NewMailbox { address, name, imap_url: imap }).await?;
+            let new =
+                admin::NewMailbox { address: EmailAddress::parse(&address)?, name: name.as_deref().unwrap_or(""), imap: imap.as_deref() };
+            let m = admin::add_mailbox(&room, &Admin::command_line(), &new).await?;
             println!("mailbox {} ({}) registered", m.address, m.name);
             Ok(ExitCode::SUCCESS)
         }
@@ -264,11 +261,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Mailbox { command: MailboxCommand::Ack { address, enabled, subject, body_file, hours, response_time, contacts } } => {
             let room = runtime::open(&cfg).await?;
-            let mb = mailboxes::find_by_address(&room.db, &EmailAddress::parse(&address)?)
-                .await?
-                .with_context(|| format!("no mailbox {address}"))?;
+            let mb = admin::mailbox_by_address(&room, &Admin::command_line(), &EmailAddress::parse(&address)?).await?;
             let body = body_file.map(|p| std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))).transpose()?;
-            let ack = podpora_mail::ingest::AckSettingsChange {
+            let ack = admin::AckSettingsChange {
                 enabled: enabled.map(|e| e == "on"),
                 subject,
                 body,
@@ -276,15 +271,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 response_time,
                 alternative_contacts: contacts,
             };
-            podpora_mail::ingest::change_ack(&room, &mb, &ack).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            admin::change_ack(&room, &Admin::command_line(), mb.id, &ack).await?;
             println!("acknowledgement of {} updated", mb.address);
             Ok(ExitCode::SUCCESS)
         }
         Command::Mailbox { command: MailboxCommand::Fetch { address } } => {
             let room = runtime::open(&cfg).await?;
-            let mb = mailboxes::find_by_address(&room.db, &EmailAddress::parse(&address)?)
-                .await?
-                .with_context(|| format!("no mailbox {address}"))?;
+            let mb = admin::mailbox_by_address(&room, &Admin::command_line(), &EmailAddress::parse(&address)?).await?;
             let n = podpora_mail::imap::fetch_once(&room, &mb).await.map_err(anyhow::Error::msg)?;
             println!("{n} new messages stored; the server processes them");
             Ok(ExitCode::SUCCESS)
@@ -301,17 +294,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let hash = podpora_web::auth::hash_password(password).map_err(anyhow::Error::msg)?;
-            let role: Role = role.parse()?;
-            let u = users::create(&room.db, &EmailAddress::parse(&email)?, name.trim(), role, &hash).await?;
+            let new = accounts::NewAgent { email: EmailAddress::parse(&email)?, name: &name, role: role.parse()?, password };
+            let u = accounts::add_agent(&room, &Admin::command_line(), &new).await?;
             println!("user {} ({}) created", u.email, u.role);
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command: TokenCommand::Create { email, days } } => {
             let room = runtime::open(&cfg).await?;
-            let u = users::find_by_email(&room.db, &EmailAddress::parse(&email)?).await?.with_context(|| format!("no user {email}"))?;
-            let (token, hash) = podpora_web::auth::new_token();
-            users::add_token(&room.db, u.id, &hash, Some(podpora_store::now_ms() + days as i64 * 86_400_000)).await?;
+            let token = accounts::create_token(&room, &Admin::command_line(), &EmailAddress::parse(&email)?, days).await?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
@@ -330,7 +320,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         );
                     }
                 }
-                InboundCommand::Reprocess { id } => match ingest::reprocess(&room, id).await? {
+                InboundCommand::Reprocess { id } => match admin::reprocess(&room, &Admin::command_line(), id).await? {
                     None => bail!("message {id} is not set aside"),
                     Some(Outcome::Ticket { number, .. }) => println!("message {id} is now on ticket {number}"),
                     Some(Outcome::SetAside { reason, .. }) => println!("message {id} is still set aside: {reason}"),
@@ -427,15 +417,14 @@ async fn ensure_first_admin(cfg: &Config, room: &podpora_mail::Mailroom) -> anyh
             ((0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect(), true)
         }
     };
-    let hash = podpora_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("PODPORA_ADMIN_PASSWORD: {e}"))?;
-    let user = match users::create(&room.db, &email, "Administrator", Role::Admin, &hash).await {
-        Ok(u) => u,
+    let first = accounts::NewAgent { email: email.clone(), name: "Administrator", role: Role::Admin, password: &password };
+    match accounts::add_agent(room, &Admin::command_line(), &first).await {
+        Ok(_) => {}
         // Another instance created the first admin at the same moment.
-        Err(podpora_store::StoreError::Conflict(_)) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    let (token, token_hash) = podpora_web::auth::new_token();
-    users::add_token(&room.db, user.id, &token_hash, Some(podpora_store::now_ms() + 365 * 86_400_000)).await?;
+        Err(CommandError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(anyhow::anyhow!("PODPORA_ADMIN_PASSWORD: {e}")),
+    }
+    let token = accounts::create_token(room, &Admin::command_line(), &email, 365).await?;
     println!("First start: created the admin account {email}.");
     if generated {
         println!("  password:  {password}");
@@ -472,7 +461,14 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         tracing::info!(%addr, starttls = tls.is_some(), "SMTP listener ready");
         tasks.spawn(podpora_mail::smtp_server::serve(room.clone(), listener, tls, stop_rx.clone()));
     }
-    let state = podpora_web::AppState { room: room.clone(), outbound: transport.describe(), stop: stop_rx.clone() };
+    let setup = podpora_web::Setup {
+        outbound: transport.describe(),
+        relay: cfg.smtp_relay.as_deref().is_some_and(|r| !r.trim().is_empty()),
+        smtp_listen: cfg.smtp_listen.map(|a| a.to_string()),
+        smtp_tls: cfg.smtp_tls.is_some(),
+        public_url_set: cfg.public_url_set,
+    };
+    let state = podpora_web::AppState { room: room.clone(), setup, stop: stop_rx.clone() };
     let listener = tokio::net::TcpListener::bind(cfg.http_addr).await.with_context(|| format!("binding HTTP to {}", cfg.http_addr))?;
     tracing::info!(addr = %cfg.http_addr, "HTTP ready");
     println!(

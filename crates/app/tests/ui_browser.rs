@@ -159,6 +159,9 @@ fn agent_replies_in_a_real_browser_and_hostile_mail_runs_nothing() {
     b.goto(&format!("{}/admin", s.http));
     b.wait_find("section.admin");
     screenshot_for_docs(&b, "admin.png");
+    b.goto(&format!("{}/admin/mailboxes", s.http));
+    b.wait_find("article.mailbox form.settings");
+    screenshot_for_docs(&b, "admin-mailboxes.png");
 }
 
 fn html_mail(subject: &str, html: &str) -> String {

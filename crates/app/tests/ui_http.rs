@@ -275,7 +275,7 @@ fn ui_security(backend: Backend) {
     assert!(r.body.contains("Neznámý tým"), "{}", r.body);
     assert!(admin.get("/inbox").body.contains("Nepřidělené"), "the inbox in Czech");
     assert_eq!(admin.post("/account", &[("_csrf", &csrf), ("language", "en")]).status, 303);
-    assert!(admin.get("/admin").body.contains("refund"), "tags in use are listed");
+    assert!(admin.get("/admin/tags").body.contains("refund"), "tags in use are listed");
     assert_eq!(admin.post("/admin/tags", &[("_csrf", &csrf), ("from", "refund"), ("to", "Refunds")]).status, 303);
     assert_eq!(s.get(&format!("/api/v1/tickets/{help_n}")).1["ticket"]["tags"], serde_json::json!(["refunds"]));
     let team_view = admin.get("/inbox?view=all&team=1").body;
@@ -342,4 +342,80 @@ fn each_installation_generates_its_own_keys() {
     assert!(ka.bytes().all(|c| c.is_ascii_hexdigit()));
     assert_ne!(ka, kb, "two installations share a key");
     assert_ne!(a.token, b.token);
+}
+
+/// The admin area: a page per subject with a side navigation, for admins only; an overview that
+/// says what is missing; a refused form comes back with the error beside its field and what was
+/// typed kept (passwords excepted).
+#[test]
+fn admin_area_pages_and_inline_errors() {
+    let s = Server::start(Backend::Sqlite, ServerOptions { relay: None, ..Default::default() });
+    assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Help"], b"").status.success());
+    assert!(s
+        .cli(&["user", "add", "--email", "carl@shop.test", "--name", "Carl", "--role", "agent"], b"carl's long password\n")
+        .status
+        .success());
+    let mut admin = Client::new(&s.http);
+    assert_eq!(admin.login("admin@shop.test", "correct horse battery").status, 303);
+    let csrf = admin.csrf();
+    let mut carl = Client::new(&s.http);
+    assert_eq!(carl.login("carl@shop.test", "carl's long password").status, 303);
+    for path in ["/admin", "/admin/mailboxes", "/admin/agents", "/admin/teams", "/admin/tags", "/admin/mail"] {
+        let r = admin.get(path);
+        assert_eq!(r.status, 200, "{path}");
+        assert!(r.body.contains(&format!("<a href=\"{path}\" aria-current=\"page\">")), "{path}: the navigation marks the page");
+        assert_eq!(carl.get(path).status, 403, "{path} is for admins");
+    }
+    // The overview says what is missing: here, a relay for outgoing mail.
+    let overview = admin.get("/admin").body;
+    assert!(overview.contains("class=\"missing\"") && overview.contains("No relay for outgoing mail"), "{overview}");
+    assert!(overview.contains("help@shop.test"), "the support addresses are listed");
+    // No text from the URL is shown (the IMAP test answer is rendered, never passed in the URL).
+    assert!(!admin.get("/admin?msg=imap:Your%20password%20expired").body.contains("password expired"));
+
+    // A template with an unknown variable: refused beside the field, the text kept, nothing saved.
+    let typed = "Hello {{customer_nickname}}, we have your mail.";
+    let r = admin.post(
+        "/admin/mailboxes/1",
+        &[("_csrf", &csrf), ("name", "Help desk"), ("ack_enabled", "1"), ("ack_body", typed), ("signature", "Shop")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("field has-error") && r.body.contains("unknown variable"), "{}", r.body);
+    assert!(r.body.contains(typed) && r.body.contains("value=\"Help desk\""), "what was typed is shown again");
+    assert!(!admin.get("/admin/mailboxes").body.contains("Help desk"), "a refused change saved something");
+    // A good one is saved.
+    let r = admin.post("/admin/mailboxes/1", &[("_csrf", &csrf), ("name", "Help desk"), ("ack_body", "Hello {{customer_name}}")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(admin.get("/admin/mailboxes").body.contains("Hello {{customer_name}}"));
+
+    // A new mailbox with an IMAP URL that is not one: the error at the IMAP field, the address kept.
+    let r = admin.post("/admin/mailboxes", &[("_csrf", &csrf), ("address", "sales@shop.test"), ("name", "Sales"), ("imap", "ftp://x")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("The IMAP URL is not usable") && r.body.contains("value=\"sales@shop.test\""), "{}", r.body);
+    assert!(!r.body.contains("ftp://x"), "the IMAP URL (it holds a password) is not sent back");
+    // No IMAP to test: not found.
+    assert_eq!(admin.post("/admin/mailboxes/1/test", &[("_csrf", &csrf)]).status, 404);
+
+    // A new agent with a short password: the error at the password, the email kept, no account.
+    let r = admin.post(
+        "/admin/agents",
+        &[("_csrf", &csrf), ("email", "dana@shop.test"), ("name", "Dana"), ("role", "agent"), ("password", "short")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("at least 10 characters") && r.body.contains("value=\"dana@shop.test\""), "{}", r.body);
+    assert!(!admin.get("/admin/agents").body.contains("dana@shop.test</span>"));
+    let r = admin.post(
+        "/admin/agents",
+        &[("_csrf", &csrf), ("email", "dana@shop.test"), ("name", "Dana"), ("role", "agent"), ("password", "a long enough one")],
+    );
+    assert_eq!(r.status, 303);
+    // The same address twice is refused at the email field.
+    let r = admin.post(
+        "/admin/agents",
+        &[("_csrf", &csrf), ("email", "dana@shop.test"), ("name", "Dana"), ("role", "agent"), ("password", "a long enough one")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("already exists"), "{}", r.body);
+    // Every admin form checks its token.
+    assert_eq!(admin.post("/admin/teams", &[("_csrf", "forged"), ("name", "Returns")]).status, 403);
 }

@@ -7,7 +7,9 @@
 //!
 //! Knows nothing of HTTP or HTML; holds no SQL (that is `podpora_store`'s).
 
+pub mod accounts;
 mod actor;
+pub mod admin;
 pub mod canned;
 pub mod customers;
 pub mod directory;

@@ -251,7 +251,7 @@ admin-agent-created = Agent vytvořen.
 admin-cannot-demote-self = Sami sobě nemůžete odebrat roli správce ani zablokovat účet.
 admin-mailbox-address = Adresa
 admin-mailbox-name = Název
-admin-mailbox-imap = IMAP URL (imap://uzivatel:heslo@server:143/INBOX)
+admin-mailbox-imap = Adresa IMAP
 admin-mailbox-imap-kept = prázdné ponechá uložené
 admin-mailbox-add = Přidat schránku
 admin-mailbox-test = Vyzkoušet spojení
@@ -273,6 +273,55 @@ admin-tag-delete = Odebrat všude
 admin-set-aside = Odložená pošta
 admin-reprocess = Zpracovat znovu
 
+admin-overview = Přehled
+admin-mail = Pošta
+admin-agents-help = Kdo v helpdesku pracuje. Agenti vidí tikety schránek, které jim přidělíte; omezení agenti smějí psát jen interní poznámky, nikdy zákazníkům; správci vidí a nastavují všechno.
+admin-agent-role-help = Správce: všechno. Agent: odpovídá zákazníkům. Omezený agent: jen interní poznámky.
+admin-agent-mailboxes-help = Schránky, jejichž tikety agent vidí a dostává.
+admin-agent-disabled-help = Zablokovaný agent se nepřihlásí a jeho přihlášení hned končí. Jeho práce zůstává.
+admin-teams-help = Tiket předaný týmu se ukazuje v pohledu toho týmu ve frontě.
+admin-tags-help = Přejmenování na existující štítek je sloučí; odebrání štítek smaže ze všech tiketů.
+admin-tags-none = Zatím se nepoužívají žádné štítky.
+admin-mailboxes-help = Každá adresa podpory, na kterou zákazníci píší.
+admin-mailbox-smtp-help = Pošta do ní dojde přes SMTP na { $addr }, rourou z MTA (podpora ingest), nebo stahováním přes IMAP.
+admin-mailbox-smtp-off = SMTP je vypnuté: pošta dojde stahováním přes IMAP nebo rourou z MTA (podpora ingest).
+admin-mailbox-no-imap = Bez stahování přes IMAP: pošta chodí přes SMTP nebo rourou.
+admin-mailbox-imap-help = imap://uživatel:heslo@server:143/INBOX nebo imaps://…:993/INBOX; heslo se uloží a už se nikdy neukáže.
+admin-mailbox-name-help = Zákazníci ho vidí jako odesílatele („Jana (Podpora e-shopu)“); když chybí, použije se adresa.
+admin-ack-help = Posílá se jednou ke každému novému tiketu, nikdy na automatickou poštu, nejvýš třikrát za hodinu stejnému odesílateli.
+admin-ack-default = prázdné: výchozí text v jazyce zákazníka
+admin-ack-variables = Proměnné: { $list }
+admin-set-aside-help = Pošta, ze které nemohl vzniknout tiket (nečitelná, nedoručenky, smyčky). Nic se neztratí: každou zprávu lze stáhnout tak, jak přišla, a zpracovat znovu.
+admin-set-aside-none = Žádná pošta není odložená.
+setup-done = Hotovo
+setup-warning = Zkontrolovat
+setup-missing = Chybí
+setup-no-mailbox = Zatím žádná adresa podpory: přidejte ji, ať se z pošty stávají tikety.
+setup-mailboxes = Adresy podpory: { $list }.
+setup-imap-error = { $address } nemůže stahovat poštu: { $error }
+setup-smtp-tls = SMTP na { $addr } nabízí STARTTLS.
+setup-smtp-local = SMTP na { $addr } přijímá poštu jen z tohoto stroje (za jiným MTA, nebo pro testy).
+setup-smtp-no-tls = SMTP na { $addr } přijímá poštu ze sítě bez TLS: nastavte PODPORA_SMTP_TLS_CERT a PODPORA_SMTP_TLS_KEY.
+setup-smtp-off = SMTP je vypnuté; pošta chodí přes IMAP nebo rourou z MTA.
+setup-relay = Odchozí pošta jde přes { $relay }.
+setup-no-relay = Pro odchozí poštu není nastavený server: { $detail }. Zákazníkům nic nedojde, dokud nenastavíte PODPORA_SMTP_RELAY.
+setup-failed-mail = { $count ->
+    [one] Jedna odchozí zpráva se nepodařila odeslat.
+    [few] { $count } odchozí zprávy se nepodařilo odeslat.
+   *[other] { $count } odchozích zpráv se nepodařilo odeslat.
+}
+setup-set-aside = { $count ->
+    [one] Jedna přijatá zpráva je odložená.
+    [few] { $count } přijaté zprávy jsou odložené.
+   *[other] { $count } přijatých zpráv je odložených.
+}
+setup-public-url-unset = Odkazy v e-mailech vedou na { $url }, odvozené z adresy HTTP: nastavte PODPORA_PUBLIC_URL na adresu, kterou používají zákazníci a agenti.
+setup-public-url-http = Veřejná adresa { $url } je jen http: provozujte podporu za https.
+setup-public-url = Veřejná adresa je { $url }.
+setup-agents = Přihlásit se může agentů: { $count }.
+setup-only-you = Jste tu jediný agent: přidejte kolegy.
+error-imap-url = Adresa IMAP nejde použít: { $detail }
+error-ack-subject = V předmětu potvrzení je chyba: { $detail }
 role-admin = Správce
 role-agent = Agent
 role-light_agent = Omezený agent

@@ -248,7 +248,7 @@ admin-agent-created = Agent created.
 admin-cannot-demote-self = You cannot remove your own admin role or disable yourself.
 admin-mailbox-address = Address
 admin-mailbox-name = Name
-admin-mailbox-imap = IMAP URL (imap://user:password@host:143/INBOX)
+admin-mailbox-imap = IMAP URL
 admin-mailbox-imap-kept = leave empty to keep the saved one
 admin-mailbox-add = Add mailbox
 admin-mailbox-test = Test connection
@@ -270,6 +270,53 @@ admin-tag-delete = Remove everywhere
 admin-set-aside = Set-aside mail
 admin-reprocess = Reprocess
 
+admin-overview = Overview
+admin-mail = Mail
+admin-agents-help = Who works in the helpdesk. Agents see the tickets of the mailboxes they are given; light agents may add internal notes but never write to customers; admins see and set up everything.
+admin-agent-role-help = Admin: everything. Agent: answers customers. Light agent: internal notes only.
+admin-agent-mailboxes-help = The mailboxes whose tickets this agent sees and is assigned.
+admin-agent-disabled-help = A disabled agent cannot log in; their sessions end at once. Their work stays.
+admin-teams-help = A ticket given to a team shows in that team's view of the inbox.
+admin-tags-help = Renaming a tag into one that exists merges them; removing takes it off every ticket.
+admin-tags-none = No tags in use yet.
+admin-mailboxes-help = Each support address that customers write to.
+admin-mailbox-smtp-help = Mail can reach it through the SMTP listener at { $addr }, an MTA pipe (podpora ingest), or IMAP fetching.
+admin-mailbox-smtp-off = The SMTP listener is off: mail reaches it through IMAP fetching or an MTA pipe (podpora ingest).
+admin-mailbox-no-imap = No IMAP fetching: mail comes through the SMTP listener or a pipe.
+admin-mailbox-imap-help = imap://user:password@host:143/INBOX or imaps://…:993/INBOX; the password is stored and never shown again.
+admin-mailbox-name-help = Shown to customers as the sender ("Jana (Shop Support)"); the address when empty.
+admin-ack-help = Sent once for each new ticket, never to automatic mail, at most 3 times an hour per sender.
+admin-ack-default = empty: the default text in the customer's language
+admin-ack-variables = Variables: { $list }
+admin-set-aside-help = Mail that could not become a ticket (unparsable, bounces, mail loops). Nothing is lost: each can be downloaded as received and processed again.
+admin-set-aside-none = No mail is set aside.
+setup-done = Done
+setup-warning = Check
+setup-missing = Missing
+setup-no-mailbox = No support address yet: add one so that mail becomes tickets.
+setup-mailboxes = Support addresses: { $list }.
+setup-imap-error = { $address } cannot fetch its mail: { $error }
+setup-smtp-tls = The SMTP listener at { $addr } offers STARTTLS.
+setup-smtp-local = The SMTP listener at { $addr } takes mail from this machine only (an MTA in front of it, or tests).
+setup-smtp-no-tls = The SMTP listener at { $addr } takes mail from the network without TLS: set PODPORA_SMTP_TLS_CERT and PODPORA_SMTP_TLS_KEY.
+setup-smtp-off = The SMTP listener is off; mail comes by IMAP or an MTA pipe.
+setup-relay = Outgoing mail goes to { $relay }.
+setup-no-relay = No relay for outgoing mail: { $detail }. Customers receive nothing until PODPORA_SMTP_RELAY is set.
+setup-failed-mail = { $count ->
+    [one] One outgoing mail failed.
+   *[other] { $count } outgoing mails failed.
+}
+setup-set-aside = { $count ->
+    [one] One received mail is set aside.
+   *[other] { $count } received mails are set aside.
+}
+setup-public-url-unset = Links in mail point to { $url }, made from the HTTP address: set PODPORA_PUBLIC_URL to the address customers and agents use.
+setup-public-url-http = The public URL { $url } is plain http: put podpora behind https.
+setup-public-url = The public URL is { $url }.
+setup-agents = { $count } agents can log in.
+setup-only-you = You are the only agent: add your colleagues.
+error-imap-url = The IMAP URL is not usable: { $detail }
+error-ack-subject = The acknowledgement subject has a mistake: { $detail }
 role-admin = Admin
 role-agent = Agent
 role-light_agent = Light agent

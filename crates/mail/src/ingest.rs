@@ -774,43 +774,6 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
     Ok(Outcome::Ticket { number: ticket.number, created: true, ack: Some(decision) })
 }
 
-/// A change to a mailbox's acknowledgement; `None` keeps a field, an empty template restores the default.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AckSettingsChange {
-    pub enabled: Option<bool>,
-    pub subject: Option<String>,
-    pub body: Option<String>,
-    pub support_hours: Option<String>,
-    pub response_time: Option<String>,
-    pub alternative_contacts: Option<String>,
-}
-
-/// Validates the templates (unknown variables are refused with the list of known ones) and saves.
-pub async fn change_ack(room: &Mailroom, mb: &Mailbox, c: &AckSettingsChange) -> Result<(), MailError> {
-    let keep = |new: &Option<String>, old: &Option<String>| match new {
-        Some(t) if t.trim().is_empty() => None,
-        Some(t) => Some(db_text(t)),
-        None => old.clone(),
-    };
-    let subject = keep(&c.subject, &mb.ack_subject);
-    let body = keep(&c.body, &mb.ack_body);
-    for t in subject.iter().chain(body.iter()) {
-        podpora_domain::template::validate(t, autoack::ACK_VARIABLES).map_err(|e| MailError::Rejected(e.to_string()))?;
-    }
-    let text = |new: &Option<String>, old: &str| new.as_deref().map(db_text).unwrap_or_else(|| old.to_string());
-    let settings = mailboxes::AckSettings {
-        enabled: c.enabled.unwrap_or(mb.ack_enabled),
-        subject,
-        body,
-        support_hours: text(&c.support_hours, &mb.support_hours),
-        response_time: text(&c.response_time, &mb.response_time),
-        alternative_contacts: text(&c.alternative_contacts, &mb.alternative_contacts),
-    };
-    mailboxes::set_ack(&room.db, mb.id, &settings).await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::RecentMail;

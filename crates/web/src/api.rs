@@ -8,30 +8,21 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use podpora_commands::admin::{self, AckSettingsChange};
 use podpora_commands::intake::{self, NewTicket};
 use podpora_commands::messages::{self as posts, Audience, NewPost, Upload};
 use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
-use podpora_domain::{Channel, EmailAddress, MessageKind, Priority, Role, Tag, TicketStatus};
-use podpora_mail::ingest::{self, Outcome};
-use podpora_store::inbound::{self, InboundStatus};
+use podpora_domain::{Channel, EmailAddress, MessageKind, Priority, Tag, TicketStatus};
+use podpora_mail::ingest::Outcome;
+use podpora_store::inbound::InboundStatus;
 use podpora_store::tickets::{AssigneeFilter, Sort, TicketQuery};
-use podpora_store::{mailboxes, users, BlobId};
+use podpora_store::users;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// A numeric id from the path; anything else names nothing that exists.
 fn path_id(s: &str, what: &str) -> Result<i64, ApiError> {
     s.parse().map_err(|_| ApiError::not_found(what))
-}
-
-/// Admins see every ticket, other accounts those of their mailboxes (`Access`); light agents may
-/// not send replies; admin-only actions say so. A ticket outside the caller's rights is "not found".
-fn require_admin(u: &ApiUser) -> Result<(), ApiError> {
-    if u.0.user().role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("only an admin may do this"))
-    }
 }
 
 /// A query parameter parsed by its type's `FromStr`; an empty one is the same as none.
@@ -300,9 +291,9 @@ pub async fn download_attachment(State(state): State<AppState>, me: ApiUser, Pat
 }
 
 pub async fn list_mailboxes(State(state): State<AppState>, me: ApiUser) -> Result<Json<Value>, ApiError> {
-    let list: Vec<_> = mailboxes::list(&state.room.db).await?.into_iter().filter(|m| me.0.access().can_see(Some(m.id))).collect();
+    let list = admin::mailboxes(&state.room, &me.0).await?;
     Ok(Json(json!({
-        "outbound": state.outbound,
+        "outbound": state.setup.outbound,
         "mailboxes": list.iter().map(|m| json!({
             "id": m.id, "address": m.address, "name": m.name, "imap": m.imap_url.is_some(),
             "last_fetch_at": m.last_fetch_at, "last_error": m.last_error, "last_error_at": m.last_error_at, "fetched_count": m.fetched_count,
@@ -316,13 +307,10 @@ pub async fn change_ack(
     State(state): State<AppState>,
     me: ApiUser,
     Path(id): Path<String>,
-    JsonBody(c): JsonBody<ingest::AckSettingsChange>,
+    JsonBody(c): JsonBody<AckSettingsChange>,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&me)?;
-    let id = path_id(&id, "mailbox")?;
-    let mb = mailboxes::get(&state.room.db, id).await?.ok_or_else(|| ApiError::not_found("mailbox"))?;
-    ingest::change_ack(&state.room, &mb, &c).await?;
-    let mb = mailboxes::get(&state.room.db, id).await?.ok_or_else(|| ApiError::not_found("mailbox"))?;
+    let admin = me.0.admin()?;
+    let mb = admin::change_ack(&state.room, &admin, path_id(&id, "mailbox")?, &c).await?;
     Ok(Json(json!({"id": mb.id, "ack_enabled": mb.ack_enabled, "ack_subject": mb.ack_subject, "ack_body": mb.ack_body,
         "support_hours": mb.support_hours, "response_time": mb.response_time, "alternative_contacts": mb.alternative_contacts})))
 }
@@ -344,11 +332,7 @@ pub async fn list_inbound(
         Some("processed") => InboundStatus::Processed,
         Some(_) => return Err(ApiError::invalid("status must be set_aside, received or processed")),
     };
-    let list: Vec<_> = inbound::list(&state.room.db, status, 200)
-        .await?
-        .into_iter()
-        .filter(|i| me.0.access().is_admin() || (i.mailbox_id.is_some() && me.0.access().can_see(i.mailbox_id)))
-        .collect();
+    let list = admin::inbound(&state.room, &me.0, status, 200).await?;
     Ok(Json(json!({"inbound": list.iter().map(|i| json!({
         "id": i.id, "source": i.source, "envelope_from": i.envelope_from, "envelope_to": i.envelope_to,
         "size": i.size, "status": i.status, "reason": i.reason, "received_at": i.received_at,
@@ -358,19 +342,13 @@ pub async fn list_inbound(
 
 pub async fn download_raw(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = path_id(&id, "message")?;
-    let row = inbound::get(&mut *state.room.db.conn().await?, id).await.map_err(|_| ApiError::not_found("message"))?;
-    // Mail not yet tied to a mailbox the caller sees (set aside, unknown recipient) is for admins.
-    if !(me.0.access().is_admin() || (row.mailbox_id.is_some() && me.0.access().can_see(row.mailbox_id))) {
-        return Err(ApiError::not_found("message"));
-    }
-    let bytes = state.room.blobs.get(&BlobId::parse(&row.raw_blob)?).await?;
+    let bytes = admin::inbound_raw(&state.room, &me.0, id).await?;
     Ok(download(bytes, &format!("message-{id}.eml"), "message/rfc822"))
 }
 
 pub async fn reprocess_inbound(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    require_admin(&me)?;
-    let id = path_id(&id, "message")?;
-    match ingest::reprocess(&state.room, id).await? {
+    let admin = me.0.admin()?;
+    match admin::reprocess(&state.room, &admin, path_id(&id, "message")?).await? {
         None => Err(ApiError::new(StatusCode::CONFLICT, "not_set_aside", "only a set-aside message can be reprocessed")),
         Some(Outcome::Ticket { number, .. }) => Ok(Json(json!({"result": "ticket", "number": number}))),
         Some(Outcome::SetAside { reason, .. }) => Ok(Json(json!({"result": "set_aside", "reason": reason}))),

@@ -16,10 +16,25 @@ use podpora_mail::Mailroom;
 #[derive(Clone)]
 pub struct AppState {
     pub room: Mailroom,
-    /// Where outgoing mail goes, in words (no secrets).
-    pub outbound: String,
+    /// How this instance is set up, for the admin overview.
+    pub setup: Setup,
     /// Becomes true when the server shuts down: live streams end so shutdown is not held up.
     pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
+/// How this instance is set up, in words an admin reads (no secrets).
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// Where outgoing mail goes.
+    pub outbound: String,
+    /// A relay is configured (else mail is written as files).
+    pub relay: bool,
+    /// Where the SMTP listener listens, `None` when it is off.
+    pub smtp_listen: Option<String>,
+    /// The SMTP listener offers STARTTLS.
+    pub smtp_tls: bool,
+    /// `PODPORA_PUBLIC_URL` was given (else it is made from the HTTP address).
+    pub public_url_set: bool,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -105,21 +105,37 @@ impl Browser {
         wait_for(20, &format!("element {css}"), || self.find(css))
     }
 
+    /// Runs a WebDriver command on the element matching `css`, finding it again when the page
+    /// replaced it meanwhile (live refresh re-renders parts of a page): only "stale element" and
+    /// "not found yet" are retried, until the deadline; any other error fails the test.
+    fn on_element(&self, css: &str, method: &str, action: &str, body: Option<Value>) -> Value {
+        wait_for(20, &format!("element {css} to {action}"), || {
+            let e = self.find(css)?;
+            match self.try_call(method, &format!("/element/{e}/{action}"), body.clone()) {
+                Ok(v) => Some(v),
+                Err(err) if err.error == "stale element reference" => None,
+                Err(err) => panic!("WebDriver {action} on {css}: {} ({})", err.error, err.message),
+            }
+        })
+    }
+
     pub fn click(&self, css: &str) {
-        let e = self.wait_find(css);
-        self.call("POST", &format!("/element/{e}/click"), None);
+        self.on_element(css, "POST", "click", None);
     }
 
     pub fn type_into(&self, css: &str, text: &str) {
-        let e = self.wait_find(css);
-        self.call("POST", &format!("/element/{e}/value"), Some(json!({"text": text})));
+        self.on_element(css, "POST", "value", Some(json!({"text": text})));
     }
 
+    /// The rendered text of the element matching `css` now, or "" when there is none (read in
+    /// one step in the page, so a live refresh cannot swap the element in between).
     pub fn text(&self, css: &str) -> String {
-        match self.find(css) {
-            Some(e) => self.call("GET", &format!("/element/{e}/text"), None).as_str().unwrap_or_default().to_string(),
-            None => String::new(),
-        }
+        let v = self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "var e = document.querySelector(arguments[0]); return e ? e.innerText : '';", "args": [css]})),
+        );
+        v.as_str().unwrap_or_default().to_string()
     }
 
     pub fn page_source(&self) -> String {

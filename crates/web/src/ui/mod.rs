@@ -3,6 +3,7 @@
 //! Every page is served with a strict Content-Security-Policy (scripts and styles only from our
 //! origin, no inline script); incoming mail HTML is shown only inside a sandboxed frame (see `frame`).
 
+pub mod account;
 pub mod admin;
 pub mod forms;
 pub mod frame;
@@ -128,30 +129,6 @@ macro_rules! ui_try {
     };
 }
 
-/// The fields of a urlencoded form body, repeated keys kept (checkbox lists).
-pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    let decode = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(kv), String::new()),
-        })
-        .collect()
-}
-
-/// The fields of a posted form, once its CSRF token has been checked against the session's.
-pub fn checked_form(agent: &Agent, body: &[u8]) -> Result<Vec<(String, String)>, UiError> {
-    let f = form_pairs(body);
-    agent.check_csrf(field(&f, "_csrf"))?;
-    Ok(f)
-}
-
-pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
-}
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/inbox") }))
@@ -176,20 +153,22 @@ pub fn routes() -> Router<AppState> {
         .route("/a/{id}", get(frame::attachment))
         .route("/a/{id}/inline", get(frame::inline_image))
         .route("/live", get(live::stream))
-        .route("/account", get(admin::account).post(admin::account_save))
-        .route("/account/password", post(admin::password))
-        .route("/canned", get(admin::canned).post(admin::canned_add))
-        .route("/canned/{id}/delete", post(admin::canned_delete))
-        .route("/admin", get(admin::page))
-        .route("/admin/agents", post(admin::agent_add))
-        .route("/admin/agents/{id}", post(admin::agent_save))
-        .route("/admin/tags", post(admin::tag_rename))
-        .route("/admin/teams", post(admin::team_add))
-        .route("/admin/teams/{id}", post(admin::team_save))
-        .route("/admin/mailboxes", post(admin::mailbox_add))
-        .route("/admin/mailboxes/{id}", post(admin::mailbox_save))
-        .route("/admin/mailboxes/{id}/test", post(admin::mailbox_test))
-        .route("/admin/inbound/{id}/reprocess", post(admin::reprocess))
+        .route("/account", get(account::account).post(account::account_save))
+        .route("/account/password", post(account::password))
+        .route("/canned", get(account::canned_page).post(account::canned_add))
+        .route("/canned/{id}/delete", post(account::canned_delete))
+        .route("/admin", get(admin::overview::show))
+        .route("/admin/mailboxes", get(admin::mailboxes::list).post(admin::mailboxes::add))
+        .route("/admin/mailboxes/{id}", post(admin::mailboxes::change))
+        .route("/admin/mailboxes/{id}/test", post(admin::mailboxes::test))
+        .route("/admin/agents", get(admin::agents::list).post(admin::agents::add))
+        .route("/admin/agents/{id}", post(admin::agents::change))
+        .route("/admin/teams", get(admin::teams::list).post(admin::teams::add))
+        .route("/admin/teams/{id}", post(admin::teams::members))
+        .route("/admin/tags", get(admin::tags::list).post(admin::tags::rename))
+        .route("/admin/mail", get(admin::mail::list))
+        .route("/admin/inbound/{id}/raw", get(admin::mail::raw))
+        .route("/admin/inbound/{id}/reprocess", post(admin::mail::reprocess))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -360,15 +339,6 @@ async fn login_submit(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    _csrf: String,
-}
-
-async fn logout(State(state): State<AppState>, agent: Agent, Form(f): Form<CsrfOnly>) -> Response {
-    if let Err(e) = agent.check_csrf(&f._csrf) {
-        return page_error(agent.lang, e);
-    }
+async fn logout(State(state): State<AppState>, forms::CsrfForm(agent, _): forms::CsrfForm<account::NoFields>) -> Response {
     session::logout(&state, &agent).await.unwrap_or_else(|e| page_error(agent.lang, e))
 }

@@ -3,13 +3,13 @@
 //! form carries the session's CSRF token, compared in constant time; a request without it is refused.
 
 use super::{page_error, UiError};
-use crate::auth::{hash_token, verify_password};
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
+use podpora_commands::accounts::{hash_password, hash_token, verify_password};
 use podpora_commands::Actor;
 use podpora_domain::{Access, EmailAddress, Lang};
 use podpora_store::sessions;
@@ -171,5 +171,5 @@ pub async fn logout(state: &AppState, agent: &Agent) -> Result<Response, UiError
 /// A real argon2id hash of a random password nobody knows (for constant-time failures).
 fn dummy_hash() -> String {
     static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    H.get_or_init(|| crate::auth::hash_password(&random_token()).unwrap_or_default()).clone()
+    H.get_or_init(|| hash_password(&random_token()).unwrap_or_default()).clone()
 }

@@ -88,7 +88,7 @@ async fn render(
                 @if let Some(n) = &notice_text { p.notice role="status" { (n) } }
                 p.ticket-changed.live-hint hidden { a href={ "/t/" (n) } { (t(lang, "ticket-changed")) } }
                 @for (i, m) in msgs.iter().enumerate() { (message_view(agent, ticket, m, &agents, i > 0)) }
-                (reply_form(agent, ticket, &participants, &canned_list, &draft, kind, can_reply, seen, &state.outbound))
+                (reply_form(agent, ticket, &participants, &canned_list, &draft, kind, can_reply, seen, &state.setup.outbound))
             }
             aside.side {
                 (properties(agent, ticket, &tags, &agents, &teams))
