@@ -103,6 +103,7 @@ pub async fn change_mailbox(room: &Mailroom, admin: &Admin, id: i64, c: &Mailbox
 /// A change to a mailbox's automatic acknowledgement; `None` keeps a field, an empty template
 /// restores the default text.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AckSettingsChange {
     pub enabled: Option<bool>,

@@ -7,6 +7,7 @@ use std::fmt;
 /// A mailbox address (`local@domain`), normalised to lower case so that one customer
 /// writing as `Jan@Example.cz` and `jan@example.cz` is one customer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Email))]
 #[serde(try_from = "String", into = "String")]
 pub struct EmailAddress(String);
 

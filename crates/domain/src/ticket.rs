@@ -48,6 +48,7 @@ macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident, $kind:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
         impl $name {
@@ -112,6 +113,7 @@ string_enum!(
 /// A ticket's label: trimmed, lower case, 1 to 64 printable characters. The one rule for tags,
 /// whether they come from the UI, the API, a rule or a bulk action.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, min_length = 1, max_length = 64))]
 #[serde(transparent)]
 pub struct Tag(String);
 

@@ -29,9 +29,44 @@ impl ApiError {
     }
 }
 
+/// The one error shape of the API.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `collision`, `invalid`, `storage_unavailable`, `temporary_failure`, …
+    pub code: String,
+    /// For a person.
+    pub message: String,
+}
+
+/// The errors every API operation may answer, for the document.
+#[allow(dead_code)] // (only its derive is used: the document's responses)
+#[derive(utoipa::IntoResponses)]
+pub enum ErrorResponses {
+    #[response(status = 400, description = "Malformed request (not JSON, a field of the wrong type)")]
+    BadRequest(ErrorBody),
+    #[response(status = 401, description = "Missing, unknown or expired token")]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "Not allowed for this account")]
+    Forbidden(ErrorBody),
+    #[response(status = 404, description = "Not found, or outside the caller's rights")]
+    NotFound(ErrorBody),
+    #[response(status = 409, description = "The ticket's state does not allow it")]
+    Conflict(ErrorBody),
+    #[response(status = 422, description = "A value breaks a rule")]
+    Invalid(ErrorBody),
+    #[response(status = 503, description = "Storage unavailable or a temporary failure; try again")]
+    Unavailable(ErrorBody),
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message } };
         (self.status, Json(body)).into_response()
     }
 }

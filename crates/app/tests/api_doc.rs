@@ -1,0 +1,85 @@
+//! The OpenAPI document is generated from the types the API parses: every operation it lists is
+//! served (none answers "route not found"), it describes what the handlers accept (the PATCH
+//! body's priority, the enums' values), and the API routes are registered only with their
+//! document (`api::routes`), so none can be missing from it.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+
+#[test]
+fn every_documented_operation_is_served_and_every_route_documented() {
+    let s = Server::start(Backend::Sqlite, ServerOptions::default());
+    let (status, doc) = s.request("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(status, 200);
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut operations = Vec::new();
+    for (path, item) in paths {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                operations.push((method.to_uppercase(), path.replace("{number}", "1").replace("{id}", "1")));
+            }
+        }
+    }
+    let expected = [
+        ("GET", "/api/v1/tickets"),
+        ("POST", "/api/v1/tickets"),
+        ("GET", "/api/v1/tickets/1"),
+        ("PATCH", "/api/v1/tickets/1"),
+        ("POST", "/api/v1/tickets/1/messages"),
+        ("GET", "/api/v1/attachments/1"),
+        ("GET", "/api/v1/mailboxes"),
+        ("PUT", "/api/v1/mailboxes/1/ack"),
+        ("GET", "/api/v1/inbound"),
+        ("GET", "/api/v1/inbound/1/raw"),
+        ("POST", "/api/v1/inbound/1/reprocess"),
+    ];
+    for (m, p) in expected {
+        assert!(operations.iter().any(|(om, op)| om == m && op == p), "{m} {p} is not in the document");
+    }
+    for (method, path) in &operations {
+        let body = (method != "GET").then(|| json!({}));
+        let (status, v) = s.request(method, path, body, Some(&s.token));
+        assert_ne!(status, 405, "{method} {path}: documented but not served");
+        assert!(v["error"]["message"] != "route not found", "{method} {path}: documented but not served");
+    }
+    // An undocumented path is not served either (the same fallback every unknown route gets).
+    assert_eq!(s.request("GET", "/api/v1/nothing-here", None, Some(&s.token)).1["error"]["message"], "route not found");
+
+    // What the handlers accept, as they accept it.
+    let schemas = &doc["components"]["schemas"];
+    let patch = &schemas["PatchBody"]["properties"];
+    for field in ["status", "assignee", "tags", "priority"] {
+        assert!(!patch[field].is_null(), "PATCH body lacks {field}: {patch}");
+    }
+    let enum_values = |name: &str| -> Vec<String> {
+        schemas[name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {}", schemas[name]))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(enum_values("Priority"), ["low", "normal", "high", "urgent"]);
+    assert_eq!(enum_values("TicketStatus"), ["new", "open", "pending", "solved", "closed"]);
+    assert_eq!(enum_values("WrittenChannel"), ["api", "web"]);
+    assert_eq!(enum_values("PostKind"), ["reply", "note"]);
+    let ack = &schemas["AckSettingsChange"]["properties"];
+    assert!(!ack["support_hours"].is_null(), "{ack}");
+    let list = doc["paths"]["/api/v1/tickets"]["get"]["parameters"].as_array().unwrap();
+    let names: Vec<&str> = list.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["status", "assignee", "tag", "q", "sort", "cursor", "limit"]);
+    assert!(doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer");
+    assert!(
+        doc["paths"]["/api/v1/tickets/{number}"]["patch"]["responses"]["404"]["content"]["application/json"].is_object(),
+        "errors are documented"
+    );
+
+    // A value of the wrong kind is refused with the JSON error shape and says what was wrong.
+    let (status, v) = s.request("GET", "/api/v1/tickets?status=lost", None, Some(&s.token));
+    assert_eq!((status, v["error"]["code"].as_str()), (422, Some("invalid")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap_or("").contains("lost"), "{v}");
+    let (status, v) = s.request("PATCH", "/api/v1/tickets/1", Some(json!({"priority": "whenever"})), Some(&s.token));
+    assert!(matches!(status, 400 | 422), "{status} {v}");
+    let _: &Value = &v;
+}
