@@ -2,7 +2,8 @@
 
 use crate::{Actor, CommandError, Reason, Result, Thing};
 use podpora_domain::{Channel, EmailAddress, TicketNumber};
-use podpora_mail::ingest::{self, FormTicket, Outcome};
+use podpora_mail::form::{self, FormTicket};
+use podpora_mail::ingest::Outcome;
 use podpora_mail::Mailroom;
 use podpora_store::mailboxes;
 
@@ -34,7 +35,7 @@ pub async fn open_ticket(room: &Mailroom, actor: &Actor, t: &NewTicket<'_>) -> R
         None => mailboxes::list(&room.db).await?.into_iter().find(|m| actor.access().can_see(Some(m.id))),
     };
     let form = FormTicket { mailbox: mailbox.as_ref(), from: &t.from, name: t.name, subject: t.subject, body: t.body, channel: t.channel };
-    match ingest::open_ticket(room, &form).await? {
+    match form::open_ticket(room, &form).await? {
         Outcome::Ticket { number, .. } => Ok(number),
         Outcome::SetAside { reason, .. } => Err(CommandError::Invalid(Reason::detail(reason))),
     }

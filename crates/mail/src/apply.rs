@@ -1,26 +1,55 @@
 //! Applying a batch of parsed mail of one mailbox, in arrival order, in one transaction and with
-//! few statements: what the batch needs to know (the Message-IDs it refers to, the tickets and
-//! participants those lead to, the senders as customers, their recent acknowledgements) is read
-//! with one query each; each message is then decided in memory, in order, seeing what the
-//! messages before it in the batch did (a reply to a mail two places earlier lands on the ticket
-//! that mail opened; an answer that arrived before the mail it answers goes after it); the
-//! customers and tickets the batch opens stand in as placeholders until they are created together;
-//! everything is written with one multi-row statement per table.
-//! The serial part of ingest is this function, so its statement count is its speed.
+//! few statements, in four steps over one `Batch`: look up what the batch needs (the Message-IDs
+//! it refers to, the tickets and participants those lead to, the senders as customers, their
+//! recent acknowledgements), one query each; decide each message in memory, in order, seeing what
+//! the messages before it did (a reply to a mail two places earlier lands on the ticket that mail
+//! opened; an answer that arrived before the mail it answers goes after it); create the customers
+//! and tickets the batch opens together (placeholders until then); write everything with one
+//! multi-row statement per table. The serial part of ingest is this, so its statement count is
+//! its speed. Also the types the drain hands over (`Prepared`) and gets back (`Outcome`).
 
-use crate::compose::{self, Outgoing};
-use crate::ingest::{Outcome, Prepared, UNPARSABLE};
+use crate::ack::{compose_ack, write_acks, AckAbout};
+use crate::compose;
 use crate::parse::ParsedMail;
-use crate::{db_text, MailError, Mailroom};
-use podpora_domain::autoack::{self, AckContext, AckDecision, AckLimit, InboundClass};
+use crate::{MailError, Mailroom};
+use podpora_domain::autoack::{self, AckDecision, AckLimit, InboundClass};
 use podpora_domain::threading::{self, ThreadClues, ThreadDecision, TicketFacts};
-use podpora_domain::token::{self, Purpose};
-use podpora_domain::{i18n, Channel, Direction, EmailAddress, Lang, MessageKind, TicketNumber, TicketStatus};
+use podpora_domain::{Channel, Direction, EmailAddress, Lang, MessageKind, TicketNumber, TicketStatus};
 use podpora_store::customers::{self, KnownCustomer};
 use podpora_store::mailboxes::{self, Mailbox};
 use podpora_store::messages::{self, NewAttachment, NewMessage};
-use podpora_store::{inbound, outbox, tickets, WriteTx};
+use podpora_store::{inbound, outbox, tickets, BlobId, WriteTx};
 use std::collections::{HashMap, HashSet};
+
+/// What became of an inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Ticket { number: TicketNumber, created: bool, ack: Option<AckDecision> },
+    SetAside { reason: String, unparsable: bool },
+}
+
+/// The reason of a set-aside message that could not be parsed starts with this.
+pub(crate) const UNPARSABLE: &str = "unparsable: ";
+
+/// A message read back from the store and parsed (or the reason it could not be).
+pub(crate) struct Prepared {
+    pub row: inbound::Inbound,
+    pub mail: Result<ParsedMail, String>,
+    pub attachments: Vec<StoredAttachment>,
+}
+
+pub(crate) struct StoredAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// The SHA-256 of the bytes.
+    pub blob: BlobId,
+    pub inline: bool,
+    pub content_id: Option<String>,
+    /// Where in the stored mail its bytes are, when they are kept there (not stored a second
+    /// time); `None` when they are stored under `blob`.
+    pub in_mail: Option<messages::InMail>,
+}
 
 /// Applies prepared messages in order in one transaction (one commit); if that fails, one
 /// transaction per message, so one bad message cannot hold back the others. The transactions are
@@ -178,6 +207,46 @@ struct Writes {
     processed: Vec<(i64, i64)>,
 }
 
+impl Writes {
+    /// Placeholder ids of new tickets replaced by their real ones.
+    fn resolve(&mut self, opening: &Openings) {
+        for (t, _, _) in &mut self.participants {
+            *t = opening.ticket_id(*t);
+        }
+        for incoming in &mut self.incoming {
+            incoming.ticket_id = opening.ticket_id(incoming.ticket_id);
+        }
+        for (t, _) in &mut self.remember {
+            *t = opening.ticket_id(*t);
+        }
+        for (_, t) in &mut self.processed {
+            *t = opening.ticket_id(*t);
+        }
+        self.status = std::mem::take(&mut self.status).into_iter().map(|(t, s)| (opening.ticket_id(t), s)).collect();
+        for t in &mut self.touched {
+            *t = opening.ticket_id(*t);
+        }
+    }
+}
+
+impl Incoming {
+    /// The mail's message on its ticket: the new text, with the parser's warnings noted.
+    fn of(index: usize, ticket_id: i64, mail: &ParsedMail) -> Incoming {
+        let body_text = if mail.warnings.is_empty() {
+            mail.text.new_text.clone()
+        } else {
+            format!("{}\n\n[podpora: {}]", mail.text.new_text, mail.warnings.join("; "))
+        };
+        Incoming {
+            index,
+            ticket_id,
+            to: mail.to.iter().map(|(a, _)| a.to_string()).collect(),
+            cc: mail.cc.iter().map(|(a, _)| a.to_string()).collect(),
+            body_text,
+        }
+    }
+}
+
 /// Ticket numbers from here up stand for tickets the batch opens, until they are created.
 const PROVISIONAL: i64 = 1 << 60;
 
@@ -218,272 +287,336 @@ impl Openings {
     fn number(&self, n: TicketNumber) -> TicketNumber {
         self.created(n).map_or(n, |t| t.number)
     }
+    /// An outcome with a new ticket's placeholder number replaced by its real one.
+    fn renumber(&self, outcome: Outcome) -> Outcome {
+        match outcome {
+            Outcome::Ticket { number, created, ack } => Outcome::Ticket { number: self.number(number), created, ack },
+            other => other,
+        }
+    }
     fn created(&self, n: TicketNumber) -> Option<&tickets::Ticket> {
         n.get().checked_sub(PROVISIONAL).and_then(|k| usize::try_from(k).ok()).and_then(|k| self.created.get(k))
     }
 }
 
+/// Applies a batch in four steps: look up what it needs (`Batch::look_up`), decide each message
+/// in order (`Batch::decide`), create the customers and tickets it opens (`Batch::create`), and
+/// write everything (`write`).
 async fn apply_in(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared]) -> Result<Vec<(i64, Outcome)>, MailError> {
-    let room = ctx.room;
     let looks: Vec<First<'_>> = batch.iter().map(|p| first_look(ctx, p)).collect();
-    let mails = || looks.iter().filter_map(|l| if let First::Mail(s) = l { Some(s) } else { None });
+    let mut state = Batch::look_up(tx, &looks).await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for index in arrival_order(&looks) {
+        outcomes.push(state.decide(ctx, tx, index, &batch[index], &looks[index]).await?);
+    }
+    state.create(ctx, tx).await?;
+    let Batch { writes, opening, .. } = state;
+    write(ctx, tx, batch, writes, &opening).await?;
+    Ok(outcomes.into_iter().map(|(id, outcome)| (id, opening.renumber(outcome))).collect())
+}
 
-    // What the batch needs to know, one query each.
-    let mut ids: Vec<String> = mails().flat_map(|s| s.clues.referenced.iter().cloned().chain(s.mail.message_id.clone())).collect();
-    ids.sort();
-    ids.dedup();
-    let mut known = messages::lookup_ids(tx, &ids).await?;
-    let known_before: HashSet<String> = known.keys().cloned().collect();
-    // The tickets the mails may join, and those already holding a mail's own Message-ID (a redelivery).
-    let own = mails().filter_map(|s| s.mail.message_id.as_ref().and_then(|id| known.get(id).copied()));
-    let mut numbers: Vec<TicketNumber> = mails().flat_map(|s| threading::candidate_tickets(&s.clues, &known)).chain(own).collect();
-    numbers.sort();
-    numbers.dedup();
-    let found = tickets::by_numbers(tx, &numbers).await?;
-    let mut participants = tickets::participants_of(tx, &found.values().map(|t| t.id).collect::<Vec<_>>()).await?;
-    let mut held: HashMap<TicketNumber, Held> = found
-        .into_iter()
-        .map(|(n, t)| {
-            (n, Held { participants: participants.remove(&t.id).unwrap_or_default(), id: t.id, status: t.status, created: false })
+/// The order messages are decided in: arrival order, except that an answer that arrived before
+/// the mail it answers goes after it (`threading::reply_order`).
+fn arrival_order(looks: &[First<'_>]) -> Vec<usize> {
+    let threads: Vec<(Option<&str>, Vec<&str>)> = looks
+        .iter()
+        .map(|l| match l {
+            First::Mail(s) => (s.mail.message_id.as_deref(), s.clues.referenced.iter().map(String::as_str).collect()),
+            First::Aside { .. } => (None, Vec::new()),
         })
         .collect();
-    let owners: Vec<&str> = mails().map(|s| s.owner.as_str()).collect();
-    let mut customers = customers::find_many(tx, &owners).await?;
-    let senders: Vec<&str> = mails().map(|s| s.mail.from.as_str()).collect();
-    let limit = AckLimit::default();
-    let mut recent_acks = outbox::recent_acks_many(tx, &senders, limit.window_secs * 1000).await?;
+    threading::reply_order(&threads)
+}
 
-    let mut w = Writes::default();
-    let mut opening = Openings::default();
-    let mut seen: HashSet<(i64, &str, &str)> = HashSet::new();
-    let mut outcomes = Vec::with_capacity(batch.len());
-    let order = threading::reply_order(
-        &looks
-            .iter()
-            .map(|l| match l {
-                First::Mail(s) => (s.mail.message_id.as_deref(), s.clues.referenced.iter().map(String::as_str).collect()),
-                First::Aside { .. } => (None, Vec::new()),
+/// What a batch knows and has decided so far: read once (`look_up`), then grown by each message's
+/// decision, so that a later message sees what the earlier ones did.
+struct Batch<'p> {
+    /// Message-IDs and the tickets they lead to (the batch's own mails added as they are decided).
+    known: HashMap<String, TicketNumber>,
+    /// The Message-IDs the database had before the batch (a mail with one may be a redelivery).
+    known_before: HashSet<String>,
+    /// The tickets the batch may join or has opened, as they stand after the messages so far.
+    held: HashMap<TicketNumber, Held>,
+    /// Ticket owners as customers (new ones with placeholder ids).
+    customers: HashMap<String, KnownCustomer>,
+    /// Acknowledgements each sender was sent recently (the per-sender limit), counting the batch's.
+    recent_acks: HashMap<String, u32>,
+    /// (ticket, Message-ID, sender) of the batch's mails: the same mail twice in one batch.
+    seen: HashSet<(i64, &'p str, &'p str)>,
+    writes: Writes,
+    opening: Openings,
+}
+
+impl<'p> Batch<'p> {
+    /// Step 1: what the batch needs to know, one query each: the Message-IDs its mails refer to,
+    /// the tickets (and their participants) those lead to, the owners as customers, the senders'
+    /// recent acknowledgements.
+    async fn look_up(tx: &mut WriteTx, looks: &'p [First<'p>]) -> Result<Batch<'p>, MailError> {
+        let mails = || looks.iter().filter_map(|l| if let First::Mail(s) = l { Some(s) } else { None });
+        let mut ids: Vec<String> = mails().flat_map(|s| s.clues.referenced.iter().cloned().chain(s.mail.message_id.clone())).collect();
+        ids.sort();
+        ids.dedup();
+        let known = messages::lookup_ids(tx, &ids).await?;
+        let known_before: HashSet<String> = known.keys().cloned().collect();
+        // The tickets the mails may join, and those already holding a mail's own Message-ID (a redelivery).
+        let own = mails().filter_map(|s| s.mail.message_id.as_ref().and_then(|id| known.get(id).copied()));
+        let mut numbers: Vec<TicketNumber> = mails().flat_map(|s| threading::candidate_tickets(&s.clues, &known)).chain(own).collect();
+        numbers.sort();
+        numbers.dedup();
+        let found = tickets::by_numbers(tx, &numbers).await?;
+        let mut participants = tickets::participants_of(tx, &found.values().map(|t| t.id).collect::<Vec<_>>()).await?;
+        let held = found
+            .into_iter()
+            .map(|(n, t)| {
+                let participants = participants.remove(&t.id).unwrap_or_default();
+                (n, Held { id: t.id, status: t.status, participants, created: false })
             })
-            .collect::<Vec<_>>(),
-    );
-    for index in order {
-        let (p, look) = (&batch[index], &looks[index]);
-        let inbound_id = p.row.id;
-        let s = match look {
+            .collect();
+        let owners: Vec<&str> = mails().map(|s| s.owner.as_str()).collect();
+        let customers = customers::find_many(tx, &owners).await?;
+        let senders: Vec<&str> = mails().map(|s| s.mail.from.as_str()).collect();
+        let recent_acks = outbox::recent_acks_many(tx, &senders, AckLimit::default().window_secs * 1000).await?;
+        Ok(Batch {
+            known,
+            known_before,
+            held,
+            customers,
+            recent_acks,
+            seen: HashSet::new(),
+            writes: Writes::default(),
+            opening: Openings::default(),
+        })
+    }
+
+    /// Step 2: one message. Set aside, recognised as a redelivery, or put on a ticket (an
+    /// existing one or one it opens) with its participants, Message-IDs and acknowledgement.
+    async fn decide(
+        &mut self,
+        ctx: &Context<'_>,
+        tx: &mut WriteTx,
+        index: usize,
+        prepared: &Prepared,
+        look: &'p First<'p>,
+    ) -> Result<(i64, Outcome), MailError> {
+        let inbound_id = prepared.row.id;
+        let sorted = match look {
             First::Aside { reason, unparsable } => {
                 let stored = if *unparsable { format!("{UNPARSABLE}{reason}") } else { reason.clone() };
                 inbound::set_aside(tx, inbound_id, &stored).await?;
                 tracing::info!(inbound_id, %reason, "message set aside");
-                outcomes.push((inbound_id, Outcome::SetAside { reason: reason.clone(), unparsable: *unparsable }));
-                continue;
+                return Ok((inbound_id, Outcome::SetAside { reason: reason.clone(), unparsable: *unparsable }));
             }
-            First::Mail(s) => s,
+            First::Mail(sorted) => sorted,
         };
-        let mail = s.mail;
-        if let Some(mid) = mail.message_id.as_deref() {
-            if let Some((number, h)) = known.get(mid).and_then(|n| held.get(n).map(|h| (*n, h))) {
-                let id = h.id;
-                let again = seen.contains(&(id, mid, mail.from.as_str()))
-                    || (known_before.contains(mid) && messages::is_duplicate(tx, id, mid, mail.from.as_str()).await?);
-                if again {
-                    // The same mail delivered again (an MTA retry after a lost answer, a refetch):
-                    // kept raw, not shown twice, not acknowledged twice.
-                    w.processed.push((inbound_id, id));
-                    outcomes.push((inbound_id, Outcome::Ticket { number, created: false, ack: None }));
-                    continue;
-                }
-            }
+        if let Some((number, ticket_id)) = self.redelivery(tx, sorted).await? {
+            // The same mail delivered again (an MTA retry after a lost answer, a refetch): kept
+            // raw, not shown twice, not acknowledged twice.
+            self.writes.processed.push((inbound_id, ticket_id));
+            return Ok((inbound_id, Outcome::Ticket { number, created: false, ack: None }));
         }
-        let candidates = threading::candidate_tickets(&s.clues, &known);
+        let mailbox = prepared.row.mailbox_id.and_then(|id| ctx.mailboxes.iter().find(|m| m.id == id));
+        let candidates = threading::candidate_tickets(&sorted.clues, &self.known);
         let facts: HashMap<TicketNumber, TicketFacts> = candidates
             .iter()
-            .filter_map(|n| held.get(n).map(|h| (*n, TicketFacts { number: *n, participants: h.participants.clone() })))
+            .filter_map(|n| self.held.get(n).map(|h| (*n, TicketFacts { number: *n, participants: h.participants.clone() })))
             .collect();
-        let mailbox = p.row.mailbox_id.and_then(|id| ctx.mailboxes.iter().find(|m| m.id == id));
-        let (number, created) = match threading::decide(&room.key, &mail.from, &s.clues, &known, &facts) {
+        let (number, created) = match threading::decide(&ctx.room.key, &sorted.mail.from, &sorted.clues, &self.known, &facts) {
             ThreadDecision::Existing { ticket, by } => {
-                let h = held.get_mut(&ticket).ok_or(podpora_store::StoreError::NotFound)?;
-                let id = h.id;
-                let next = h.status.after_customer_reply();
-                if next != h.status {
-                    h.status = next;
-                    w.status.insert(id, next);
-                } else if !h.created {
-                    w.touched.push(id);
-                }
+                self.join(ticket)?;
                 tracing::debug!(inbound_id, ticket = ticket.get(), ?by, "threaded into existing ticket");
                 (ticket, false)
             }
-            ThreadDecision::New { related } => {
-                let lang =
-                    mail.language.as_deref().and_then(Lang::from_header).filter(|_| !s.sender_is_colleague).map(|l| l.code().to_string());
-                let customer = match customers.get_mut(s.owner.as_str()) {
-                    Some(c) if c.id > 0 => {
-                        customers::keep_name(tx, c, s.owner_name).await?;
-                        if let (Some(lang), None) = (&lang, &c.language) {
-                            customers::learn_language(tx, c.id, lang).await?;
-                            c.language = Some(lang.clone());
-                        }
-                        c.id
-                    }
-                    Some(c) => c.id,
-                    None => {
-                        opening.customers.push((s.owner.clone(), s.owner_name.to_string(), lang.clone()));
-                        let id = -(opening.customers.len() as i64);
-                        customers.insert(s.owner.to_string(), KnownCustomer { id, name: s.owner_name.to_string(), language: lang });
-                        id
-                    }
-                };
-                let k = opening.tickets.len() as i64;
-                let (id, number) = (-(k + 1), TicketNumber::new(PROVISIONAL + k).map_err(|e| MailError::Rejected(e.to_string()))?);
-                let subject = podpora_domain::subject::title(&mail.subject);
-                opening.tickets.push(Opening { customer_id: customer, mailbox_id: mailbox.map(|m| m.id), subject, related });
-                w.participants.push((id, s.owner.clone(), s.owner_name.to_string()));
-                held.insert(number, Held { id, status: TicketStatus::New, participants: vec![s.owner.clone()], created: true });
-                (number, true)
+            ThreadDecision::New { related } => (self.open(tx, sorted, mailbox, related).await?, true),
+        };
+        // A colleague who forwards a customer's mail opens the customer's ticket, not their own.
+        let forwarded_by_colleague = created && sorted.sender_is_colleague && sorted.mail.forwarded_from.is_some();
+        let ticket_id = self.take_part(ctx, sorted, number, forwarded_by_colleague)?;
+        self.writes.incoming.push(Incoming::of(index, ticket_id, sorted.mail));
+        self.remember_ids(sorted.mail, number, ticket_id);
+        let ack = created.then(|| self.plan_ack(index, sorted, number, mailbox.filter(|_| !forwarded_by_colleague)));
+        self.writes.processed.push((inbound_id, ticket_id));
+        Ok((inbound_id, Outcome::Ticket { number, created, ack }))
+    }
+
+    /// The ticket and its id if this mail is already on it (same Message-ID and sender), in the
+    /// database or earlier in the batch.
+    async fn redelivery(&self, tx: &mut WriteTx, sorted: &Sorted<'_>) -> Result<Option<(TicketNumber, i64)>, MailError> {
+        let mail = sorted.mail;
+        let Some(mid) = mail.message_id.as_deref() else { return Ok(None) };
+        let Some((number, ticket_id)) = self.known.get(mid).and_then(|n| self.held.get(n).map(|h| (*n, h.id))) else { return Ok(None) };
+        let again = self.seen.contains(&(ticket_id, mid, mail.from.as_str()))
+            || (self.known_before.contains(mid) && messages::is_duplicate(tx, ticket_id, mid, mail.from.as_str()).await?);
+        Ok(again.then_some((number, ticket_id)))
+    }
+
+    /// A customer's mail on an existing ticket: it is open again (unless new), or just touched.
+    fn join(&mut self, number: TicketNumber) -> Result<(), MailError> {
+        let ticket = self.held.get_mut(&number).ok_or(podpora_store::StoreError::NotFound)?;
+        let next = ticket.status.after_customer_reply();
+        if next != ticket.status {
+            ticket.status = next;
+            self.writes.status.insert(ticket.id, next);
+        } else if !ticket.created {
+            self.writes.touched.push(ticket.id);
+        }
+        Ok(())
+    }
+
+    /// A new ticket for the mail's owner (a known customer, whose name and language it may
+    /// complete, or a new one), with a placeholder id and number until `create`.
+    async fn open(
+        &mut self,
+        tx: &mut WriteTx,
+        sorted: &Sorted<'_>,
+        mailbox: Option<&Mailbox>,
+        related: Option<TicketNumber>,
+    ) -> Result<TicketNumber, MailError> {
+        let (mail, owner) = (sorted.mail, sorted.owner);
+        // A colleague's forward says nothing of the customer's language.
+        let lang =
+            mail.language.as_deref().and_then(Lang::from_header).filter(|_| !sorted.sender_is_colleague).map(|l| l.code().to_string());
+        let customer_id = match self.customers.get_mut(owner.as_str()) {
+            Some(known) if known.id > 0 => {
+                customers::keep_name(tx, known, sorted.owner_name).await?;
+                if let (Some(lang), None) = (&lang, &known.language) {
+                    customers::learn_language(tx, known.id, lang).await?;
+                    known.language = Some(lang.clone());
+                }
+                known.id
+            }
+            Some(opened_earlier) => opened_earlier.id,
+            None => {
+                self.opening.customers.push((owner.clone(), sorted.owner_name.to_string(), lang.clone()));
+                let id = -(self.opening.customers.len() as i64);
+                self.customers.insert(owner.to_string(), KnownCustomer { id, name: sorted.owner_name.to_string(), language: lang });
+                id
             }
         };
-        let h = held.get_mut(&number).ok_or(podpora_store::StoreError::NotFound)?;
-        let ticket_id = h.id;
-        // Everyone on the mail but us (and the forwarding colleague) takes part from now on.
-        let forwarded_by_colleague = created && s.sender_is_colleague && mail.forwarded_from.is_some();
+        let k = self.opening.tickets.len() as i64;
+        let (id, number) = (-(k + 1), TicketNumber::new(PROVISIONAL + k).map_err(|e| MailError::Rejected(e.to_string()))?);
+        let subject = podpora_domain::subject::title(&mail.subject);
+        self.opening.tickets.push(Opening { customer_id, mailbox_id: mailbox.map(|m| m.id), subject, related });
+        self.writes.participants.push((id, owner.clone(), sorted.owner_name.to_string()));
+        self.held.insert(number, Held { id, status: TicketStatus::New, participants: vec![owner.clone()], created: true });
+        Ok(number)
+    }
+
+    /// Everyone on the mail but us takes part in the ticket from now on (not when a colleague
+    /// forwarded it: the customer is the one who takes part). Returns the ticket's id.
+    fn take_part(
+        &mut self,
+        ctx: &Context<'_>,
+        sorted: &Sorted<'_>,
+        number: TicketNumber,
+        forwarded_by_colleague: bool,
+    ) -> Result<i64, MailError> {
+        let mail = sorted.mail;
+        let ticket = self.held.get_mut(&number).ok_or(podpora_store::StoreError::NotFound)?;
         if !forwarded_by_colleague {
             let sender = std::iter::once((&mail.from, &mail.from_name));
             let others = mail.to.iter().chain(&mail.cc).filter(|(a, _)| !ctx.is_ours(a) && !a.is_robot()).map(|(a, n)| (a, n));
-            for (a, name) in sender.chain(others) {
-                if !h.participants.contains(a) {
-                    h.participants.push(a.clone());
-                    w.participants.push((ticket_id, a.clone(), name.clone()));
+            for (address, name) in sender.chain(others) {
+                if !ticket.participants.contains(address) {
+                    ticket.participants.push(address.clone());
+                    self.writes.participants.push((ticket.id, address.clone(), name.clone()));
                 }
             }
         }
-        let body_text = if mail.warnings.is_empty() {
-            mail.text.new_text.clone()
-        } else {
-            format!("{}\n\n[podpora: {}]", mail.text.new_text, mail.warnings.join("; "))
-        };
-        w.incoming.push(Incoming {
-            index,
-            ticket_id,
-            to: mail.to.iter().map(|(a, _)| a.to_string()).collect(),
-            cc: mail.cc.iter().map(|(a, _)| a.to_string()).collect(),
-            body_text,
-        });
+        Ok(ticket.id)
+    }
+
+    /// The mail's own Message-ID (and its thread's root) lead to its ticket from now on; the first
+    /// ticket to claim an id keeps it, in the batch as in the table.
+    fn remember_ids(&mut self, mail: &'p ParsedMail, number: TicketNumber, ticket_id: i64) {
         if let Some(mid) = mail.message_id.as_deref() {
-            seen.insert((ticket_id, mid, mail.from.as_str()));
+            self.seen.insert((ticket_id, mid, mail.from.as_str()));
         }
-        let mut remember: Vec<String> = mail.message_id.iter().cloned().collect();
-        remember.extend(mail.thread_root.clone());
-        for id in remember {
-            // The first ticket to claim an id keeps it, in the batch as in the table.
-            if let std::collections::hash_map::Entry::Vacant(v) = known.entry(id.clone()) {
+        for id in mail.message_id.iter().chain(&mail.thread_root) {
+            if let std::collections::hash_map::Entry::Vacant(v) = self.known.entry(id.clone()) {
                 v.insert(number);
-                w.remember.push((ticket_id, id));
+                self.writes.remember.push((ticket_id, id.clone()));
             }
         }
-        let mut ack = None;
-        if created {
-            let recent = recent_acks.get(mail.from.as_str()).copied().unwrap_or(0);
-            let mailbox = mailbox.filter(|_| !forwarded_by_colleague);
-            let decision = autoack::decide_ack(s.class, mailbox.is_some_and(|m| m.ack_enabled), recent, limit);
-            if let (AckDecision::Send, Some(mb)) = (decision, mailbox) {
-                let lang =
-                    customers.get(s.owner.as_str()).and_then(|c| c.language.as_deref()).and_then(Lang::from_code).unwrap_or(Lang::En);
-                w.acks.push(AckPlan { index, ticket: number, mailbox_id: mb.id, lang });
-                *recent_acks.entry(mail.from.to_string()).or_default() += 1;
+    }
+
+    /// Whether a new ticket is acknowledged (never automatic mail, at most so many per sender),
+    /// in the customer's language; planned now, composed once the ticket has its number.
+    fn plan_ack(&mut self, index: usize, sorted: &Sorted<'_>, number: TicketNumber, mailbox: Option<&Mailbox>) -> AckDecision {
+        let from = sorted.mail.from.as_str();
+        let recent = self.recent_acks.get(from).copied().unwrap_or(0);
+        let decision = autoack::decide_ack(sorted.class, mailbox.is_some_and(|m| m.ack_enabled), recent, AckLimit::default());
+        if let (AckDecision::Send, Some(mb)) = (decision, mailbox) {
+            let lang =
+                self.customers.get(sorted.owner.as_str()).and_then(|c| c.language.as_deref()).and_then(Lang::from_code).unwrap_or(Lang::En);
+            self.writes.acks.push(AckPlan { index, ticket: number, mailbox_id: mb.id, lang });
+            *self.recent_acks.entry(from.to_string()).or_default() += 1;
+        }
+        decision
+    }
+
+    /// Step 3: the customers and tickets the batch opens, created together; their placeholders
+    /// then stand for real ids and numbers (`Openings`).
+    async fn create(&mut self, ctx: &Context<'_>, tx: &mut WriteTx) -> Result<(), MailError> {
+        let opening = &mut self.opening;
+        let new_customers: Vec<(&EmailAddress, &str, Option<&str>)> =
+            opening.customers.iter().map(|(a, n, l)| (a, n.as_str(), l.as_deref())).collect();
+        let customer_ids = customers::create_many(tx, &new_customers).await?;
+        let customer_id = |id: i64| if id < 0 { customer_ids[(-id - 1) as usize] } else { id };
+        let new_tickets: Vec<tickets::NewTicket<'_>> = opening
+            .tickets
+            .iter()
+            .map(|o| tickets::NewTicket {
+                mailbox_id: o.mailbox_id,
+                customer_id: customer_id(o.customer_id),
+                subject: &o.subject,
+                channel: Channel::Email,
+                related: o.related.filter(|r| r.get() < PROVISIONAL),
+            })
+            .collect();
+        opening.created = tickets::insert_many(tx, ctx.room.db.backend(), &new_tickets).await?;
+        // A stranger's ticket related to one opened earlier in the same batch (rare): one update each.
+        for (o, t) in opening.tickets.iter().zip(&opening.created) {
+            if let Some(r) = o.related.filter(|r| r.get() >= PROVISIONAL) {
+                tickets::set_related(tx, t.id, opening.number(r)).await?;
             }
-            ack = Some(decision);
         }
-        w.processed.push((inbound_id, ticket_id));
-        outcomes.push((inbound_id, Outcome::Ticket { number, created, ack }));
+        Ok(())
     }
-    // Customers and tickets the batch opens, created together; then placeholders become real.
-    let new_customers: Vec<(&EmailAddress, &str, Option<&str>)> =
-        opening.customers.iter().map(|(a, n, l)| (a, n.as_str(), l.as_deref())).collect();
-    let customer_ids = customers::create_many(tx, &new_customers).await?;
-    let customer_id = |id: i64| if id < 0 { customer_ids[(-id - 1) as usize] } else { id };
-    let new_tickets: Vec<tickets::NewTicket<'_>> = opening
-        .tickets
-        .iter()
-        .map(|o| tickets::NewTicket {
-            mailbox_id: o.mailbox_id,
-            customer_id: customer_id(o.customer_id),
-            subject: &o.subject,
-            channel: Channel::Email,
-            related: o.related.filter(|r| r.get() < PROVISIONAL),
-        })
-        .collect();
-    let created = tickets::insert_many(tx, room.db.backend(), &new_tickets).await?;
-    opening.created = created;
-    // A stranger's ticket related to one opened earlier in the same batch (rare): one update each.
-    for (o, t) in opening.tickets.iter().zip(&opening.created) {
-        if let Some(r) = o.related.filter(|r| r.get() >= PROVISIONAL) {
-            tickets::set_related(tx, t.id, opening.number(r)).await?;
-        }
-    }
-    write(ctx, tx, batch, w, &opening).await?;
-    Ok(outcomes
-        .into_iter()
-        .map(|(id, o)| {
-            (
-                id,
-                match o {
-                    Outcome::Ticket { number, created, ack } => Outcome::Ticket { number: opening.number(number), created, ack },
-                    other => other,
-                },
-            )
-        })
-        .collect())
 }
 
-/// Writes what the batch decided, one multi-row statement per table, with the placeholders of
-/// new tickets replaced by their ids and numbers.
-async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: Writes, opening: &Openings) -> Result<(), MailError> {
+/// Step 4: writes what the batch decided, one multi-row statement per table, with the
+/// placeholders of new tickets replaced by their ids and numbers.
+async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut writes: Writes, opening: &Openings) -> Result<(), MailError> {
     let room = ctx.room;
-    for (t, _, _) in &mut w.participants {
-        *t = opening.ticket_id(*t);
-    }
-    for i in &mut w.incoming {
-        i.ticket_id = opening.ticket_id(i.ticket_id);
-    }
-    for (t, _) in &mut w.remember {
-        *t = opening.ticket_id(*t);
-    }
-    for (_, t) in &mut w.processed {
-        *t = opening.ticket_id(*t);
-    }
-    w.status = w.status.into_iter().map(|(t, s)| (opening.ticket_id(t), s)).collect();
-    for t in &mut w.touched {
-        *t = opening.ticket_id(*t);
-    }
+    writes.resolve(opening);
     for t in &opening.created {
-        w.remember.push((t.id, compose::thread_key(&room.installation, t.number)));
+        writes.remember.push((t.id, compose::thread_key(&room.installation, t.number)));
     }
     let new_tickets: Vec<i64> = opening.created.iter().map(|t| t.id).collect();
-    let participants: Vec<(i64, &EmailAddress, &str)> = w.participants.iter().map(|(t, a, n)| (*t, a, n.as_str())).collect();
+    let participants: Vec<(i64, &EmailAddress, &str)> = writes.participants.iter().map(|(t, a, n)| (*t, a, n.as_str())).collect();
     tickets::add_participants(tx, &participants).await?;
     // Only parsed mail becomes a ticket message; one message per `incoming`, in its order.
-    let msgs: Vec<NewMessage<'_>> = w
+    let msgs: Vec<NewMessage<'_>> = writes
         .incoming
         .iter()
-        .map(|i| {
-            let p = &batch[i.index];
-            let mail = p.mail.as_ref().map_err(|reason| MailError::Rejected(reason.clone()))?;
+        .map(|incoming| {
+            let prepared = &batch[incoming.index];
+            let mail = prepared.mail.as_ref().map_err(|reason| MailError::Rejected(reason.clone()))?;
             Ok(NewMessage {
-                inbound_id: Some(p.row.id),
-                to: &i.to,
-                cc: &i.cc,
+                inbound_id: Some(prepared.row.id),
+                to: &incoming.to,
+                cc: &incoming.cc,
                 body_html: mail.html.as_deref(),
                 quoted_text: mail.text.quoted.as_deref(),
                 signature: mail.text.signature.as_deref(),
                 message_id: mail.message_id.as_deref(),
                 ..NewMessage::text(
-                    i.ticket_id,
+                    incoming.ticket_id,
                     Direction::In,
                     MessageKind::Message,
                     (mail.from.as_str(), &mail.from_name),
                     &mail.subject,
-                    &i.body_text,
+                    &incoming.body_text,
                 )
             })
         })
@@ -491,12 +624,12 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
     // Searchable moments later: indexing is the largest part of storing mail, and every message
     // of the mailbox waits on this transaction (see `search::enqueue`).
     let pks = messages::insert_many_index_later(tx, &msgs, &new_tickets).await?;
-    let attachments: Vec<(i64, NewAttachment<'_>)> = w
+    let attachments: Vec<(i64, NewAttachment<'_>)> = writes
         .incoming
         .iter()
         .zip(&pks)
-        .flat_map(|(i, pk)| {
-            batch[i.index].attachments.iter().map(move |a| {
+        .flat_map(|(incoming, pk)| {
+            batch[incoming.index].attachments.iter().map(move |a| {
                 (
                     *pk,
                     NewAttachment {
@@ -513,23 +646,23 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
         })
         .collect();
     messages::add_attachments(tx, &attachments).await?;
-    let remember: Vec<(i64, &str)> = w.remember.iter().map(|(t, id)| (*t, id.as_str())).collect();
+    let remember: Vec<(i64, &str)> = writes.remember.iter().map(|(t, id)| (*t, id.as_str())).collect();
     messages::remember_many(tx, &remember).await?;
     let mut by_status: HashMap<TicketStatus, Vec<i64>> = HashMap::new();
-    for (id, status) in &w.status {
+    for (id, status) in &writes.status {
         by_status.entry(*status).or_default().push(*id);
     }
     for (status, ids) in by_status {
         tickets::set_status_many(tx, &ids, status).await?;
     }
-    let mut touched = w.touched;
+    let mut touched = writes.touched;
     touched.sort_unstable();
     touched.dedup();
-    touched.retain(|id| !w.status.contains_key(id));
+    touched.retain(|id| !writes.status.contains_key(id));
     tickets::touch_many(tx, &touched).await?;
-    let mut acks = Vec::with_capacity(w.acks.len());
-    for plan in &w.acks {
-        let (Some(t), Some(mb), Ok(mail)) =
+    let mut acks = Vec::with_capacity(writes.acks.len());
+    for plan in &writes.acks {
+        let (Some(ticket), Some(mb), Ok(mail)) =
             (opening.created(plan.ticket), ctx.mailboxes.iter().find(|m| m.id == plan.mailbox_id), &batch[plan.index].mail)
         else {
             continue;
@@ -538,120 +671,9 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut w: W
         refs.extend(mail.message_id.clone());
         let about =
             AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
-        acks.push(compose_ack(room, mb, t, &about, &mail.from, plan.lang));
+        acks.push(compose_ack(room, mb, ticket, &about, &mail.from, plan.lang));
     }
     write_acks(tx, &acks).await?;
-    inbound::mark_processed_many(tx, &w.processed).await?;
-    Ok(())
-}
-
-/// What an acknowledgement answers.
-pub(crate) struct AckAbout<'a> {
-    pub customer_name: &'a str,
-    pub subject: &'a str,
-    pub in_reply_to: Option<&'a str>,
-    pub references: &'a [String],
-}
-
-/// An acknowledgement, composed and ready to be stored with its ticket and queued.
-pub(crate) struct AckMail {
-    ticket_id: i64,
-    from_address: String,
-    from_name: String,
-    to: Vec<String>,
-    subject: String,
-    body: String,
-    message_id: String,
-    raw: Vec<u8>,
-}
-
-/// Composes the acknowledgement of a new ticket in the customer's language (templates of the
-/// mailbox, or the catalogue's defaults).
-pub(crate) fn compose_ack(
-    room: &Mailroom,
-    mb: &Mailbox,
-    ticket: &tickets::Ticket,
-    about: &AckAbout<'_>,
-    to: &EmailAddress,
-    lang: Lang,
-) -> AckMail {
-    let (default_hours, default_response) = (i18n::t(lang, "ack-default-hours"), i18n::t(lang, "ack-default-response-time"));
-    let ctx = AckContext {
-        customer_name: about.customer_name,
-        ticket_number: ticket.number,
-        subject: about.subject,
-        mailbox_name: &mb.name,
-        support_hours: if mb.support_hours.is_empty() { &default_hours } else { &mb.support_hours },
-        response_time: if mb.response_time.is_empty() { &default_response } else { &mb.response_time },
-        alternative_contacts: if mb.alternative_contacts.is_empty() { mb.address.as_str() } else { &mb.alternative_contacts },
-        help_articles: &[],
-        portal_url: &room.public_url,
-    };
-    let (subject, body) = autoack::render_ack(mb.ack_subject.as_deref(), mb.ack_body.as_deref(), lang, &ctx);
-    let message_id = format!("{}@{}", token::message_id_local(&room.key, ticket.number, to, Purpose::Ack, &compose::nonce()), room.host);
-    let reply_to = room.plus_reply_to.then(|| mb.address.with_plus(&token::plus_detail(&room.key, ticket.number, to)));
-    let raw = compose::build(&Outgoing {
-        from_name: &mb.name,
-        from: &mb.address,
-        to: std::slice::from_ref(to),
-        cc: &[],
-        reply_to: reply_to.as_ref(),
-        subject: &subject,
-        text: &body,
-        message_id: &message_id,
-        in_reply_to: about.in_reply_to,
-        references: about.references,
-        thread_topic: &ticket.subject,
-        thread_index: &compose::thread_index(&room.installation, ticket.number, 0),
-        auto_submitted: true,
-        installation: &room.installation,
-        attachments: &[],
-    });
-    AckMail {
-        ticket_id: ticket.id,
-        from_address: mb.address.to_string(),
-        from_name: mb.name.clone(),
-        to: vec![to.to_string()],
-        subject,
-        body: db_text(&body),
-        message_id,
-        raw,
-    }
-}
-
-/// Stores acknowledgements as messages of their tickets (not searchable: they are boilerplate),
-/// queues them for sending and logs them for the per-sender limit.
-pub(crate) async fn write_acks(tx: &mut WriteTx, acks: &[AckMail]) -> Result<(), MailError> {
-    if acks.is_empty() {
-        return Ok(());
-    }
-    let msgs: Vec<NewMessage<'_>> = acks
-        .iter()
-        .map(|a| NewMessage {
-            to: &a.to,
-            message_id: Some(&a.message_id),
-            delivery: Some("queued"),
-            searchable: false,
-            ..NewMessage::text(a.ticket_id, Direction::Out, MessageKind::Message, (&a.from_address, &a.from_name), &a.subject, &a.body)
-        })
-        .collect();
-    let pks = messages::insert_many(tx, &msgs, &[]).await?;
-    let remember: Vec<(i64, &str)> = acks.iter().map(|a| (a.ticket_id, a.message_id.as_str())).collect();
-    messages::remember_many(tx, &remember).await?;
-    let mails: Vec<outbox::NewOutbound<'_>> = acks
-        .iter()
-        .zip(&pks)
-        .map(|(a, pk)| outbox::NewOutbound {
-            ticket_id: Some(a.ticket_id),
-            message_pk: Some(*pk),
-            purpose: "ack",
-            mail_from: &a.from_address,
-            recipients: &a.to,
-            raw: &a.raw,
-        })
-        .collect();
-    crate::outbound::enqueue_many(tx, &mails).await?;
-    let recipients: Vec<&str> = acks.iter().flat_map(|a| a.to.iter().map(String::as_str)).collect();
-    outbox::record_acks(tx, &recipients).await?;
+    inbound::mark_processed_many(tx, &writes.processed).await?;
     Ok(())
 }

@@ -4,17 +4,17 @@
 //! that stored copy and turn it into a ticket message (or set it aside with a reason),
 //! idempotently: a crash between the two steps only delays processing.
 
-use crate::apply::{compose_ack, write_acks, AckAbout};
+pub use crate::apply::Outcome;
+use crate::apply::{Prepared, StoredAttachment, UNPARSABLE};
 use crate::compose;
 use crate::parse::{self, ParsedMail};
-use crate::{db_text, MailError, Mailroom};
-use podpora_domain::autoack::{self, AckDecision, AckLimit};
-use podpora_domain::{Channel, Direction, EmailAddress, MessageKind, TicketNumber};
+use crate::{MailError, Mailroom};
+use podpora_domain::EmailAddress;
 use podpora_store::events::Event;
 use podpora_store::inbound::{self, InboundStatus, NewInbound};
-use podpora_store::mailboxes::{self, Mailbox};
-use podpora_store::messages::{self, NewMessage};
-use podpora_store::{customers, jobs, outbox, search, tickets, BlobId};
+use podpora_store::mailboxes;
+use podpora_store::messages;
+use podpora_store::{jobs, search, tickets, BlobId};
 use std::collections::HashMap;
 
 /// Jobs of this kind were queued per message by earlier versions; still run if found.
@@ -377,13 +377,6 @@ async fn drain_mailbox(room: &Mailroom, mailbox_id: Option<i64>) -> Result<(), M
     drained.map(|_| ())
 }
 
-/// What became of an inbound message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Ticket { number: TicketNumber, created: bool, ack: Option<AckDecision> },
-    SetAside { reason: String, unparsable: bool },
-}
-
 /// Processes a stored message. Messages of one mailbox are processed in arrival order (so a
 /// reply never overtakes the mail it answers and a backlog keeps its order): whoever holds the
 /// mailbox's ingest lease drains its pending messages oldest first, parsing a batch in parallel
@@ -479,7 +472,6 @@ async fn settled(room: &Mailroom, inbound_id: i64) -> Result<Option<Outcome>, Ma
     })
 }
 
-pub(crate) const UNPARSABLE: &str = "unparsable: ";
 /// Messages in one batch (one apply transaction). On PostgreSQL each of the batch's ~20
 /// statements is a round trip that a busy server answers slowly, and the apply of one mailbox is
 /// serial, so bigger batches carry more mail per round trip (64 → 256: about 12 % more mail per
@@ -498,26 +490,6 @@ fn batch_size(backend: podpora_store::Backend) -> i64 {
 /// +8–12% on PostgreSQL (`bench ingest`); a message is processed a tenth of a second later at most.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(100);
 const BATCH_BYTES: i64 = 16 << 20;
-
-/// A message read back from the store and parsed (or the reason it could not be).
-pub(crate) struct Prepared {
-    pub row: inbound::Inbound,
-    pub mail: Result<ParsedMail, String>,
-    pub attachments: Vec<StoredAttachment>,
-}
-
-pub(crate) struct StoredAttachment {
-    pub filename: String,
-    pub content_type: String,
-    pub size: i64,
-    /// The SHA-256 of the bytes.
-    pub blob: BlobId,
-    pub inline: bool,
-    pub content_id: Option<String>,
-    /// Where in the stored mail its bytes are, when they are kept there (not stored a second
-    /// time); `None` when they are stored under `blob`.
-    pub in_mail: Option<messages::InMail>,
-}
 
 /// An attachment's bytes after parsing: kept inside the stored mail (only their SHA-256 and size
 /// taken), or to be stored on their own.
@@ -716,62 +688,6 @@ pub async fn reprocess(room: &Mailroom, inbound_id: i64) -> Result<Option<Outcom
     }
     tx.commit().await?;
     Ok(Some(process(room, inbound_id).await?))
-}
-
-/// A ticket opened through the web form or the API rather than by mail.
-#[derive(Debug, Clone)]
-pub struct FormTicket<'a> {
-    pub mailbox: Option<&'a Mailbox>,
-    pub from: &'a EmailAddress,
-    pub name: &'a str,
-    pub subject: &'a str,
-    pub body: &'a str,
-    pub channel: Channel,
-}
-
-/// Opens a ticket for a customer who wrote through a form; acknowledged like mail.
-pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome, MailError> {
-    let body = db_text(f.body.trim());
-    if body.is_empty() {
-        return Err(MailError::Rejected("the message body is empty".into()));
-    }
-    let subject = db_text(&podpora_domain::subject::title(f.subject));
-    let name = db_text(f.name.trim());
-    let mut tx = room.db.begin().await?;
-    let customer = customers::find_or_create(&mut tx, f.from, &name).await?;
-    let ticket = tickets::create(
-        &mut tx,
-        room.db.backend(),
-        &tickets::NewTicket {
-            mailbox_id: f.mailbox.map(|m| m.id),
-            customer_id: customer,
-            subject: &subject,
-            channel: f.channel,
-            related: None,
-        },
-    )
-    .await?;
-    tickets::add_participant(&mut tx, ticket.id, f.from, &name).await?;
-    messages::insert(&mut tx, &NewMessage::text(ticket.id, Direction::In, MessageKind::Message, (f.from.as_str(), &name), &subject, &body))
-        .await?;
-    messages::remember_ids(&mut tx, ticket.id, &[compose::thread_key(&room.installation, ticket.number)]).await?;
-    // A form carries no mail headers: only the address can make it automatic (a robot sender).
-    let class = autoack::classify(f.from, &autoack::MailFacts::default());
-    let limit = AckLimit::default();
-    let recent = outbox::recent_acks(&mut tx, f.from.as_str(), limit.window_secs * 1000).await?;
-    let decision = autoack::decide_ack(class, f.mailbox.is_some_and(|m| m.ack_enabled), recent, limit);
-    if let (AckDecision::Send, Some(mb)) = (decision, f.mailbox) {
-        let about = AckAbout { customer_name: &name, subject: &subject, in_reply_to: None, references: &[] };
-        let lang = customers::language(&mut tx, customer)
-            .await?
-            .and_then(|l| podpora_domain::Lang::from_code(&l))
-            .unwrap_or(podpora_domain::Lang::En);
-        write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang)]).await?;
-    }
-    tx.commit().await?;
-    room.work.notify_one();
-    room.db.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: None }).await;
-    Ok(Outcome::Ticket { number: ticket.number, created: true, ack: Some(decision) })
 }
 
 #[cfg(test)]

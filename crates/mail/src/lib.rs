@@ -3,8 +3,10 @@
 //! (store raw durably, then parse the stored copy into a ticket), the outbox sender (lettre or
 //! .eml files) and the inbound SMTP listener. Depends on domain and store; knows nothing of HTTP.
 
+mod ack;
 mod apply;
 pub mod compose;
+pub mod form;
 pub mod imap;
 pub mod ingest;
 pub mod outbound;

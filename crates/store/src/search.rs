@@ -10,6 +10,7 @@
 
 use crate::{Backend, Result};
 use podpora_domain::search::{fold, MAX_INDEXED_CHARS};
+use podpora_domain::TicketNumber;
 use sqlx::AnyConnection;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
@@ -198,6 +199,34 @@ async fn texts_of(conn: &mut AnyConnection, message_ids: &[i64]) -> Result<Vec<(
         .collect()
 }
 
+/// The start of a ticket's search document: its number, subject and customer addresses.
+pub async fn head(conn: &mut AnyConnection, number: TicketNumber, subject: &str, customer_id: i64) -> Result<String> {
+    let addresses: Vec<String> =
+        sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1").bind(customer_id).fetch_all(&mut *conn).await?;
+    Ok(head_text(number, subject, &addresses))
+}
+
+/// `head` of each of these tickets (those that exist), with two queries.
+pub async fn heads(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let rows = crate::db::select_in(conn, "SELECT id, number, subject, customer_id FROM tickets WHERE id IN ({in})", ids).await?;
+    let mut tickets = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (id, number, subject, customer): (i64, i64, String, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+        tickets.push((id, TicketNumber::new(number)?, subject, customer));
+    }
+    let customers: Vec<i64> = tickets.iter().map(|t| t.3).collect();
+    let addresses = crate::customers::addresses_of(conn, &customers).await?;
+    Ok(tickets
+        .iter()
+        .map(|(id, n, subject, c)| (*id, head_text(*n, subject, addresses.get(c).map(Vec::as_slice).unwrap_or(&[]))))
+        .collect())
+}
+
+/// `head` from what is already at hand.
+pub fn head_text(number: TicketNumber, subject: &str, customer_addresses: &[String]) -> String {
+    format!("{} {} {}", number.get(), subject, customer_addresses.join(" "))
+}
+
 /// The words a message adds to its ticket: sender, subject, the start of its text.
 pub fn message_text(from_name: &str, from_address: &str, subject: &str, body: &str) -> String {
     let body: String = body.chars().take(4_000).collect();
@@ -211,7 +240,7 @@ async fn write(conn: &mut AnyConnection, mut docs: Vec<(i64, String)>, grouped: 
         let ids: Vec<i64> = grouped.iter().map(|(t, _)| *t).collect();
         let present = present_words(conn, backend, &ids).await?;
         let missing: Vec<i64> = ids.iter().copied().filter(|t| !present.contains_key(t)).collect();
-        let heads = if missing.is_empty() { HashMap::new() } else { crate::tickets::search_heads(conn, &missing).await? };
+        let heads = if missing.is_empty() { HashMap::new() } else { heads(conn, &missing).await? };
         let mut grow: Vec<(i64, String)> = Vec::new();
         for (t, text) in grouped {
             match present.get(t) {

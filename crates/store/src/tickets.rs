@@ -61,7 +61,7 @@ pub struct NewTicket<'a> {
 /// across instances; a rolled-back transaction may leave a gap on PostgreSQL (a sequence), never a duplicate.
 pub async fn create(conn: &mut AnyConnection, backend: Backend, t: &NewTicket<'_>) -> Result<Ticket> {
     let t = insert(conn, backend, t).await?;
-    let head = search_head(conn, &t).await?;
+    let head = crate::search::head(conn, t.number, &t.subject, t.customer_id).await?;
     crate::search::start(conn, t.id, &head).await?;
     Ok(t)
 }
@@ -117,32 +117,6 @@ pub async fn insert_many(conn: &mut AnyConnection, backend: Backend, new: &[NewT
 pub async fn set_related(conn: &mut AnyConnection, ticket_id: i64, related: TicketNumber) -> Result<()> {
     sqlx::query("UPDATE tickets SET related_number = $1 WHERE id = $2").bind(related.get()).bind(ticket_id).execute(conn).await?;
     Ok(())
-}
-
-/// The start of a ticket's search document: its number, subject and customer addresses.
-pub async fn search_head(conn: &mut AnyConnection, t: &Ticket) -> Result<String> {
-    let addresses: Vec<String> = sqlx::query_scalar("SELECT address FROM customer_addresses WHERE customer_id = $1")
-        .bind(t.customer_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(search_head_text(t, &addresses))
-}
-
-/// `search_head` of each of these tickets (those that exist), with two queries.
-pub async fn search_heads(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let tickets: Vec<Ticket> = crate::db::select_in(conn, &format!("SELECT {COLS} FROM tickets WHERE id IN ({{in}})"), ids)
-        .await?
-        .iter()
-        .map(ticket)
-        .collect::<Result<_>>()?;
-    let customers: Vec<i64> = tickets.iter().map(|t| t.customer_id).collect();
-    let addresses = crate::customers::addresses_of(conn, &customers).await?;
-    Ok(tickets.iter().map(|t| (t.id, search_head_text(t, addresses.get(&t.customer_id).map(Vec::as_slice).unwrap_or(&[])))).collect())
-}
-
-/// `search_head` from addresses already at hand.
-pub fn search_head_text(t: &Ticket, customer_addresses: &[String]) -> String {
-    format!("{} {} {}", t.number.get(), t.subject, customer_addresses.join(" "))
 }
 
 /// Creates a ticket with the next number; its search document is the caller's (see `create`).
