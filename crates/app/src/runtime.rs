@@ -1,5 +1,6 @@
-//! Wiring: open the database (migrated), the blob store and the keys, and the job workers that
-//! run background work (processing inbound mail, sending the outbox).
+//! Wiring: open the database (migrated), the blob store and the keys; the job workers that send
+//! the outbox (and run per-message processing jobs that earlier versions queued); the reminders
+//! that bring pending tickets back; the supervisor of IMAP fetchers.
 
 use crate::config::Config;
 use anyhow::Context;
@@ -182,15 +183,8 @@ pub async fn imap_supervisor(room: Mailroom, holder: String, mut shutdown: watch
 /// several instances: the update re-checks the due time).
 pub async fn reminders(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
     loop {
-        match podpora_store::tickets::wake_due(&room.db, now_ms()).await {
-            Ok(woken) => {
-                for t in woken {
-                    room.db
-                        .publish(podpora_store::events::Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: None })
-                        .await;
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "checking reminders failed"),
+        if let Err(e) = podpora_commands::tickets::wake_reminders(&room).await {
+            tracing::warn!(error = %e, "checking reminders failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(15)) => {}

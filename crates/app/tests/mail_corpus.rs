@@ -1,5 +1,5 @@
 //! Real-world mail shapes through `podpora ingest` (the MTA pipe), on both backends, plus the
-//! bad input the issue lists: each is stored or refused with a clear reason, exit codes follow
+//! bad input real senders produce: each is stored or refused with a clear reason, exit codes follow
 //! the contract (0 stored, 65 stored but unparsable, 75 temporary), and the server stays up.
 
 mod common;

@@ -40,6 +40,11 @@ pub async fn set_language(room: &Mailroom, actor: &Actor, lang: Lang) -> Result<
     Ok(users::set_language(&room.db, actor.id(), lang).await?)
 }
 
+/// The inbox order the agent chose last (remembered for next time).
+pub async fn set_inbox_sort(room: &Mailroom, actor: &Actor, sort: podpora_store::tickets::Sort) -> Result<()> {
+    Ok(users::set_inbox_sort(&room.db, actor.id(), sort).await?)
+}
+
 /// The agent's own password, with the current one as proof; every other session of theirs ends.
 pub async fn change_password(room: &Mailroom, actor: &Actor, current: &str, new: &str, keep_session: &str) -> Result<()> {
     let hash = users::password_hash(&room.db, actor.id()).await?;

@@ -75,11 +75,6 @@ pub async fn mailbox_by_address(room: &Mailroom, _admin: &Admin, address: &Email
     mailboxes::find_by_address(&room.db, address).await?.ok_or(CommandError::NotFound(Thing::Mailbox))
 }
 
-/// The mailboxes the actor may see (all, for admins), with their fetch health.
-pub async fn mailboxes(room: &Mailroom, actor: &Actor) -> Result<Vec<Mailbox>> {
-    Ok(mailboxes::list(&room.db).await?.into_iter().filter(|m| actor.access().can_see(Some(m.id))).collect())
-}
-
 /// What an admin changes on a mailbox.
 #[derive(Debug, Clone, Default)]
 pub struct MailboxChange {

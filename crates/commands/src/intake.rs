@@ -32,7 +32,7 @@ pub async fn open_ticket(room: &Mailroom, actor: &Actor, t: &NewTicket<'_>) -> R
                 .filter(|m| actor.access().can_see(Some(m.id)))
                 .ok_or(CommandError::NotFound(Thing::Mailbox))?,
         ),
-        None => mailboxes::list(&room.db).await?.into_iter().find(|m| actor.access().can_see(Some(m.id))),
+        None => crate::directory::mailboxes(room, actor).await?.into_iter().next(),
     };
     let form = FormTicket { mailbox: mailbox.as_ref(), from: &t.from, name: t.name, subject: t.subject, body: t.body, channel: t.channel };
     match form::open_ticket(room, &form).await? {

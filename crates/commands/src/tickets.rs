@@ -248,6 +248,18 @@ pub async fn hand_over(room: &Mailroom, actor: &Actor, number: TicketNumber, to:
     Ok(())
 }
 
+/// Pending tickets whose reminder is due go back to the queue, each with a log entry and a live
+/// event. Run by the scheduler for the whole installation (no actor: nobody's rights apply).
+pub async fn wake_reminders(room: &Mailroom) -> Result<Vec<Ticket>> {
+    let mut tx = room.db.begin().await?;
+    let woken = tickets::wake_due_in(&mut tx, now_ms()).await?;
+    for t in &woken {
+        tx.publish(Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: None }).await?;
+    }
+    tx.commit().await?;
+    Ok(woken)
+}
+
 /// What a bulk action does to each selected ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkAction {

@@ -1,5 +1,5 @@
-//! Templates with `{{variable}}` placeholders, as admins write them for auto-acknowledgements
-//! and (later) canned replies. Rendering never fails at send time; `validate` reports mistakes
+//! Templates with `{{variable}}` placeholders, as admins and agents write them for
+//! auto-acknowledgements and canned replies. Rendering never fails at send time; `validate` reports mistakes
 //! when the template is saved.
 
 use crate::DomainError;

@@ -1,4 +1,5 @@
-//! Ticket vocabulary: numbers, statuses, message directions and kinds, roles, channels.
+//! Ticket vocabulary: numbers, statuses, message directions and kinds, roles, priorities,
+//! channels, tags and snooze times. Each type holds only valid values; parsing is the one check.
 
 use crate::DomainError;
 use serde::{Deserialize, Serialize};

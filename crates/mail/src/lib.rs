@@ -1,7 +1,8 @@
 //! Mail in and out: parsing real-world mail (mail-parser), folding quotes and signatures,
 //! sanitising HTML (ammonia), building outbound mail (mail-builder), the ingest pipeline
 //! (store raw durably, then parse the stored copy into a ticket), the outbox sender (lettre or
-//! .eml files) and the inbound SMTP listener. Depends on domain and store; knows nothing of HTTP.
+//! .eml files) and the inbound SMTP listener. Depends on domain and store; knows nothing of HTTP
+//! nor of who is asking (agents' actions come through the command layer).
 
 mod ack;
 mod apply;

@@ -1,7 +1,8 @@
 //! Persistence for both backends (SQLite and PostgreSQL) through one SQL code path (sqlx's `Any`
 //! driver, `$N` placeholders work on both); backend-specific SQL only where it matters (ticket
-//! number allocation, job claiming). Also the content-addressed blob store for raw mail and attachments.
-//! Only this crate writes SQL.
+//! numbers, job claiming, search, bulk accepts). Also the content-addressed blob store for raw
+//! mail and attachments. Only this crate writes SQL; it does not know who is asking (the command
+//! layer checks rights) nor anything of HTTP or mail formats.
 
 pub mod activity;
 pub mod blobs;

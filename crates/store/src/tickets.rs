@@ -1,4 +1,6 @@
-//! Tickets: numbering, participants, tags, status changes and the inbox listing.
+//! Tickets: numbering, participants, tags, patches with their activity entries, merge and split
+//! (in the caller's transaction), reminders, and the inbox listing (`TicketQuery`, whose scope
+//! must be named).
 
 use crate::{activity, now_ms, Backend, Db, Result, StoreError};
 use podpora_domain::access::MailboxScope;
@@ -404,17 +406,14 @@ pub async fn split_in(tx: &mut AnyConnection, from: &Ticket, message_pk: i64, ac
     by_id(&mut *tx, new.id).await
 }
 
-/// Pending tickets whose reminder is due go back to the queue (status open). Returns them.
-pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<Ticket>> {
+/// Pending tickets whose reminder is due go back to the queue (status open), in the caller's
+/// transaction. Returns them.
+pub async fn wake_due_in(tx: &mut AnyConnection, now: i64) -> Result<Vec<Ticket>> {
     let ids: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM tickets WHERE remind_at IS NOT NULL AND remind_at <= $1 ORDER BY remind_at LIMIT 500")
             .bind(now)
-            .fetch_all(db.pool())
+            .fetch_all(&mut *tx)
             .await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut tx = db.begin().await?;
     let mut woken = Vec::new();
     for id in ids {
         // Re-checked inside the write: another instance may have woken it already.
@@ -428,11 +427,10 @@ pub async fn wake_due(db: &Db, now: i64) -> Result<Vec<Ticket>> {
         .await?
         .rows_affected();
         if n > 0 {
-            activity::add(&mut tx, id, None, "reminder", "").await?;
-            woken.push(by_id(&mut tx, id).await?);
+            activity::add(&mut *tx, id, None, "reminder", "").await?;
+            woken.push(by_id(&mut *tx, id).await?);
         }
     }
-    tx.commit().await?;
     Ok(woken)
 }
 
@@ -691,6 +689,13 @@ mod tests {
         let mut tx = db.begin().await?;
         merge_in(&mut tx, from, into, actor).await?;
         tx.commit().await
+    }
+
+    async fn wake_due(db: &Db, now: i64) -> Result<Vec<Ticket>> {
+        let mut tx = db.begin().await?;
+        let woken = wake_due_in(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(woken)
     }
 
     async fn split(db: &Db, from: &Ticket, message_pk: i64, actor: Option<i64>) -> Result<Ticket> {

@@ -340,7 +340,7 @@ pub async fn download_attachment(State(state): State<AppState>, me: ApiUser, Pat
 /// The mailboxes the caller may see, with their fetch health, and where outgoing mail goes.
 #[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mail", responses((status = 200, description = "Mailboxes", body = Value), ErrorResponses))]
 pub async fn list_mailboxes(State(state): State<AppState>, me: ApiUser) -> Result<Json<Value>, ApiError> {
-    let list = admin::mailboxes(&state.room, &me.0).await?;
+    let list = podpora_commands::directory::mailboxes(&state.room, &me.0).await?;
     Ok(Json(json!({
         "outbound": state.setup.outbound,
         "mailboxes": list.iter().map(|m| json!({

@@ -1,6 +1,6 @@
 //! End-to-end harness: the real `podpora` binary on a random port with a throw-away database
 //! (SQLite file or a fresh PostgreSQL database), a real SMTP sink (aiosmtpd writing a maildir),
-//! swaks as the sending client. Waits poll with a deadline; nothing sleeps for a fixed time.
+//! swaks as the sending client. Waits for something poll with a deadline (no fixed sleeps standing in for a condition).
 #![allow(dead_code)]
 
 pub mod browser;

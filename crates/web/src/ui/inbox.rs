@@ -15,8 +15,8 @@ use podpora_commands::tickets::{self as desk, BulkAction, BulkOutcome};
 use podpora_commands::{directory, CommandError};
 use podpora_domain::i18n::t;
 use podpora_domain::{Priority, Tag, TicketNumber, TicketStatus};
+use podpora_store::mailboxes;
 use podpora_store::tickets::{AssigneeFilter, Sort, TicketQuery};
-use podpora_store::{mailboxes, users};
 use serde::Deserialize;
 
 /// The views of the inbox, in the order of the sidebar.
@@ -89,14 +89,13 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
     let sort = match p.sort.as_deref().and_then(Sort::parse) {
         Some(s) => {
             if s != agent.user().inbox_sort {
-                ui_try!(lang, users::set_inbox_sort(&state.room.db, agent.user().id, s).await);
+                ui_try!(lang, podpora_commands::accounts::set_inbox_sort(&state.room, &agent.actor, s).await);
             }
             s
         }
         None => agent.user().inbox_sort,
     };
-    let visible_mailboxes: Vec<mailboxes::Mailbox> =
-        ui_try!(lang, mailboxes::list(&state.room.db).await).into_iter().filter(|m| agent.access().can_see(Some(m.id))).collect();
+    let visible_mailboxes: Vec<mailboxes::Mailbox> = ui_try!(lang, directory::mailboxes(&state.room, &agent.actor).await);
     let mailbox = p.mailbox.as_deref().and_then(|m| m.parse::<i64>().ok()).filter(|m| visible_mailboxes.iter().any(|v| v.id == *m));
     let tag = p.tag.as_deref().and_then(|t| Tag::parse(t).ok());
     let priority = p.priority.as_deref().and_then(|s| s.parse::<Priority>().ok());

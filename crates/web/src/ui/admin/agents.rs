@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use podpora_commands::accounts::{self, AgentChange, NewAgent};
-use podpora_commands::{admin, directory};
+use podpora_commands::directory;
 use podpora_domain::i18n::t;
 use podpora_domain::{EmailAddress, Role};
 use serde::Deserialize;
@@ -25,7 +25,7 @@ async fn render(state: &AppState, agent: &Agent, notice: Option<&str>, problem: 
     let lang = agent.lang;
     let admin = ui_try!(lang, admin_of(agent));
     let agents = ui_try!(lang, directory::agents(&state.room, &agent.actor).await);
-    let boxes = ui_try!(lang, admin::mailboxes(&state.room, &agent.actor).await);
+    let boxes = ui_try!(lang, directory::mailboxes(&state.room, &agent.actor).await);
     let mut rights = Vec::with_capacity(agents.len());
     for a in &agents {
         rights.push(ui_try!(lang, accounts::mailbox_rights(&state.room, &admin, a.id).await));

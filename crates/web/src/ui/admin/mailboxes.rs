@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use podpora_commands::admin::{self, AckSettingsChange, MailboxChange, NewMailbox};
+use podpora_commands::directory;
 use podpora_domain::i18n::{t, t_args, Arg};
 use podpora_domain::EmailAddress;
 use serde::Deserialize;
@@ -63,7 +64,7 @@ impl From<&podpora_store::mailboxes::Mailbox> for Values {
 async fn render(state: &AppState, agent: &Agent, v: &View<'_>) -> Response {
     let lang = agent.lang;
     ui_try!(lang, admin_of(agent));
-    let boxes = ui_try!(lang, admin::mailboxes(&state.room, &agent.actor).await);
+    let boxes = ui_try!(lang, directory::mailboxes(&state.room, &agent.actor).await);
     let problem = v.problem.as_ref();
     let variables = podpora_domain::autoack::ACK_VARIABLES.iter().map(|v| format!("{{{{{v}}}}}")).collect::<Vec<_>>().join(" ");
     let smtp_help = match &state.setup.smtp_listen {

@@ -37,7 +37,7 @@ pub async fn show(State(state): State<AppState>, agent: Agent, Query(n): Query<N
     let admin = ui_try!(lang, admin_of(&agent));
     let room = &state.room;
     let setup = &state.setup;
-    let boxes = ui_try!(lang, admin::mailboxes(room, &agent.actor).await);
+    let boxes = ui_try!(lang, directory::mailboxes(room, &agent.actor).await);
     let agents = ui_try!(lang, directory::agents(room, &agent.actor).await);
     let aside = ui_try!(lang, admin::inbound(room, &agent.actor, InboundStatus::SetAside, 1000).await).len();
     let outbox = ui_try!(lang, admin::outbox_counts(room, &admin).await);
