@@ -200,7 +200,7 @@ pub async fn inbound_raw(room: &Mailroom, actor: &Actor, id: i64) -> Result<Vec<
 }
 
 /// How many outgoing mails wait, were sent, failed.
-pub async fn outbox_counts(room: &Mailroom, _admin: &Admin) -> Result<Vec<(String, i64)>> {
+pub async fn outbox_counts(room: &Mailroom, _admin: &Admin) -> Result<Vec<(podpora_domain::Delivery, i64)>> {
     Ok(podpora_store::outbox::counts(&room.db).await?)
 }
 

@@ -94,7 +94,7 @@ pub async fn post(room: &Mailroom, actor: &Actor, number: TicketNumber, p: NewPo
         Audience::AllBut(list) => list.clone(),
         Audience::Only(keep) => {
             let participants = podpora_store::tickets::participants(&mut tx, ticket.id).await?;
-            participants.iter().filter(|x| !keep.contains(&x.address)).map(|x| EmailAddress::parse(&x.address)).collect::<Result<_, _>>()?
+            participants.into_iter().filter(|x| !keep.iter().any(|k| k == x.address.as_str())).map(|x| x.address).collect()
         }
     };
     if let (MessageKind::Message, Some(seen)) = (p.kind, p.seen) {

@@ -108,6 +108,11 @@ string_enum!(
     Priority, "priority", { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" });
 
 string_enum!(
+    /// Where an outgoing mail stands: waiting to be sent (or retried), taken by the relay, or
+    /// refused for good (the server's answer is kept beside it).
+    Delivery, "delivery", { Queued => "queued", Sent => "sent", Failed => "failed" });
+
+string_enum!(
     /// How a ticket reached us.
     Channel, "channel", { Email => "email", Api => "api", Web => "web", Chat => "chat" });
 

@@ -6,7 +6,7 @@ use crate::compose::{self, Outgoing};
 use crate::{db_text, MailError, Mailroom};
 use podpora_domain::autoack::{self, AckContext};
 use podpora_domain::token::{self, Purpose};
-use podpora_domain::{i18n, Direction, EmailAddress, Lang, MessageKind};
+use podpora_domain::{i18n, Delivery, Direction, EmailAddress, Lang, MessageKind};
 use podpora_store::mailboxes::Mailbox;
 use podpora_store::messages::{self, NewMessage};
 use podpora_store::{outbox, tickets, WriteTx};
@@ -96,7 +96,7 @@ pub(crate) async fn write_acks(tx: &mut WriteTx, acks: &[AckMail]) -> Result<(),
         .map(|a| NewMessage {
             to: &a.to,
             message_id: Some(&a.message_id),
-            delivery: Some("queued"),
+            delivery: Some(Delivery::Queued),
             searchable: false,
             ..NewMessage::text(a.ticket_id, Direction::Out, MessageKind::Message, (&a.from_address, &a.from_name), &a.subject, &a.body)
         })

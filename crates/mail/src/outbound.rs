@@ -8,7 +8,7 @@ use crate::{db_text, MailError, Mailroom};
 use lettre::address::Envelope as SmtpEnvelope;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use podpora_domain::token::{self, Purpose};
-use podpora_domain::{subject, Direction, EmailAddress, MessageKind, TicketNumber};
+use podpora_domain::{subject, Delivery, Direction, EmailAddress, MessageKind, TicketNumber};
 use podpora_store::events::Event;
 use podpora_store::messages::{self, NewAttachment, NewMessage};
 use podpora_store::users::User;
@@ -184,7 +184,7 @@ pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[SendItem
         Err(e) => return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect(),
     };
     let due: Vec<(&outbox::Outbound, i64)> =
-        items.iter().filter_map(|i| found.get(&i.outbox_id).map(|o| (o, i.attempt))).filter(|(o, _)| o.status != "sent").collect();
+        items.iter().filter_map(|i| found.get(&i.outbox_id).map(|o| (o, i.attempt))).filter(|(o, _)| o.status != Delivery::Sent).collect();
     let mut outcome: std::collections::HashMap<i64, Result<(), SendError>> = std::collections::HashMap::new();
     let mut records = Vec::new();
     if !due.is_empty() {
@@ -199,9 +199,9 @@ pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[SendItem
         records = due
             .iter()
             .map(|(o, _)| match &outcome[&o.id] {
-                Ok(()) => (*o, "sent", None),
-                Err(SendError::Permanent(e)) => (*o, "failed", Some(e.as_str())),
-                Err(SendError::Temporary(e)) => (*o, "queued", Some(e.as_str())),
+                Ok(()) => (*o, Delivery::Sent, None),
+                Err(SendError::Permanent(e)) => (*o, Delivery::Failed, Some(e.as_str())),
+                Err(SendError::Temporary(e)) => (*o, Delivery::Queued, Some(e.as_str())),
             })
             .collect();
     }
@@ -313,8 +313,7 @@ pub async fn post_in(room: &Mailroom, tx: &mut WriteTx, r: &Reply<'_>, files: &[
         tickets::add_participant(&mut *tx, ticket.id, extra, "").await?;
     }
     let participants = tickets::participants(&mut *tx, ticket.id).await?;
-    let mut recipients: Vec<EmailAddress> =
-        participants.iter().filter_map(|p| EmailAddress::parse(&p.address).ok()).filter(|a| !r.exclude.contains(a)).collect();
+    let mut recipients: Vec<EmailAddress> = participants.into_iter().map(|p| p.address).filter(|a| !r.exclude.contains(a)).collect();
     if recipients.is_empty() {
         return Err(MailError::Rejected("nobody left to send this reply to".into()));
     }
@@ -382,7 +381,7 @@ pub async fn post_in(room: &Mailroom, tx: &mut WriteTx, r: &Reply<'_>, files: &[
             to: &to_list,
             cc: &cc_list,
             message_id: Some(&message_id),
-            delivery: Some("queued"),
+            delivery: Some(Delivery::Queued),
             ..NewMessage::text(
                 ticket.id,
                 Direction::Out,

@@ -87,7 +87,7 @@ async fn a_burst_is_threaded_as_it_was_meant() {
         let ta = by_number(a).await;
         let inbound: Vec<_> = messages::for_ticket(&mut conn, ta.id).await.unwrap().into_iter().filter(|m| m.direction == podpora_domain::Direction::In).collect();
         assert_eq!(inbound.len(), 2, "A once (not twice) and Bob's answer");
-        let people: Vec<String> = tickets::participants(&mut conn, ta.id).await.unwrap().into_iter().map(|p| p.address).collect();
+        let people: Vec<String> = tickets::participants(&mut conn, ta.id).await.unwrap().into_iter().map(|p| p.address.to_string()).collect();
         assert!(people.contains(&"ann@example.cz".to_string()) && people.contains(&"bob@example.cz".to_string()), "{people:?}");
         assert!(!people.iter().any(|p| p.contains("mallory")));
         let tc = by_number(c).await;

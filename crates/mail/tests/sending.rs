@@ -44,12 +44,12 @@ async fn outcomes_and_jobs_are_settled_together() {
         assert!(results.iter().all(|r| matches!(r, Err(SendError::Temporary(_)))), "{results:?}");
         assert_eq!(jobs::pending(&room.db).await.unwrap(), 3);
         let mails = outbox::get_many(&room.db, &items.iter().map(|i| i.outbox_id).collect::<Vec<_>>()).await.unwrap();
-        assert!(mails.values().all(|o| o.status == "queued" && o.last_error.is_some()));
+        assert!(mails.values().all(|o| o.status == podpora_domain::Delivery::Queued && o.last_error.is_some()));
 
         // At the last attempt the failure is final: the mail is failed and its job is gone.
         let last = SendItem { attempt: MAX_ATTEMPTS, ..items[0] };
         assert!(matches!(outbound::send_many(&room, &down, &[last]).await[0], Err(SendError::Permanent(_))));
-        assert_eq!(outbox::get_many(&room.db, &[last.outbox_id]).await.unwrap()[&last.outbox_id].status, "failed");
+        assert_eq!(outbox::get_many(&room.db, &[last.outbox_id]).await.unwrap()[&last.outbox_id].status, podpora_domain::Delivery::Failed);
         assert_eq!(jobs::pending(&room.db).await.unwrap(), 2);
 
         // Written out as .eml files: sent, and the jobs are gone with the recorded outcome.
@@ -58,7 +58,7 @@ async fn outcomes_and_jobs_are_settled_together() {
         assert!(outbound::send_many(&room, &files, rest).await.iter().all(Result::is_ok));
         assert_eq!(jobs::pending(&room.db).await.unwrap(), 0);
         let mails = outbox::get_many(&room.db, &rest.iter().map(|i| i.outbox_id).collect::<Vec<_>>()).await.unwrap();
-        assert!(mails.values().all(|o| o.status == "sent"));
+        assert!(mails.values().all(|o| o.status == podpora_domain::Delivery::Sent));
         let written = std::fs::read_dir(t.dir.path().join("outbox")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml")).count();
         assert_eq!(written, 2);
 

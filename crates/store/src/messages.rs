@@ -1,7 +1,7 @@
 //! Messages of a ticket (mail in and out, notes), the Message-IDs we know, and attachments.
 
 use crate::{now_ms, Result};
-use podpora_domain::{Direction, MessageKind, TicketNumber};
+use podpora_domain::{Delivery, Direction, MessageKind, TicketNumber};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -24,7 +24,7 @@ pub struct NewMessage<'a> {
     pub signature: Option<&'a str>,
     pub message_id: Option<&'a str>,
     pub inbound_id: Option<i64>,
-    pub delivery: Option<&'a str>,
+    pub delivery: Option<Delivery>,
     /// Whether its text goes into the ticket's search document (not for boilerplate such as acknowledgements).
     pub searchable: bool,
 }
@@ -123,7 +123,7 @@ async fn insert_rows(conn: &mut AnyConnection, msgs: &[NewMessage<'_>]) -> Resul
                 .bind(m.signature)
                 .bind(m.message_id)
                 .bind(m.inbound_id)
-                .bind(m.delivery)
+                .bind(m.delivery.map(Delivery::as_str))
                 .bind(now);
         }
         let rows = q.fetch_all(&mut *conn).await?;
@@ -237,7 +237,7 @@ pub struct Message {
     pub signature: Option<String>,
     pub message_id: Option<String>,
     pub inbound_id: Option<i64>,
-    pub delivery: Option<String>,
+    pub delivery: Option<Delivery>,
     pub delivery_error: Option<String>,
     pub created_at: i64,
     pub attachments: Vec<Attachment>,
@@ -261,7 +261,7 @@ fn message(r: &AnyRow) -> Result<Message> {
         signature: r.try_get("signature")?,
         message_id: r.try_get("message_id")?,
         inbound_id: r.try_get("inbound_id")?,
-        delivery: r.try_get("delivery")?,
+        delivery: r.try_get::<Option<String>, _>("delivery")?.map(|d| d.parse()).transpose()?,
         delivery_error: r.try_get("delivery_error")?,
         created_at: r.try_get("created_at")?,
         attachments: Vec::new(),
@@ -396,9 +396,9 @@ pub async fn add_attachments(conn: &mut AnyConnection, atts: &[(i64, NewAttachme
 }
 
 /// The delivery state shown on an outgoing message: queued, sent, failed (with the server's answer).
-pub async fn set_delivery(conn: &mut AnyConnection, message_pk: i64, delivery: &str, error: Option<&str>) -> Result<()> {
+pub async fn set_delivery(conn: &mut AnyConnection, message_pk: i64, delivery: Delivery, error: Option<&str>) -> Result<()> {
     sqlx::query("UPDATE messages SET delivery = $1, delivery_error = $2 WHERE id = $3")
-        .bind(delivery)
+        .bind(delivery.as_str())
         .bind(error)
         .bind(message_pk)
         .execute(conn)

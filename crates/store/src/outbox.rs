@@ -2,6 +2,7 @@
 //! worker with retries; and the log of acknowledgements for the per-sender rate limit.
 
 use crate::{now_ms, Db, Result, StoreError};
+use podpora_domain::Delivery;
 use sqlx::AnyConnection;
 use sqlx::Row;
 
@@ -24,7 +25,7 @@ pub struct Outbound {
     pub mail_from: String,
     pub recipients: Vec<String>,
     pub raw: Vec<u8>,
-    pub status: String,
+    pub status: Delivery,
     pub attempts: i64,
     pub last_error: Option<String>,
 }
@@ -51,7 +52,7 @@ pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewOutbound<'_>]) -
                 .bind(serde_json::to_string(o.recipients).unwrap_or_else(|_| "[]".into()))
                 .bind(o.raw.to_vec())
                 .bind(now)
-                .bind("queued");
+                .bind(Delivery::Queued.as_str());
         }
         let rows = q.fetch_all(&mut *conn).await?;
         let by_pk: std::collections::HashMap<Option<i64>, i64> =
@@ -83,7 +84,7 @@ pub async fn get_many(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<
             mail_from: r.try_get(4)?,
             recipients: serde_json::from_str(&r.try_get::<String, _>(5)?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             raw: r.try_get(6)?,
-            status: r.try_get(7)?,
+            status: r.try_get::<String, _>(7)?.parse()?,
             attempts: r.try_get(8)?,
             last_error: r.try_get(9)?,
         };
@@ -93,20 +94,20 @@ pub async fn get_many(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<
 }
 
 /// Records the outcome of one delivery attempt on the outbox row and on its message.
-pub async fn record_attempt(db: &Db, o: &Outbound, status: &str, error: Option<&str>) -> Result<()> {
+pub async fn record_attempt(db: &Db, o: &Outbound, status: Delivery, error: Option<&str>) -> Result<()> {
     record_attempts(db, &[(o, status, error)], &[]).await
 }
 
 /// Records delivery attempts in one transaction: the mails that went out with two statements
 /// (outbox and messages), the others one by one with their error.
-pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, &str, Option<&str>)], finished_jobs: &[i64]) -> Result<()> {
+pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, Delivery, Option<&str>)], finished_jobs: &[i64]) -> Result<()> {
     if attempts.is_empty() && finished_jobs.is_empty() {
         return Ok(());
     }
     let now = now_ms();
     let mut tx = db.begin().await?;
     crate::jobs::delete(&mut tx, finished_jobs).await?;
-    let sent: Vec<&Outbound> = attempts.iter().filter(|(_, s, _)| *s == "sent").map(|(o, _, _)| *o).collect();
+    let sent: Vec<&Outbound> = attempts.iter().filter(|(_, s, _)| *s == Delivery::Sent).map(|(o, _, _)| *o).collect();
     for chunk in sent.chunks(crate::db::ROWS_PER_STATEMENT) {
         let sql = format!(
             "UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_error = NULL, sent_at = $1 WHERE id IN ({})",
@@ -128,24 +129,24 @@ pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, &str, Option<&str>
             q.execute(&mut *tx).await?;
         }
     }
-    for (o, status, error) in attempts.iter().filter(|(_, s, _)| *s != "sent") {
+    for (o, status, error) in attempts.iter().filter(|(_, s, _)| *s != Delivery::Sent) {
         sqlx::query("UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
-            .bind(*status)
+            .bind(status.as_str())
             .bind(*error)
             .bind(o.id)
             .execute(&mut *tx)
             .await?;
         if let Some(pk) = o.message_pk {
-            crate::messages::set_delivery(&mut tx, pk, status, *error).await?;
+            crate::messages::set_delivery(&mut tx, pk, *status, *error).await?;
         }
     }
     tx.commit().await
 }
 
 /// Counts per status (queued, sent, failed).
-pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>> {
+pub async fn counts(db: &Db) -> Result<Vec<(Delivery, i64)>> {
     let rows = sqlx::query("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status").fetch_all(db.pool()).await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    rows.iter().map(|r| Ok((r.try_get::<String, _>(0)?.parse()?, r.try_get(1)?))).collect()
 }
 
 pub async fn record_ack(conn: &mut AnyConnection, recipient: &str) -> Result<()> {

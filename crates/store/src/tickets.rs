@@ -158,9 +158,7 @@ pub async fn by_numbers(conn: &mut AnyConnection, numbers: &[TicketNumber]) -> R
 pub async fn participants_of(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<HashMap<i64, Vec<EmailAddress>>> {
     let mut out: HashMap<i64, Vec<EmailAddress>> = HashMap::new();
     for r in crate::db::select_in(conn, "SELECT ticket_id, address FROM participants WHERE ticket_id IN ({in})", ticket_ids).await? {
-        if let Ok(a) = EmailAddress::parse(&r.try_get::<String, _>(1)?) {
-            out.entry(r.try_get(0)?).or_default().push(a);
-        }
+        out.entry(r.try_get(0)?).or_default().push(EmailAddress::parse(&r.try_get::<String, _>(1)?)?);
     }
     Ok(out)
 }
@@ -222,14 +220,15 @@ pub async fn remove_participant(conn: &mut AnyConnection, ticket_id: i64, addres
 
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
 pub struct Participant {
-    pub address: String,
+    pub address: EmailAddress,
     pub name: String,
 }
 
 pub async fn participants(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<Participant>> {
     let rows =
         sqlx::query("SELECT address, name FROM participants WHERE ticket_id = $1 ORDER BY address").bind(ticket_id).fetch_all(conn).await?;
-    rows.iter().map(|r| Ok(Participant { address: r.try_get(0)?, name: r.try_get(1)? })).collect()
+    // (Stored as parsed addresses: one that no longer parses is corrupt data, said so, not skipped.)
+    rows.iter().map(|r| Ok(Participant { address: EmailAddress::parse(&r.try_get::<String, _>(0)?)?, name: r.try_get(1)? })).collect()
 }
 
 pub async fn tags(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<String>> {

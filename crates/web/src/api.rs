@@ -13,7 +13,7 @@ use podpora_commands::admin::{self, AckSettingsChange};
 use podpora_commands::intake::{self, NewTicket};
 use podpora_commands::messages::{self as posts, Audience, NewPost, Upload};
 use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
-use podpora_domain::{Channel, EmailAddress, MessageKind, Priority, Tag, TicketStatus};
+use podpora_domain::{Channel, Delivery, EmailAddress, MessageKind, Priority, Tag, TicketStatus};
 use podpora_mail::ingest::Outcome;
 use podpora_store::inbound::InboundStatus;
 use podpora_store::tickets::{AssigneeFilter, Sort, TicketQuery};
@@ -200,8 +200,8 @@ pub struct Created {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PostedMessage {
     pub id: i64,
-    /// "queued" for a reply (then "sent" or "failed" on the ticket), null for a note.
-    pub delivery: Option<String>,
+    /// Queued for a reply (then sent or failed, shown on the ticket's message), null for a note.
+    pub delivery: Option<Delivery>,
 }
 
 /// What an agent writes through the API.
@@ -266,7 +266,7 @@ pub async fn post_message(
         seen: None,
     };
     let posted = posts::post(&state.room, &me.0, number, post).await?;
-    let delivery = posted.outbox_id.map(|_| "queued".to_string());
+    let delivery = posted.outbox_id.map(|_| Delivery::Queued);
     Ok((StatusCode::CREATED, Json(PostedMessage { id: posted.message_pk, delivery })).into_response())
 }
 

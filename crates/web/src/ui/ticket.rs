@@ -17,7 +17,7 @@ use podpora_commands::messages::{self as posts, Audience, NewPost};
 use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
 use podpora_commands::{canned as canned_replies, directory, CommandError};
 use podpora_domain::i18n::{t, t_args, Arg};
-use podpora_domain::{Direction, EmailAddress, Lang, MessageKind, Priority, Snooze, Tag, TicketStatus};
+use podpora_domain::{Delivery, Direction, EmailAddress, Lang, MessageKind, Priority, Snooze, Tag, TicketStatus};
 use podpora_store::canned;
 use podpora_store::customers;
 use podpora_store::messages::Message;
@@ -185,10 +185,10 @@ fn message_view(agent: &Agent, ticket: &Ticket, m: &Message, agents: &[User], ca
                 @if !m.to.is_empty() && m.kind == MessageKind::Message { span.recipients { " " (t(lang, "ticket-to")) ": " (m.to.join(", ")) @if !m.cc.is_empty() { " · " (t(lang, "ticket-cc")) ": " (m.cc.join(", ")) } } }
                 @if let Some(d) = &m.delivery {
                     " " span class={ "delivery " (d) } {
-                        @match d.as_str() {
-                            "sent" => (t(lang, "ticket-delivery-sent")),
-                            "failed" => (t_args(lang, "ticket-delivery-failed", &[("error", Arg::Str(m.delivery_error.as_deref().unwrap_or("")))])),
-                            _ => (t(lang, "ticket-delivery-queued")),
+                        @match d {
+                            Delivery::Sent => (t(lang, "ticket-delivery-sent")),
+                            Delivery::Failed => (t_args(lang, "ticket-delivery-failed", &[("error", Arg::Str(m.delivery_error.as_deref().unwrap_or("")))])),
+                            Delivery::Queued => (t(lang, "ticket-delivery-queued")),
                         }
                     }
                 }
