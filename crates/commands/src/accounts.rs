@@ -5,7 +5,7 @@ use crate::admin::Admin;
 use crate::{Actor, CommandError, Reason, Result, Thing};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use podpora_domain::{EmailAddress, Lang, Role};
+use podpora_domain::{AgentStatus, EmailAddress, Lang, Role};
 use podpora_mail::Mailroom;
 use podpora_store::users::{self, User};
 use podpora_store::{mailboxes, sessions};
@@ -38,6 +38,16 @@ async fn verify_off_runtime(password: &str, hash: String) -> bool {
 /// The agent's own UI language.
 pub async fn set_language(room: &Mailroom, actor: &Actor, lang: Lang) -> Result<()> {
     Ok(users::set_language(&room.db, actor.id(), lang).await?)
+}
+
+/// Sets an agent's availability: one's own, or anyone's for an admin. Returns the agent.
+pub async fn set_status(room: &Mailroom, actor: &Actor, email: &EmailAddress, status: AgentStatus) -> Result<User> {
+    let agent = users::find_by_email(&room.db, email).await?.ok_or(CommandError::NotFound(Thing::Agent))?;
+    if agent.id != actor.id() {
+        actor.require_admin()?;
+    }
+    users::set_status(&room.db, agent.id, status).await?;
+    Ok(User { status, ..agent })
 }
 
 /// The inbox order the agent chose last (remembered for next time).

@@ -6,9 +6,9 @@ use podpora_commands::customers::CustomerEdit;
 use podpora_commands::intake::{self, NewTicket};
 use podpora_commands::messages::{self as posts, Audience, NewPost, Upload};
 use podpora_commands::tickets::{self as desk, BulkAction, TicketChange};
-use podpora_commands::{canned, Actor, CommandError, Thing};
+use podpora_commands::{accounts, canned, Actor, CommandError, Thing};
 use podpora_domain::access::MailboxScope;
-use podpora_domain::{Channel, EmailAddress, MessageKind, Priority, Role, Snooze, Tag, TicketNumber, TicketStatus};
+use podpora_domain::{AgentStatus, Channel, EmailAddress, MessageKind, Priority, Role, Snooze, Tag, TicketNumber, TicketStatus};
 use podpora_mail::testing::room;
 use podpora_mail::Mailroom;
 use podpora_store::events::Event;
@@ -287,6 +287,35 @@ async fn hand_over_bulk_and_canned_replies_follow_the_same_rules() {
         assert!(matches!(canned::delete(&d.room, &bob, mine).await, Err(CommandError::NotFound(_))));
         canned::delete(&d.room, &d.ann, mine).await.unwrap();
         assert!(canned::list(&d.room, &d.ann).await.unwrap().is_empty());
+        t
+    })
+    .await;
+}
+
+/// A small new action through one command (the UI's account page and the API only wire it): an
+/// agent sets their own availability, an admin anyone's, nobody else's.
+#[tokio::test]
+async fn agents_set_their_own_availability_and_admins_anyones() {
+    for_each_backend(|t| async move {
+        let d = desk(&t).await;
+        let (ann, light) = (d.ann.user().email.clone(), d.light.user().email.clone());
+        assert_eq!(d.ann.user().status, AgentStatus::Online, "everyone starts online");
+        assert_eq!(accounts::set_status(&d.room, &d.ann, &ann, AgentStatus::Away).await.unwrap().status, AgentStatus::Away);
+        assert!(matches!(accounts::set_status(&d.room, &d.ann, &light, AgentStatus::Off).await, Err(CommandError::Forbidden(_))));
+        accounts::set_status(&d.room, &d.admin, &light, AgentStatus::Off).await.unwrap();
+        let missing = EmailAddress::parse("nobody@shop.test").unwrap();
+        assert!(matches!(
+            accounts::set_status(&d.room, &d.admin, &missing, AgentStatus::Off).await,
+            Err(CommandError::NotFound(Thing::Agent))
+        ));
+        let stored: Vec<(String, AgentStatus)> = users::list(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| (u.email.to_string(), u.status))
+            .filter(|(e, _)| e != "boss@shop.test")
+            .collect();
+        assert_eq!(stored, [("ann@shop.test".to_string(), AgentStatus::Away), ("lee@shop.test".to_string(), AgentStatus::Off)]);
         t
     })
     .await;

@@ -212,6 +212,11 @@ activity-system = podpora
 
 account-title = Můj účet
 account-language = Jazyk
+account-status = Dostupnost
+account-status-help = Kolegové a přidělování vidí, jestli jste k dispozici.
+agent-status-online = Online
+agent-status-away = Pryč
+agent-status-off = Mimo směnu
 account-password = Změna hesla
 account-password-current = Současné heslo
 account-password-new = Nové heslo (aspoň 10 znaků)

@@ -209,6 +209,11 @@ activity-system = podpora
 
 account-title = My account
 account-language = Language
+account-status = Availability
+account-status-help = Colleagues and routing see whether you are there to take work.
+agent-status-online = Online
+agent-status-away = Away
+agent-status-off = Off shift
 account-password = Change password
 account-password-current = Current password
 account-password-new = New password (at least 10 characters)

@@ -17,7 +17,7 @@ pub mod token;
 pub use access::Access;
 pub use address::EmailAddress;
 pub use i18n::Lang;
-pub use ticket::{Channel, Delivery, Direction, MessageKind, Priority, Role, Snooze, Tag, TicketNumber, TicketStatus};
+pub use ticket::{AgentStatus, Channel, Delivery, Direction, MessageKind, Priority, Role, Snooze, Tag, TicketNumber, TicketStatus};
 
 /// Errors for values rejected at the edge. The message is meant for a person.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

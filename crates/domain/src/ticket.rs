@@ -113,6 +113,10 @@ string_enum!(
     Delivery, "delivery", { Queued => "queued", Sent => "sent", Failed => "failed" });
 
 string_enum!(
+    /// Whether an agent is there to take work: online, away for a while, or off shift.
+    AgentStatus, "agent status", { Online => "online", Away => "away", Off => "off" });
+
+string_enum!(
     /// How a ticket reached us.
     Channel, "channel", { Email => "email", Api => "api", Web => "web", Chat => "chat" });
 

@@ -2,7 +2,7 @@
 
 use crate::tickets::Sort;
 use crate::{now_ms, Db, Result, StoreError};
-use podpora_domain::{Access, EmailAddress, Lang, Role};
+use podpora_domain::{Access, AgentStatus, EmailAddress, Lang, Role};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -19,6 +19,8 @@ pub struct User {
     pub inbox_sort: Sort,
     /// Sees every mailbox's tickets (otherwise only those of `mailbox_agents`).
     pub all_mailboxes: bool,
+    /// Whether the agent is there to take work.
+    pub status: AgentStatus,
 }
 
 fn user(r: &AnyRow) -> Result<User> {
@@ -31,10 +33,16 @@ fn user(r: &AnyRow) -> Result<User> {
         language: Lang::from_code(&r.try_get::<String, _>("language")?).unwrap_or(Lang::En),
         inbox_sort: if r.try_get::<String, _>("inbox_sort")? == "newest" { Sort::Newest } else { Sort::Oldest },
         all_mailboxes: r.try_get::<i64, _>("all_mailboxes")? != 0,
+        status: r.try_get::<String, _>("status")?.parse()?,
     })
 }
 
-const COLS: &str = "id, email, name, role, disabled, language, inbox_sort, all_mailboxes";
+const COLS: &str = "id, email, name, role, disabled, language, inbox_sort, all_mailboxes, status";
+
+/// `COLS` of the users table under an alias (`u.id, u.email, …`), for joins.
+fn columns_of(alias: &str) -> String {
+    COLS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
 
 pub async fn create(db: &Db, email: &EmailAddress, name: &str, role: Role, password_hash: &str) -> Result<User> {
     let mut tx = db.begin().await?;
@@ -102,10 +110,11 @@ pub async fn add_token(db: &Db, user_id: i64, token_hash: &str, expires_at: Opti
 
 /// The enabled user owning an unexpired token with this hash.
 pub async fn by_token_hash(db: &Db, token_hash: &str) -> Result<Option<User>> {
-    let r = sqlx::query(
-        "SELECT u.id, u.email, u.name, u.role, u.disabled, u.language, u.inbox_sort, u.all_mailboxes FROM api_tokens t JOIN users u ON u.id = t.user_id \
+    let r = sqlx::query(&format!(
+        "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND u.disabled = 0 AND (t.expires_at IS NULL OR t.expires_at > $2)",
-    )
+        columns_of("u")
+    ))
     .bind(token_hash)
     .bind(now_ms())
     .fetch_optional(db.pool())
@@ -145,6 +154,10 @@ pub async fn set_name(db: &Db, id: i64, name: &str) -> Result<()> {
 
 pub async fn set_language(db: &Db, id: i64, lang: Lang) -> Result<()> {
     set(db, "UPDATE users SET language = $1 WHERE id = $2", id, lang.code().to_string()).await
+}
+
+pub async fn set_status(db: &Db, id: i64, status: AgentStatus) -> Result<()> {
+    set(db, "UPDATE users SET status = $1 WHERE id = $2", id, status.as_str().to_string()).await
 }
 
 pub async fn set_inbox_sort(db: &Db, id: i64, sort: Sort) -> Result<()> {

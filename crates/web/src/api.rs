@@ -13,7 +13,7 @@ use podpora_commands::admin::{self, AckSettingsChange};
 use podpora_commands::intake::{self, NewTicket};
 use podpora_commands::messages::{self as posts, Audience, NewPost, Upload};
 use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
-use podpora_domain::{Channel, Delivery, EmailAddress, MessageKind, Priority, Tag, TicketStatus};
+use podpora_domain::{AgentStatus, Channel, Delivery, EmailAddress, MessageKind, Priority, Tag, TicketStatus};
 use podpora_mail::ingest::Outcome;
 use podpora_store::inbound::InboundStatus;
 use podpora_store::tickets::{AssigneeFilter, Sort, TicketQuery};
@@ -417,13 +417,44 @@ pub async fn reprocess_inbound(State(state): State<AppState>, me: ApiUser, Path(
     }
 }
 
+/// The agents (every account, disabled ones marked), with their availability and teams.
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", responses((status = 200, description = "Agents", body = Value), ErrorResponses))]
+pub async fn list_agents(State(state): State<AppState>, me: ApiUser) -> Result<Json<Value>, ApiError> {
+    let agents = podpora_commands::directory::agents(&state.room, &me.0).await?;
+    let teams = podpora_commands::directory::teams(&state.room, &me.0).await?;
+    Ok(Json(json!({"agents": agents.iter().map(|a| json!({
+        "id": a.id, "email": a.email, "name": a.name, "role": a.role, "status": a.status, "disabled": a.disabled,
+        "teams": teams.iter().filter(|t| t.members.contains(&a.id)).map(|t| t.id).collect::<Vec<_>>(),
+    })).collect::<Vec<_>>()})))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    status: AgentStatus,
+}
+
+/// Set an agent's availability: one's own, or (admins) anyone's.
+#[utoipa::path(put, path = "/api/v1/agents/{email}/status", tag = "agents", params(("email" = String, Path, description = "The agent's email")),
+    request_body = StatusBody, responses((status = 200, description = "The agent's email and status", body = Value), ErrorResponses))]
+pub async fn set_agent_status(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(email): Path<String>,
+    JsonBody(b): JsonBody<StatusBody>,
+) -> Result<Json<Value>, ApiError> {
+    let email = EmailAddress::parse(&email).map_err(|_| ApiError::not_found("agent"))?;
+    let agent = podpora_commands::accounts::set_status(&state.room, &me.0, &email, b.status).await?;
+    Ok(Json(json!({"email": agent.email, "status": agent.status})))
+}
+
 /// The REST API's document, made from the handlers' own types (see `routes`).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "podpora", description = "Helpdesk REST API. Authenticate with 'Authorization: Bearer TOKEN' (podpora token create). Errors are {\"error\":{\"code\",\"message\"}} with a stable code."),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "tickets", description = "Tickets and their messages"), (name = "mail", description = "Mailboxes and received mail"))
+    tags((name = "tickets", description = "Tickets and their messages"), (name = "mail", description = "Mailboxes and received mail"), (name = "agents", description = "Agents and their availability"))
 )]
 pub struct ApiDoc;
 
@@ -450,4 +481,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_inbound))
         .routes(routes!(download_raw))
         .routes(routes!(reprocess_inbound))
+        .routes(routes!(list_agents))
+        .routes(routes!(set_agent_status))
 }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use podpora_commands::{accounts, canned};
 use podpora_domain::i18n::{t, t_args, Arg};
-use podpora_domain::Lang;
+use podpora_domain::{AgentStatus, Lang};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -30,6 +30,15 @@ pub async fn account(agent: Agent, Query(n): Query<Notice>) -> Response {
                 label { (t(lang, "account-language"))
                     select name="language" { @for l in Lang::ALL { option value=(l.code()) selected[*l == agent.user().language] { (l.native_name()) } } }
                 }
+                button type="submit" { (t(lang, "account-save")) }
+            }
+            h2 { (t(lang, "account-status")) }
+            form method="post" action="/account/status" {
+                (csrf_field(&agent))
+                label { (t(lang, "account-status")) " "
+                    select name="status" { @for s in AgentStatus::ALL { option value=(s.as_str()) selected[*s == agent.user().status] { (t(lang, &format!("agent-status-{}", s.as_str()))) } } }
+                }
+                p.hint { (t(lang, "account-status-help")) }
                 button type="submit" { (t(lang, "account-save")) }
             }
             h2 { (t(lang, "account-password")) }
@@ -53,6 +62,20 @@ pub struct LanguageForm {
 pub async fn account_save(State(state): State<AppState>, CsrfForm(agent, f): CsrfForm<LanguageForm>) -> Response {
     let lang = ui_try!(agent.lang, Lang::from_code(&f.language).ok_or(UiError::msg("error-unknown-language")));
     ui_try!(agent.lang, accounts::set_language(&state.room, &agent.actor, lang).await);
+    Redirect::to("/account?ok=saved").into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+/// The agent's own availability.
+pub async fn status(State(state): State<AppState>, CsrfForm(agent, f): CsrfForm<StatusForm>) -> Response {
+    let lang = agent.lang;
+    let status = ui_try!(lang, f.status.parse::<AgentStatus>());
+    ui_try!(lang, accounts::set_status(&state.room, &agent.actor, &agent.user().email, status).await);
     Redirect::to("/account?ok=saved").into_response()
 }
 

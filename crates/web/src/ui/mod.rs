@@ -155,6 +155,7 @@ pub fn routes() -> Router<AppState> {
         .route("/live", get(live::stream))
         .route("/account", get(account::account).post(account::account_save))
         .route("/account/password", post(account::password))
+        .route("/account/status", post(account::status))
         .route("/canned", get(account::canned_page).post(account::canned_add))
         .route("/canned/{id}/delete", post(account::canned_delete))
         .route("/admin", get(admin::overview::show))
