@@ -87,6 +87,8 @@ pub async fn post(room: &Mailroom, actor: &Actor, number: TicketNumber, p: NewPo
     if p.body.trim().is_empty() {
         return Err(CommandError::Invalid(Reason::new("reply-empty")));
     }
+    // (Checked before the files are stored, and again in the transaction that writes.)
+    tickets::open(room, actor, number).await?;
     let blobs = outbound::keep_files(room, &p.files).await?;
     let mut tx = room.db.begin().await?;
     let ticket = visible(&mut tx, actor, number).await?;

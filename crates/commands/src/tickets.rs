@@ -35,7 +35,7 @@ pub(crate) async fn visible(conn: &mut Conn, actor: &Actor, number: TicketNumber
     }
 }
 
-/// Whether the ticket with this id (reached through a message or an attachment) is the actor's to see.
+/// The ticket with this id (reached through a message or an attachment), if the actor may see it.
 pub(crate) async fn visible_id(room: &Mailroom, actor: &Actor, ticket_id: i64) -> Result<Ticket> {
     match tickets::by_id(&mut *room.db.conn().await?, ticket_id).await {
         Ok(t) if actor.access().can_see(t.mailbox_id) => Ok(t),
