@@ -264,7 +264,6 @@ pub async fn wake_reminders(room: &Mailroom) -> Result<Vec<Ticket>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkAction {
     AssignTo(i64),
-    AssignToMe,
     Unassign,
     Solve,
     Close,
@@ -287,7 +286,6 @@ pub struct BulkOutcome {
 pub async fn bulk(room: &Mailroom, actor: &Actor, numbers: &[TicketNumber], action: &BulkAction) -> Result<BulkOutcome> {
     let patch = match action {
         BulkAction::AssignTo(id) => checked_patch(room, &TicketChange { assignee: Some(Some(*id)), ..Default::default() }).await?,
-        BulkAction::AssignToMe => TicketPatch { assignee_id: Some(Some(actor.id())), ..Default::default() },
         BulkAction::Unassign => TicketPatch { assignee_id: Some(None), ..Default::default() },
         BulkAction::Solve => TicketPatch { status: Some(TicketStatus::Solved), ..Default::default() },
         BulkAction::Close => TicketPatch { status: Some(TicketStatus::Closed), ..Default::default() },
@@ -307,6 +305,9 @@ pub async fn bulk(room: &Mailroom, actor: &Actor, numbers: &[TicketNumber], acti
         }
     }
     let mut outcome = BulkOutcome { changed: selected.len(), merged_into: None };
+    if selected.is_empty() {
+        return Ok(outcome);
+    }
     match action {
         BulkAction::Merge => {
             if selected.len() < 2 {
