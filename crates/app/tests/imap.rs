@@ -35,9 +35,13 @@ fn imap_fetch(backend: Backend) {
         let (_, v) = s.get("/api/v1/tickets?limit=200");
         (v["tickets"].as_array()?.len() == 31).then_some(())
     });
-    let (_, mbs) = s.get("/api/v1/mailboxes");
-    let m = &mbs["mailboxes"][0];
-    assert_eq!(m["fetched_count"], 31);
+    // (The fetcher records its count after the mail is stored and flagged, so the ticket can
+    // appear a moment before the count does.)
+    let m = wait_for(30, "the fetch count", || {
+        let (_, mbs) = s.get("/api/v1/mailboxes");
+        let m = mbs["mailboxes"][0].clone();
+        (m["fetched_count"] == 31).then_some(m)
+    });
     assert!(m["last_fetch_at"].as_i64().is_some() && m["last_error"].is_null(), "{m}");
 
     // A manual fetch finds nothing twice.
