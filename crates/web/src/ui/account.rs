@@ -1,7 +1,7 @@
 //! The agent's own things: their account (language, password) and their canned replies (and the
 //! shared ones, which admins write).
 
-use super::forms::CsrfForm;
+use super::forms::{CsrfForm, NoFields};
 use super::session::Agent;
 use super::{csrf_field, layout, notice, UiError};
 use crate::ui_try;
@@ -139,10 +139,6 @@ pub async fn canned_add(State(state): State<AppState>, CsrfForm(agent, f): CsrfF
     ui_try!(lang, canned::add(&state.room, &agent.actor, &f.name, &f.body, f.shared == "1").await);
     Redirect::to("/canned?ok=saved").into_response()
 }
-
-/// A form whose only field is its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct NoFields {}
 
 pub async fn canned_delete(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(agent, _): CsrfForm<NoFields>) -> Response {
     let lang = agent.lang;

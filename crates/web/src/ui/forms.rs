@@ -20,6 +20,10 @@ struct Token {
     csrf: String,
 }
 
+/// A form whose only field is its CSRF token (a button: delete, log out, test, reprocess).
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
 /// A urlencoded form whose CSRF token matched the session's, with the agent who sent it.
 pub struct CsrfForm<T>(pub Agent, pub T);
 

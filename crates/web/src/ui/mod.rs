@@ -340,6 +340,6 @@ async fn login_submit(
     }
 }
 
-async fn logout(State(state): State<AppState>, forms::CsrfForm(agent, _): forms::CsrfForm<account::NoFields>) -> Response {
+async fn logout(State(state): State<AppState>, forms::CsrfForm(agent, _): forms::CsrfForm<forms::NoFields>) -> Response {
     session::logout(&state, &agent).await.unwrap_or_else(|e| page_error(agent.lang, e))
 }

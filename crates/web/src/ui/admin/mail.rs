@@ -2,7 +2,7 @@
 //! way in (unparsable, bounces, loops) with its reason, to look at and process again.
 
 use super::{admin_of, page, Notice, Page};
-use crate::ui::forms::CsrfForm;
+use crate::ui::forms::{CsrfForm, NoFields};
 use crate::ui::session::Agent;
 use crate::ui::{csrf_field, exact_time, UiError};
 use crate::ui_try;
@@ -13,7 +13,6 @@ use maud::html;
 use podpora_commands::admin;
 use podpora_domain::i18n::t;
 use podpora_store::inbound::InboundStatus;
-use serde::Deserialize;
 
 pub async fn list(State(state): State<AppState>, agent: Agent, Query(n): Query<Notice>) -> Response {
     let lang = agent.lang;
@@ -47,9 +46,6 @@ pub async fn list(State(state): State<AppState>, agent: Agent, Query(n): Query<N
     };
     page(&agent, Page::Mail, n.ok.as_deref(), content)
 }
-
-#[derive(Debug, Deserialize)]
-pub struct NoFields {}
 
 pub async fn reprocess(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(agent, _): CsrfForm<NoFields>) -> Response {
     let lang = agent.lang;

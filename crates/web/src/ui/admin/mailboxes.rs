@@ -2,7 +2,7 @@
 //! SMTP listener), their signature and automatic acknowledgement; adding one.
 
 use super::{admin_of, page, row, Notice, Page, Problem};
-use crate::ui::forms::CsrfForm;
+use crate::ui::forms::{CsrfForm, NoFields};
 use crate::ui::session::Agent;
 use crate::ui::{csrf_field, exact_time, UiError};
 use crate::ui_try;
@@ -234,9 +234,6 @@ pub async fn change(State(state): State<AppState>, Path(id): Path<String>, CsrfF
         }
     }
 }
-
-#[derive(Debug, Deserialize)]
-pub struct NoFields {}
 
 /// Tries the mailbox's IMAP login and shows the server's answer beside it.
 pub async fn test(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(agent, _): CsrfForm<NoFields>) -> Response {
