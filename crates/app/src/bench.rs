@@ -86,6 +86,8 @@ fn bench_room(db: &Db, blobs: BlobStore) -> Mailroom {
         wake: Arc::new(tokio::sync::Notify::new()),
         work: Arc::new(tokio::sync::Notify::new()),
         accepts: Default::default(),
+        instance: podpora_mail::start_instance(db),
+        backlog: podpora_mail::Backlog::new(podpora_mail::Backlog::DEFAULT_LIMIT),
     }
 }
 
@@ -406,11 +408,13 @@ async fn ingest_bench(backend: &str, dir: &std::path::Path, n: usize, concurrenc
         let env = Envelope { mail_from: None, rcpt_to: vec![EmailAddress::parse("help@shop.example")?] };
         // The same shape as `serve`: senders that stop at the durable accept, and the worker pool
         // that processes the mail and sends the acknowledgements (as .eml files here).
-        let transport = Transport::new(None, dir)?;
+        let transport = Transport::new(None, Default::default(), dir)?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut workers = tokio::task::JoinSet::new();
+        let slots = Arc::new(tokio::sync::Semaphore::new(crate::runtime::SENDING_SLOTS));
         for i in 0..4 {
-            workers.spawn(crate::runtime::worker(room.clone(), transport.clone(), format!("bench-{i}"), stop_rx.clone()));
+            let name = crate::runtime::worker_name(&room, i);
+            workers.spawn(crate::runtime::worker(room.clone(), transport.clone(), name, slots.clone(), stop_rx.clone()));
         }
         workers.spawn(ingest::run_inbound(room.clone(), stop_rx.clone()));
         // As `sync` before the run (see `run`), for the PostgreSQL server's own buffers (after a

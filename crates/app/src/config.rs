@@ -19,11 +19,16 @@ pub struct Config {
     /// PEM certificate chain and private key: STARTTLS on the SMTP listener.
     pub smtp_tls: Option<(PathBuf, PathBuf)>,
     pub smtp_relay: Option<String>,
+    /// How long each step of a relay session may take.
+    pub relay_timeouts: podpora_mail::relay::RelayTimeouts,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
     pub max_message_mb: usize,
     pub plus_reply_to: bool,
     pub workers: usize,
+    /// Received mail waiting to be processed past which the SMTP listener answers 451 and IMAP
+    /// fetching pauses.
+    pub inbound_queue_limit: i64,
     pub blob_store: BlobStoreKind,
 }
 
@@ -49,10 +54,15 @@ struct FileConfig {
     smtp_tls_cert: Option<PathBuf>,
     smtp_tls_key: Option<PathBuf>,
     smtp_relay: Option<String>,
+    relay_connect_timeout_s: Option<u64>,
+    relay_greeting_timeout_s: Option<u64>,
+    relay_command_timeout_s: Option<u64>,
+    relay_data_timeout_s: Option<u64>,
     admin_email: Option<String>,
     max_message_mb: Option<usize>,
     plus_reply_to: Option<bool>,
     workers: Option<usize>,
+    inbound_queue_limit: Option<i64>,
     blob_store: Option<String>,
     s3_bucket: Option<String>,
     s3_endpoint: Option<String>,
@@ -103,6 +113,15 @@ impl Config {
         let plus_reply_to =
             env("PLUS_REPLY_TO").map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on")).or(f.plus_reply_to).unwrap_or(false);
         let workers = env("WORKERS").map(|v| v.parse()).transpose().context("PODPORA_WORKERS")?.or(f.workers).unwrap_or(4).clamp(1, 64);
+        let inbound_queue_limit = env("INBOUND_QUEUE_LIMIT")
+            .map(|v| v.parse())
+            .transpose()
+            .context("PODPORA_INBOUND_QUEUE_LIMIT")?
+            .or(f.inbound_queue_limit)
+            .unwrap_or(podpora_mail::Backlog::DEFAULT_LIMIT);
+        if inbound_queue_limit < 1 {
+            bail!("PODPORA_INBOUND_QUEUE_LIMIT must be at least 1");
+        }
         let blob_store = match env("BLOB_STORE").or(f.blob_store).as_deref() {
             Some("local") => BlobStoreKind::Local,
             Some("database") => BlobStoreKind::Database,
@@ -123,7 +142,24 @@ impl Config {
             None => BlobStoreKind::Local,
             Some(other) => bail!("PODPORA_BLOB_STORE must be 'local', 'database' or 's3', not '{other}'"),
         };
+        let seconds = |key: &str, file: Option<u64>, default: std::time::Duration| -> anyhow::Result<std::time::Duration> {
+            let v = env(key).map(|v| v.parse::<u64>()).transpose().with_context(|| format!("PODPORA_{key} (seconds)"))?.or(file);
+            match v {
+                Some(0) => bail!("PODPORA_{key} must be at least 1 second"),
+                Some(s) => Ok(std::time::Duration::from_secs(s)),
+                None => Ok(default),
+            }
+        };
+        let d = podpora_mail::relay::RelayTimeouts::default();
+        let relay_timeouts = podpora_mail::relay::RelayTimeouts {
+            connect: seconds("RELAY_CONNECT_TIMEOUT_S", f.relay_connect_timeout_s, d.connect)?,
+            greeting: seconds("RELAY_GREETING_TIMEOUT_S", f.relay_greeting_timeout_s, d.greeting)?,
+            command: seconds("RELAY_COMMAND_TIMEOUT_S", f.relay_command_timeout_s, d.command)?,
+            data_end: seconds("RELAY_DATA_TIMEOUT_S", f.relay_data_timeout_s, d.data_end)?,
+        };
         Ok(Config {
+            inbound_queue_limit,
+            relay_timeouts,
             blob_store,
             database_url,
             data_dir,
@@ -186,6 +222,9 @@ mod tests {
         std::fs::write(&file, "bogus = 1\n").unwrap();
         assert!(Config::from_sources(Some(&file), &|_| None).is_err());
         assert!(Config::from_sources(None, &|k| (k == "SMTP_LISTEN").then(|| "nope".into())).is_err());
+        let t = Config::from_sources(None, &|k| (k == "RELAY_DATA_TIMEOUT_S").then(|| "5".into())).unwrap().relay_timeouts;
+        assert_eq!((t.data_end.as_secs(), t.connect.as_secs()), (5, 10));
+        assert!(Config::from_sources(None, &|k| (k == "RELAY_COMMAND_TIMEOUT_S").then(|| "0".into())).is_err());
         assert!(
             Config::from_sources(None, &|k| (k == "SMTP_TLS_CERT").then(|| "cert.pem".into())).is_err(),
             "a certificate without its key"

@@ -10,12 +10,14 @@ use config::Config;
 use podpora_commands::admin::{self, Admin};
 use podpora_commands::{accounts, CommandError};
 use podpora_domain::{EmailAddress, Role};
+use podpora_mail::imap::FetchedOnce;
 use podpora_mail::ingest::{self, Envelope, Outcome, Source};
 use podpora_mail::outbound::Transport;
 use podpora_store::{mailboxes, users};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "podpora", version, about = "podpora — an omnichannel helpdesk in one binary")]
@@ -278,8 +280,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mailbox { command: MailboxCommand::Fetch { address } } => {
             let room = runtime::open(&cfg).await?;
             let mb = admin::mailbox_by_address(&room, &Admin::command_line(), &EmailAddress::parse(&address)?).await?;
-            let n = podpora_mail::imap::fetch_once(&room, &mb).await.map_err(anyhow::Error::msg)?;
-            println!("{n} new messages stored; the server processes them");
+            match podpora_mail::imap::fetch_once(&room, &mb).await.map_err(anyhow::Error::msg)? {
+                FetchedOnce::Stored(n) => println!("{n} new messages stored; the server processes them"),
+                FetchedOnce::ServerFetches => {
+                    println!("0 new messages stored by this command: a running server fetches this mailbox (the login works)")
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Mailbox { command: MailboxCommand::Test { imap } } => match podpora_mail::imap::test_connection(&imap).await {
@@ -435,29 +441,31 @@ async fn ensure_first_admin(cfg: &Config, room: &podpora_mail::Mailroom) -> anyh
 }
 
 async fn serve(cfg: Config) -> anyhow::Result<()> {
+    // The configuration's files first: a mistake there is reported before anything starts.
+    let smtp_tls = match &cfg.smtp_tls {
+        Some((cert, key)) => Some(podpora_mail::smtp_server::TlsFiles::new(cert, key).map_err(|e| anyhow::anyhow!("SMTP STARTTLS: {e}"))?),
+        None => None,
+    };
     let room = runtime::open(&cfg).await?;
+    let _owned = runtime::own_database(&cfg, &room).await?;
     room.blobs.check().await.with_context(|| format!("the blob store ({}) cannot be written and read back", room.blobs.describe()))?;
     ensure_first_admin(&cfg, &room).await?;
-    let transport = Transport::new(cfg.smtp_relay.as_deref(), &cfg.data_dir)?;
+    let transport = Transport::new(cfg.smtp_relay.as_deref(), cfg.relay_timeouts, &cfg.data_dir)?;
     tracing::info!(outbound = %transport.describe(), blobs = %room.blobs.describe(), "outgoing mail and blob store");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(runtime::SENDING_SLOTS));
     for i in 0..cfg.workers {
-        tasks.spawn(runtime::worker(room.clone(), transport.clone(), runtime::worker_name(i), stop_rx.clone()));
+        tasks.spawn(runtime::worker(room.clone(), transport.clone(), runtime::worker_name(&room, i), slots.clone(), stop_rx.clone()));
     }
     tasks.spawn(ingest::run_inbound(room.clone(), stop_rx.clone()));
-    tasks.spawn(runtime::imap_supervisor(room.clone(), runtime::worker_name(0), stop_rx.clone()));
+    tasks.spawn(runtime::imap_supervisor(room.clone(), stop_rx.clone()));
     tasks.spawn(runtime::reminders(room.clone(), stop_rx.clone()));
     // Live events from other instances (PostgreSQL LISTEN/NOTIFY); in-process on SQLite.
     room.db.listen_events(&cfg.database_url).await.context("listening for live events")?;
     if let Some(addr) = cfg.smtp_listen {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the SMTP listener to {addr}"))?;
-        let tls = match &cfg.smtp_tls {
-            Some((cert, key)) => {
-                Some(podpora_mail::smtp_server::TlsFiles::new(cert, key).map_err(|e| anyhow::anyhow!("SMTP STARTTLS: {e}"))?)
-            }
-            None => None,
-        };
+        let tls = smtp_tls;
         tracing::info!(%addr, starttls = tls.is_some(), "SMTP listener ready");
         tasks.spawn(podpora_mail::smtp_server::serve(room.clone(), listener, tls, stop_rx.clone()));
     }

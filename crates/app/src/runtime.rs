@@ -12,7 +12,7 @@ use podpora_store::{jobs, now_ms, settings, BlobStore, Db};
 use rand::RngCore;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
@@ -37,6 +37,7 @@ pub async fn open(cfg: &Config) -> anyhow::Result<Mailroom> {
         crate::config::BlobStoreKind::S3(s) => BlobStore::s3(s)?,
     };
     let max = cfg.max_message_mb << 20;
+    let instance = podpora_mail::start_instance(&db);
     Ok(Mailroom {
         db,
         blobs,
@@ -49,7 +50,51 @@ pub async fn open(cfg: &Config) -> anyhow::Result<Mailroom> {
         wake: Arc::new(tokio::sync::Notify::new()),
         work: Arc::new(tokio::sync::Notify::new()),
         accepts: Default::default(),
+        instance,
+        backlog: podpora_mail::Backlog::new(cfg.inbound_queue_limit),
     })
+}
+
+/// On SQLite, one `serve` owns the database: takes an exclusive lock on a file beside it, held
+/// until the process ends (the kernel drops it even after `kill -9`), and refuses to start when
+/// another `serve` holds it. Owning the database, it then takes over at once the leases and job
+/// locks a crashed predecessor left (on PostgreSQL they run out within seconds instead).
+/// Command-line commands (`ingest`, `mailbox`, …) may still use the database beside it.
+pub async fn own_database(cfg: &Config, room: &Mailroom) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(db_path) = podpora_store::db::sqlite_path(&cfg.database_url) else { return Ok(None) };
+    let mut path = db_path.into_os_string();
+    path.push(".serve-lock");
+    let path = std::path::PathBuf::from(path);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let who = std::fs::read_to_string(&path).unwrap_or_default();
+            anyhow::bail!(
+                "another `podpora serve` ({}) is already running on this SQLite database ({}); \
+                 stop it first, or give this one its own PODPORA_DATA_DIR / PODPORA_DATABASE_URL \
+                 (several instances on one database need PostgreSQL)",
+                if who.trim().is_empty() { "unknown process".to_string() } else { who.trim().to_string() },
+                podpora_store::db::redact_url(&cfg.database_url)
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(e).with_context(|| format!("locking {}", path.display())),
+    }
+    use std::io::{Seek, Write};
+    file.set_len(0)?;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    write!(file, "pid {} on {}", std::process::id(), room.instance.id())?;
+    let (leases, jobs) = jobs::clear_all_holds(&room.db).await?;
+    if leases + jobs > 0 {
+        tracing::info!(leases, jobs, "took over the leases and jobs an earlier run left");
+    }
+    Ok(Some(file))
 }
 
 /// Runs one job; returns Err with (retry, message) on failure.
@@ -65,27 +110,36 @@ pub async fn run_job(room: &Mailroom, transport: &Transport, job: &jobs::Job) ->
     }
 }
 
-/// A worker loop: claims due jobs, runs them, retries with backoff. Stops when `shutdown` is true,
-/// releasing nothing half-done (jobs are only deleted when finished).
-pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shutdown: watch::Receiver<bool>) {
+/// Relay sessions one instance runs at once (shared by its workers).
+pub const SENDING_SLOTS: usize = 64;
+
+/// A worker loop: claims due jobs and runs them, retrying with backoff. Mail to send goes out in
+/// sessions of its own, in the background, each taking one of the instance's `slots` until it
+/// ends: a relay that stalls some sessions holds only their slots, and the worker goes on
+/// claiming and sending the rest. Stops when `shutdown` is true; sends in flight get a few
+/// seconds to end, and every job still held is released for another worker (jobs are deleted
+/// only when finished).
+pub async fn worker(room: Mailroom, transport: Transport, name: String, slots: Arc<Semaphore>, mut shutdown: watch::Receiver<bool>) {
+    let mut sending = tokio::task::JoinSet::new();
     loop {
+        while sending.try_join_next().is_some() {}
         if *shutdown.borrow() {
             break;
         }
-        let claimed = match jobs::claim(&room.db, &name, 32, 5 * 60_000).await {
-            Ok(j) => j,
-            Err(e) => {
+        let free = slots.available_permits().min(32);
+        // The lock is renewed by this instance for as long as it runs, however long a send takes;
+        // if the process dies, the jobs are claimed again within seconds.
+        let claimed = match (free > 0).then(|| jobs::claim(&room.db, &name, free as i64, jobs::LEASE_MS)) {
+            Some(claiming) => claiming.await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "claiming jobs failed");
                 Vec::new()
-            }
+            }),
+            None => Vec::new(),
         };
         let idle = claimed.is_empty();
-        let mut done = Vec::with_capacity(claimed.len());
-        let mut failed = Vec::new();
-        // Mail to send goes out together (one read, one write); other jobs (and a send job with a
-        // damaged payload) one by one.
-        let mut sends = Vec::new();
-        let mut one_by_one = Vec::new();
+        // Mail to send goes out together (one read; outcomes recorded as sessions end); other
+        // jobs (and a send job with a damaged payload) one by one.
+        let (mut sends, mut one_by_one) = (Vec::new(), Vec::new());
         for job in claimed {
             match (job.kind == JOB_SEND).then(|| job.payload.parse::<i64>().ok()).flatten() {
                 Some(outbox_id) => sends.push((job, outbox_id)),
@@ -93,20 +147,28 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
             }
         }
         if !sends.is_empty() {
-            let items: Vec<outbound::SendItem> =
-                sends.iter().map(|(job, id)| outbound::SendItem { outbox_id: *id, attempt: job.attempts, job: Some(job.id) }).collect();
-            let results = outbound::send_many(&room, &transport, &items).await;
-            // Finished mail's jobs are gone already (deleted with the recorded outcome).
-            for ((job, _), r) in sends.into_iter().zip(results) {
-                match r {
-                    Ok(()) => {}
-                    Err(SendError::Temporary(m)) => failed.push((job, true, m)),
+            let permits = slots.clone().acquire_many_owned(sends.len() as u32).await.expect("the slots are never closed");
+            let (room, transport, name) = (room.clone(), transport.clone(), name.clone());
+            sending.spawn(async move {
+                let items: Vec<outbound::SendItem> =
+                    sends.iter().map(|(job, id)| outbound::SendItem { outbox_id: *id, attempt: job.attempts, job: Some(job.id) }).collect();
+                let results = outbound::send_many(&room, &transport, &items).await;
+                drop(permits);
+                // Outcomes and retries are recorded by `send_many`; a retry it could not record is
+                // put back here (a no-op for a job it did put back).
+                let failed = sends.into_iter().zip(results).filter_map(|((job, _), r)| match r {
+                    Ok(()) => None,
+                    Err(SendError::Temporary(m)) => Some((job, true, m)),
                     Err(SendError::Permanent(m)) => {
-                        tracing::warn!(job = job.id, attempts = job.attempts, error = %m, "mail could not be delivered")
+                        tracing::warn!(job = job.id, attempts = job.attempts, error = %m, "mail could not be delivered");
+                        None
                     }
-                }
-            }
+                });
+                settle_failures(&room, &name, failed.collect()).await;
+            });
         }
+        let mut done = Vec::new();
+        let mut failed = Vec::new();
         for job in one_by_one {
             if *shutdown.borrow() {
                 break;
@@ -116,17 +178,7 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
                 Err((retry, msg)) => failed.push((job, retry, msg)),
             }
         }
-        for (job, retry, msg) in failed {
-            tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %msg, "job failed");
-            let r = if retry && job.attempts < outbound::MAX_ATTEMPTS {
-                jobs::retry(&room.db, job.id, now_ms() + outbound::backoff_ms(job.attempts - 1), &msg).await
-            } else {
-                jobs::complete(&room.db, job.id).await
-            };
-            if let Err(e) = r {
-                tracing::warn!(error = %e, "could not record job failure");
-            }
-        }
+        settle_failures(&room, &name, failed).await;
         // Finished jobs are deleted together; a crash before this only makes them run again, harmlessly.
         if let Err(e) = jobs::complete_many(&room.db, &done).await {
             tracing::warn!(error = %e, "could not mark jobs done");
@@ -139,32 +191,48 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, mut shut
             }
         }
     }
+    if tokio::time::timeout(Duration::from_secs(10), async { while sending.join_next().await.is_some() {} }).await.is_err() {
+        tracing::warn!(worker = %name, "stopping with relay sessions still open; their mail is sent again later");
+        sending.abort_all();
+    }
     match jobs::release_all(&room.db, &name).await {
         Ok(n) if n > 0 => tracing::info!(worker = %name, released = n, "released jobs on shutdown"),
         _ => {}
     }
 }
 
-pub fn worker_name(i: usize) -> String {
-    format!("{}-{}-{}", hostname(), std::process::id(), i)
+/// Puts failed jobs back with backoff, or ends them (no retry wanted, or the last attempt).
+async fn settle_failures(room: &Mailroom, worker: &str, failed: Vec<(jobs::Job, bool, String)>) {
+    for (job, retry, msg) in failed {
+        tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %msg, "job failed");
+        let r = if retry && job.attempts < outbound::MAX_ATTEMPTS {
+            jobs::retry(&room.db, job.id, worker, now_ms() + outbound::backoff_ms(job.attempts - 1), &msg).await
+        } else {
+            jobs::complete(&room.db, job.id).await
+        };
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "could not record job failure");
+        }
+    }
 }
 
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "host".into())
+/// The name under which worker `i` of this process claims jobs.
+pub fn worker_name(room: &Mailroom, i: usize) -> String {
+    room.instance.holder(&format!("worker-{i}"))
 }
 
 /// Starts a fetcher for every mailbox with an IMAP URL, and for mailboxes added later.
 /// Each fetcher holds its mailbox's lease, so several instances never fetch one mailbox at once.
-pub async fn imap_supervisor(room: Mailroom, holder: String, mut shutdown: watch::Receiver<bool>) {
+pub async fn imap_supervisor(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
     let mut running: std::collections::HashMap<i64, tokio::task::JoinHandle<()>> = std::collections::HashMap::new();
     loop {
         running.retain(|_, h| !h.is_finished());
         match podpora_store::mailboxes::list(&room.db).await {
             Ok(list) => {
                 for mb in list.into_iter().filter(|m| m.imap_url.is_some()) {
-                    running.entry(mb.id).or_insert_with(|| {
-                        tokio::spawn(podpora_mail::imap::watch_mailbox(room.clone(), mb.id, holder.clone(), shutdown.clone()))
-                    });
+                    running
+                        .entry(mb.id)
+                        .or_insert_with(|| tokio::spawn(podpora_mail::imap::watch_mailbox(room.clone(), mb.id, shutdown.clone())));
                 }
             }
             Err(e) => tracing::warn!(error = %e, "listing mailboxes failed"),

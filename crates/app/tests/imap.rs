@@ -44,7 +44,8 @@ fn imap_fetch(backend: Backend) {
     });
     assert!(m["last_fetch_at"].as_i64().is_some() && m["last_error"].is_null(), "{m}");
 
-    // A manual fetch finds nothing twice.
+    // A manual fetch while the server fetches the mailbox stores nothing (the server holds its
+    // lease) and says so.
     let out = s.cli(&["mailbox", "fetch", "--address", "help@shop.test"], b"");
     assert!(
         String::from_utf8_lossy(&out.stdout).starts_with("0 new messages"),

@@ -199,9 +199,14 @@ pub async fn inbound_raw(room: &Mailroom, actor: &Actor, id: i64) -> Result<Vec<
     Ok(room.blobs.get(&podpora_store::BlobId::parse(&row.raw_blob)?).await?)
 }
 
-/// How many outgoing mails wait, were sent, failed.
-pub async fn outbox_counts(room: &Mailroom, _admin: &Admin) -> Result<Vec<(podpora_domain::Delivery, i64)>> {
-    Ok(podpora_store::outbox::counts(&room.db).await?)
+/// How outgoing mail stands: waiting, retrying, failed, sent, the oldest waiting.
+pub async fn outbox_health(room: &Mailroom, _admin: &Admin) -> Result<podpora_store::outbox::OutboxHealth> {
+    Ok(podpora_store::outbox::health(&room.db).await?)
+}
+
+/// The newest outgoing mails that wait to be tried again or failed, with their reasons.
+pub async fn outbox_troubles(room: &Mailroom, _admin: &Admin, limit: i64) -> Result<Vec<podpora_store::outbox::Troubled>> {
+    Ok(podpora_store::outbox::troubled(&room.db, limit).await?)
 }
 
 /// Processes a set-aside message again; `None` if it is not set aside.

@@ -16,6 +16,7 @@ use podpora_domain::autoack::{self, AckDecision, AckLimit, InboundClass};
 use podpora_domain::threading::{self, ThreadClues, ThreadDecision, TicketFacts};
 use podpora_domain::{Channel, Direction, EmailAddress, Lang, MessageKind, TicketNumber, TicketStatus};
 use podpora_store::customers::{self, KnownCustomer};
+use podpora_store::jobs::Lease;
 use podpora_store::mailboxes::{self, Mailbox};
 use podpora_store::messages::{self, NewAttachment, NewMessage};
 use podpora_store::{inbound, outbox, tickets, BlobId, WriteTx};
@@ -56,11 +57,27 @@ pub(crate) struct StoredAttachment {
 /// redoable (`Db::begin_redoable`): lost in a crash, the messages are still waiting in `inbound`
 /// and are applied again; the acknowledgements they queue are sent only after a durable commit
 /// (the job claim).
-pub(crate) async fn apply_batch(room: &Mailroom, known: &Known, prepared: &[Prepared]) -> Result<Vec<(i64, Outcome)>, MailError> {
+pub(crate) async fn apply_batch(
+    room: &Mailroom,
+    lease: &Lease,
+    known: &Known,
+    prepared: &[Prepared],
+) -> Result<Vec<(i64, Outcome)>, MailError> {
     let started = std::time::Instant::now();
     let ours: HashSet<&str> = known.mailboxes.iter().map(|m| m.address.as_str()).collect();
     let ctx = Context { room, mailboxes: &known.mailboxes, ours: &ours, colleagues: &known.colleagues };
-    let mut tx = room.db.begin_redoable().await?;
+    // Every transaction here commits only while the mailbox's lease is still ours.
+    let begin = || async {
+        let mut tx = room.db.begin_redoable().await?;
+        if !lease.fence(&mut tx).await? {
+            return Err(MailError::Temporary(format!(
+                "{} was taken over by another worker; its new holder processes this mail",
+                lease.name
+            )));
+        }
+        Ok::<_, MailError>(tx)
+    };
+    let mut tx = begin().await?;
     let e = match apply_in(&ctx, &mut tx, prepared).await {
         Ok(outcomes) => {
             tx.commit().await?;
@@ -75,7 +92,7 @@ pub(crate) async fn apply_batch(room: &Mailroom, known: &Known, prepared: &[Prep
     }
     let mut outcomes = Vec::with_capacity(prepared.len());
     for p in prepared {
-        let mut tx = room.db.begin_redoable().await?;
+        let mut tx = begin().await?;
         match apply_in(&ctx, &mut tx, std::slice::from_ref(p)).await {
             Ok(o) => {
                 tx.commit().await?;
@@ -85,7 +102,7 @@ pub(crate) async fn apply_batch(room: &Mailroom, known: &Known, prepared: &[Prep
             Err(e) => {
                 drop(tx);
                 let reason = format!("could not be stored as a ticket message: {e}");
-                let mut tx = room.db.begin_redoable().await?;
+                let mut tx = begin().await?;
                 inbound::set_aside(&mut tx, p.row.id, &reason).await?;
                 tx.commit().await?;
                 tracing::error!(inbound_id = p.row.id, %reason, "message set aside");

@@ -9,8 +9,9 @@ use crate::ingest::{self, Envelope, Source};
 use crate::Mailroom;
 use async_imap::extensions::idle::IdleResponse;
 use futures::TryStreamExt;
+use podpora_store::jobs::Lease;
 use podpora_store::mailboxes::{self, Mailbox};
-use podpora_store::{inbound, jobs, BlobId};
+use podpora_store::{inbound, BlobId};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -19,7 +20,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-const LEASE_MS: i64 = 180_000;
+/// How often an instance looks whether a mailbox fetched by another has lost its fetcher.
+const TAKEOVER_LOOK: Duration = Duration::from_secs(1);
 const IDLE_SLICE: Duration = Duration::from_secs(60);
 const POLL_EVERY: Duration = Duration::from_secs(30);
 const IO_TIMEOUT: Duration = Duration::from_secs(60);
@@ -184,67 +186,250 @@ pub async fn test_connection(url: &str) -> Result<String, String> {
     Ok(format!("connected; {} has {} messages", url.folder, mb.exists))
 }
 
+/// Messages fetched with one command, and their bytes at most (by the sizes the server lists).
+const BATCH_MAILS: usize = 100;
+const BATCH_BYTES: usize = 16 << 20;
+
 /// Fetches everything new in the folder; returns how many messages were stored.
-async fn fetch_new(room: &Mailroom, mb: &Mailbox, url: &ImapUrl, s: &mut Session) -> Result<usize, String> {
+///
+/// One command lists the new messages with their sizes; then they are fetched in batches, one
+/// `UID FETCH` per batch answered as one stream (a round trip per batch, not per message), while
+/// the batch before is being made durable (`ingest::accept_many`, one commit). A message over the
+/// size cap by its listed size is fetched as its headers only and set aside with the reason.
+/// Only when a batch is durable is its last UID remembered — in a transaction that commits only
+/// while this fetcher still holds the mailbox's lease — and the batch flagged `\Seen` with one
+/// command. A crash in between makes the next fetch read the batch again; the copies already
+/// stored are recognised by their content and not stored twice. A new UIDVALIDITY (the folder
+/// was rebuilt) starts from the first UID, and the same check keeps what was fetched before from
+/// being stored again.
+async fn fetch_new(room: &Mailroom, mb: &Mailbox, url: &ImapUrl, s: &mut Session, lease: &Lease) -> Result<usize, String> {
     let selected = timed("opening the folder", s.select(&url.folder)).await?;
     let validity = selected.uid_validity.unwrap_or(0) as i64;
+    if selected.exists == 0 {
+        return Ok(0);
+    }
     let fresh = mailboxes::get(&room.db, mb.id).await.map_err(|e| e.to_string())?.ok_or("mailbox removed")?;
-    let mut last = if fresh.imap_uidvalidity == Some(validity) { fresh.imap_last_uid.unwrap_or(0) } else { 0 };
-    let mut uids: Vec<u32> =
-        timed("searching new mail", s.uid_search(format!("UID {}:*", last + 1))).await?.into_iter().filter(|u| *u as i64 > last).collect();
-    uids.sort_unstable();
+    let last = match (fresh.imap_uidvalidity, fresh.imap_last_uid) {
+        (Some(v), Some(uid)) if v == validity => uid,
+        (Some(_), _) => {
+            tracing::warn!(mailbox = %mb.address, "the folder's UIDVALIDITY changed: reading it again from the start, skipping what was stored before");
+            0
+        }
+        _ => 0,
+    };
+    // ("N:*" names at least the newest message even when its UID is below N.)
+    let listed = timed("listing new mail", async {
+        s.uid_fetch(format!("{}:*", last + 1), "(UID RFC822.SIZE)").await?.try_collect::<Vec<_>>().await
+    })
+    .await?;
+    let mut new: Vec<(u32, usize)> =
+        listed.iter().filter_map(|f| Some((f.uid?, f.size.unwrap_or(0) as usize))).filter(|(uid, _)| *uid as i64 > last).collect();
+    new.sort_unstable();
+    new.dedup_by_key(|(uid, _)| *uid);
     let max = room.limits.max_message_bytes;
+    let mut batches: Vec<Vec<(u32, usize)>> = Vec::new();
+    let mut bytes = 0;
+    for (uid, size) in new {
+        let counted = if size > max { 0 } else { size };
+        match batches.last_mut() {
+            Some(b) if b.len() < BATCH_MAILS && bytes + counted <= BATCH_BYTES => b.push((uid, size)),
+            _ => {
+                bytes = 0;
+                batches.push(vec![(uid, size)]);
+            }
+        }
+        bytes += counted;
+    }
     let env = Envelope { mail_from: None, rcpt_to: vec![mb.address.clone()] };
     let mut stored = 0;
-    for uid in uids {
-        let sizes: Vec<_> =
-            timed("reading sizes", async { s.uid_fetch(uid.to_string(), "(UID RFC822.SIZE)").await?.try_collect::<Vec<_>>().await })
-                .await?;
-        let size = sizes.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.size).unwrap_or(0) as usize;
-        let oversized = size > max;
-        let query = if oversized { "(UID BODY.PEEK[HEADER])" } else { "(UID BODY.PEEK[])" };
-        let fetched: Vec<_> =
-            timed("fetching a message", async { s.uid_fetch(uid.to_string(), query).await?.try_collect::<Vec<_>>().await }).await?;
-        let raw =
-            fetched.iter().find(|f| f.uid == Some(uid)).and_then(|f| if oversized { f.header() } else { f.body() }).map(|b| b.to_vec());
-        if let Some(raw) = raw {
-            if !inbound::already_received(&room.db, mb.id, BlobId::of(&raw).as_str()).await.map_err(|e| e.to_string())? {
-                if oversized {
-                    let reason = format!("message of {} MB is over the limit of {} MB; only its headers were fetched, the full message stays on the IMAP server", size >> 20, max >> 20);
-                    ingest::accept_set_aside(room, Source::Imap, &env, raw, &reason).await.map_err(|e| e.to_string())?;
-                } else {
-                    ingest::accept(room, Source::Imap, &env, raw).await.map_err(|e| e.to_string())?;
-                }
-                stored += 1;
+    // The batch being made durable: its UIDs and the task storing it.
+    type Storing = (Vec<u32>, tokio::task::JoinHandle<Result<usize, String>>);
+    let mut storing: Option<Storing> = None;
+    for batch in batches {
+        // Backpressure: while processing is behind, fetching waits (the mail is safe on the server).
+        if room.backlog.over() {
+            tracing::info!(mailbox = %mb.address, waiting = room.backlog.waiting(), "pausing IMAP fetch: too much mail waits to be processed");
+            while room.backlog.over() {
+                tokio::time::sleep(Duration::from_millis(250)).await;
             }
-        } else {
-            // Gone between SEARCH and FETCH (moved or expunged by someone else): nothing to store.
-            tracing::info!(mailbox = %mb.address, uid, "message vanished before it could be fetched");
         }
-        last = uid as i64;
-        mailboxes::set_imap_position(&room.db, mb.id, validity, last).await.map_err(|e| e.to_string())?;
-        // Only now, with the message durable and remembered, does the server learn we have it.
-        if let Err(e) =
-            timed("flagging as seen", async { s.uid_store(uid.to_string(), "+FLAGS (\\Seen)").await?.try_collect::<Vec<_>>().await }).await
-        {
-            tracing::warn!(mailbox = %mb.address, uid, error = %e, "could not flag a stored message as seen");
+        let mails = fetch_batch(s, &batch, max).await?;
+        if let Some((uids, task)) = storing.take() {
+            stored += settle(room, mb, s, lease, validity, &uids, task).await?;
         }
+        let uids: Vec<u32> = batch.iter().map(|(uid, _)| *uid).collect();
+        let (room2, mailbox_id, env2) = (room.clone(), mb.id, env.clone());
+        storing = Some((uids, tokio::spawn(async move { store_batch(&room2, mailbox_id, &env2, mails).await })));
+    }
+    if let Some((uids, task)) = storing {
+        stored += settle(room, mb, s, lease, validity, &uids, task).await?;
     }
     Ok(stored)
 }
 
+/// Fetches one batch with one command per kind (whole messages; headers of oversized ones), in
+/// UID order, each with the reason to set it aside if it is over the cap. A message gone since
+/// it was listed (expunged by someone else) is left out.
+async fn fetch_batch(s: &mut Session, batch: &[(u32, usize)], max: usize) -> Result<Vec<(Vec<u8>, Option<String>)>, String> {
+    let whole: Vec<u32> = batch.iter().filter(|(_, size)| *size <= max).map(|(uid, _)| *uid).collect();
+    let big: Vec<u32> = batch.iter().filter(|(_, size)| *size > max).map(|(uid, _)| *uid).collect();
+    let mut got: std::collections::HashMap<u32, Vec<u8>> = std::collections::HashMap::new();
+    for (uids, query) in [(whole, "(UID BODY.PEEK[])"), (big, "(UID BODY.PEEK[HEADER])")] {
+        if uids.is_empty() {
+            continue;
+        }
+        let header_only = query.contains("HEADER");
+        let fetched = timed("fetching messages", async { s.uid_fetch(uid_set(&uids), query).await?.try_collect::<Vec<_>>().await }).await?;
+        for f in &fetched {
+            if let (Some(uid), Some(b)) = (f.uid, if header_only { f.header() } else { f.body() }) {
+                got.insert(uid, b.to_vec());
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(batch.len());
+    for (uid, size) in batch {
+        let Some(mut raw) = got.remove(uid) else {
+            tracing::info!(uid, "message vanished before it could be fetched");
+            continue;
+        };
+        // (A server that listed a smaller size than it sent: the cap holds all the same.)
+        let (listed_big, sent_big) = (*size > max, raw.len() > max);
+        let full = (*size).max(raw.len());
+        if sent_big {
+            raw.truncate(header_end(&raw));
+        }
+        let reason = (listed_big || sent_big).then(|| {
+            format!(
+                "message of {} MB is over the limit of {} MB; only its headers were fetched, the full message stays on the IMAP server",
+                full >> 20,
+                max >> 20
+            )
+        });
+        out.push((raw, reason));
+    }
+    Ok(out)
+}
+
+/// An IMAP UID set for sorted UIDs, runs written as ranges ("3:7,9").
+fn uid_set(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let mut j = i;
+        while j + 1 < uids.len() && uids[j + 1] == uids[j] + 1 {
+            j += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&if j > i { format!("{}:{}", uids[i], uids[j]) } else { uids[i].to_string() });
+        i = j + 1;
+    }
+    out
+}
+
+/// Where a message's header ends (after the blank line), or its whole length.
+fn header_end(raw: &[u8]) -> usize {
+    raw.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|p| p + 2))
+        .unwrap_or(raw.len())
+}
+
+/// Makes a fetched batch durable, leaving out messages stored before (a batch fetched again after
+/// a crash, or a folder read again after a new UIDVALIDITY); returns how many were stored.
+async fn store_batch(room: &Mailroom, mailbox_id: i64, env: &Envelope, mails: Vec<(Vec<u8>, Option<String>)>) -> Result<usize, String> {
+    let blobs: Vec<String> = mails.iter().map(|(raw, _)| BlobId::of(raw).as_str().to_string()).collect();
+    let known = inbound::received_among(&room.db, mailbox_id, &blobs).await.map_err(|e| e.to_string())?;
+    let mut seen = std::collections::HashSet::new();
+    let new: Vec<(Vec<u8>, Option<String>)> =
+        mails.into_iter().zip(&blobs).filter(|(_, b)| !known.contains(*b) && seen.insert(b.as_str())).map(|(m, _)| m).collect();
+    let n = new.len();
+    if n == 0 {
+        return Ok(0);
+    }
+    for r in ingest::accept_many(room, Source::Imap, env, new).await {
+        r.map_err(|e| e.to_string())?;
+    }
+    Ok(n)
+}
+
+/// Waits for a batch to be durable, then remembers its last UID (only while the lease is ours)
+/// and flags it `\Seen` on the server.
+async fn settle(
+    room: &Mailroom,
+    mb: &Mailbox,
+    s: &mut Session,
+    lease: &Lease,
+    validity: i64,
+    uids: &[u32],
+    task: tokio::task::JoinHandle<Result<usize, String>>,
+) -> Result<usize, String> {
+    let stored = task.await.map_err(|e| format!("storing fetched mail failed ({e})"))??;
+    let Some(last) = uids.iter().max() else { return Ok(stored) };
+    let remembered = async {
+        let mut tx = room.db.begin().await?;
+        if !lease.fence(&mut tx).await? {
+            return Ok(false);
+        }
+        mailboxes::set_imap_position_in(&mut tx, mb.id, validity, *last as i64).await?;
+        tx.commit().await?;
+        Ok::<_, podpora_store::StoreError>(true)
+    };
+    if !remembered.await.map_err(|e| e.to_string())? {
+        return Err("another instance took over fetching this mailbox".into());
+    }
+    // Only now, with the messages durable and remembered, does the server learn we have them.
+    if let Err(e) =
+        timed("flagging as seen", async { s.uid_store(uid_set(uids), "+FLAGS.SILENT (\\Seen)").await?.try_collect::<Vec<_>>().await }).await
+    {
+        tracing::warn!(mailbox = %mb.address, error = %e, "could not flag stored messages as seen");
+    }
+    Ok(stored)
+}
+
+/// The lease under which one instance fetches a mailbox.
+fn lease_name(mailbox_id: i64) -> String {
+    format!("imap:{mailbox_id}")
+}
+
 /// One fetch now (CLI, tests): connect, fetch what is new, log out.
-pub async fn fetch_once(room: &Mailroom, mb: &Mailbox) -> Result<usize, String> {
+pub async fn fetch_once(room: &Mailroom, mb: &Mailbox) -> Result<FetchedOnce, String> {
     let url = ImapUrl::parse(mb.imap_url.as_deref().ok_or("this mailbox has no IMAP URL")?)?;
+    let holder = room.instance.unique_holder("fetch-once");
+    let Some(lease) = Lease::take(&room.db, &lease_name(mb.id), &holder).await.map_err(|e| e.to_string())? else {
+        // A running server fetches it: only check that the server can be reached and logged into.
+        let checked = async {
+            let mut s = connect(&url).await?;
+            let _ = s.logout().await;
+            Ok::<_, String>(0)
+        }
+        .await;
+        if checked.is_err() {
+            record(room, mb, &checked).await;
+        }
+        return checked.map(|_| FetchedOnce::ServerFetches);
+    };
     let result = async {
         let mut s = connect(&url).await?;
-        let n = fetch_new(room, mb, &url, &mut s).await?;
+        let n = fetch_new(room, mb, &url, &mut s, &lease).await?;
         let _ = s.logout().await;
         Ok::<_, String>(n)
     }
     .await;
+    let _ = lease.release(&room.db).await;
     record(room, mb, &result).await;
-    result
+    result.map(FetchedOnce::Stored)
+}
+
+/// What a fetch on demand did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchedOnce {
+    /// This many new messages were stored.
+    Stored(usize),
+    /// A running server fetches this mailbox (it holds its lease); the login works.
+    ServerFetches,
 }
 
 async fn record(room: &Mailroom, mb: &Mailbox, r: &Result<usize, String>) {
@@ -269,15 +454,14 @@ async fn supports_idle(s: &mut Session) -> bool {
 
 /// Keeps one mailbox fetched until shutdown: holds the mailbox's lease, fetches, then waits in IDLE
 /// (or sleeps between polls), and reconnects with backoff after errors.
-pub async fn watch_mailbox(room: Mailroom, mailbox_id: i64, holder: String, mut shutdown: watch::Receiver<bool>) {
-    let lease = format!("imap:{mailbox_id}");
+pub async fn watch_mailbox(room: Mailroom, mailbox_id: i64, mut shutdown: watch::Receiver<bool>) {
+    let lease = Lease { name: lease_name(mailbox_id), holder: room.instance.holder(&format!("imap-{mailbox_id}")) };
     let mut backoff = Duration::from_secs(5);
     'outer: while !*shutdown.borrow() {
-        match jobs::try_lease(&room.db, &lease, &holder, LEASE_MS).await {
-            Ok(true) => {}
-            _ => {
-                tokio::select! { _ = tokio::time::sleep(POLL_EVERY) => continue, _ = shutdown.changed() => break }
-            }
+        // Another instance fetches this mailbox while it holds the lease; if that instance dies,
+        // the lease runs out within seconds and this one takes over.
+        if !matches!(Lease::take(&room.db, &lease.name, &lease.holder).await, Ok(Some(_))) {
+            tokio::select! { _ = tokio::time::sleep(TAKEOVER_LOOK) => continue, _ = shutdown.changed() => break }
         }
         let mb = match mailboxes::get(&room.db, mailbox_id).await {
             Ok(Some(m)) if m.imap_url.is_some() => m,
@@ -301,7 +485,7 @@ pub async fn watch_mailbox(room: Mailroom, mailbox_id: i64, holder: String, mut 
         };
         let idle = supports_idle(&mut session).await;
         loop {
-            let r = fetch_new(&room, &mb, &url, &mut session).await;
+            let r = fetch_new(&room, &mb, &url, &mut session, &lease).await;
             let failed = r.is_err();
             record(&room, &mb, &r).await;
             if failed {
@@ -310,7 +494,7 @@ pub async fn watch_mailbox(room: Mailroom, mailbox_id: i64, holder: String, mut 
                 continue 'outer;
             }
             backoff = Duration::from_secs(5);
-            if *shutdown.borrow() || !jobs::try_lease(&room.db, &lease, &holder, LEASE_MS).await.unwrap_or(false) {
+            if *shutdown.borrow() || !matches!(Lease::take(&room.db, &lease.name, &lease.holder).await, Ok(Some(_))) {
                 break;
             }
             if idle {
@@ -345,7 +529,7 @@ pub async fn watch_mailbox(room: Mailroom, mailbox_id: i64, holder: String, mut 
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
     }
-    let _ = jobs::release_lease(&room.db, &lease, &holder).await;
+    let _ = lease.release(&room.db).await;
 }
 
 #[cfg(test)]
@@ -365,6 +549,15 @@ mod tests {
         for bad in ["http://x", "imap://host", "imap://u:p@", "imap://u:p@h:notaport/"] {
             assert!(ImapUrl::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn uid_sets_and_headers() {
+        assert_eq!(uid_set(&[3, 4, 5, 6, 7, 9, 12, 13]), "3:7,9,12:13");
+        assert_eq!(uid_set(&[1]), "1");
+        assert_eq!(header_end(b"Subject: x\r\n\r\nbody"), 14);
+        assert_eq!(header_end(b"Subject: x\n\nbody"), 12);
+        assert_eq!(header_end(b"no blank line"), 13);
     }
 
     #[test]

@@ -6,15 +6,15 @@
 
 pub use crate::apply::Outcome;
 use crate::apply::{Prepared, StoredAttachment, UNPARSABLE};
-use crate::compose;
 use crate::parse::{self, ParsedMail};
 use crate::{MailError, Mailroom};
 use podpora_domain::EmailAddress;
 use podpora_store::events::Event;
 use podpora_store::inbound::{self, InboundStatus, NewInbound};
+use podpora_store::jobs::Lease;
 use podpora_store::mailboxes;
 use podpora_store::messages;
-use podpora_store::{jobs, search, tickets, BlobId};
+use podpora_store::{search, tickets, BlobId};
 use std::collections::HashMap;
 
 /// Jobs of this kind were queued per message by earlier versions; still run if found.
@@ -51,56 +51,90 @@ pub struct Accepted {
 /// Stores a message durably. Errors here are temporary for the sender (SMTP 451, exit 75).
 /// The `inbound` table is the queue: `run_inbound` (in `serve`) processes what waits there.
 pub async fn accept(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>) -> Result<Accepted, MailError> {
-    store(room, source, env, raw, None).await
+    accept_many(room, source, env, vec![(raw, None)]).await.remove(0)
 }
 
 /// Stores a message durably but already set aside with a reason (e.g. only the headers of an
 /// oversized IMAP message): kept and listed, never processed unless an agent asks.
 pub async fn accept_set_aside(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, reason: &str) -> Result<Accepted, MailError> {
-    store(room, source, env, raw, Some(reason)).await
+    accept_many(room, source, env, vec![(raw, Some(reason.to_string()))]).await.remove(0)
 }
 
-async fn store(room: &Mailroom, source: Source, env: &Envelope, raw: Vec<u8>, aside: Option<&str>) -> Result<Accepted, MailError> {
-    let size = raw.len() as i64;
+/// Stores messages of one envelope durably, in the order given (their inbound ids follow it, so
+/// they are processed in that order), each with an optional set-aside reason; a result each.
+/// They are committed together, with whatever else is being accepted at that moment.
+pub async fn accept_many(
+    room: &Mailroom,
+    source: Source,
+    env: &Envelope,
+    mails: Vec<(Vec<u8>, Option<String>)>,
+) -> Vec<Result<Accepted, MailError>> {
+    let n = mails.len();
+    let sizes: Vec<i64> = mails.iter().map(|(raw, _)| raw.len() as i64).collect();
     // A copy for this process's drain, which then need not read the message back (kept only
     // once the message is durable, see `commit_group`).
-    let copy = (aside.is_none() && raw.len() <= RecentMail::MAX_MAIL).then(|| raw.clone());
-    // A folder store writes (and fsyncs) the file first, outside the write lock; the database
-    // store writes the bytes in the same transaction as the row.
-    let bytes = if room.blobs.is_database() {
-        Bytes::Raw(raw)
+    let copies: Vec<Option<Vec<u8>>> =
+        mails.iter().map(|(raw, aside)| (aside.is_none() && raw.len() <= RecentMail::MAX_MAIL).then(|| raw.clone())).collect();
+    let (raws, asides): (Vec<Vec<u8>>, Vec<Option<String>>) = mails.into_iter().unzip();
+    // A folder store writes (and fsyncs) the files first, outside the write lock; the database
+    // store writes the bytes in the same transaction as the rows.
+    let bytes: Vec<Bytes> = if room.blobs.is_database() {
+        raws.into_iter().map(Bytes::Raw).collect()
     } else {
-        Bytes::Stored(room.blobs.put(raw).await.map_err(|e| MailError::Temporary(format!("cannot store the message: {e}")))?)
+        match room.blobs.put_many(raws).await {
+            Ok(ids) => ids.into_iter().map(Bytes::Stored).collect(),
+            Err(e) => return (0..n).map(|_| Err(MailError::Temporary(format!("cannot store the message: {e}")))).collect(),
+        }
     };
-    let (done, mut answer) = tokio::sync::oneshot::channel();
-    let row = Waiting {
-        source,
-        rcpt_to: env.rcpt_to.clone(),
-        envelope_from: env.mail_from.clone(),
-        size,
-        bytes,
-        copy,
-        aside: aside.map(str::to_string),
-        done,
-    };
-    room.accepts.waiting.lock().unwrap_or_else(|p| p.into_inner()).push(row);
+    let mut answers = Vec::with_capacity(n);
+    {
+        let mut waiting = room.accepts.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        for (((bytes, copy), aside), size) in bytes.into_iter().zip(copies).zip(asides).zip(sizes) {
+            let (done, answer) = tokio::sync::oneshot::channel();
+            waiting.push(Waiting {
+                source,
+                rcpt_to: env.rcpt_to.clone(),
+                envelope_from: env.mail_from.clone(),
+                size,
+                bytes,
+                copy,
+                aside,
+                done,
+            });
+            answers.push(answer);
+        }
+    }
     // Group commit: whoever gets the lead commits every message waiting by then in one
-    // transaction (one fsync); the others find their answer when they get the lead in turn.
+    // transaction (one fsync); the others find their answers when they get the lead in turn.
+    // (These messages were queued together, so one group takes them all.)
+    let mut results: Vec<Option<Result<i64, String>>> = vec![None; n];
     {
         let _lead = room.accepts.lead.lock().await;
-        if let Ok(r) = answer.try_recv() {
-            return r.map(|inbound_id| Accepted { inbound_id }).map_err(MailError::Temporary);
+        for (r, a) in results.iter_mut().zip(answers.iter_mut()) {
+            *r = a.try_recv().ok();
         }
-        let (ids, group) = commit_group(room).await;
-        for (row, id) in group.into_iter().zip(ids) {
-            let _ = row.done.send(id);
+        if results.iter().any(Option::is_none) {
+            let (ids, group) = commit_group(room).await;
+            for (row, id) in group.into_iter().zip(ids) {
+                let _ = row.done.send(id);
+            }
         }
     }
     room.wake.notify_waiters();
-    match answer.await {
-        Ok(r) => r.map(|inbound_id| Accepted { inbound_id }).map_err(MailError::Temporary),
-        Err(_) => Err(MailError::Temporary("the message was not stored".into())),
+    room.backlog.added(n);
+    let mut out = Vec::with_capacity(n);
+    for (r, a) in results.into_iter().zip(answers) {
+        let r = match r {
+            Some(r) => Some(r),
+            None => a.await.ok(),
+        };
+        out.push(match r {
+            Some(Ok(inbound_id)) => Ok(Accepted { inbound_id }),
+            Some(Err(e)) => Err(MailError::Temporary(e)),
+            None => Err(MailError::Temporary("the message was not stored".into())),
+        });
     }
+    out
 }
 
 /// Messages being accepted at the same moment, committed together; and the latest accepted
@@ -312,6 +346,10 @@ pub async fn run_inbound(room: Mailroom, mut shutdown: tokio::sync::watch::Recei
         if *shutdown.borrow() {
             break;
         }
+        match inbound::waiting_count(&room.db).await {
+            Ok(n) => room.backlog.counted(n),
+            Err(e) => tracing::warn!(error = %e, "counting waiting inbound mail failed"),
+        }
         match inbound::waiting_mailboxes(&room.db).await {
             Ok(list) => {
                 for mb in list {
@@ -366,15 +404,19 @@ pub async fn run_inbound(room: Mailroom, mut shutdown: tokio::sync::watch::Recei
 
 /// Drains one mailbox if nobody else holds its lease.
 async fn drain_mailbox(room: &Mailroom, mailbox_id: Option<i64>) -> Result<(), MailError> {
-    let lease = format!("ingest:{}", mailbox_id.unwrap_or(0));
-    let holder = compose::nonce();
-    if !jobs::try_lease(&room.db, &lease, &holder, 120_000).await? {
+    let holder = room.instance.unique_holder("drain");
+    let Some(lease) = Lease::take(&room.db, &ingest_lease(mailbox_id), &holder).await? else {
         return Ok(());
-    }
-    let drained = drain(room, mailbox_id, i64::MAX, LINGER).await;
-    let _ = jobs::release_lease(&room.db, &lease, &holder).await;
+    };
+    let drained = drain(room, &lease, mailbox_id, i64::MAX, LINGER).await;
+    let _ = lease.release(&room.db).await;
     room.wake.notify_waiters();
     drained.map(|_| ())
+}
+
+/// The name of the lease under which a mailbox's mail is processed.
+fn ingest_lease(mailbox_id: Option<i64>) -> String {
+    format!("ingest:{}", mailbox_id.unwrap_or(0))
 }
 
 /// Processes a stored message. Messages of one mailbox are processed in arrival order (so a
@@ -386,16 +428,15 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
         return Ok(o);
     }
     let row = inbound::get(&mut *room.db.conn().await?, inbound_id).await?;
-    let lease = format!("ingest:{}", row.mailbox_id.unwrap_or(0));
-    let holder = compose::nonce();
+    let holder = room.instance.unique_holder("process");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let mut next_try = std::time::Instant::now();
-    loop {
+    let lease = loop {
         // Taking the lease is a committed write: try it when woken (a batch was committed or the
         // lease released) or once a second; otherwise only watch, read-only, for our message.
         if std::time::Instant::now() >= next_try {
-            if jobs::try_lease(&room.db, &lease, &holder, 120_000).await? {
-                break;
+            if let Some(lease) = Lease::take(&room.db, &ingest_lease(row.mailbox_id), &holder).await? {
+                break lease;
             }
             next_try = std::time::Instant::now() + std::time::Duration::from_secs(1);
         }
@@ -412,7 +453,7 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
         if std::time::Instant::now() > deadline {
             return Err(MailError::Temporary("another worker is still processing this mailbox".into()));
         }
-    }
+    };
     // Concurrent accepts may commit out of id order, so a drain can stop before a message still
     // being committed, or pass over one that became visible late; drain again until ours is done
     // (bounded by the time a hole may take to fill).
@@ -420,7 +461,7 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
     let mut outcomes = HashMap::new();
     let drained = loop {
         // (Someone waits for this message: no lingering for more.)
-        match drain(room, row.mailbox_id, inbound_id, std::time::Duration::ZERO).await {
+        match drain(room, &lease, row.mailbox_id, inbound_id, std::time::Duration::ZERO).await {
             Ok(o) => outcomes.extend(o),
             Err(e) => break Err(e),
         }
@@ -429,7 +470,7 @@ pub async fn process(room: &Mailroom, inbound_id: i64) -> Result<Outcome, MailEr
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
-    let _ = jobs::release_lease(&room.db, &lease, &holder).await;
+    let _ = lease.release(&room.db).await;
     room.wake.notify_waiters();
     drained?;
     match outcomes.remove(&inbound_id) {
@@ -636,6 +677,7 @@ pub async fn attachment_bytes(room: &Mailroom, a: &messages::Attachment) -> Resu
 /// current one is thin. Returns their outcomes.
 async fn drain(
     room: &Mailroom,
+    lease: &Lease,
     mailbox_id: Option<i64>,
     upto: i64,
     linger: std::time::Duration,
@@ -661,7 +703,7 @@ async fn drain(
             }
             fetch(last).await
         };
-        let (applied, following) = tokio::join!(crate::apply::apply_batch(room, &known, &current), next);
+        let (applied, following) = tokio::join!(crate::apply::apply_batch(room, lease, &known, &current), next);
         let applied = applied?;
         // Waiting `process` calls look for their outcome; workers send the acknowledgements.
         room.wake.notify_waiters();

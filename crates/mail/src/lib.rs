@@ -12,13 +12,17 @@ pub mod imap;
 pub mod ingest;
 pub mod outbound;
 pub mod parse;
+#[cfg(feature = "peers")]
+pub mod peers;
 pub mod quote;
+pub mod relay;
 pub mod sanitize;
 pub mod smtp_server;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 use podpora_domain::token::ReplyKey;
+use podpora_store::jobs::Instance;
 use podpora_store::{BlobStore, Db};
 use std::sync::Arc;
 
@@ -76,6 +80,57 @@ pub struct Mailroom {
     pub work: Arc<tokio::sync::Notify>,
     /// Messages being accepted in this process, committed together.
     pub accepts: Arc<ingest::AcceptQueue>,
+    /// This process as the holder of leases and job locks (kept alive while it runs).
+    pub instance: Arc<Instance>,
+    /// How much received mail waits to be processed, against the limit past which new mail is
+    /// refused for now.
+    pub backlog: Arc<Backlog>,
+}
+
+/// Backpressure: the received mail waiting to be processed, as last counted (by `run_inbound`,
+/// several times a second, plus this process's accepts since). Past `limit` the SMTP listener
+/// answers 451 (senders retry later; nothing is lost), IMAP fetching pauses, and `/readyz` says
+/// not ready, until processing catches up.
+pub struct Backlog {
+    waiting: std::sync::atomic::AtomicI64,
+    /// Whether anyone counts (a process without `run_inbound`, the CLI, never holds back).
+    counting: std::sync::atomic::AtomicBool,
+    pub limit: i64,
+}
+
+impl Backlog {
+    pub const DEFAULT_LIMIT: i64 = 20_000;
+
+    pub fn new(limit: i64) -> Arc<Backlog> {
+        Arc::new(Backlog { waiting: Default::default(), counting: Default::default(), limit: limit.max(1) })
+    }
+
+    pub fn waiting(&self) -> i64 {
+        self.waiting.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn over(&self) -> bool {
+        self.counting.load(std::sync::atomic::Ordering::Relaxed) && self.waiting() >= self.limit
+    }
+
+    /// The count read from the database.
+    pub fn counted(&self, n: i64) {
+        self.waiting.store(n, std::sync::atomic::Ordering::Relaxed);
+        self.counting.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Mail accepted here since the last count.
+    pub fn added(&self, n: usize) {
+        self.waiting.fetch_add(n as i64, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A new `Instance` for this process, its leases and locks renewed from now on by a task on the
+/// current runtime.
+pub fn start_instance(db: &Db) -> Arc<Instance> {
+    let instance = Instance::new();
+    tokio::spawn(instance.clone().keep(db.clone()));
+    instance
 }
 
 /// The header we stamp on every outgoing mail; mail that comes back with it is a loop.

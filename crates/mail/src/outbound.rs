@@ -1,15 +1,16 @@
 //! Outgoing mail: the outbox row is written in the same transaction as the reply (or
 //! acknowledgement) that causes it, and a `send_mail` job delivers it to the relay
-//! (PODPORA_SMTP_RELAY, lettre) or, without a relay, writes it as an .eml file under the data dir.
+//! (PODPORA_SMTP_RELAY, `relay`: every step of the session bounded) or, without a relay, writes it as an .eml file under the data dir.
 //! Temporary failures are retried with backoff; permanent ones are shown on the message.
 
 use crate::compose::{self, Outgoing, OutgoingAttachment};
+use crate::relay::{Relay, RelayTimeouts};
 use crate::{db_text, MailError, Mailroom};
 use lettre::address::Envelope as SmtpEnvelope;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use podpora_domain::token::{self, Purpose};
 use podpora_domain::{subject, Delivery, Direction, EmailAddress, MessageKind, TicketNumber};
 use podpora_store::events::Event;
+use podpora_store::jobs::Instance;
 use podpora_store::messages::{self, NewAttachment, NewMessage};
 use podpora_store::users::User;
 use podpora_store::{activity, jobs, mentions, now_ms, outbox, tickets, users, WriteTx};
@@ -42,23 +43,25 @@ pub async fn enqueue_many(tx: &mut WriteTx, mails: &[outbox::NewOutbound<'_>]) -
 /// Where outgoing mail goes.
 #[derive(Clone)]
 pub enum Transport {
-    Relay { transport: AsyncSmtpTransport<Tokio1Executor>, display: String },
+    Relay { relay: Relay, display: String },
     Files(PathBuf),
 }
 
 impl Transport {
-    /// `smtp://host:port` (STARTTLS when offered), `smtps://user:pass@host:port`; None writes .eml files.
-    pub fn new(relay: Option<&str>, data_dir: &std::path::Path) -> Result<Transport, MailError> {
+    /// A relay URL (see `Relay::parse`) with its steps' timeouts; None writes .eml files.
+    pub fn new(relay: Option<&str>, timeouts: RelayTimeouts, data_dir: &std::path::Path) -> Result<Transport, MailError> {
         match relay.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| MailError::Rejected(format!("PODPORA_SMTP_RELAY is not a valid smtp:// or smtps:// URL: {e}")))?
-                    .build();
-                Ok(Transport::Relay { transport, display: podpora_store::db::redact_url(url) })
-            }
+            Some(url) => Ok(Transport::Relay { relay: Relay::parse(url, timeouts)?, display: podpora_store::db::redact_url(url) }),
             None => {
                 let dir = data_dir.join("outbox");
                 std::fs::create_dir_all(&dir).map_err(|e| MailError::Rejected(format!("cannot create {}: {e}", dir.display())))?;
+                // Files a crashed run was writing (`write_files`); their mail is written again.
+                for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    let name = e.file_name().to_string_lossy().to_string();
+                    if name.starts_with('.') && name.ends_with(".tmp") {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
                 Ok(Transport::Files(dir))
             }
         }
@@ -79,7 +82,7 @@ pub enum SendError {
     Permanent(String),
 }
 
-async fn deliver_relay(transport: &AsyncSmtpTransport<Tokio1Executor>, o: &outbox::Outbound) -> Result<(), SendError> {
+async fn deliver_relay(relay: &Relay, instance: &Instance, o: &outbox::Outbound) -> Result<(), SendError> {
     let from = o.mail_from.parse().map_err(|e| SendError::Permanent(format!("bad sender {}: {e}", o.mail_from)))?;
     let to = o
         .recipients
@@ -88,11 +91,7 @@ async fn deliver_relay(transport: &AsyncSmtpTransport<Tokio1Executor>, o: &outbo
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
     let env = SmtpEnvelope::new(Some(from), to).map_err(|e| SendError::Permanent(e.to_string()))?;
-    match transport.send_raw(&env, &o.raw).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-        Err(e) => Err(SendError::Temporary(e.to_string())),
-    }
+    relay.send(&env, &o.raw, || instance.in_touch()).await
 }
 
 /// Writes mails as .eml files: each under a temporary name, its write-back started at once, then
@@ -138,20 +137,15 @@ fn start_write_back(f: &std::fs::File) {
     let _ = f;
 }
 
-/// Delivers mails (several relay sessions at once, or .eml files); a result per mail.
-async fn deliver(t: &Transport, mails: &[&outbox::Outbound]) -> Vec<Result<(), SendError>> {
-    match t {
-        Transport::Relay { transport, .. } => futures::future::join_all(mails.iter().map(|o| deliver_relay(transport, o))).await,
-        Transport::Files(dir) => {
-            let (dir, files) =
-                (dir.clone(), mails.iter().map(|o| (format!("{:08}-{}.eml", o.id, o.purpose), o.raw.clone())).collect::<Vec<_>>());
-            let r = tokio::task::spawn_blocking(move || write_files(&dir, &files))
-                .await
-                .map_err(|e| SendError::Temporary(e.to_string()))
-                .and_then(|r| r.map_err(|e| SendError::Temporary(format!("cannot write .eml: {e}"))));
-            mails.iter().map(|_| r.clone()).collect()
-        }
-    }
+/// Writes mails as .eml files (together: one fsync of the folder); a result per mail.
+async fn write_eml(dir: &std::path::Path, mails: &[&outbox::Outbound]) -> Vec<Result<(), SendError>> {
+    let (dir, files) =
+        (dir.to_path_buf(), mails.iter().map(|o| (format!("{:08}-{}.eml", o.id, o.purpose), o.raw.clone())).collect::<Vec<_>>());
+    let r = tokio::task::spawn_blocking(move || write_files(&dir, &files))
+        .await
+        .map_err(|e| SendError::Temporary(e.to_string()))
+        .and_then(|r| r.map_err(|e| SendError::Temporary(format!("cannot write .eml: {e}"))));
+    mails.iter().map(|_| r.clone()).collect()
 }
 
 /// Delay before the next attempt: 30 s doubling, at most an hour.
@@ -172,53 +166,108 @@ pub struct SendItem {
     pub job: Option<i64>,
 }
 
-/// Delivers outbox mails and records each outcome on the mail and its message, with one read
-/// and one write transaction for all of them; a result per mail. Mail already sent is not sent
-/// again; a temporary failure at the last attempt is final. The jobs of mail that is finished
-/// (sent, or failed for good) are deleted in that same transaction; a temporary failure's job is
-/// left to the caller to retry.
+/// Delivers outbox mails and records each outcome on the mail and its message; a result per
+/// mail. Relay sessions run side by side and each mail's outcome is recorded as soon as its own
+/// session ends (those that end together in one transaction), so a stalled session holds back
+/// nobody else's record, and a mail the relay accepted is marked sent before anything could send
+/// it again. Mail already sent is not sent again; a temporary failure at the last attempt is
+/// final. With the outcome, the transaction deletes the jobs of finished mail (sent, or failed
+/// for good) and puts the jobs of temporary failures back in the queue with backoff.
 pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[SendItem]) -> Vec<Result<(), SendError>> {
+    use futures::StreamExt;
     let ids: Vec<i64> = items.iter().map(|i| i.outbox_id).collect();
     let found = match outbox::get_many(&room.db, &ids).await {
         Ok(f) => f,
         Err(e) => return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect(),
     };
-    let due: Vec<(&outbox::Outbound, i64)> =
-        items.iter().filter_map(|i| found.get(&i.outbox_id).map(|o| (o, i.attempt))).filter(|(o, _)| o.status != Delivery::Sent).collect();
-    let mut outcome: std::collections::HashMap<i64, Result<(), SendError>> = std::collections::HashMap::new();
-    let mut records = Vec::new();
-    if !due.is_empty() {
-        let delivered = deliver(transport, &due.iter().map(|(o, _)| *o).collect::<Vec<_>>()).await;
-        for ((o, attempt), r) in due.iter().zip(delivered) {
-            let r = match r {
-                Err(SendError::Temporary(e)) if *attempt >= MAX_ATTEMPTS => Err(SendError::Permanent(e)),
-                r => r,
-            };
-            outcome.insert(o.id, r);
-        }
-        records = due
-            .iter()
-            .map(|(o, _)| match &outcome[&o.id] {
-                Ok(()) => (*o, Delivery::Sent, None),
-                Err(SendError::Permanent(e)) => (*o, Delivery::Failed, Some(e.as_str())),
-                Err(SendError::Temporary(e)) => (*o, Delivery::Queued, Some(e.as_str())),
-            })
-            .collect();
-    }
-    let results: Vec<Result<(), SendError>> = ids
+    let mut results: Vec<Option<Result<(), SendError>>> = items
         .iter()
-        .map(|id| match (found.get(id), outcome.get(id)) {
-            (None, _) => Err(SendError::Permanent(format!("outbox mail {id} does not exist"))),
-            (Some(_), None) => Ok(()), // sent before
-            (Some(_), Some(r)) => r.clone(),
+        .map(|i| match found.get(&i.outbox_id) {
+            None => Some(Err(SendError::Permanent(format!("outbox mail {} does not exist", i.outbox_id)))),
+            Some(o) if o.status == Delivery::Sent => Some(Ok(())),
+            Some(_) => None,
         })
         .collect();
-    let finished: Vec<i64> =
-        items.iter().zip(&results).filter(|(_, r)| !matches!(r, Err(SendError::Temporary(_)))).filter_map(|(i, _)| i.job).collect();
-    if let Err(e) = outbox::record_attempts(&room.db, &records, &finished).await {
-        return items.iter().map(|_| Err(SendError::Temporary(e.to_string()))).collect();
+    // Jobs of mail that is gone or was sent before are finished at once.
+    let nothing_to_do: Vec<usize> = (0..items.len()).filter(|i| results[*i].is_some()).collect();
+    if let Err(e) = record(room, items, &found, &nothing_to_do, &results).await {
+        for i in nothing_to_do {
+            results[i] = Some(Err(SendError::Temporary(e.to_string())));
+        }
     }
-    results
+    let due: Vec<usize> = (0..items.len()).filter(|i| results[*i].is_none()).collect();
+    let outcome = |i: usize, r: Result<(), SendError>| match r {
+        Err(SendError::Temporary(e)) if items[i].attempt >= MAX_ATTEMPTS => Err(SendError::Permanent(e)),
+        r => r,
+    };
+    match transport {
+        Transport::Files(dir) => {
+            let mails: Vec<&outbox::Outbound> = due.iter().map(|i| &found[&items[*i].outbox_id]).collect();
+            for (i, r) in due.iter().zip(write_eml(dir, &mails).await) {
+                results[*i] = Some(outcome(*i, r));
+            }
+            if let Err(e) = record(room, items, &found, &due, &results).await {
+                for i in &due {
+                    results[*i] = Some(Err(SendError::Temporary(e.to_string())));
+                }
+            }
+        }
+        Transport::Relay { relay, .. } => {
+            // (Collected first: a stream over a closure's futures is not `Send` for the spawner.)
+            let sessions: Vec<_> = due
+                .iter()
+                .map(|i| {
+                    let o = &found[&items[*i].outbox_id];
+                    Box::pin(async move { (*i, deliver_relay(relay, &room.instance, o).await) })
+                })
+                .collect();
+            let mut ended = futures::stream::iter(sessions).buffer_unordered(due.len().max(1)).ready_chunks(64);
+            while let Some(group) = ended.next().await {
+                let group: Vec<usize> = group
+                    .into_iter()
+                    .map(|(i, r)| {
+                        results[i] = Some(outcome(i, r));
+                        i
+                    })
+                    .collect();
+                if let Err(e) = record(room, items, &found, &group, &results).await {
+                    tracing::warn!(error = %e, "could not record the outcome of sent mail");
+                    for i in group {
+                        results[i] = Some(Err(SendError::Temporary(e.to_string())));
+                    }
+                }
+            }
+        }
+    }
+    results.into_iter().map(|r| r.unwrap_or_else(|| Err(SendError::Temporary("not attempted".into())))).collect()
+}
+
+/// Records the outcomes of the items `which` (all known by now) in one transaction.
+async fn record(
+    room: &Mailroom,
+    items: &[SendItem],
+    found: &std::collections::HashMap<i64, outbox::Outbound>,
+    which: &[usize],
+    results: &[Option<Result<(), SendError>>],
+) -> Result<(), podpora_store::StoreError> {
+    let mut attempts = Vec::new();
+    let (mut finished, mut retry) = (Vec::new(), Vec::new());
+    for &i in which {
+        let (item, Some(r)) = (&items[i], &results[i]) else { continue };
+        let o = found.get(&item.outbox_id);
+        let attempted = o.filter(|o| o.status != Delivery::Sent);
+        match r {
+            Ok(()) => attempted.into_iter().for_each(|o| attempts.push((o, Delivery::Sent, None))),
+            Err(SendError::Permanent(e)) => attempted.into_iter().for_each(|o| attempts.push((o, Delivery::Failed, Some(e.as_str())))),
+            Err(SendError::Temporary(e)) => attempted.into_iter().for_each(|o| attempts.push((o, Delivery::Queued, Some(e.as_str())))),
+        }
+        match (item.job, r) {
+            (Some(job), Err(SendError::Temporary(_))) => retry.push((job, now_ms() + backoff_ms(item.attempt - 1))),
+            (Some(job), _) => finished.push(job),
+            (None, _) => {}
+        }
+    }
+    outbox::record_attempts(&room.db, &attempts, &finished, &retry).await
 }
 
 /// An agent's reply or internal note on a ticket.

@@ -251,6 +251,8 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
                         .find_map(|p| p.to_ascii_uppercase().strip_prefix("SIZE=").and_then(|n| n.parse::<usize>().ok()));
                     if size.is_some_and(|s| s > max) {
                         format!("552 5.3.4 Message too large: this helpdesk accepts at most {max} bytes")
+                    } else if room.backlog.over() {
+                        "451 4.3.2 Too much mail is waiting to be processed here; please try again in a few minutes".into()
                     } else {
                         env = Some(Envelope { mail_from: (!from.is_empty()).then(|| from.to_string()), rcpt_to: Vec::new() });
                         "250 2.1.0 OK".into()

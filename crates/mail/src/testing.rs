@@ -26,5 +26,7 @@ pub fn room(t: &TestDb) -> Mailroom {
         wake: Arc::new(tokio::sync::Notify::new()),
         work: Arc::new(tokio::sync::Notify::new()),
         accepts: Default::default(),
+        instance: crate::start_instance(&t.db),
+        backlog: crate::Backlog::new(crate::Backlog::DEFAULT_LIMIT),
     }
 }

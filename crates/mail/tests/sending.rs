@@ -37,7 +37,7 @@ async fn outcomes_and_jobs_are_settled_together() {
 
         // The relay is down: every mail stays queued with the reason, every job stays for a retry.
         let closed = podpora_store::testing::free_port();
-        let down = Transport::new(Some(&format!("smtp://127.0.0.1:{closed}")), t.dir.path()).unwrap();
+        let down = Transport::new(Some(&format!("smtp://127.0.0.1:{closed}")), Default::default(), t.dir.path()).unwrap();
         let items = claim_sends(&room).await;
         assert_eq!(items.len(), 3);
         let results = outbound::send_many(&room, &down, &items).await;
@@ -53,7 +53,7 @@ async fn outcomes_and_jobs_are_settled_together() {
         assert_eq!(jobs::pending(&room.db).await.unwrap(), 2);
 
         // Written out as .eml files: sent, and the jobs are gone with the recorded outcome.
-        let files = Transport::new(None, t.dir.path()).unwrap();
+        let files = Transport::new(None, Default::default(), t.dir.path()).unwrap();
         let rest = &items[1..];
         assert!(outbound::send_many(&room, &files, rest).await.iter().all(Result::is_ok));
         assert_eq!(jobs::pending(&room.db).await.unwrap(), 0);

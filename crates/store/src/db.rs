@@ -86,6 +86,12 @@ impl DerefMut for WriteTx {
     }
 }
 
+/// The file of a `sqlite://path` URL (None for other databases).
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(path.split('?').next().unwrap_or(path).into())
+}
+
 impl Db {
     /// Connects to `sqlite://path` (the file is created) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db> {
@@ -99,9 +105,8 @@ impl Db {
         };
         let pool = match backend {
             Backend::Sqlite => {
-                let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-                let path = path.split('?').next().unwrap_or(path);
-                if let Some(parent) = std::path::Path::new(path).parent() {
+                let path = sqlite_path(url).unwrap_or_default();
+                if let Some(parent) = path.parent() {
                     if !parent.as_os_str().is_empty() {
                         std::fs::create_dir_all(parent)?;
                     }

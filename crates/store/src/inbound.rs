@@ -246,13 +246,23 @@ pub async fn list(db: &Db, status: InboundStatus, limit: i64) -> Result<Vec<Inbo
 }
 
 /// True when this exact message was already received for the mailbox (an IMAP refetch after a crash).
-pub async fn already_received(db: &Db, mailbox_id: i64, raw_blob: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound WHERE mailbox_id = $1 AND raw_blob = $2")
-        .bind(mailbox_id)
-        .bind(raw_blob)
-        .fetch_one(db.pool())
-        .await?;
-    Ok(n > 0)
+/// How many received messages wait to be processed (all mailboxes).
+pub async fn waiting_count(db: &Db) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbound WHERE status = 'received'").fetch_one(db.pool()).await?)
+}
+
+/// Which of these raw mails (blob ids) the mailbox has received before.
+pub async fn received_among(db: &Db, mailbox_id: i64, raw_blobs: &[String]) -> Result<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in raw_blobs.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!("SELECT raw_blob FROM inbound WHERE mailbox_id = $1 AND raw_blob IN ({})", crate::db::in_list(chunk.len(), 2));
+        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(mailbox_id);
+        for b in chunk {
+            q = q.bind(b.as_str());
+        }
+        found.extend(q.fetch_all(db.pool()).await?);
+    }
+    Ok(found)
 }
 
 /// Messages of a mailbox (None: of no mailbox) still waiting to be processed, oldest first, with

@@ -1,11 +1,137 @@
-//! The jobs table: background work that survives a crash. A worker claims due jobs with a lease
-//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the single writer on SQLite); a job whose worker died
-//! is claimed again when its lease runs out; a finished job is deleted. Also named leases
-//! (one holder at a time across instances), e.g. for fetching one mailbox.
+//! The jobs table: background work that survives a crash. A worker claims due jobs with a lock
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the single writer on SQLite); a finished job is
+//! deleted. Also named leases (one holder at a time across instances), e.g. for processing or
+//! fetching one mailbox.
+//!
+//! Locks and leases are short (`LEASE_MS`) and kept alive by their process's `Instance`, which
+//! renews all of them together every `RENEW_MS`: while a process runs, its work is never taken
+//! from it however long it takes; when it dies (`kill -9`, a lost machine), its jobs and leases
+//! run out within seconds and another process takes them over. Work done under a lease commits
+//! only if the lease is still its own (`Lease::fence`, in the work's transaction), so a process
+//! that lost its lease (stalled past `LEASE_MS`) cannot write over the new holder's work.
 
 use crate::{now_ms, Backend, Db, Result};
 use sqlx::AnyConnection;
 use sqlx::Row;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// How long a lease or a job's lock lasts unless renewed: how soon a dead process's work is
+/// taken over.
+pub const LEASE_MS: i64 = 6_000;
+/// How often a live process renews its leases and locks.
+pub const RENEW_MS: i64 = 1_500;
+
+/// This process as the holder of leases and job locks. Its id names them all (`holder`), so that
+/// one statement per table renews everything it holds (`keep`).
+pub struct Instance {
+    id: String,
+    /// When the last renewal committed (ms since the epoch).
+    renewed_at: AtomicI64,
+}
+
+impl Instance {
+    /// A new id: the host's name, the process id and a random part (ids use only letters,
+    /// digits, '.' and '-', so an id followed by '/' is a safe LIKE prefix).
+    pub fn new() -> Arc<Instance> {
+        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+        let host: String = host.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').take(40).collect();
+        let id = format!("{}-{}-{:08x}", if host.is_empty() { "host" } else { &host }, std::process::id(), rand::random::<u32>());
+        Arc::new(Instance { id, renewed_at: AtomicI64::new(now_ms()) })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A holder name for one piece of this process's work (unique per call when `what` is).
+    pub fn holder(&self, what: &str) -> String {
+        format!("{}/{what}", self.id)
+    }
+
+    /// A holder name unique to this call.
+    pub fn unique_holder(&self, what: &str) -> String {
+        self.holder(&format!("{what}-{:016x}", rand::random::<u64>()))
+    }
+
+    /// Whether the last renewal is recent enough that nobody can have taken this process's work
+    /// yet (with half a lease to spare): checked before a step that must not happen twice.
+    pub fn in_touch(&self) -> bool {
+        now_ms() - self.renewed_at.load(Ordering::Relaxed) < LEASE_MS / 2
+    }
+
+    /// Renews everything this process holds, every `RENEW_MS`, for as long as the instance lives.
+    pub async fn keep(self: Arc<Self>, db: Db) {
+        let me = Arc::downgrade(&self);
+        drop(self);
+        loop {
+            let Some(instance) = me.upgrade() else { return };
+            match renew(&db, &instance.id).await {
+                Ok(()) => instance.renewed_at.store(now_ms(), Ordering::Relaxed),
+                Err(e) => tracing::warn!(error = %e, "renewing this instance's leases failed"),
+            }
+            drop(instance);
+            tokio::time::sleep(std::time::Duration::from_millis(RENEW_MS as u64)).await;
+        }
+    }
+}
+
+/// Extends every lease and job lock held by the instance `id` by `LEASE_MS`, in one transaction.
+async fn renew(db: &Db, id: &str) -> Result<()> {
+    let (until, prefix) = (now_ms() + LEASE_MS, format!("{id}/%"));
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE leases SET until = $1 WHERE holder LIKE $2").bind(until).bind(&prefix).execute(&mut *tx).await?;
+    sqlx::query("UPDATE jobs SET locked_until = $1 WHERE locked_by LIKE $2").bind(until).bind(&prefix).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// Forgets every lease and job lock at once: for a process that knows no other process can hold
+/// any (`serve` on SQLite, after taking the database's lock file). Work of a command-line process
+/// that held one is fenced off (`Lease::fence`).
+pub async fn clear_all_holds(db: &Db) -> Result<(u64, u64)> {
+    let mut tx = db.begin().await?;
+    let leases = sqlx::query("DELETE FROM leases").execute(&mut *tx).await?.rows_affected();
+    let jobs = sqlx::query("UPDATE jobs SET locked_by = NULL, locked_until = NULL WHERE locked_by IS NOT NULL")
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok((leases, jobs))
+}
+
+/// A named lease taken by one holder: at most one holder at a time across all instances.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub name: String,
+    pub holder: String,
+}
+
+impl Lease {
+    /// Takes the lease `name` for `holder` (or renews it if the holder has it already); None
+    /// when another holder has it.
+    pub async fn take(db: &Db, name: &str, holder: &str) -> Result<Option<Lease>> {
+        Ok(try_lease(db, name, holder, LEASE_MS).await?.then(|| Lease { name: name.to_string(), holder: holder.to_string() }))
+    }
+
+    /// Inside the transaction of the work done under the lease: true (and the lease renewed) if
+    /// it is still this holder's. On PostgreSQL the update locks the lease's row until the commit,
+    /// so a takeover waits for it and then finds the lease renewed; on SQLite the transaction
+    /// holds the one write lock. The caller rolls back on false.
+    pub async fn fence(&self, conn: &mut AnyConnection) -> Result<bool> {
+        let n = sqlx::query("UPDATE leases SET until = $1 WHERE name = $2 AND holder = $3")
+            .bind(now_ms() + LEASE_MS)
+            .bind(&self.name)
+            .bind(&self.holder)
+            .execute(conn)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn release(&self, db: &Db) -> Result<()> {
+        release_lease(db, &self.name, &self.holder).await
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -44,7 +170,8 @@ fn job(r: &sqlx::any::AnyRow) -> Result<Job> {
     Ok(Job { id: r.try_get(0)?, kind: r.try_get(1)?, payload: r.try_get(2)?, attempts: r.try_get(3)? })
 }
 
-/// Claims up to `limit` due jobs for `worker` for `lease_ms`.
+/// Claims up to `limit` due jobs for `worker` for `lease_ms` (renewed by the worker's
+/// `Instance` while it lives when `worker` is one of its holder names).
 pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> Result<Vec<Job>> {
     let now = now_ms();
     // Nothing due (most looks of an idle worker) is answered by a read, without a write transaction.
@@ -102,16 +229,28 @@ pub async fn delete(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> Result<()> {
     Ok(())
 }
 
-/// Puts a job back to run again at `run_at`, recording why it failed.
-pub async fn retry(db: &Db, id: i64, run_at: i64, error: &str) -> Result<()> {
+/// Puts a job back to run again at `run_at`, recording why it failed (unless another worker
+/// has taken it meanwhile: then it is that worker's).
+pub async fn retry(db: &Db, id: i64, worker: &str, run_at: i64, error: &str) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE jobs SET run_at = $1, locked_by = NULL, locked_until = NULL, last_error = $2 WHERE id = $3")
+    sqlx::query("UPDATE jobs SET run_at = $1, locked_by = NULL, locked_until = NULL, last_error = $2 WHERE id = $3 AND locked_by = $4")
         .bind(run_at)
         .bind(error)
         .bind(id)
+        .bind(worker)
         .execute(&mut *tx)
         .await?;
     tx.commit().await
+}
+
+/// Puts a job back to run again at `run_at`, inside the caller's transaction (which records why).
+pub async fn reschedule(conn: &mut AnyConnection, id: i64, run_at: i64) -> Result<()> {
+    sqlx::query("UPDATE jobs SET run_at = $1, locked_by = NULL, locked_until = NULL WHERE id = $2")
+        .bind(run_at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Releases every job this worker holds (graceful shutdown): others pick them up at once.

@@ -189,15 +189,14 @@ pub async fn set_ack(db: &Db, id: i64, a: &AckSettings) -> Result<()> {
 }
 
 /// Remembers how far the IMAP folder has been fetched (its UIDVALIDITY and the last UID stored).
-pub async fn set_imap_position(db: &Db, id: i64, uidvalidity: i64, last_uid: i64) -> Result<()> {
-    let mut tx = db.begin().await?;
+pub async fn set_imap_position_in(conn: &mut sqlx::AnyConnection, id: i64, uidvalidity: i64, last_uid: i64) -> Result<()> {
     sqlx::query("UPDATE mailboxes SET imap_uidvalidity = $1, imap_last_uid = $2 WHERE id = $3")
         .bind(uidvalidity)
         .bind(last_uid)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(conn)
         .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// A successful fetch clears the last error.

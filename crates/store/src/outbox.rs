@@ -95,18 +95,27 @@ pub async fn get_many(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<
 
 /// Records the outcome of one delivery attempt on the outbox row and on its message.
 pub async fn record_attempt(db: &Db, o: &Outbound, status: Delivery, error: Option<&str>) -> Result<()> {
-    record_attempts(db, &[(o, status, error)], &[]).await
+    record_attempts(db, &[(o, status, error)], &[], &[]).await
 }
 
 /// Records delivery attempts in one transaction: the mails that went out with two statements
-/// (outbox and messages), the others one by one with their error.
-pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, Delivery, Option<&str>)], finished_jobs: &[i64]) -> Result<()> {
-    if attempts.is_empty() && finished_jobs.is_empty() {
+/// (outbox and messages), the others one by one with their error; deletes the jobs of finished
+/// mail and puts the jobs of mail to try again back in the queue (job id, when).
+pub async fn record_attempts(
+    db: &Db,
+    attempts: &[(&Outbound, Delivery, Option<&str>)],
+    finished_jobs: &[i64],
+    retry_jobs: &[(i64, i64)],
+) -> Result<()> {
+    if attempts.is_empty() && finished_jobs.is_empty() && retry_jobs.is_empty() {
         return Ok(());
     }
     let now = now_ms();
     let mut tx = db.begin().await?;
     crate::jobs::delete(&mut tx, finished_jobs).await?;
+    for (job, run_at) in retry_jobs {
+        crate::jobs::reschedule(&mut tx, *job, *run_at).await?;
+    }
     let sent: Vec<&Outbound> = attempts.iter().filter(|(_, s, _)| *s == Delivery::Sent).map(|(o, _, _)| *o).collect();
     for chunk in sent.chunks(crate::db::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -143,10 +152,80 @@ pub async fn record_attempts(db: &Db, attempts: &[(&Outbound, Delivery, Option<&
     tx.commit().await
 }
 
-/// Counts per status (queued, sent, failed).
-pub async fn counts(db: &Db) -> Result<Vec<(Delivery, i64)>> {
-    let rows = sqlx::query("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status").fetch_all(db.pool()).await?;
-    rows.iter().map(|r| Ok((r.try_get::<String, _>(0)?.parse()?, r.try_get(1)?))).collect()
+/// How the outbox stands: mail waiting for its first attempt, mail waiting to be tried again
+/// after a temporary failure, mail that failed for good, mail sent, and since when the oldest
+/// unsent mail waits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxHealth {
+    pub queued: i64,
+    pub retrying: i64,
+    pub failed: i64,
+    pub sent: i64,
+    /// `created_at` of the oldest mail not yet sent (queued or retrying).
+    pub oldest_waiting_since: Option<i64>,
+}
+
+impl OutboxHealth {
+    /// Every mail in the outbox.
+    pub fn total(&self) -> i64 {
+        self.queued + self.retrying + self.failed + self.sent
+    }
+
+    /// How long the oldest unsent mail has waited (ms), at `now`.
+    pub fn oldest_waiting_ms(&self, now: i64) -> i64 {
+        self.oldest_waiting_since.map(|t| (now - t).max(0)).unwrap_or(0)
+    }
+}
+
+/// A mail that waits to be tried again, or failed for good, with why.
+#[derive(Debug, Clone)]
+pub struct Troubled {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    pub recipients: String,
+    pub status: Delivery,
+    pub attempts: i64,
+    pub last_error: String,
+    pub created_at: i64,
+}
+
+/// The newest mails that are retrying or failed, newest first.
+pub async fn troubled(db: &Db, limit: i64) -> Result<Vec<Troubled>> {
+    let rows = sqlx::query(
+        "SELECT id, ticket_id, recipients, status, attempts, COALESCE(last_error, ''), created_at FROM outbox \
+         WHERE status = 'failed' OR (status = 'queued' AND attempts > 0) ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Troubled {
+                id: r.try_get(0)?,
+                ticket_id: r.try_get(1)?,
+                recipients: r.try_get(2)?,
+                status: r.try_get::<String, _>(3)?.parse()?,
+                attempts: r.try_get(4)?,
+                last_error: r.try_get(5)?,
+                created_at: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn health(db: &Db) -> Result<OutboxHealth> {
+    let r = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'queued' AND attempts = 0 THEN 1 ELSE 0 END), 0), \
+                COALESCE(SUM(CASE WHEN status = 'queued' AND attempts > 0 THEN 1 ELSE 0 END), 0), \
+                COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), \
+                COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0), \
+                MIN(CASE WHEN status = 'queued' THEN created_at END) \
+         FROM outbox",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let n = |i: usize| -> Result<i64> { Ok(r.try_get::<i64, _>(i)?) };
+    Ok(OutboxHealth { queued: n(0)?, retrying: n(1)?, failed: n(2)?, sent: n(3)?, oldest_waiting_since: r.try_get(4)? })
 }
 
 pub async fn record_ack(conn: &mut AnyConnection, recipient: &str) -> Result<()> {

@@ -52,11 +52,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Ready for traffic: the database answers and processing keeps up with received mail (a load
+/// balancer sends new work elsewhere meanwhile; the SMTP listener answers 451 then too).
 async fn readyz(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
-    if s.room.db.ping().await {
-        (StatusCode::OK, "ready")
+    let backlog = &s.room.backlog;
+    if !s.room.db.ping().await {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable".to_string())
+    } else if backlog.over() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("behind: {} received messages wait to be processed (limit {})", backlog.waiting(), backlog.limit),
+        )
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        (StatusCode::OK, "ready".to_string())
     }
 }
 
@@ -74,11 +82,26 @@ async fn metrics(axum::extract::State(s): axum::extract::State<AppState>) -> imp
             let _ = writeln!(out, "podpora_inbound_messages{{status=\"{st}\"}} {n}");
         }
     }
-    if let Ok(c) = podpora_store::outbox::counts(&s.room.db).await {
-        let _ = writeln!(out, "# HELP podpora_outbox_messages Outgoing messages by status.\n# TYPE podpora_outbox_messages gauge");
-        for (st, n) in c {
+    let _ = writeln!(
+        out,
+        "# HELP podpora_inbound_waiting_limit Waiting messages past which new mail is refused for now (SMTP 451, IMAP paused).\n# TYPE podpora_inbound_waiting_limit gauge\npodpora_inbound_waiting_limit {}",
+        s.room.backlog.limit
+    );
+    let _ = writeln!(
+        out,
+        "# HELP podpora_inbound_backpressure 1 while new mail is refused for now because too much waits.\n# TYPE podpora_inbound_backpressure gauge\npodpora_inbound_backpressure {}",
+        s.room.backlog.over() as u8
+    );
+    if let Ok(h) = podpora_store::outbox::health(&s.room.db).await {
+        let _ = writeln!(out, "# HELP podpora_outbox_messages Outgoing messages by status (retrying: queued again after a temporary failure).\n# TYPE podpora_outbox_messages gauge");
+        for (st, n) in [("queued", h.queued), ("retrying", h.retrying), ("failed", h.failed), ("sent", h.sent)] {
             let _ = writeln!(out, "podpora_outbox_messages{{status=\"{st}\"}} {n}");
         }
+        let _ = writeln!(
+            out,
+            "# HELP podpora_outbox_oldest_waiting_seconds How long the oldest unsent mail has waited.\n# TYPE podpora_outbox_oldest_waiting_seconds gauge\npodpora_outbox_oldest_waiting_seconds {:.3}",
+            h.oldest_waiting_ms(podpora_store::now_ms()) as f64 / 1000.0
+        );
     }
     if let Ok(n) = podpora_store::jobs::pending(&s.room.db).await {
         let _ = writeln!(

@@ -135,10 +135,58 @@ impl Server {
         env.extend(opts.env);
         let stdout_log = dir.path().join("stdout.log");
         let _ = (http_port, smtp_port);
-        // A free port can be taken by another test between our check and the server's bind: the
-        // server then exits with an error, and we start it again on other ports (same database).
+        let (child, http, smtp_port, token) = spawn_serve(&mut env, dir.path(), &stdout_log);
+        Server { child, http, smtp_port, token, dir, db, env, stdout_log }
+    }
+
+    /// `kill -9`: the process ends at once, mid-write, with nothing cleaned up.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same database and data dir (on new ports).
+    pub fn restart(&mut self) {
+        let (child, http, smtp_port, _) = spawn_serve(&mut self.env, self.dir.path(), &self.stdout_log);
+        (self.child, self.http, self.smtp_port) = (child, http, smtp_port);
+    }
+
+    /// The texts the database answers, in its order (`SELECT subject FROM … ORDER BY …`).
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let db = podpora_store::Db::connect(&self.db.url).await.expect("the test database");
+            let mut conn = db.conn().await.expect("a connection");
+            let v: Vec<String> = sqlx::query_scalar(sql).fetch_all(&mut *conn).await.expect(sql);
+            drop(conn);
+            db.close().await;
+            v
+        })
+    }
+
+    /// A number the database answers (`SELECT count(*) …`).
+    pub fn count(&self, sql: &str) -> i64 {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let db = podpora_store::Db::connect(&self.db.url).await.expect("the test database");
+            let mut conn = db.conn().await.expect("a connection");
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut *conn).await.expect(sql);
+            drop(conn);
+            db.close().await;
+            n
+        })
+    }
+}
+
+/// Starts `podpora serve` with `env` until it listens; returns it, its HTTP URL, its SMTP port
+/// and the first admin's token (printed on the first start; empty on later ones).
+fn spawn_serve(env: &mut [(String, String)], dir: &Path, stdout_log: &Path) -> (Child, String, u16, String) {
+    // A free port can be taken by another test between our check and the server's bind: the
+    // server then exits with an error, and we start it again on other ports (same database).
+    let first_start = !stdout_log.exists();
+    {
         let mut attempt = 0;
-        let (child, http, smtp_port, token) = loop {
+        loop {
             attempt += 1;
             let (http_port, smtp_port) = (free_port(), free_port());
             for (k, v) in env.iter_mut() {
@@ -152,8 +200,8 @@ impl Server {
             let mut child = Command::new(BIN)
                 .arg("serve")
                 .envs(env.iter().map(|(k, v)| (k, v)))
-                .stdout(append(&stdout_log))
-                .stderr(append(&dir.path().join("stderr.log")))
+                .stdout(append(stdout_log))
+                .stderr(append(&dir.join("stderr.log")))
                 .spawn()
                 .expect("start podpora serve");
             let up = wait_for(90, "the server to listen or exit", || {
@@ -164,21 +212,22 @@ impl Server {
             });
             if up {
                 // The first start prints the admin's API token once (an earlier attempt may have).
-                let token = wait_for(30, "the server to print its first admin token", || {
-                    let out = std::fs::read_to_string(&stdout_log).ok()?;
-                    out.lines().find_map(|l| l.trim().strip_prefix("API token:").map(|t| t.trim().to_string()))
-                });
-                break (child, format!("http://127.0.0.1:{http_port}"), smtp_port, token);
+                let token = if first_start {
+                    wait_for(30, "the server to print its first admin token", || {
+                        let out = std::fs::read_to_string(stdout_log).ok()?;
+                        out.lines().find_map(|l| l.trim().strip_prefix("API token:").map(|t| t.trim().to_string()))
+                    })
+                } else {
+                    String::new()
+                };
+                return (child, format!("http://127.0.0.1:{http_port}"), smtp_port, token);
             }
-            assert!(
-                attempt < 3,
-                "the server did not start: {}",
-                std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default()
-            );
-        };
-        Server { child, http, smtp_port, token, dir, db, env, stdout_log }
+            assert!(attempt < 3, "the server did not start: {}", std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default());
+        }
     }
+}
 
+impl Server {
     /// Runs a podpora subcommand against the same configuration.
     pub fn cli(&self, args: &[&str], stdin: &[u8]) -> std::process::Output {
         use std::io::Write;
@@ -344,116 +393,43 @@ pub fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default().parse(raw).expect("parsable mail")
 }
 
-/// A real Dovecot IMAP server (Debian dovecot-imapd) on a loopback port with a throw-away maildir.
-pub struct Dovecot {
-    child: Child,
-    pub port: u16,
-    pub dir: tempfile::TempDir,
-    pub user: String,
-    pub password: String,
-}
+#[allow(unused_imports)] // (not every test file uses it)
+pub use podpora_mail::peers::Dovecot;
 
-impl Dovecot {
-    pub fn start() -> Dovecot {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let d = dir.path();
-        let port = free_port();
-        let (user, password) = ("help".to_string(), "s3cret-pass".to_string());
-        for sub in ["run", "state", "mail", "home"] {
-            std::fs::create_dir_all(d.join(sub)).unwrap();
+/// Sends one message over SMTP (a minimal client, so that a test can stream mail fast); true when
+/// the server answered 250 after DATA, i.e. promised to keep it.
+pub fn smtp_send(port: u16, from: &str, to: &str, raw: &str) -> bool {
+    use std::io::{BufRead, BufReader, Write};
+    let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut out = stream.try_clone().expect("clone");
+    let mut input = BufReader::new(stream);
+    let mut answer = || -> Option<u16> {
+        loop {
+            let mut line = String::new();
+            if input.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return line.get(..3)?.parse().ok();
+            }
         }
-        std::fs::write(d.join("users"), format!("{user}:{{PLAIN}}{password}::::::\n")).unwrap();
-        let conf = format!(
-            r#"protocols = imap
-listen = 127.0.0.1
-base_dir = {d}/run
-state_dir = {d}/state
-log_path = {d}/dovecot.log
-info_log_path = {d}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-first_valid_uid = 1
-mail_location = maildir:{d}/mail/%u
-default_internal_user = dovecot
-default_login_user = dovenull
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {d}/users
-}}
-userdb {{
-  driver = static
-  args = uid=nobody gid=nogroup home={d}/home/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service stats {{
-  unix_listener stats-writer {{
-    mode = 0666
-  }}
-}}
-"#,
-            d = d.display()
-        );
-        std::fs::write(d.join("dovecot.conf"), conf).unwrap();
-        let _ = Command::new("chmod").args(["755", &d.display().to_string()]).status();
-        let _ = Command::new("chown")
-            .args(["-R", "nobody:nogroup", &d.join("mail").display().to_string(), &d.join("home").display().to_string()])
-            .status();
-        let child = Command::new("dovecot")
-            .args(["-F", "-c", &d.join("dovecot.conf").display().to_string()])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(d.join("stderr.log")).unwrap())
-            .spawn()
-            .expect("dovecot (Debian dovecot-imapd) must be installed");
-        let dv = Dovecot { child, port, dir, user, password };
-        wait_for(30, "Dovecot to listen", || port_open(port).then_some(()));
-        dv
-    }
-
-    pub fn url(&self) -> String {
-        format!("imap://{}:{}@127.0.0.1:{}/INBOX", self.user, self.password, self.port)
-    }
-
-    /// Delivers a message straight into the maildir, as the MTA would.
-    pub fn deliver(&self, name: &str, raw: &[u8]) {
-        let md = self.dir.path().join("mail").join(&self.user);
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(md.join(sub)).unwrap();
+    };
+    let mut talk = |cmd: &str, want: u16| -> Option<()> {
+        if !cmd.is_empty() {
+            out.write_all(cmd.as_bytes()).ok()?;
         }
-        let tmp = md.join("tmp").join(name);
-        std::fs::write(&tmp, raw).unwrap();
-        std::fs::rename(&tmp, md.join("new").join(name)).unwrap();
-        let _ = Command::new("chown").args(["-R", "nobody:nogroup", &self.dir.path().join("mail").display().to_string()]).status();
-    }
-
-    /// Files in cur/ carry their flags after ':2,'; 'S' is \Seen.
-    pub fn seen_count(&self) -> usize {
-        let cur = self.dir.path().join("mail").join(&self.user).join("cur");
-        std::fs::read_dir(cur)
-            .map(|r| {
-                r.filter_map(|e| e.ok())
-                    .filter(|e| e.file_name().to_string_lossy().rsplit_once(":2,").is_some_and(|(_, f)| f.contains('S')))
-                    .count()
-            })
-            .unwrap_or(0)
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
-            + &std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+        (answer()? == want).then_some(())
+    };
+    let body = raw.replace("\r\n.", "\r\n..");
+    let sent = (|| {
+        talk("", 220)?;
+        talk("EHLO test.local\r\n", 250)?;
+        talk(&format!("MAIL FROM:<{from}>\r\n"), 250)?;
+        talk(&format!("RCPT TO:<{to}>\r\n"), 250)?;
+        talk("DATA\r\n", 354)?;
+        talk(&format!("{body}\r\n.\r\n"), 250)
+    })();
+    let _ = out.write_all(b"QUIT\r\n");
+    sent.is_some()
 }

@@ -17,14 +17,32 @@ use podpora_store::inbound::InboundStatus;
 pub async fn list(State(state): State<AppState>, agent: Agent, Query(n): Query<Notice>) -> Response {
     let lang = agent.lang;
     let admin = ui_try!(lang, admin_of(&agent));
-    let outbox = ui_try!(lang, admin::outbox_counts(&state.room, &admin).await);
+    let outbox = ui_try!(lang, admin::outbox_health(&state.room, &admin).await);
+    let troubles = ui_try!(lang, admin::outbox_troubles(&state.room, &admin, 50).await);
     let aside = ui_try!(lang, admin::inbound(&state.room, &agent.actor, InboundStatus::SetAside, 200).await);
     let content = html! {
         h2 { (t(lang, "admin-outbound")) }
         p { (state.setup.outbound) }
         p.outbox {
-            @for (status, count) in &outbox {
+            @for (status, count) in [("queued", outbox.queued), ("retrying", outbox.retrying), ("failed", outbox.failed), ("sent", outbox.sent)] {
                 span class={ "delivery " (status) } { (t(lang, &format!("outbox-{status}"))) ": " (count) } " "
+            }
+        }
+        @if let Some(since) = outbox.oldest_waiting_since {
+            p.outbox-oldest { (t(lang, "outbox-oldest")) " " (exact_time(since)) }
+        }
+        @if !troubles.is_empty() {
+            table.outbox-troubles {
+                tbody {
+                    @for m in &troubles {
+                        tr {
+                            td { (exact_time(m.created_at)) }
+                            td { (m.recipients) }
+                            td class={ "delivery " (m.status) } { (t(lang, if m.status == podpora_domain::Delivery::Failed { "outbox-failed" } else { "outbox-retrying" })) " (" (m.attempts) "×)" }
+                            td { (m.last_error) }
+                        }
+                    }
+                }
             }
         }
         h2 { (t(lang, "admin-set-aside")) }

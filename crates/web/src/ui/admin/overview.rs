@@ -40,8 +40,7 @@ pub async fn show(State(state): State<AppState>, agent: Agent, Query(n): Query<N
     let boxes = ui_try!(lang, directory::mailboxes(room, &agent.actor).await);
     let agents = ui_try!(lang, directory::agents(room, &agent.actor).await);
     let aside = ui_try!(lang, admin::inbound(room, &agent.actor, InboundStatus::SetAside, 1000).await).len();
-    let outbox = ui_try!(lang, admin::outbox_counts(room, &admin).await);
-    let failed = outbox.iter().find(|(s, _)| *s == podpora_domain::Delivery::Failed).map(|(_, n)| *n).unwrap_or(0);
+    let failed = ui_try!(lang, admin::outbox_health(room, &admin).await).failed;
     let link = |page: Page, key: &str| Some((page.path(), t(lang, key)));
     let mut checks = Vec::new();
 
