@@ -10,7 +10,7 @@ fn mail(i: usize) -> String {
 }
 
 fn imap_fetch(backend: Backend) {
-    let dv = Dovecot::start();
+    let mut dv = Dovecot::start();
     for i in 0..30 {
         dv.deliver(&format!("{:010}.M{i}P1.test", 1_700_000_000 + i), mail(i).as_bytes());
     }
@@ -53,6 +53,24 @@ fn imap_fetch(backend: Backend) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // The connection drops (the IMAP server restarts) while the fetcher waits in IDLE: it
+    // reconnects and picks up new mail.
+    dv.restart(false).unwrap();
+    dv.deliver("1800000001.M100P1.test", mail(100).as_bytes());
+    wait_for(60, "mail after a dropped connection", || {
+        let (_, v) = s.get("/api/v1/tickets?limit=200");
+        (v["tickets"].as_array()?.len() == 32).then_some(())
+    });
+    // The folder is rebuilt (a new UIDVALIDITY, every message a new UID): it is read again from
+    // the start, and nothing already stored is stored twice.
+    dv.restart(true).unwrap();
+    dv.deliver("1800000002.M101P1.test", mail(101).as_bytes());
+    wait_for(60, "mail after a new UIDVALIDITY", || {
+        let (_, v) = s.get("/api/v1/tickets?limit=200");
+        (v["tickets"].as_array()?.len() == 33).then_some(())
+    });
+    assert_eq!(s.count("SELECT count(*) FROM inbound"), 33, "nothing stored twice");
 
     // A wrong password is reported on the mailbox in plain words.
     let bad = dv.url().replace(&dv.password, "wrong");

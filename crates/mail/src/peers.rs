@@ -74,20 +74,40 @@ service stats {{
         std::fs::write(d.join("dovecot.conf"), conf)?;
         let _ = Command::new("chmod").args(["755", &d.display().to_string()]).status();
         chown_nobody(&[&d.join("mail"), &d.join("home")]);
-        let child = Command::new("dovecot")
-            .args(["-F", "-c", &d.join("dovecot.conf").display().to_string()])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(d.join("stderr.log"))?)
-            .spawn()?;
+        let child = spawn(d)?;
         let mut dv = Dovecot { child, port, dir, user, password };
+        dv.wait_listening()?;
+        Ok(dv)
+    }
+
+    fn wait_listening(&mut self) -> std::io::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline || matches!(dv.child.try_wait(), Ok(Some(_))) {
-                return Err(std::io::Error::other(format!("Dovecot did not start: {}", dv.log())));
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if Instant::now() > deadline || matches!(self.child.try_wait(), Ok(Some(_))) {
+                return Err(std::io::Error::other(format!("Dovecot did not start: {}", self.log())));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Ok(dv)
+        Ok(())
+    }
+
+    /// Kills the server (every connection drops) and starts it again on the same port and mail;
+    /// with `new_uidvalidity`, its index is deleted first, so the folder gets a new UIDVALIDITY and
+    /// every message a new UID (as after a restore or a migration of the mail server).
+    pub fn restart(&mut self, new_uidvalidity: bool) -> std::io::Result<()> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if new_uidvalidity {
+            let md = self.dir.path().join("mail").join(&self.user);
+            for e in std::fs::read_dir(&md)?.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.starts_with("dovecot") {
+                    std::fs::remove_file(e.path())?;
+                }
+            }
+        }
+        self.child = spawn(self.dir.path())?;
+        self.wait_listening()
     }
 
     pub fn url(&self) -> String {
@@ -130,6 +150,14 @@ service stats {{
         std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
             + &std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
     }
+}
+
+fn spawn(d: &Path) -> std::io::Result<Child> {
+    Command::new("dovecot")
+        .args(["-F", "-c", &d.join("dovecot.conf").display().to_string()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::OpenOptions::new().create(true).append(true).open(d.join("stderr.log"))?)
+        .spawn()
 }
 
 /// The mail folders belong to the user Dovecot reads them as.

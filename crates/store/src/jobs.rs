@@ -343,4 +343,41 @@ mod tests {
         })
         .await;
     }
+
+    /// A live instance keeps its lease and jobs past `LEASE_MS`; once it stops renewing, another
+    /// takes them over, and the old holder's fenced work no longer commits.
+    #[tokio::test]
+    async fn leases_live_with_their_instance_and_fence_a_lost_holder() {
+        for_each_backend(|t| async move {
+            let db = &t.db;
+            let a = Instance::new();
+            let keeper = tokio::spawn(a.clone().keep(db.clone()));
+            let lease = Lease::take(db, "ingest:7", &a.holder("drain")).await.unwrap().expect("free");
+            let mut tx = db.begin().await.unwrap();
+            enqueue(&mut tx, "k", "1", now_ms() - 1).await.unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(claim(db, &a.holder("w"), 1, LEASE_MS).await.unwrap().len(), 1);
+            tokio::time::sleep(std::time::Duration::from_millis(LEASE_MS as u64 + 1_000)).await;
+            // Renewed all along: still held.
+            assert!(a.in_touch());
+            assert!(Lease::take(db, "ingest:7", "other/x").await.unwrap().is_none());
+            assert!(claim(db, "other/w", 1, LEASE_MS).await.unwrap().is_empty());
+            // The instance dies: within a lease, its work is free again.
+            keeper.abort();
+            drop(a);
+            tokio::time::sleep(std::time::Duration::from_millis(LEASE_MS as u64 + 200)).await;
+            let b = Lease::take(db, "ingest:7", "other/x").await.unwrap().expect("taken over");
+            assert_eq!(claim(db, "other/w", 1, LEASE_MS).await.unwrap().len(), 1);
+            // The old holder's work under its lost lease cannot commit; the new holder's can.
+            let mut tx = db.begin().await.unwrap();
+            assert!(!lease.fence(&mut tx).await.unwrap());
+            drop(tx);
+            let mut tx = db.begin().await.unwrap();
+            assert!(b.fence(&mut tx).await.unwrap());
+            tx.commit().await.unwrap();
+            assert_eq!(clear_all_holds(db).await.unwrap(), (1, 1));
+            t
+        })
+        .await;
+    }
 }

@@ -460,6 +460,11 @@ pub async fn count(db: &Db) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(db.pool()).await?)
 }
 
+/// Every ticket's subject, in the order the tickets were opened (a bench's check of order).
+pub async fn subjects_in_order(db: &Db) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT subject FROM tickets ORDER BY id").fetch_all(db.pool()).await?)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum Sort {
     #[default]

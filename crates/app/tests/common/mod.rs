@@ -164,6 +164,18 @@ impl Server {
         })
     }
 
+    /// Runs a statement on the test database.
+    pub fn execute(&self, sql: &str) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let db = podpora_store::Db::connect(&self.db.url).await.expect("the test database");
+            let mut conn = db.conn().await.expect("a connection");
+            sqlx::query(sql).execute(&mut *conn).await.expect(sql);
+            drop(conn);
+            db.close().await;
+        })
+    }
+
     /// A number the database answers (`SELECT count(*) …`).
     pub fn count(&self, sql: &str) -> i64 {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -399,27 +411,35 @@ pub use podpora_mail::peers::Dovecot;
 /// Sends one message over SMTP (a minimal client, so that a test can stream mail fast); true when
 /// the server answered 250 after DATA, i.e. promised to keep it.
 pub fn smtp_send(port: u16, from: &str, to: &str, raw: &str) -> bool {
+    smtp_deliver(port, from, to, raw).is_ok()
+}
+
+/// As `smtp_send`; on a refusal, the code the server answered (0: no answer at all).
+pub fn smtp_deliver(port: u16, from: &str, to: &str, raw: &str) -> Result<(), u16> {
     use std::io::{BufRead, BufReader, Write};
-    let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return Err(0) };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut out = stream.try_clone().expect("clone");
     let mut input = BufReader::new(stream);
-    let mut answer = || -> Option<u16> {
+    let mut answer = || -> u16 {
         loop {
             let mut line = String::new();
-            if input.read_line(&mut line).ok()? == 0 {
-                return None;
+            if input.read_line(&mut line).unwrap_or(0) == 0 {
+                return 0;
             }
             if line.as_bytes().get(3) != Some(&b'-') {
-                return line.get(..3)?.parse().ok();
+                return line.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
             }
         }
     };
-    let mut talk = |cmd: &str, want: u16| -> Option<()> {
-        if !cmd.is_empty() {
-            out.write_all(cmd.as_bytes()).ok()?;
+    let mut talk = |cmd: &str, want: u16| -> Result<(), u16> {
+        if !cmd.is_empty() && out.write_all(cmd.as_bytes()).is_err() {
+            return Err(0);
         }
-        (answer()? == want).then_some(())
+        match answer() {
+            code if code == want => Ok(()),
+            code => Err(code),
+        }
     };
     let body = raw.replace("\r\n.", "\r\n..");
     let sent = (|| {
@@ -431,5 +451,5 @@ pub fn smtp_send(port: u16, from: &str, to: &str, raw: &str) -> bool {
         talk(&format!("{body}\r\n.\r\n"), 250)
     })();
     let _ = out.write_all(b"QUIT\r\n");
-    sent.is_some()
+    sent
 }
