@@ -112,6 +112,8 @@ pub async fn run_job(room: &Mailroom, transport: &Transport, job: &jobs::Job) ->
 
 /// Relay sessions one instance runs at once (shared by its workers).
 pub const SENDING_SLOTS: usize = 64;
+/// How long a worker waits for the mail it is sending before it claims more.
+const SEND_PATIENCE: Duration = Duration::from_secs(1);
 
 /// A worker loop: claims due jobs and runs them, retrying with backoff. Mail to send goes out in
 /// sessions of its own, in the background, each taking one of the instance's `slots` until it
@@ -149,6 +151,7 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, slots: A
         if !sends.is_empty() {
             let permits = slots.clone().acquire_many_owned(sends.len() as u32).await.expect("the slots are never closed");
             let (room, transport, name) = (room.clone(), transport.clone(), name.clone());
+            let (finished, batch_out) = tokio::sync::oneshot::channel::<()>();
             sending.spawn(async move {
                 let items: Vec<outbound::SendItem> =
                     sends.iter().map(|(job, id)| outbound::SendItem { outbox_id: *id, attempt: job.attempts, job: Some(job.id) }).collect();
@@ -165,7 +168,13 @@ pub async fn worker(room: Mailroom, transport: Transport, name: String, slots: A
                     }
                 });
                 settle_failures(&room, &name, failed.collect()).await;
+                let _ = finished.send(());
             });
+            // A batch is usually out in moments: waiting for it lets the next claim take what
+            // queued meanwhile (fewer, fuller batches: `bench ingest` on PostgreSQL 551 → 913 mail/s
+            // without the wait). One that takes longer — a stalled relay session — goes on in the
+            // background.
+            let _ = tokio::time::timeout(SEND_PATIENCE, batch_out).await;
         }
         let mut done = Vec::new();
         let mut failed = Vec::new();

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod address;
 pub mod autoack;
+pub mod calendar;
 pub mod i18n;
 pub mod mention;
 pub mod search;
