@@ -35,6 +35,7 @@ fn every_documented_operation_is_served_and_every_route_documented() {
         ("POST", "/api/v1/inbound/{id}/reprocess"),
         ("GET", "/api/v1/agents"),
         ("PUT", "/api/v1/agents/{email}/status"),
+        ("PUT", "/api/v1/agents/{email}/profile"),
     ];
     for (m, p) in expected {
         assert!(operations.iter().any(|(om, op)| om == m && op == p), "{m} {p} is not in the document");
@@ -86,6 +87,20 @@ fn every_documented_operation_is_served_and_every_route_documented() {
     let (status, _) = s.request("PUT", "/api/v1/agents/admin@shop.test/status", Some(json!({"status": "asleep"})), Some(&s.token));
     assert!(matches!(status, 400 | 422));
     assert_eq!(enum_values("AgentStatus"), ["online", "away", "off"]);
+    // Capacity, languages and working hours: what routing reads, listed with the agents.
+    let body = json!({"capacity": 12, "languages": ["cs", "en"], "skills": ["returns"], "time_zone": "Europe/Prague", "working_hours": "mon-sun 00:00-24:00"});
+    let (status, v) = s.request("PUT", "/api/v1/agents/admin@shop.test/profile", Some(body), Some(&s.token));
+    assert_eq!(status, 200, "{v}");
+    let (_, v) = s.request("GET", "/api/v1/agents", None, Some(&s.token));
+    let a = &v["agents"][0];
+    assert_eq!(
+        (a["capacity"].as_i64(), a["languages"].clone(), a["status"].as_str()),
+        (Some(12), json!(["cs", "en"]), Some("away")),
+        "{v}"
+    );
+    let bad = json!({"capacity": 12, "working_hours": "always"});
+    let (status, v) = s.request("PUT", "/api/v1/agents/admin@shop.test/profile", Some(bad), Some(&s.token));
+    assert_eq!((status, v["error"]["code"].as_str()), (422, Some("invalid")), "{v}");
 
     // A value of the wrong kind is refused with the JSON error shape and says what was wrong.
     let (status, v) = s.request("GET", "/api/v1/tickets?status=lost", None, Some(&s.token));

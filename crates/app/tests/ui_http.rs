@@ -228,6 +228,27 @@ fn ui_security(backend: Backend) {
     assert_eq!(carl.post(&format!("/t/{help_n}/update"), &[("_csrf", &carl_csrf), ("status", "closed")]).status, 403);
     assert_eq!(api("POST", &format!("/api/v1/tickets/{help_n}/messages"), Some(serde_json::json!({"kind": "reply", "body": "x"}))), 403);
 
+    // An agent's capacity, languages and working hours; what was refused is shown back as typed.
+    fn agent_form<'a>(csrf: &'a str, hours: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("_csrf", csrf),
+            ("name", "Carl"),
+            ("role", "light_agent"),
+            ("all_mailboxes", "1"),
+            ("capacity", "5"),
+            ("languages", "cs, en"),
+            ("time_zone", "Europe/Prague"),
+            ("working_hours", hours),
+        ]
+    }
+    assert_eq!(admin.post("/admin/agents/2", &agent_form(&csrf, "mon-fri 08:00-16:00")).status, 303);
+    let r = admin.post("/admin/agents/2", &agent_form(&csrf, "whenever"));
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("value=\"whenever\"") && r.body.contains("has-error"), "the refused hours are shown back");
+    let (_, agents) = s.get("/api/v1/agents");
+    let carl_json = agents["agents"].as_array().unwrap().iter().find(|a| a["id"] == 2).unwrap().clone();
+    assert_eq!((carl_json["capacity"].as_i64(), carl_json["working_hours"].as_str()), (Some(5), Some("mon-fri 08:00-16:00")));
+
     // Disabling an account ends its sessions; the admin cannot lock themselves out.
     assert_eq!(admin.post("/admin/agents/2", &[("_csrf", &csrf), ("name", "Carl"), ("role", "agent"), ("disabled", "1")]).status, 303);
     assert_eq!(carl.get("/inbox").status, 303);

@@ -5,6 +5,7 @@ use crate::admin::Admin;
 use crate::{Actor, CommandError, Reason, Result, Thing};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use podpora_domain::calendar::{self, Calendar};
 use podpora_domain::{AgentStatus, EmailAddress, Lang, Role};
 use podpora_mail::Mailroom;
 use podpora_store::users::{self, User};
@@ -94,6 +95,78 @@ pub struct AgentChange {
     pub all_mailboxes: bool,
     /// The mailboxes whose tickets the agent sees (ids that are no mailbox are left out).
     pub mailboxes: Vec<i64>,
+    /// `None` keeps the capacity, languages, skills and working hours.
+    pub profile: Option<ProfileChange>,
+}
+
+/// An agent's capacity, languages, skills and working hours as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub capacity: i64,
+    /// Comma-separated language codes (`cs, en`).
+    pub languages: String,
+    /// Comma-separated skills (`returns, b2b`).
+    pub skills: String,
+    /// An IANA time zone (`Europe/Prague`); empty with no working hours.
+    pub time_zone: String,
+    /// Weekly hours (`mon-fri 09:00-17:00`); empty: no shift.
+    pub working_hours: String,
+}
+
+/// The most open tickets an agent can be given at once.
+pub const MAX_CAPACITY: i64 = 1_000;
+
+impl ProfileChange {
+    /// Checks what was typed: a capacity in range, language codes of two or three letters,
+    /// skills that are valid tags, working hours that read, in a time zone that exists.
+    pub fn checked(&self) -> Result<users::Profile> {
+        if !(0..=MAX_CAPACITY).contains(&self.capacity) {
+            return Err(CommandError::Invalid(Reason::with("error-capacity", vec![("max", MAX_CAPACITY.to_string())])));
+        }
+        let list = |text: &str| -> Vec<String> {
+            let mut v: Vec<String> = text.split(',').map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect();
+            v.dedup();
+            v
+        };
+        let languages = list(&self.languages);
+        if let Some(bad) = languages.iter().find(|l| !(2..=3).contains(&l.len()) || !l.chars().all(|c| c.is_ascii_lowercase())) {
+            return Err(CommandError::Invalid(Reason::with("error-language-code", vec![("code", bad.clone())])));
+        }
+        let skills = list(&self.skills)
+            .into_iter()
+            .map(|s| podpora_domain::Tag::parse(&s).map(|t| t.as_str().to_string()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let time_zone = self.time_zone.trim().to_string();
+        let working_hours = self.working_hours.trim().to_string();
+        if !working_hours.is_empty() || !time_zone.is_empty() {
+            let hours = calendar::parse_week(&working_hours).map_err(|e| CommandError::Invalid(Reason::detail(e.to_string())))?;
+            let zone = if time_zone.is_empty() { "UTC" } else { &time_zone };
+            Calendar::new(zone, &hours, []).map_err(|e| CommandError::Invalid(Reason::detail(e.to_string())))?;
+        }
+        Ok(users::Profile { capacity: self.capacity, languages, skills, time_zone, working_hours })
+    }
+}
+
+/// Sets an agent's capacity, languages, skills and working hours (admins).
+pub async fn set_profile(room: &Mailroom, _admin: &Admin, email: &EmailAddress, change: &ProfileChange) -> Result<User> {
+    let profile = change.checked()?;
+    let agent = users::find_by_email(&room.db, email).await?.ok_or(CommandError::NotFound(Thing::Agent))?;
+    users::set_profile(&room.db, agent.id, &profile).await?;
+    Ok(User { profile, ..agent })
+}
+
+/// An agent's shift as a calendar (None: no working hours set, their status alone counts).
+pub fn shift(p: &users::Profile) -> Option<Calendar> {
+    if p.working_hours.is_empty() {
+        return None;
+    }
+    let hours = calendar::parse_week(&p.working_hours).ok()?;
+    Calendar::new(if p.time_zone.is_empty() { "UTC" } else { &p.time_zone }, &hours, []).ok()
+}
+
+/// An agent's availability now: what they set, or off shift outside their working hours.
+pub fn availability(agent: &User, now_ms: i64) -> AgentStatus {
+    agent.status.during_shift(shift(&agent.profile).is_none_or(|c| c.is_open(now_ms)))
 }
 
 /// Changes an agent. An admin cannot take their own admin role or disable themselves (someone
@@ -103,9 +176,13 @@ pub async fn change_agent(room: &Mailroom, admin: &Admin, id: i64, c: &AgentChan
     if admin.user_id() == Some(target.id) && (c.role != Role::Admin || c.disabled) {
         return Err(CommandError::Invalid(Reason::new("admin-cannot-demote-self")));
     }
+    let profile = c.profile.as_ref().map(ProfileChange::checked).transpose()?;
     let boxes = mailboxes::list(&room.db).await?;
     let chosen: Vec<i64> = c.mailboxes.iter().copied().filter(|m| boxes.iter().any(|b| b.id == *m)).collect();
     let db = &room.db;
+    if let Some(p) = &profile {
+        users::set_profile(db, id, p).await?;
+    }
     if let Some(name) = c.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         users::set_name(db, id, &podpora_mail::db_text(name)).await?;
     }

@@ -158,14 +158,18 @@ pub async fn add_team(room: &Mailroom, _admin: &Admin, name: &str) -> Result<i64
     Ok(teams::create(&room.db, &name).await?)
 }
 
-/// Who is in a team (ids that are no account are left out).
-pub async fn set_team_members(room: &Mailroom, _admin: &Admin, id: i64, members: &[i64]) -> Result<()> {
+/// Who is in a team and who leads it (ids that are no account are left out; a lead who is not a
+/// member becomes one).
+pub async fn set_team_members(room: &Mailroom, _admin: &Admin, id: i64, members: &[i64], lead: Option<i64>) -> Result<()> {
     if !teams::list(&room.db).await?.iter().any(|t| t.id == id) {
         return Err(CommandError::NotFound(Thing::Team));
     }
     let agents = podpora_store::users::list(&room.db).await?;
-    let members: Vec<i64> = members.iter().copied().filter(|m| agents.iter().any(|a| a.id == *m)).collect();
-    Ok(teams::set_members(&room.db, id, &members).await?)
+    let known = |m: &i64| agents.iter().any(|a| a.id == *m);
+    let lead = lead.filter(known);
+    let mut members: Vec<i64> = members.iter().copied().filter(known).collect();
+    members.extend(lead.filter(|l| !members.contains(l)));
+    Ok(teams::set_members(&room.db, id, &members, lead).await?)
 }
 
 /// Every tag in use with the number of tickets carrying it, most used first.

@@ -320,3 +320,62 @@ async fn agents_set_their_own_availability_and_admins_anyones() {
     })
     .await;
 }
+
+/// An admin sets what routing needs to know of an agent; what was typed is checked (capacity,
+/// language codes, skills, working hours in a real time zone); outside the working hours the
+/// agent counts as off shift whatever they set.
+#[tokio::test]
+async fn agents_have_capacity_languages_skills_and_a_shift() {
+    for_each_backend(|t| async move {
+        let d = desk(&t).await;
+        let ann = d.ann.user().email.clone();
+        let admin = d.admin.admin().unwrap();
+        let change = |capacity: i64, languages: &str, hours: &str, zone: &str| accounts::ProfileChange {
+            capacity,
+            languages: languages.into(),
+            skills: "Returns, b2b".into(),
+            time_zone: zone.into(),
+            working_hours: hours.into(),
+        };
+        let agent =
+            accounts::set_profile(&d.room, &admin, &ann, &change(8, "CS, sk", "mon-fri 09:00-17:00", "Europe/Prague")).await.unwrap();
+        assert_eq!((agent.profile.capacity, agent.profile.languages.clone()), (8, vec!["cs".to_string(), "sk".to_string()]));
+        assert_eq!(agent.profile.skills, ["returns", "b2b"]);
+        let stored = users::find_by_email(&t.db, &ann).await.unwrap().unwrap();
+        assert_eq!(stored.profile, agent.profile);
+        // Monday 23 November 2026 at 10:00 and at 20:00 in Prague: on shift, then off.
+        let (ten, eight_pm) = (1_795_424_400_000, 1_795_460_400_000);
+        assert_eq!(accounts::availability(&stored, ten), AgentStatus::Online);
+        assert_eq!(accounts::availability(&stored, eight_pm), AgentStatus::Off);
+        // Refused: each with its reason, nothing stored.
+        for (bad, key) in [
+            (change(-1, "cs", "", ""), Some("error-capacity")),
+            (change(5, "czech", "", ""), Some("error-language-code")),
+            (change(5, "cs", "weekdays 9-5", "Europe/Prague"), None),
+            (change(5, "cs", "mon 09:00-17:00", "Europe/Brno"), None),
+        ] {
+            match accounts::set_profile(&d.room, &admin, &ann, &bad).await {
+                Err(CommandError::Invalid(r)) => {
+                    if let Some(key) = key {
+                        assert_eq!(r.key, key);
+                    }
+                }
+                other => panic!("{bad:?} was not refused: {other:?}"),
+            }
+        }
+        assert_eq!(users::find_by_email(&t.db, &ann).await.unwrap().unwrap().profile, agent.profile);
+        // Without working hours the agent's own status alone counts.
+        let agent = accounts::set_profile(&d.room, &admin, &ann, &change(3, "", "", "")).await.unwrap();
+        assert_eq!(accounts::availability(&agent, eight_pm), AgentStatus::Online);
+        // Only admins get to do this (the `Admin` proof).
+        assert!(d.ann.admin().is_err());
+        // A team's lead is one of its members (made one if not).
+        let team = podpora_commands::admin::add_team(&d.room, &admin, "Returns").await.unwrap();
+        podpora_commands::admin::set_team_members(&d.room, &admin, team, &[], Some(agent.id)).await.unwrap();
+        let teams = podpora_store::teams::list(&t.db).await.unwrap();
+        let returns = teams.iter().find(|x| x.id == team).unwrap();
+        assert_eq!((returns.lead, returns.members.clone()), (Some(agent.id), vec![agent.id]));
+        t
+    })
+    .await;
+}

@@ -26,6 +26,37 @@ pub enum CalendarError {
     TimeZone(String),
     #[error("a working interval starts and ends at the same time ({0})")]
     Empty(String),
+    #[error("working hours '{0}' are not like 'mon-fri 09:00-17:00, sat 10:00-14:00'")]
+    Hours(String),
+}
+
+/// Reads weekly hours written as people write them: entries separated by commas, semicolons or
+/// lines, each days (`mon`, `mon-fri`, `sat-sun`; English three-letter names) and a time range
+/// (`09:00-17:00`; `22:00-06:00` runs past midnight). Empty text: no hours.
+pub fn parse_week(text: &str) -> Result<Vec<Hours>, CalendarError> {
+    let day = |s: &str| -> Option<u8> {
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().position(|d| s.eq_ignore_ascii_case(d)).map(|i| i as u8)
+    };
+    let time = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").ok().or_else(|| (s.trim() == "24:00").then(NaiveTime::default));
+    let mut out = Vec::new();
+    for entry in text.split([',', ';', '\n']).map(str::trim).filter(|e| !e.is_empty()) {
+        let bad = || CalendarError::Hours(entry.chars().take(60).collect());
+        let (days, range) = entry.split_once(char::is_whitespace).ok_or_else(bad)?;
+        let (first, last) = days.split_once('-').unwrap_or((days, days));
+        let (first, last) = (day(first).ok_or_else(bad)?, day(last).ok_or_else(bad)?);
+        let (start, end) = range.trim().split_once('-').ok_or_else(bad)?;
+        let (start, end) = (time(start).ok_or_else(bad)?, time(end).ok_or_else(bad)?);
+        // (`fri-mon` wraps over the weekend.)
+        let mut d = first;
+        loop {
+            out.push(Hours { day: Weekday::try_from(d).map_err(|_| bad())?, start, end });
+            if d == last {
+                break;
+            }
+            d = (d + 1) % 7;
+        }
+    }
+    Ok(out)
 }
 
 /// One weekly working interval as given: a weekday, a local start and end. An end at or before
@@ -397,6 +428,23 @@ mod tests {
         // A calendar that is never open has no due time either.
         let closed = Calendar::new("UTC", &[], []).unwrap();
         assert_eq!(closed.add(0, H), None);
+    }
+
+    #[test]
+    fn weekly_hours_as_written() {
+        let h = parse_week("mon-fri 09:00-17:00, sat 10:00-14:00\nfri-mon 22:00-06:00").unwrap();
+        assert_eq!(h.len(), 5 + 1 + 4);
+        assert_eq!(
+            h[5],
+            Hours { day: Weekday::Sat, start: NaiveTime::from_hms_opt(10, 0, 0).unwrap(), end: NaiveTime::from_hms_opt(14, 0, 0).unwrap() }
+        );
+        assert_eq!(h[6].day, Weekday::Fri);
+        assert_eq!(h[9].day, Weekday::Mon);
+        assert!(parse_week("").unwrap().is_empty());
+        assert_eq!(parse_week("sun 00:00-24:00").unwrap()[0].end, NaiveTime::default());
+        for bad in ["monday 9-17", "mon 09:00", "xyz 09:00-10:00", "mon-fri 9am-5pm"] {
+            assert!(matches!(parse_week(bad), Err(CalendarError::Hours(_))), "{bad}");
+        }
     }
 
     #[test]

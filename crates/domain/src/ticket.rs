@@ -116,6 +116,18 @@ string_enum!(
     /// Whether an agent is there to take work: online, away for a while, or off shift.
     AgentStatus, "agent status", { Online => "online", Away => "away", Off => "off" });
 
+impl AgentStatus {
+    /// The availability that counts: what the agent set, except that outside their working
+    /// hours (`on_shift` false) they are off shift.
+    pub fn during_shift(self, on_shift: bool) -> AgentStatus {
+        if on_shift {
+            self
+        } else {
+            AgentStatus::Off
+        }
+    }
+}
+
 string_enum!(
     /// How a ticket reached us.
     Channel, "channel", { Email => "email", Api => "api", Web => "web", Chat => "chat" });

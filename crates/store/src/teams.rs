@@ -8,17 +8,19 @@ pub struct Team {
     pub id: i64,
     pub name: String,
     pub members: Vec<i64>,
+    /// The member who leads the team (warned of breaches, escalations go to them).
+    pub lead: Option<i64>,
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Team>> {
-    let rows = sqlx::query("SELECT id, name FROM teams ORDER BY name").fetch_all(db.pool()).await?;
+    let rows = sqlx::query("SELECT id, name, lead_user_id FROM teams ORDER BY name").fetch_all(db.pool()).await?;
     let members = sqlx::query("SELECT team_id, user_id FROM team_members ORDER BY user_id").fetch_all(db.pool()).await?;
     rows.iter()
         .map(|r| {
             let id: i64 = r.try_get(0)?;
             let m =
                 members.iter().filter(|m| m.try_get::<i64, _>(0).ok() == Some(id)).filter_map(|m| m.try_get::<i64, _>(1).ok()).collect();
-            Ok(Team { id, name: r.try_get(1)?, members: m })
+            Ok(Team { id, name: r.try_get(1)?, members: m, lead: r.try_get(2)? })
         })
         .collect()
 }
@@ -37,9 +39,11 @@ pub async fn create(db: &Db, name: &str) -> Result<i64> {
     Ok(id)
 }
 
-pub async fn set_members(db: &Db, team_id: i64, users: &[i64]) -> Result<()> {
+/// Sets a team's members and its lead (one of them, or none).
+pub async fn set_members(db: &Db, team_id: i64, users: &[i64], lead: Option<i64>) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM team_members WHERE team_id = $1").bind(team_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE teams SET lead_user_id = $1 WHERE id = $2").bind(lead).bind(team_id).execute(&mut *tx).await?;
     for u in users {
         sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(team_id)
@@ -63,8 +67,8 @@ mod tests {
             let a = crate::users::create(db, &EmailAddress::parse("a@x.cz").unwrap(), "A", Role::Agent, "h").await.unwrap();
             let id = create(db, "Returns").await.unwrap();
             assert!(matches!(create(db, "Returns").await, Err(StoreError::Conflict(_))));
-            set_members(db, id, &[a.id, a.id]).await.unwrap();
-            assert_eq!(list(db).await.unwrap(), vec![Team { id, name: "Returns".into(), members: vec![a.id] }]);
+            set_members(db, id, &[a.id, a.id], Some(a.id)).await.unwrap();
+            assert_eq!(list(db).await.unwrap(), vec![Team { id, name: "Returns".into(), members: vec![a.id], lead: Some(a.id) }]);
             t
         })
         .await;

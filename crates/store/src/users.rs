@@ -19,8 +19,29 @@ pub struct User {
     pub inbox_sort: Sort,
     /// Sees every mailbox's tickets (otherwise only those of `mailbox_agents`).
     pub all_mailboxes: bool,
-    /// Whether the agent is there to take work.
+    /// Whether the agent is there to take work (as they set it; see `AgentStatus::during_shift`).
     pub status: AgentStatus,
+    /// What routing needs to know of them.
+    pub profile: Profile,
+}
+
+/// How much work an agent takes, in which languages and skills, and when they work.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Profile {
+    /// Open tickets at once.
+    pub capacity: i64,
+    /// Language codes (`cs`, `en`), lower case.
+    pub languages: Vec<String>,
+    /// Skills (`returns`, `b2b`), lower case.
+    pub skills: Vec<String>,
+    /// IANA time zone of the working hours (empty: the installation's).
+    pub time_zone: String,
+    /// Weekly hours as written (`mon-fri 09:00-17:00`); empty: no shift.
+    pub working_hours: String,
+}
+
+fn list_of(text: String) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 fn user(r: &AnyRow) -> Result<User> {
@@ -34,10 +55,33 @@ fn user(r: &AnyRow) -> Result<User> {
         inbox_sort: if r.try_get::<String, _>("inbox_sort")? == "newest" { Sort::Newest } else { Sort::Oldest },
         all_mailboxes: r.try_get::<i64, _>("all_mailboxes")? != 0,
         status: r.try_get::<String, _>("status")?.parse()?,
+        profile: Profile {
+            capacity: r.try_get("capacity")?,
+            languages: list_of(r.try_get("languages")?),
+            skills: list_of(r.try_get("skills")?),
+            time_zone: r.try_get("time_zone")?,
+            working_hours: r.try_get("working_hours")?,
+        },
     })
 }
 
-const COLS: &str = "id, email, name, role, disabled, language, inbox_sort, all_mailboxes, status";
+const COLS: &str =
+    "id, email, name, role, disabled, language, inbox_sort, all_mailboxes, status, capacity, languages, skills, time_zone, working_hours";
+
+/// Stores an agent's profile (checked by the caller).
+pub async fn set_profile(db: &Db, id: i64, p: &Profile) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET capacity = $1, languages = $2, skills = $3, time_zone = $4, working_hours = $5 WHERE id = $6")
+        .bind(p.capacity)
+        .bind(p.languages.join(","))
+        .bind(p.skills.join(","))
+        .bind(&p.time_zone)
+        .bind(&p.working_hours)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
 
 /// `COLS` of the users table under an alias (`u.id, u.email, …`), for joins.
 fn columns_of(alias: &str) -> String {

@@ -422,8 +422,13 @@ pub async fn reprocess_inbound(State(state): State<AppState>, me: ApiUser, Path(
 pub async fn list_agents(State(state): State<AppState>, me: ApiUser) -> Result<Json<Value>, ApiError> {
     let agents = podpora_commands::directory::agents(&state.room, &me.0).await?;
     let teams = podpora_commands::directory::teams(&state.room, &me.0).await?;
+    let now = podpora_store::now_ms();
     Ok(Json(json!({"agents": agents.iter().map(|a| json!({
-        "id": a.id, "email": a.email, "name": a.name, "role": a.role, "status": a.status, "disabled": a.disabled,
+        "id": a.id, "email": a.email, "name": a.name, "role": a.role, "disabled": a.disabled,
+        // What counts (off outside the working hours), and what the agent set.
+        "status": podpora_commands::accounts::availability(a, now), "status_set": a.status,
+        "capacity": a.profile.capacity, "languages": a.profile.languages, "skills": a.profile.skills,
+        "working_hours": a.profile.working_hours, "time_zone": a.profile.time_zone,
         "teams": teams.iter().filter(|t| t.members.contains(&a.id)).map(|t| t.id).collect::<Vec<_>>(),
     })).collect::<Vec<_>>()})))
 }
@@ -446,6 +451,48 @@ pub async fn set_agent_status(
     let email = EmailAddress::parse(&email).map_err(|_| ApiError::not_found("agent"))?;
     let agent = podpora_commands::accounts::set_status(&state.room, &me.0, &email, b.status).await?;
     Ok(Json(json!({"email": agent.email, "status": agent.status})))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBody {
+    /// Open tickets at once (0–1000).
+    capacity: i64,
+    /// Language codes the agent answers in (`cs`, `en`).
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    skills: Vec<String>,
+    /// IANA time zone of the working hours (`Europe/Prague`).
+    #[serde(default)]
+    time_zone: String,
+    /// Weekly hours (`mon-fri 09:00-17:00, sat 10:00-14:00`); empty: no shift.
+    #[serde(default)]
+    working_hours: String,
+}
+
+/// Set an agent's capacity, languages, skills and working hours (admins).
+#[utoipa::path(put, path = "/api/v1/agents/{email}/profile", tag = "agents", params(("email" = String, Path, description = "The agent's email")),
+    request_body = ProfileBody, responses((status = 200, description = "The agent's email and profile", body = Value), ErrorResponses))]
+pub async fn set_agent_profile(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(email): Path<String>,
+    JsonBody(b): JsonBody<ProfileBody>,
+) -> Result<Json<Value>, ApiError> {
+    let admin = me.0.admin()?;
+    let email = EmailAddress::parse(&email).map_err(|_| ApiError::not_found("agent"))?;
+    let change = podpora_commands::accounts::ProfileChange {
+        capacity: b.capacity,
+        languages: b.languages.join(","),
+        skills: b.skills.join(","),
+        time_zone: b.time_zone,
+        working_hours: b.working_hours,
+    };
+    let agent = podpora_commands::accounts::set_profile(&state.room, &admin, &email, &change).await?;
+    Ok(Json(
+        json!({"email": agent.email, "profile": agent.profile, "status": podpora_commands::accounts::availability(&agent, podpora_store::now_ms())}),
+    ))
 }
 
 /// The REST API's document, made from the handlers' own types (see `routes`).
@@ -483,4 +530,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reprocess_inbound))
         .routes(routes!(list_agents))
         .routes(routes!(set_agent_status))
+        .routes(routes!(set_agent_profile))
 }

@@ -10,18 +10,26 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
-use podpora_commands::accounts::{self, AgentChange, NewAgent};
+use podpora_commands::accounts::{self, AgentChange, NewAgent, ProfileChange};
 use podpora_commands::directory;
 use podpora_domain::i18n::t;
 use podpora_domain::{EmailAddress, Role};
 use serde::Deserialize;
 
 pub async fn list(State(state): State<AppState>, agent: Agent, Query(n): Query<Notice>) -> Response {
-    render(&state, &agent, n.ok.as_deref(), None, &AddForm::default()).await
+    render(&state, &agent, n.ok.as_deref(), None, &AddForm::default(), None).await
 }
 
-/// The page, with a refused form's problem shown beside its field (status 422 then).
-async fn render(state: &AppState, agent: &Agent, notice: Option<&str>, problem: Option<&Problem>, add: &AddForm) -> Response {
+/// The page, with a refused form's problem shown beside its field (status 422 then) and, for a
+/// refused change, the agent's fields as they were typed.
+async fn render(
+    state: &AppState,
+    agent: &Agent,
+    notice: Option<&str>,
+    problem: Option<&Problem>,
+    add: &AddForm,
+    typed: Option<(i64, &ChangeForm)>,
+) -> Response {
     let lang = agent.lang;
     let admin = ui_try!(lang, admin_of(agent));
     let agents = ui_try!(lang, directory::agents(&state.room, &agent.actor).await);
@@ -35,6 +43,16 @@ async fn render(state: &AppState, agent: &Agent, notice: Option<&str>, problem: 
         p.help { (t(lang, "admin-agents-help")) }
         @for (a, ids) in agents.iter().zip(&rights) {
             @let form = Some(a.id);
+            @let profile = match typed {
+                Some((id, f)) if id == a.id && f.capacity.is_some() => f.profile(),
+                _ => ProfileChange {
+                    capacity: a.profile.capacity,
+                    languages: a.profile.languages.join(", "),
+                    skills: a.profile.skills.join(", "),
+                    time_zone: a.profile.time_zone.clone(),
+                    working_hours: a.profile.working_hours.clone(),
+                },
+            };
             form.settings.agent method="post" action={ "/admin/agents/" (a.id) } id={ "agent-" (a.id) } {
                 (csrf_field(agent))
                 h2 class=@if a.disabled { "disabled" } { (a.name) " " span.address { (a.email) } }
@@ -48,6 +66,20 @@ async fn render(state: &AppState, agent: &Agent, notice: Option<&str>, problem: 
                         @for m in &boxes { label.choice { input type="checkbox" name="mailbox" value=(m.id) checked[ids.contains(&m.id)]; " " (m.name) } }
                     }
                 }, Some(&t(lang, "admin-agent-mailboxes-help")), None))
+                (row(&format!("capacity-{}", a.id), &t(lang, "admin-agent-capacity"), html! {
+                    input id={ "capacity-" (a.id) } type="number" name="capacity" min="0" max=(accounts::MAX_CAPACITY) value=(profile.capacity);
+                }, Some(&t(lang, "admin-agent-capacity-help")), Problem::at(problem, form, "capacity")))
+                (row(&format!("languages-{}", a.id), &t(lang, "admin-agent-languages"), html! {
+                    input id={ "languages-" (a.id) } type="text" name="languages" value=(profile.languages) placeholder="cs, sk, en";
+                }, Some(&t(lang, "admin-agent-languages-help")), Problem::at(problem, form, "languages")))
+                (row(&format!("skills-{}", a.id), &t(lang, "admin-agent-skills"), html! {
+                    input id={ "skills-" (a.id) } type="text" name="skills" value=(profile.skills) placeholder="returns, b2b";
+                }, None, Problem::at(problem, form, "skills")))
+                (row(&format!("hours-{}", a.id), &t(lang, "admin-agent-hours"), html! {
+                    input id={ "hours-" (a.id) } type="text" name="working_hours" value=(profile.working_hours) placeholder="mon-fri 09:00-17:00";
+                    " "
+                    input id={ "zone-" (a.id) } type="text" name="time_zone" value=(profile.time_zone) placeholder="Europe/Prague" aria-label=(t(lang, "admin-agent-time-zone"));
+                }, Some(&t(lang, "admin-agent-hours-help")), Problem::at(problem, form, "working_hours")))
                 (row(&format!("disabled-{}", a.id), &t(lang, "admin-agent-disabled"), html! {
                     input id={ "disabled-" (a.id) } type="checkbox" name="disabled" value="1" checked[a.disabled];
                 }, Some(&t(lang, "admin-agent-disabled-help")), None))
@@ -82,7 +114,19 @@ fn field_of(key: &str) -> Option<&'static str> {
         "error-name-required" => Some("name"),
         "error-password-short" => Some("password"),
         "error-unknown-value" | "admin-cannot-demote-self" => Some("role"),
+        "error-capacity" => Some("capacity"),
+        "error-language-code" => Some("languages"),
+        "error-tag" => Some("skills"),
         _ => None,
+    }
+}
+
+/// As `field_of`, for the change form: what the domain explains in its own words (working hours,
+/// a time zone) goes beside the working hours.
+fn change_field_of(key: &str) -> Option<&'static str> {
+    match key {
+        "error-detail" => Some("working_hours"),
+        other => field_of(other),
     }
 }
 
@@ -110,7 +154,7 @@ pub async fn add(State(state): State<AppState>, CsrfForm(agent, f): CsrfForm<Add
         Ok(_) => Redirect::to("/admin/agents?ok=admin-agent-created").into_response(),
         Err(e) => {
             let problem = ui_try!(lang, Problem::of(lang, None, e, field_of, "email"));
-            render(&state, &agent, None, Some(&problem), &AddForm { password: String::new(), ..f }).await
+            render(&state, &agent, None, Some(&problem), &AddForm { password: String::new(), ..f }, None).await
         }
     }
 }
@@ -127,6 +171,30 @@ pub struct ChangeForm {
     mailbox: Vec<String>,
     #[serde(default)]
     disabled: String,
+    /// Absent (a form without the profile fields): the profile is kept.
+    #[serde(default)]
+    capacity: Option<String>,
+    #[serde(default)]
+    languages: String,
+    #[serde(default)]
+    skills: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    working_hours: String,
+}
+
+impl ChangeForm {
+    /// The profile as typed (a capacity that is no number counts as -1, which is refused).
+    fn profile(&self) -> ProfileChange {
+        ProfileChange {
+            capacity: self.capacity.as_deref().unwrap_or_default().trim().parse().unwrap_or(-1),
+            languages: self.languages.clone(),
+            skills: self.skills.clone(),
+            time_zone: self.time_zone.clone(),
+            working_hours: self.working_hours.clone(),
+        }
+    }
 }
 
 pub async fn change(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(agent, f): CsrfForm<ChangeForm>) -> Response {
@@ -140,14 +208,15 @@ pub async fn change(State(state): State<AppState>, Path(id): Path<String>, CsrfF
             disabled: f.disabled == "1",
             all_mailboxes: f.all_mailboxes == "1",
             mailboxes: f.mailbox.iter().filter_map(|m| m.parse().ok()).collect(),
+            profile: f.capacity.is_some().then(|| f.profile()),
         };
         accounts::change_agent(&state.room, &admin, id, &change).await
     };
     match changed.await {
         Ok(()) => Redirect::to("/admin/agents?ok=saved").into_response(),
         Err(e) => {
-            let problem = ui_try!(lang, Problem::of(lang, Some(id), e, field_of, "name"));
-            render(&state, &agent, None, Some(&problem), &AddForm::default()).await
+            let problem = ui_try!(lang, Problem::of(lang, Some(id), e, change_field_of, "name"));
+            render(&state, &agent, None, Some(&problem), &AddForm::default(), Some((id, &f))).await
         }
     }
 }

@@ -33,6 +33,12 @@ async fn render(state: &AppState, agent: &Agent, notice: Option<&str>, problem: 
                         @for a in agents.iter().filter(|a| !a.disabled) { label.choice { input type="checkbox" name="member" value=(a.id) checked[tm.members.contains(&a.id)]; " " (a.name) } }
                     }
                 }, None, None))
+                (row(&format!("lead-{}", tm.id), &t(lang, "admin-team-lead"), html! {
+                    select id={ "lead-" (tm.id) } name="lead" {
+                        option value="" selected[tm.lead.is_none()] { "—" }
+                        @for a in agents.iter().filter(|a| !a.disabled) { option value=(a.id) selected[tm.lead == Some(a.id)] { (a.name) } }
+                    }
+                }, Some(&t(lang, "admin-team-lead-help")), None))
                 div.actions { button type="submit" { (t(lang, "admin-agent-save")) } }
             }
         }
@@ -73,6 +79,8 @@ pub async fn add(State(state): State<AppState>, CsrfForm(agent, f): CsrfForm<Add
 pub struct MembersForm {
     #[serde(default)]
     member: Vec<String>,
+    #[serde(default)]
+    lead: String,
 }
 
 pub async fn members(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(agent, f): CsrfForm<MembersForm>) -> Response {
@@ -80,6 +88,6 @@ pub async fn members(State(state): State<AppState>, Path(id): Path<String>, Csrf
     let admin = ui_try!(lang, admin_of(&agent));
     let id: i64 = ui_try!(lang, id.parse().map_err(|_| UiError::NotFound));
     let members: Vec<i64> = f.member.iter().filter_map(|m| m.parse().ok()).collect();
-    ui_try!(lang, admin::set_team_members(&state.room, &admin, id, &members).await);
+    ui_try!(lang, admin::set_team_members(&state.room, &admin, id, &members, f.lead.parse().ok()).await);
     Redirect::to("/admin/teams?ok=saved").into_response()
 }
