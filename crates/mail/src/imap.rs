@@ -147,6 +147,12 @@ fn explain(e: &str) -> String {
 
 async fn connect(url: &ImapUrl) -> Result<Session, String> {
     let tcp = timed("connecting", TcpStream::connect((url.host.as_str(), url.port))).await?;
+    // A link that drops without a word (a NAT forgetting the connection, a cable pulled) would
+    // leave IDLE waiting until its slice ends; keepalive probes notice it within a minute.
+    let keepalive = socket2::TcpKeepalive::new().with_time(Duration::from_secs(30)).with_interval(Duration::from_secs(10));
+    if let Err(e) = socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive) {
+        tracing::debug!(error = %e, "TCP keepalive not set");
+    }
     let conn = if url.tls {
         let mut roots = tokio_rustls::rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

@@ -81,7 +81,12 @@ async fn renew(db: &Db, id: &str) -> Result<()> {
     let (until, prefix) = (now_ms() + LEASE_MS, format!("{id}/%"));
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE leases SET until = $1 WHERE holder LIKE $2").bind(until).bind(&prefix).execute(&mut *tx).await?;
-    sqlx::query("UPDATE jobs SET locked_until = $1 WHERE locked_by LIKE $2").bind(until).bind(&prefix).execute(&mut *tx).await?;
+    // (`locked_by IS NOT NULL`: the partial index `jobs_locked` holds just the locked jobs.)
+    sqlx::query("UPDATE jobs SET locked_until = $1 WHERE locked_by IS NOT NULL AND locked_by LIKE $2")
+        .bind(until)
+        .bind(&prefix)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 
