@@ -136,13 +136,9 @@ impl ProfileChange {
             .into_iter()
             .map(|s| podpora_domain::Tag::parse(&s).map(|t| t.as_str().to_string()))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        let time_zone = self.time_zone.trim().to_string();
-        let working_hours = self.working_hours.trim().to_string();
-        if !working_hours.is_empty() || !time_zone.is_empty() {
-            let hours = calendar::parse_week(&working_hours).map_err(|e| CommandError::Invalid(Reason::detail(e.to_string())))?;
-            let zone = if time_zone.is_empty() { "UTC" } else { &time_zone };
-            Calendar::new(zone, &hours, []).map_err(|e| CommandError::Invalid(Reason::detail(e.to_string())))?;
-        }
+        let (time_zone, working_hours) = (self.time_zone.trim().to_string(), self.working_hours.trim().to_string());
+        // (Both checked even when empty: a time zone alone is kept for hours given later.)
+        shift_of(&time_zone, &working_hours).map_err(|e| CommandError::Invalid(Reason::detail(e.to_string())))?;
         Ok(users::Profile { capacity: self.capacity, languages, skills, time_zone, working_hours })
     }
 }
@@ -155,13 +151,14 @@ pub async fn set_profile(room: &Mailroom, _admin: &Admin, email: &EmailAddress, 
     Ok(User { profile, ..agent })
 }
 
+/// Weekly hours in a time zone (empty: UTC) as a calendar.
+fn shift_of(time_zone: &str, working_hours: &str) -> std::result::Result<Calendar, calendar::CalendarError> {
+    Calendar::new(if time_zone.is_empty() { "UTC" } else { time_zone }, &calendar::parse_week(working_hours)?, [])
+}
+
 /// An agent's shift as a calendar (None: no working hours set, their status alone counts).
 pub fn shift(p: &users::Profile) -> Option<Calendar> {
-    if p.working_hours.is_empty() {
-        return None;
-    }
-    let hours = calendar::parse_week(&p.working_hours).ok()?;
-    Calendar::new(if p.time_zone.is_empty() { "UTC" } else { &p.time_zone }, &hours, []).ok()
+    (!p.working_hours.is_empty()).then(|| shift_of(&p.time_zone, &p.working_hours).ok()).flatten()
 }
 
 /// An agent's availability now: what they set, or off shift outside their working hours.

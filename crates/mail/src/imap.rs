@@ -280,11 +280,10 @@ async fn fetch_batch(s: &mut Session, batch: &[(u32, usize)], max: usize) -> Res
     let whole: Vec<u32> = batch.iter().filter(|(_, size)| *size <= max).map(|(uid, _)| *uid).collect();
     let big: Vec<u32> = batch.iter().filter(|(_, size)| *size > max).map(|(uid, _)| *uid).collect();
     let mut got: std::collections::HashMap<u32, Vec<u8>> = std::collections::HashMap::new();
-    for (uids, query) in [(whole, "(UID BODY.PEEK[])"), (big, "(UID BODY.PEEK[HEADER])")] {
+    for (uids, query, header_only) in [(whole, "(UID BODY.PEEK[])", false), (big, "(UID BODY.PEEK[HEADER])", true)] {
         if uids.is_empty() {
             continue;
         }
-        let header_only = query.contains("HEADER");
         let fetched = timed("fetching messages", async { s.uid_fetch(uid_set(&uids), query).await?.try_collect::<Vec<_>>().await }).await?;
         for f in &fetched {
             if let (Some(uid), Some(b)) = (f.uid, if header_only { f.header() } else { f.body() }) {

@@ -190,11 +190,7 @@ pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[SendItem
         .collect();
     // Jobs of mail that is gone or was sent before are finished at once.
     let nothing_to_do: Vec<usize> = (0..items.len()).filter(|i| results[*i].is_some()).collect();
-    if let Err(e) = record(room, items, &found, &nothing_to_do, &results).await {
-        for i in nothing_to_do {
-            results[i] = Some(Err(SendError::Temporary(e.to_string())));
-        }
-    }
+    record(room, items, &found, &nothing_to_do, &mut results).await;
     let due: Vec<usize> = (0..items.len()).filter(|i| results[*i].is_none()).collect();
     let outcome = |i: usize, r: Result<(), SendError>| match r {
         Err(SendError::Temporary(e)) if items[i].attempt >= MAX_ATTEMPTS => Err(SendError::Permanent(e)),
@@ -206,11 +202,7 @@ pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[SendItem
             for (i, r) in due.iter().zip(write_eml(dir, &mails).await) {
                 results[*i] = Some(outcome(*i, r));
             }
-            if let Err(e) = record(room, items, &found, &due, &results).await {
-                for i in &due {
-                    results[*i] = Some(Err(SendError::Temporary(e.to_string())));
-                }
-            }
+            record(room, items, &found, &due, &mut results).await;
         }
         Transport::Relay { relay, .. } => {
             // (Collected first: a stream over a closure's futures is not `Send` for the spawner.)
@@ -230,36 +222,33 @@ pub async fn send_many(room: &Mailroom, transport: &Transport, items: &[SendItem
                         i
                     })
                     .collect();
-                if let Err(e) = record(room, items, &found, &group, &results).await {
-                    tracing::warn!(error = %e, "could not record the outcome of sent mail");
-                    for i in group {
-                        results[i] = Some(Err(SendError::Temporary(e.to_string())));
-                    }
-                }
+                record(room, items, &found, &group, &mut results).await;
             }
         }
     }
     results.into_iter().map(|r| r.unwrap_or_else(|| Err(SendError::Temporary("not attempted".into())))).collect()
 }
 
-/// Records the outcomes of the items `which` (all known by now) in one transaction.
+/// Records the outcomes of the items `which` (all known by now) in one transaction; if that
+/// fails, their results become that temporary failure (their jobs run again).
 async fn record(
     room: &Mailroom,
     items: &[SendItem],
     found: &std::collections::HashMap<i64, outbox::Outbound>,
     which: &[usize],
-    results: &[Option<Result<(), SendError>>],
-) -> Result<(), podpora_store::StoreError> {
+    results: &mut [Option<Result<(), SendError>>],
+) {
     let mut attempts = Vec::new();
     let (mut finished, mut retry) = (Vec::new(), Vec::new());
     for &i in which {
         let (item, Some(r)) = (&items[i], &results[i]) else { continue };
-        let o = found.get(&item.outbox_id);
-        let attempted = o.filter(|o| o.status != Delivery::Sent);
-        match r {
-            Ok(()) => attempted.into_iter().for_each(|o| attempts.push((o, Delivery::Sent, None))),
-            Err(SendError::Permanent(e)) => attempted.into_iter().for_each(|o| attempts.push((o, Delivery::Failed, Some(e.as_str())))),
-            Err(SendError::Temporary(e)) => attempted.into_iter().for_each(|o| attempts.push((o, Delivery::Queued, Some(e.as_str())))),
+        let (status, error) = match r {
+            Ok(()) => (Delivery::Sent, None),
+            Err(SendError::Permanent(e)) => (Delivery::Failed, Some(e.as_str())),
+            Err(SendError::Temporary(e)) => (Delivery::Queued, Some(e.as_str())),
+        };
+        if let Some(o) = found.get(&item.outbox_id).filter(|o| o.status != Delivery::Sent) {
+            attempts.push((o, status, error));
         }
         match (item.job, r) {
             (Some(job), Err(SendError::Temporary(_))) => retry.push((job, now_ms() + backoff_ms(item.attempt - 1))),
@@ -267,7 +256,12 @@ async fn record(
             (None, _) => {}
         }
     }
-    outbox::record_attempts(&room.db, &attempts, &finished, &retry).await
+    if let Err(e) = outbox::record_attempts(&room.db, &attempts, &finished, &retry).await {
+        tracing::warn!(error = %e, "could not record the outcome of outgoing mail");
+        for &i in which {
+            results[i] = Some(Err(SendError::Temporary(e.to_string())));
+        }
+    }
 }
 
 /// An agent's reply or internal note on a ticket.

@@ -245,13 +245,13 @@ pub async fn list(db: &Db, status: InboundStatus, limit: i64) -> Result<Vec<Inbo
         .collect()
 }
 
-/// True when this exact message was already received for the mailbox (an IMAP refetch after a crash).
 /// How many received messages wait to be processed (all mailboxes).
 pub async fn waiting_count(db: &Db) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbound WHERE status = 'received'").fetch_one(db.pool()).await?)
 }
 
-/// Which of these raw mails (blob ids) the mailbox has received before.
+/// Which of these raw mails (blob ids) the mailbox has received before (an IMAP refetch after a
+/// crash, a folder read again after a new UIDVALIDITY).
 pub async fn received_among(db: &Db, mailbox_id: i64, raw_blobs: &[String]) -> Result<std::collections::HashSet<String>> {
     let mut found = std::collections::HashSet::new();
     for chunk in raw_blobs.chunks(crate::db::ROWS_PER_STATEMENT) {

@@ -168,7 +168,13 @@ pub struct OutboxHealth {
 impl OutboxHealth {
     /// Every mail in the outbox.
     pub fn total(&self) -> i64 {
-        self.queued + self.retrying + self.failed + self.sent
+        self.by_status().iter().map(|(_, n)| n).sum()
+    }
+
+    /// The counts by status, in the order they are shown (`retrying`: queued again after a
+    /// temporary failure).
+    pub fn by_status(&self) -> [(&'static str, i64); 4] {
+        [("queued", self.queued), ("retrying", self.retrying), ("failed", self.failed), ("sent", self.sent)]
     }
 
     /// How long the oldest unsent mail has waited (ms), at `now`.

@@ -94,7 +94,7 @@ async fn metrics(axum::extract::State(s): axum::extract::State<AppState>) -> imp
     );
     if let Ok(h) = podpora_store::outbox::health(&s.room.db).await {
         let _ = writeln!(out, "# HELP podpora_outbox_messages Outgoing messages by status (retrying: queued again after a temporary failure).\n# TYPE podpora_outbox_messages gauge");
-        for (st, n) in [("queued", h.queued), ("retrying", h.retrying), ("failed", h.failed), ("sent", h.sent)] {
+        for (st, n) in h.by_status() {
             let _ = writeln!(out, "podpora_outbox_messages{{status=\"{st}\"}} {n}");
         }
         let _ = writeln!(

@@ -24,7 +24,7 @@ pub async fn list(State(state): State<AppState>, agent: Agent, Query(n): Query<N
         h2 { (t(lang, "admin-outbound")) }
         p { (state.setup.outbound) }
         p.outbox {
-            @for (status, count) in [("queued", outbox.queued), ("retrying", outbox.retrying), ("failed", outbox.failed), ("sent", outbox.sent)] {
+            @for (status, count) in outbox.by_status() {
                 span class={ "delivery " (status) } { (t(lang, &format!("outbox-{status}"))) ": " (count) } " "
             }
         }
