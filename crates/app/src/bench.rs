@@ -6,6 +6,7 @@
 //! imap: N mails (10% with a 200 KB PDF) waiting in a Dovecot started on a loopback port; the
 //! server's IMAP fetcher, processing and workers as in `serve`; `per_sec` counts from the start
 //! to the last ticket (checked: every mail once, in order).
+//! routing: see `routing_bench`.
 
 use anyhow::Context;
 use podpora_domain::token::ReplyKey;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub async fn run(name: &str, backend: Option<&str>, n: usize, senders: usize, blobs: Option<&str>) -> anyhow::Result<()> {
-    anyhow::ensure!(["ingest", "ui", "imap"].contains(&name), "unknown benchmark {name}");
+    anyhow::ensure!(["ingest", "ui", "imap", "routing"].contains(&name), "unknown benchmark {name}");
     let backends: Vec<&str> = match backend {
         Some(b) => vec![b],
         None => vec!["sqlite", "postgres"],
@@ -41,6 +42,7 @@ pub async fn run(name: &str, backend: Option<&str>, n: usize, senders: usize, bl
         let line = match name {
             "ingest" => ingest_bench(b, dir.path(), n.max(10), senders, blobs).await.with_context(|| format!("bench ingest on {b}"))?,
             "imap" => imap_bench(b, dir.path(), n.max(10)).await.with_context(|| format!("bench imap on {b}"))?,
+            "routing" => routing_bench(b, dir.path(), n.max(10)).await.with_context(|| format!("bench routing on {b}"))?,
             _ => ui_bench(b, dir.path(), n.max(100)).await.with_context(|| format!("bench ui on {b}"))?,
         };
         dirs.push(dir);
@@ -591,6 +593,136 @@ async fn imap_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::R
             j["rss_mb"] = serde_json::json!(r);
         }
         Ok::<_, anyhow::Error>(j.to_string())
+    })
+    .await
+}
+
+/// routing: the decision for each incoming ticket — its pool's policy over the pool's members as
+/// they are — with 200 agents (capacity 30, languages and skills), 50 teams of four with a lead,
+/// ten mailboxes with a policy each (round robin, least loaded, sticky, account manager) and a
+/// history of `n` seeded tickets (open ones assigned, answers by agents within the sticky
+/// window, account managers for a tenth of the customers), so that loads, last helpers and
+/// managers are read from tables of a real size. Every tenth ticket is given to a team, whose
+/// policy then decides. `p50_ms`/`p99_ms`: one ticket decided alone, as the router does when mail
+/// trickles in (written, then decided: only the decision is timed); `per_sec`: a backlog of the
+/// same size decided in batches. There are no rules yet (`rules: 0`): they come with the rule engine.
+async fn routing_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Result<String> {
+    use podpora_commands::routing::{self, PolicyChange, RoutingPool};
+    use podpora_commands::{accounts, admin::Admin, intake, tickets as desk};
+    use podpora_domain::routing::PolicyKind;
+    const AGENTS: usize = 200;
+    const TEAMS: usize = 50;
+    const MAILBOXES: usize = 10;
+    on_throwaway_database(backend, dir, |url| async move {
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        let room = bench_room(&db, BlobStore::local(dir.join("blobs"))?);
+        let cli = Admin::command_line();
+        let mut boxes = Vec::new();
+        for i in 0..MAILBOXES {
+            let address = EmailAddress::parse(&format!("help{i}@shop.example"))?;
+            boxes.push(mailboxes::add(&db, &mailboxes::NewMailbox { address, name: format!("Shop {i}"), imap_url: None }).await?.id);
+        }
+        podpora_store::seed::tickets(&db, boxes[0], n as i64, 0).await?;
+        let admin_user =
+            podpora_store::users::create(&db, &EmailAddress::parse("boss@shop.example")?, "Boss", podpora_domain::Role::Admin, "x").await?;
+        podpora_store::users::set_status(&db, admin_user.id, podpora_domain::AgentStatus::Off).await?;
+        let admin = podpora_commands::Actor::of(&db, admin_user).await?;
+        let mut agents = Vec::new();
+        for i in 0..AGENTS {
+            let email = EmailAddress::parse(&format!("agent{i:03}@shop.example"))?;
+            let u = podpora_store::users::create(&db, &email, &format!("Agent {i}"), podpora_domain::Role::Agent, "x").await?;
+            let change = accounts::ProfileChange {
+                capacity: 30,
+                languages: ["cs", "cs, en", "pl, en", "ru, cs"][i % 4].into(),
+                skills: ["returns", "b2b", "invoices", ""][i % 4].into(),
+                time_zone: String::new(),
+                working_hours: String::new(),
+            };
+            accounts::set_profile(&room, &cli, &email, &change).await?;
+            agents.push(u.id);
+        }
+        let mut teams = Vec::new();
+        for (i, members) in agents.chunks(AGENTS / TEAMS).enumerate() {
+            let id = podpora_commands::admin::add_team(&room, &cli, &format!("Team {i}")).await?;
+            podpora_commands::admin::set_team_members(&room, &cli, id, members, members.first().copied()).await?;
+            teams.push(id);
+        }
+        podpora_store::seed::routing_history(&db, &agents, 10).await?;
+        let kinds = [PolicyKind::RoundRobin, PolicyKind::LeastLoaded, PolicyKind::Sticky, PolicyKind::AccountManager];
+        let policy = |kind| PolicyChange { policy: kind, fallback: None, sticky_days: None, by_language: None, reassign_off_shift: None };
+        for (i, id) in boxes.iter().enumerate() {
+            routing::set_policy(&room, &cli, RoutingPool::Mailbox(*id), &policy(kinds[i % kinds.len()])).await?;
+        }
+        for (i, id) in teams.iter().enumerate() {
+            routing::set_policy(&room, &cli, RoutingPool::Team(*id), &policy(kinds[i % 2])).await?;
+        }
+        let customers = (n / 4).max(1);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(19);
+        // One incoming ticket: from a returning customer (four in five) or a new one, to one of the
+        // mailboxes, every tenth given to a team.
+        let mut incoming = |i: usize| {
+            let from = if i.is_multiple_of(5) {
+                format!("new{i}@mail.example.cz")
+            } else {
+                format!("customer{}@mail.example.cz", rng.gen_range(1..=customers))
+            };
+            (from, boxes[i % MAILBOXES], i.is_multiple_of(10).then(|| teams[rng.gen_range(0..teams.len())]))
+        };
+        let write = |from: String, mailbox: i64, team: Option<i64>| {
+            let (room, admin) = (&room, &admin);
+            async move {
+                let t = intake::NewTicket {
+                    from: EmailAddress::parse(&from)?,
+                    name: "Customer",
+                    subject: "Where is my parcel?",
+                    body: "Hello, my order has not arrived yet.",
+                    mailbox: Some(EmailAddress::parse(&format!("help{}@shop.example", mailbox - 1))?),
+                    channel: podpora_domain::Channel::Api,
+                };
+                let number = intake::open_ticket(room, admin, &t).await?;
+                if let Some(team) = team {
+                    let change = desk::TicketChange { team: Some(Some(team)), ..Default::default() };
+                    desk::update(room, admin, number, &change).await?;
+                }
+                Ok::<_, anyhow::Error>(())
+            }
+        };
+        let mut one = Vec::new();
+        let mut decided = 0;
+        for i in 0..n {
+            let (from, mailbox, team) = incoming(i);
+            write(from, mailbox, team).await?;
+            let t = Instant::now();
+            let r = routing::route_due(&room, 1).await?;
+            one.push(t.elapsed().as_secs_f64() * 1000.0);
+            decided += r.assigned;
+        }
+        anyhow::ensure!(decided == n, "{decided} of {n} tickets were assigned");
+        for i in n..2 * n {
+            let (from, mailbox, team) = incoming(i);
+            write(from, mailbox, team).await?;
+        }
+        let t = Instant::now();
+        let mut batch = 0;
+        loop {
+            let r = routing::route_due(&room, routing::BATCH).await?;
+            if r.taken == 0 {
+                break;
+            }
+            batch += r.assigned;
+        }
+        let per_sec = n as f64 / t.elapsed().as_secs_f64();
+        anyhow::ensure!(batch == n, "{batch} of {n} backlog tickets were assigned");
+        one.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        let line = serde_json::json!({
+            "bench": "routing", "backend": backend, "n": n, "agents": AGENTS, "teams": TEAMS, "rules": 0,
+            "per_sec": (per_sec * 10.0).round() / 10.0,
+            "p50_ms": percentile(&one, 0.5), "p99_ms": percentile(&one, 0.99),
+            "rss_mb": rss_mb(),
+        });
+        db.close().await;
+        Ok::<String, anyhow::Error>(line.to_string())
     })
     .await
 }

@@ -71,7 +71,7 @@ enum Command {
     /// Measure a part of the system on a throw-away database and print one JSON line per backend.
     Bench {
         /// What to measure.
-        #[arg(value_parser = ["ingest", "ui", "imap"])]
+        #[arg(value_parser = ["ingest", "ui", "imap", "routing"])]
         name: String,
         /// sqlite or postgres (default: both).
         #[arg(long, value_parser = ["sqlite", "postgres"])]
@@ -461,6 +461,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     tasks.spawn(ingest::run_inbound(room.clone(), stop_rx.clone()));
     tasks.spawn(runtime::imap_supervisor(room.clone(), stop_rx.clone()));
     tasks.spawn(runtime::reminders(room.clone(), stop_rx.clone()));
+    tasks.spawn(runtime::router(room.clone(), stop_rx.clone()));
     // Live events from other instances (PostgreSQL LISTEN/NOTIFY); in-process on SQLite.
     room.db.listen_events(&cfg.database_url).await.context("listening for live events")?;
     if let Some(addr) = cfg.smtp_listen {

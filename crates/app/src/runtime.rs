@@ -269,3 +269,44 @@ pub async fn reminders(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
         }
     }
 }
+
+/// Routes queued tickets as they come (woken by the `Routing` hint of any instance; every second
+/// for retries due and hints lost), and every 30 s gives back the unanswered tickets of agents
+/// who went off shift. Safe with several instances: each claims different tickets and decisions
+/// of one pool take turns (`commands::routing`).
+pub async fn router(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
+    let mut hints = room.db.events().subscribe();
+    let mut released_at = std::time::Instant::now() - Duration::from_secs(60);
+    loop {
+        if released_at.elapsed() >= Duration::from_secs(30) {
+            released_at = std::time::Instant::now();
+            if let Err(e) = podpora_commands::routing::release_off_shift(&room).await {
+                tracing::warn!(error = %e, "giving back off-shift agents' tickets failed");
+            }
+        }
+        let busy = match podpora_commands::routing::route_due(&room, podpora_commands::routing::BATCH).await {
+            Ok(r) => r.taken as i64 == podpora_commands::routing::BATCH,
+            Err(e) => {
+                tracing::warn!(error = %e, "routing failed");
+                false
+            }
+        };
+        if busy {
+            continue;
+        }
+        let wait = async {
+            loop {
+                match hints.recv().await {
+                    Ok(podpora_store::events::Event::Routing) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                }
+            }
+        };
+        tokio::select! {
+            _ = wait => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+}

@@ -48,6 +48,9 @@ pub async fn set_status(room: &Mailroom, actor: &Actor, email: &EmailAddress, st
         actor.require_admin()?;
     }
     users::set_status(&room.db, agent.id, status).await?;
+    if status != agent.status {
+        crate::routing::availability_changed(room, status).await?;
+    }
     Ok(User { status, ..agent })
 }
 

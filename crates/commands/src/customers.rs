@@ -6,6 +6,7 @@ use podpora_domain::{Lang, TicketNumber};
 use podpora_mail::Mailroom;
 use podpora_store::activity;
 use podpora_store::customers::{self, CustomerProfile};
+use podpora_store::{routing, users};
 
 /// What an agent may change about a customer.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +40,27 @@ pub async fn edit(room: &Mailroom, actor: &Actor, number: TicketNumber, e: &Cust
     let ticket = visible(&mut tx, actor, number).await?;
     let profile = CustomerProfile { name: &name, notes: &notes, organisation: &organisation, language: e.language.map(Lang::code) };
     customers::update_profile(&mut tx, ticket.customer_id, &profile).await?;
+    activity::add(&mut tx, ticket.id, Some(actor.id()), "customer", "").await?;
+    tx.publish(changed(&ticket, actor)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets (or clears) the account manager of a ticket's customer: an enabled agent who may answer
+/// the ticket's mailbox. Routing's account-manager policy gives the customer's tickets to them.
+pub async fn set_account_manager(room: &Mailroom, actor: &Actor, number: TicketNumber, manager: Option<i64>) -> Result<()> {
+    actor.require_reply_rights("error-light-agent-status")?;
+    let mut tx = room.db.begin().await?;
+    let ticket = visible(&mut tx, actor, number).await?;
+    if let Some(id) = manager {
+        let user =
+            users::get(&room.db, id).await?.filter(|u| !u.disabled).ok_or(CommandError::Invalid(Reason::new("error-unknown-agent")))?;
+        let access = users::access(&room.db, &user).await?;
+        if !access.can_reply() || !access.can_see(ticket.mailbox_id) {
+            return Err(CommandError::Invalid(Reason::with("error-agent-no-access", vec![("name", user.name)])));
+        }
+    }
+    routing::set_account_manager(&mut tx, ticket.customer_id, manager).await?;
     activity::add(&mut tx, ticket.id, Some(actor.id()), "customer", "").await?;
     tx.publish(changed(&ticket, actor)).await?;
     tx.commit().await?;

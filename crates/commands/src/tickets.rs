@@ -171,6 +171,12 @@ async fn apply(room: &Mailroom, tx: &mut WriteTx, actor: &Actor, ticket: &Ticket
         }
     }
     tickets::patch_in(&mut *tx, ticket.id, patch, Some(actor.id())).await?;
+    // Given to a team and nobody's: the team's policy (if it assigns) picks someone.
+    let team = patch.team_id.filter(|t| t.is_some() && *t != ticket.team_id);
+    let assignee = patch.assignee_id.unwrap_or(ticket.assignee_id);
+    if team.is_some() && assignee.is_none() {
+        crate::routing::queue_for_team(tx, ticket.id).await?;
+    }
     tx.publish(changed(ticket, actor)).await?;
     Ok(())
 }

@@ -371,3 +371,42 @@ ack-body = Dobrý den, { $customer_name },
     { $help_articles }
 
     Pokud chcete něco doplnit, stačí odpovědět na tento e-mail a ponechat číslo tiketu v předmětu.
+
+routing-turn = rotace: další z { $available } dostupných
+routing-load = nejméně vytížený: { $open } z { $capacity } otevřených tiketů
+routing-sticky = stálý kontakt: odpověděl(a) { $days ->
+    [0] dnes
+    [1] včera
+   *[other] před { $days } dny
+}
+routing-manager-customer = obchodní zástupce zákazníka
+routing-manager-organisation = obchodní zástupce organizace
+routing-nobody = nikdo není k dispozici: čeká ve frontě
+routing-language = mluví jazykem { $language }
+routing-skills = dovednosti { $skills }
+routing-missed-helper = { $agent }, kdo odpovídal naposledy, není k dispozici
+routing-missed-no-helper = za posledních { $days } dní mu nikdo neodpovídal
+routing-missed-no-manager = bez obchodního zástupce
+routing-missed-manager-elsewhere = obchodní zástupce { $agent } tady nepracuje
+activity-routed = přidělil(a) { $to }: { $why }
+activity-routed-wait = { $why }
+routing-by-hand = přiděleno ručně
+activity-released = vzal(a) tiket { $from }, kdo odešel ze směny, před první odpovědí
+customer-account-manager = Obchodní zástupce
+error-sticky-days = Doba stálého kontaktu je 1 až 365 dní.
+admin-routing = Přidělování
+admin-routing-help = Kdo dostane nový tiket. Práci berou agenti, kteří jsou online a pod svou kapacitou (nastavuje se na stránce Agenti); každé rozhodnutí se s důvodem zapíše do historie tiketu.
+admin-routing-no-mailboxes = Zatím žádná adresa podpory.
+admin-routing-teams-help = Pravidlo týmu rozhoduje o tiketech předaných týmu (člověkem nebo později pravidlem); když je ruční, rozhoduje pravidlo schránky.
+admin-routing-policy = Přidělování
+admin-routing-policy-help = Rotace střídá agenty; nejméně vytížený vybere nejmenší podíl kapacity; stálý kontakt pošle vracejícího se zákazníka agentovi, který mu naposledy odpověděl; obchodní zástupce pošle zákazníka jeho zástupci.
+admin-routing-fallback = Když stálý kontakt nebo zástupce nerozhodne
+admin-routing-fallback-help = Žádná dřívější odpověď v dané době, ten agent není k dispozici, nebo zákazník nemá zástupce.
+admin-routing-sticky-days = Doba stálého kontaktu (dny)
+admin-routing-by-language = Upřednostnit agenty, kteří mluví jazykem zákazníka
+admin-routing-off-shift = Agent, který odejde ze směny, vrátí dosud nezodpovězené tikety
+policy-manual = Jen ručně
+policy-round_robin = Rotace
+policy-least_loaded = Nejméně vytížený
+policy-sticky = Stálý kontakt
+policy-account_manager = Obchodní zástupce

@@ -367,3 +367,41 @@ ack-body = Hello { $customer_name },
     { $help_articles }
 
     To add anything, simply reply to this email and keep the ticket number in the subject.
+routing-turn = round-robin: next of { $available } available
+routing-load = least loaded: { $open } of { $capacity } open tickets
+routing-sticky = sticky: answered them { $days ->
+    [0] today
+    [1] yesterday
+   *[other] { $days } days ago
+}
+routing-manager-customer = account manager of the customer
+routing-manager-organisation = account manager of the organisation
+routing-nobody = nobody available: waits in the queue
+routing-language = speaks { $language }
+routing-skills = skills { $skills }
+routing-missed-helper = { $agent }, who answered last, is not available
+routing-missed-no-helper = nobody answered them in the last { $days } days
+routing-missed-no-manager = no account manager
+routing-missed-manager-elsewhere = the account manager { $agent } does not work here
+activity-routed = assigned it to { $to }: { $why }
+activity-routed-wait = { $why }
+routing-by-hand = assigned by hand
+activity-released = took it from { $from }, who went off shift, before a first answer
+customer-account-manager = Account manager
+error-sticky-days = The sticky window is 1 to 365 days.
+admin-routing = Routing
+admin-routing-help = Who gets a new ticket. Agents who take work are online and below their capacity (set on the Agents page); every decision is written to the ticket's activity with its reason.
+admin-routing-no-mailboxes = No support address yet.
+admin-routing-teams-help = A team's policy decides for tickets given to the team (by a person or, later, a rule); when it is manual, the mailbox's policy decides.
+admin-routing-policy = Assignment
+admin-routing-policy-help = Round robin takes turns; least loaded picks the lowest share of capacity; sticky sends a returning customer to the agent who answered them last; account manager sends a customer to their own manager.
+admin-routing-fallback = When sticky or account manager cannot decide
+admin-routing-fallback-help = No earlier answer within the window, that agent is not available, or the customer has no manager.
+admin-routing-sticky-days = Sticky window (days)
+admin-routing-by-language = Prefer agents who speak the customer's language
+admin-routing-off-shift = An agent going off shift gives back tickets not answered yet
+policy-manual = Manual only
+policy-round_robin = Round robin
+policy-least_loaded = Least loaded
+policy-sticky = Sticky customer
+policy-account_manager = Account manager

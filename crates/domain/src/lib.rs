@@ -8,6 +8,7 @@ pub mod autoack;
 pub mod calendar;
 pub mod i18n;
 pub mod mention;
+pub mod routing;
 pub mod search;
 pub mod sla;
 pub mod subject;

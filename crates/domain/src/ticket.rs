@@ -70,6 +70,7 @@ macro_rules! string_enum {
         }
     };
 }
+pub(crate) use string_enum;
 
 string_enum!(
     /// Where a ticket stands. `Pending` waits on the customer; `Solved` awaits confirmation; `Closed` is final.

@@ -19,7 +19,7 @@ use podpora_store::customers::{self, KnownCustomer};
 use podpora_store::jobs::Lease;
 use podpora_store::mailboxes::{self, Mailbox};
 use podpora_store::messages::{self, NewAttachment, NewMessage};
-use podpora_store::{inbound, outbox, tickets, BlobId, WriteTx};
+use podpora_store::{inbound, outbox, routing, tickets, BlobId, WriteTx};
 use std::collections::{HashMap, HashSet};
 
 /// What became of an inbound message.
@@ -65,7 +65,7 @@ pub(crate) async fn apply_batch(
 ) -> Result<Vec<(i64, Outcome)>, MailError> {
     let started = std::time::Instant::now();
     let ours: HashSet<&str> = known.mailboxes.iter().map(|m| m.address.as_str()).collect();
-    let ctx = Context { room, mailboxes: &known.mailboxes, ours: &ours, colleagues: &known.colleagues };
+    let ctx = Context { room, mailboxes: &known.mailboxes, ours: &ours, colleagues: &known.colleagues, routing: known.routing };
     // Every transaction here commits only while the mailbox's lease is still ours.
     let begin = || async {
         let mut tx = room.db.begin_redoable().await?;
@@ -113,15 +113,21 @@ pub(crate) async fn apply_batch(
     Ok(outcomes)
 }
 
-/// Our mailboxes and colleagues, read once per drain.
+/// Our mailboxes and colleagues, and whether new tickets are routed, read once per drain.
 pub(crate) struct Known {
     mailboxes: Vec<Mailbox>,
     colleagues: HashSet<String>,
+    /// Some pool assigns automatically: new tickets go to the router.
+    routing: bool,
 }
 
 impl Known {
     pub(crate) async fn read(room: &Mailroom) -> Result<Known, MailError> {
-        Ok(Known { mailboxes: mailboxes::list(&room.db).await?, colleagues: podpora_store::users::active_emails(&room.db).await? })
+        Ok(Known {
+            mailboxes: mailboxes::list(&room.db).await?,
+            colleagues: podpora_store::users::active_emails(&room.db).await?,
+            routing: routing::any_assigns(&mut *room.db.conn().await?).await?,
+        })
     }
 }
 
@@ -132,6 +138,8 @@ struct Context<'a> {
     ours: &'a HashSet<&'a str>,
     /// Addresses of enabled agent accounts: their forwards belong to the original sender.
     colleagues: &'a HashSet<String>,
+    /// New tickets are queued for routing.
+    routing: bool,
 }
 
 impl Context<'_> {
@@ -610,6 +618,9 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut writ
         writes.remember.push((t.id, compose::thread_key(&room.installation, t.number)));
     }
     let new_tickets: Vec<i64> = opening.created.iter().map(|t| t.id).collect();
+    if ctx.routing {
+        routing::queue_in(tx, &new_tickets, routing::Cause::New, podpora_store::now_ms()).await?;
+    }
     let participants: Vec<(i64, &EmailAddress, &str)> = writes.participants.iter().map(|(t, a, n)| (*t, a, n.as_str())).collect();
     tickets::add_participants(tx, &participants).await?;
     // Only parsed mail becomes a ticket message; one message per `incoming`, in its order.

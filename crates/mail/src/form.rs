@@ -8,7 +8,7 @@ use podpora_domain::{Channel, Direction, EmailAddress, MessageKind};
 use podpora_store::events::Event;
 use podpora_store::mailboxes::Mailbox;
 use podpora_store::messages::{self, NewMessage};
-use podpora_store::{customers, outbox, tickets};
+use podpora_store::{customers, outbox, routing, tickets};
 
 /// A ticket opened through the web form or the API rather than by mail.
 #[derive(Debug, Clone)]
@@ -59,6 +59,10 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
             .and_then(|l| podpora_domain::Lang::from_code(&l))
             .unwrap_or(podpora_domain::Lang::En);
         write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang)]).await?;
+    }
+    let routed = routing::any_assigns(&mut tx).await?;
+    if routed {
+        routing::queue_in(&mut tx, &[ticket.id], routing::Cause::New, podpora_store::now_ms()).await?;
     }
     tx.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: None }).await?;
     tx.commit().await?;

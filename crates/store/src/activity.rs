@@ -47,3 +47,9 @@ pub async fn for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<
         })
         .collect()
 }
+
+/// Every entry of one action, oldest first, as (ticket id, detail): for reports over the log.
+pub async fn of_action(conn: &mut AnyConnection, action: &str) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query("SELECT ticket_id, detail FROM activity WHERE action = $1 ORDER BY id").bind(action).fetch_all(conn).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}

@@ -16,6 +16,8 @@ pub struct Customer {
     pub organisation: String,
     /// The customer's language when known (from their mail or set by an agent).
     pub language: Option<String>,
+    /// Their account manager (routing's account-manager policy gives their tickets to them).
+    pub account_manager_id: Option<i64>,
 }
 
 /// The customer who owns this address, created on first contact. A known name is kept;
@@ -109,19 +111,22 @@ pub async fn addresses_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashM
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Customer>> {
-    let Some(r) =
-        sqlx::query("SELECT name, notes, organisation, language FROM customers WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?
+    let Some(r) = sqlx::query("SELECT name, notes, organisation, language, account_manager_id FROM customers WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
     else {
         return Ok(None);
     };
     let (name, notes, organisation, language): (String, String, String, Option<String>) =
         (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+    let account_manager_id = r.try_get(4)?;
     let addresses =
         sqlx::query_scalar::<_, String>("SELECT address FROM customer_addresses WHERE customer_id = $1 ORDER BY created_at, address")
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-    Ok(Some(Customer { id, name, addresses, notes, organisation, language }))
+    Ok(Some(Customer { id, name, addresses, notes, organisation, language, account_manager_id }))
 }
 
 /// What agents edit about a customer.

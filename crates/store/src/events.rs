@@ -22,6 +22,8 @@ pub enum Event {
     Presence { number: i64, user_id: i64, name: String, typing: bool },
     /// An agent left a ticket's page.
     Left { number: i64, user_id: i64 },
+    /// Tickets were queued for routing: the routers of every instance look (not for browsers).
+    Routing,
 }
 
 #[derive(Clone)]

@@ -16,6 +16,7 @@ pub mod mailboxes;
 pub mod mentions;
 pub mod messages;
 pub mod outbox;
+pub mod routing;
 pub mod search;
 pub mod seed;
 pub mod sessions;

@@ -82,3 +82,29 @@ pub async fn tickets(db: &Db, mailbox_id: i64, n: i64, thread: i64) -> Result<i6
     sqlx::query("ANALYZE").execute(db.pool()).await?;
     Ok(big)
 }
+
+/// A routing history over the tickets seeded by `tickets` (`bench routing`): their new, open and
+/// pending tickets spread over `agents` as assignees, an agent's answer on every other ticket
+/// (`days_ago` old at most, spread) for the sticky policy, and every tenth customer with one of
+/// the agents as account manager.
+pub async fn routing_history(db: &Db, agents: &[i64], days_ago: i64) -> Result<()> {
+    let Some(&first) = agents.first() else { return Ok(()) };
+    // (The agents are created one after the other, so their ids are consecutive.)
+    let count = agents.len() as i64;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    sqlx::query(&format!("UPDATE tickets SET assignee_id = {first} + (id % {count}) WHERE status IN ('new', 'open', 'pending')"))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO messages (ticket_id, direction, kind, from_address, from_name, subject, body_text, author_user_id, created_at) \
+         SELECT id, 'out', 'message', 'help@shop.example', 'Support', 'Re: ' || subject, 'We are on it.', {first} + ((id / 2) % {count}), \
+         {now} - (id % {days_ago}) * 86400000 FROM tickets WHERE id % 2 = 0"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!("UPDATE customers SET account_manager_id = {first} + (id % {count}) WHERE id % 10 = 0")).execute(&mut *tx).await?;
+    tx.commit().await?;
+    sqlx::query("ANALYZE").execute(db.pool()).await?;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 
 use crate::{activity, now_ms, Backend, Db, Result, StoreError};
 use podpora_domain::access::MailboxScope;
+use podpora_domain::routing::AssignedBy;
 use podpora_domain::{Channel, EmailAddress, Priority, Tag, TicketNumber, TicketStatus};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -27,9 +28,13 @@ pub struct Ticket {
     pub remind_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// How the assignee was chosen (`None` while unassigned).
+    pub assigned_by: Option<AssignedBy>,
+    /// The routing decision's reason (`routing::Why` as stored), also while it waits for someone.
+    pub assignment_reason: String,
 }
 
-const COLS: &str = "id, number, mailbox_id, customer_id, subject, status, channel, assignee_id, related_number, priority, team_id, remind_at, created_at, updated_at";
+const COLS: &str = "id, number, mailbox_id, customer_id, subject, status, channel, assignee_id, related_number, priority, team_id, remind_at, created_at, updated_at, assigned_by, assignment_reason";
 
 fn ticket(r: &AnyRow) -> Result<Ticket> {
     Ok(Ticket {
@@ -47,6 +52,8 @@ fn ticket(r: &AnyRow) -> Result<Ticket> {
         remind_at: r.try_get("remind_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        assigned_by: r.try_get::<Option<String>, _>("assigned_by")?.map(|b| b.parse()).transpose()?,
+        assignment_reason: r.try_get("assignment_reason")?,
     })
 }
 
@@ -147,6 +154,12 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Ticket> {
         .ok_or(StoreError::NotFound)
 }
 
+/// The tickets with these ids that exist.
+pub async fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Ticket>> {
+    let rows = crate::db::select_in(conn, &format!("SELECT {COLS} FROM tickets WHERE id IN ({{in}}) ORDER BY id"), ids).await?;
+    rows.iter().map(ticket).collect()
+}
+
 /// The tickets with these numbers that exist.
 pub async fn by_numbers(conn: &mut AnyConnection, numbers: &[TicketNumber]) -> Result<HashMap<TicketNumber, Ticket>> {
     let numbers: Vec<i64> = numbers.iter().map(|n| n.get()).collect();
@@ -231,6 +244,15 @@ pub async fn participants(conn: &mut AnyConnection, ticket_id: i64) -> Result<Ve
     rows.iter().map(|r| Ok(Participant { address: EmailAddress::parse(&r.try_get::<String, _>(0)?)?, name: r.try_get(1)? })).collect()
 }
 
+/// The tags of these tickets (by ticket id).
+pub async fn tags_of(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    for r in crate::db::select_in(conn, "SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN ({in})", ticket_ids).await? {
+        out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    Ok(out)
+}
+
 pub async fn tags(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar("SELECT tag FROM ticket_tags WHERE ticket_id = $1 ORDER BY tag").bind(ticket_id).fetch_all(conn).await?)
 }
@@ -266,8 +288,10 @@ pub async fn patch_in(tx: &mut AnyConnection, ticket_id: i64, p: &TicketPatch, a
         activity::add(&mut *tx, ticket_id, actor, "status", &format!("{} {}", before.status, s)).await?;
     }
     if let Some(a) = p.assignee_id.filter(|a| *a != before.assignee_id) {
-        sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3")
+        // Chosen by a person (routing records its own choices with `routing::assign_in`).
+        sqlx::query("UPDATE tickets SET assignee_id = $1, assigned_by = $2, assignment_reason = '', updated_at = $3 WHERE id = $4")
             .bind(a)
+            .bind(a.map(|_| AssignedBy::Manual.as_str()))
             .bind(now)
             .bind(ticket_id)
             .execute(&mut *tx)

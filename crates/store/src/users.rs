@@ -230,6 +230,27 @@ pub async fn mailbox_ids(db: &Db, id: i64) -> Result<Vec<i64>> {
         .await?)
 }
 
+/// Every enabled account with its rights (two queries), for routing's pools.
+pub async fn roster(conn: &mut sqlx::AnyConnection) -> Result<Vec<(User, Access)>> {
+    let users: Vec<User> = sqlx::query(&format!("SELECT {COLS} FROM users WHERE disabled = 0 ORDER BY id"))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(user)
+        .collect::<Result<_>>()?;
+    let mut boxes: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for r in sqlx::query("SELECT user_id, mailbox_id FROM mailbox_agents").fetch_all(&mut *conn).await? {
+        boxes.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let access = Access::new(u.id, u.role, u.all_mailboxes, boxes.remove(&u.id).unwrap_or_default());
+            (u, access)
+        })
+        .collect())
+}
+
 /// The rights of an account, as every ticket access checks them.
 pub async fn access(db: &Db, u: &User) -> Result<Access> {
     let ids = if u.role == Role::Admin || u.all_mailboxes { Vec::new() } else { mailbox_ids(db, u.id).await? };

@@ -12,8 +12,10 @@ use axum::Json;
 use podpora_commands::admin::{self, AckSettingsChange};
 use podpora_commands::intake::{self, NewTicket};
 use podpora_commands::messages::{self as posts, Audience, NewPost, Upload};
+use podpora_commands::routing::{self, PolicyChange, RoutingPool};
 use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
-use podpora_domain::{AgentStatus, Channel, Delivery, EmailAddress, MessageKind, Priority, Tag, TicketStatus};
+use podpora_domain::routing::AssignmentPolicy;
+use podpora_domain::{AgentStatus, Channel, Delivery, EmailAddress, Lang, MessageKind, Priority, Tag, TicketStatus};
 use podpora_mail::ingest::Outcome;
 use podpora_store::inbound::InboundStatus;
 use podpora_store::tickets::{AssigneeFilter, Sort, TicketQuery};
@@ -122,12 +124,19 @@ pub async fn list_tickets(
     })))
 }
 
-fn ticket_json(v: &TicketView) -> Value {
+fn ticket_json(v: &TicketView, agents: &[users::User]) -> Value {
     let t = &v.ticket;
+    let name = |id: i64| agents.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| format!("#{id}"));
+    let reason = routing::assignment_text(t, Lang::En, &name);
+    let assignment = match (t.assigned_by, &reason) {
+        (Some(by), _) => json!({"by": by, "reason": reason}),
+        (None, Some(_)) => json!({"by": null, "reason": reason}),
+        (None, None) => Value::Null,
+    };
     json!({
         "ticket": {
             "number": t.number, "subject": t.subject, "status": t.status, "channel": t.channel,
-            "assignee_id": t.assignee_id, "related_number": t.related_number, "mailbox_id": t.mailbox_id,
+            "assignee_id": t.assignee_id, "assignment": assignment, "related_number": t.related_number, "mailbox_id": t.mailbox_id,
             "priority": t.priority, "remind_at": t.remind_at, "team_id": t.team_id,
             "created_at": t.created_at, "updated_at": t.updated_at,
             "participants": v.participants, "tags": v.tags, "customer": v.customer,
@@ -151,7 +160,8 @@ fn ticket_json(v: &TicketView) -> Value {
     responses((status = 200, description = "The ticket, its participants, tags, customer and messages", body = Value), ErrorResponses))]
 pub async fn get_ticket(State(state): State<AppState>, me: ApiUser, Path(number): Path<String>) -> Result<Json<Value>, ApiError> {
     let view = desk::view(&state.room, &me.0, desk::number(&number)?).await?;
-    Ok(Json(ticket_json(&view)))
+    let agents = podpora_commands::directory::agents(&state.room, &me.0).await?;
+    Ok(Json(ticket_json(&view, &agents)))
 }
 
 /// The channels a ticket may be written in through the API.
@@ -495,13 +505,89 @@ pub async fn set_agent_profile(
     ))
 }
 
+fn policy_json(p: &AssignmentPolicy) -> Value {
+    json!({"policy": p.kind(), "fallback": p.fallback(), "sticky_days": p.sticky_days(), "by_language": p.by_language(),
+        "reassign_off_shift": p.reassign_off_shift()})
+}
+
+/// A mailbox's assignment policy (manual until an admin sets one).
+#[utoipa::path(get, path = "/api/v1/mailboxes/{id}/assignment", tag = "routing", params(("id" = i64, Path)),
+    responses((status = 200, description = "The policy", body = Value), ErrorResponses))]
+pub async fn get_mailbox_assignment(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let pool = RoutingPool::Mailbox(path_id(&id, "mailbox")?);
+    Ok(Json(policy_json(&routing::policy(&state.room, &me.0, pool).await?)))
+}
+
+/// Set a mailbox's assignment policy (admins): manual, round_robin, least_loaded, sticky or account_manager.
+#[utoipa::path(put, path = "/api/v1/mailboxes/{id}/assignment", tag = "routing", params(("id" = i64, Path)), request_body = PolicyChange,
+    responses((status = 200, description = "The policy", body = Value), ErrorResponses))]
+pub async fn set_mailbox_assignment(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(c): JsonBody<PolicyChange>,
+) -> Result<Json<Value>, ApiError> {
+    let admin = me.0.admin()?;
+    let pool = RoutingPool::Mailbox(path_id(&id, "mailbox")?);
+    Ok(Json(policy_json(&routing::set_policy(&state.room, &admin, pool, &c).await?)))
+}
+
+/// A team's assignment policy (it decides for tickets given to the team).
+#[utoipa::path(get, path = "/api/v1/teams/{id}/assignment", tag = "routing", params(("id" = i64, Path)),
+    responses((status = 200, description = "The policy", body = Value), ErrorResponses))]
+pub async fn get_team_assignment(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let pool = RoutingPool::Team(path_id(&id, "team")?);
+    Ok(Json(policy_json(&routing::policy(&state.room, &me.0, pool).await?)))
+}
+
+/// Set a team's assignment policy (admins).
+#[utoipa::path(put, path = "/api/v1/teams/{id}/assignment", tag = "routing", params(("id" = i64, Path)), request_body = PolicyChange,
+    responses((status = 200, description = "The policy", body = Value), ErrorResponses))]
+pub async fn set_team_assignment(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(c): JsonBody<PolicyChange>,
+) -> Result<Json<Value>, ApiError> {
+    let admin = me.0.admin()?;
+    let pool = RoutingPool::Team(path_id(&id, "team")?);
+    Ok(Json(policy_json(&routing::set_policy(&state.room, &admin, pool, &c).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManagerBody {
+    /// The agent's email, or null to clear.
+    email: Option<EmailAddress>,
+}
+
+/// Set (or clear) the account manager of a ticket's customer: the account-manager policy gives
+/// the customer's tickets to them.
+#[utoipa::path(put, path = "/api/v1/tickets/{number}/customer/account_manager", tag = "routing",
+    params(("number" = i64, Path, description = "The ticket number")), request_body = ManagerBody,
+    responses((status = 200, description = "The ticket, as GET returns it", body = Value), ErrorResponses))]
+pub async fn set_account_manager(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(number): Path<String>,
+    JsonBody(b): JsonBody<ManagerBody>,
+) -> Result<Json<Value>, ApiError> {
+    let number = desk::number(&number)?;
+    let manager = match &b.email {
+        Some(e) => Some(users::find_by_email(&state.room.db, e).await?.ok_or_else(|| ApiError::invalid(format!("no agent {e}")))?.id),
+        None => None,
+    };
+    podpora_commands::customers::set_account_manager(&state.room, &me.0, number, manager).await?;
+    get_ticket(State(state), me, Path(number.get().to_string())).await
+}
+
 /// The REST API's document, made from the handlers' own types (see `routes`).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "podpora", description = "Helpdesk REST API. Authenticate with 'Authorization: Bearer TOKEN' (podpora token create). Errors are {\"error\":{\"code\",\"message\"}} with a stable code."),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "tickets", description = "Tickets and their messages"), (name = "mail", description = "Mailboxes and received mail"), (name = "agents", description = "Agents and their availability"))
+    tags((name = "tickets", description = "Tickets and their messages"), (name = "mail", description = "Mailboxes and received mail"), (name = "agents", description = "Agents and their availability"), (name = "routing", description = "Assignment policies and account managers"))
 )]
 pub struct ApiDoc;
 
@@ -531,4 +617,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_agents))
         .routes(routes!(set_agent_status))
         .routes(routes!(set_agent_profile))
+        .routes(routes!(get_mailbox_assignment, set_mailbox_assignment))
+        .routes(routes!(get_team_assignment, set_team_assignment))
+        .routes(routes!(set_account_manager))
 }

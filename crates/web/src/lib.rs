@@ -135,6 +135,7 @@ mod tests {
         ("ui/admin/teams.rs", include_str!("ui/admin/teams.rs")),
         ("ui/admin/tags.rs", include_str!("ui/admin/tags.rs")),
         ("ui/admin/mail.rs", include_str!("ui/admin/mail.rs")),
+        ("ui/admin/routing.rs", include_str!("ui/admin/routing.rs")),
     ];
 
     /// API routes are registered only through `api::routes`, with their document: a route added

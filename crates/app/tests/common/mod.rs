@@ -453,3 +453,68 @@ pub fn smtp_deliver(port: u16, from: &str, to: &str, raw: &str) -> Result<(), u1
     let _ = out.write_all(b"QUIT\r\n");
     sent
 }
+
+/// A browser-like HTTP client of the agent UI: keeps its session cookie, follows no redirects.
+pub struct Client {
+    pub http: String,
+    pub cookie: String,
+    rt: tokio::runtime::Runtime,
+    c: reqwest::Client,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Client {
+    pub fn new(http: &str) -> Client {
+        let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Client {
+            http: http.to_string(),
+            cookie: String::new(),
+            rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+            c,
+        }
+    }
+
+    pub fn send(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Reply {
+        let r = self.rt.block_on(async {
+            let mut r = self.c.request(method.parse().unwrap(), format!("{}{}", self.http, path));
+            if !self.cookie.is_empty() {
+                r = r.header("Cookie", &self.cookie);
+            }
+            if let Some(f) = form {
+                r = r.form(f);
+            }
+            let resp = r.send().await.expect("request");
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            Reply { status, headers, body: resp.text().await.unwrap_or_default() }
+        });
+        if let Some(set) = r.headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
+            self.cookie = set.split(';').next().unwrap_or_default().to_string();
+        }
+        r
+    }
+
+    pub fn get(&mut self, path: &str) -> Reply {
+        self.send("GET", path, None)
+    }
+
+    pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.send("POST", path, Some(form))
+    }
+
+    pub fn login(&mut self, email: &str, password: &str) -> Reply {
+        self.post("/login", &[("email", email), ("password", password), ("next", "/inbox")])
+    }
+
+    /// The session's CSRF token, as every page carries it.
+    pub fn csrf(&mut self) -> String {
+        let page = self.get("/inbox").body;
+        let at = page.find("data-csrf=\"").expect("csrf on the page") + 11;
+        page[at..at + page[at..].find('"').unwrap()].to_string()
+    }
+}

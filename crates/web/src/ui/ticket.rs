@@ -15,7 +15,7 @@ use maud::{html, Markup};
 use podpora_commands::customers::CustomerEdit;
 use podpora_commands::messages::{self as posts, Audience, NewPost};
 use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
-use podpora_commands::{canned as canned_replies, directory, CommandError};
+use podpora_commands::{canned as canned_replies, directory, routing, CommandError};
 use podpora_domain::i18n::{t, t_args, Arg};
 use podpora_domain::{Delivery, Direction, EmailAddress, Lang, MessageKind, Priority, Snooze, Tag, TicketStatus};
 use podpora_store::canned;
@@ -92,7 +92,7 @@ async fn render(
             }
             aside.side {
                 (properties(agent, ticket, &tags, &agents, &teams))
-                (customer_panel(agent, ticket, customer.as_ref(), &others))
+                (customer_panel(agent, ticket, customer.as_ref(), &others, &agents))
                 details.handover {
                     summary { (t(lang, "ticket-handover")) }
                     form method="post" action={ "/t/" (n) "/handover" } {
@@ -162,6 +162,18 @@ fn activity_text(
             t_args(lang, "activity-handover", &[("to", Arg::Str(&name_of(to.parse().ok()).unwrap_or_default())), ("note", Arg::Str(note))])
         }
         "customer" => t(lang, "activity-customer"),
+        "routed" => {
+            // `AGENT BY WHY…`, or `- - WHY…` when nobody could take it.
+            let mut parts = detail.splitn(3, ' ');
+            let (agent, why) = (parts.next().and_then(|a| a.parse().ok()), parts.nth(1).unwrap_or_default());
+            let named = |id: i64| name_of(Some(id)).unwrap_or_default();
+            let why = why.parse::<podpora_domain::routing::Why>().map(|w| w.describe(lang, &named)).unwrap_or_else(|_| why.to_string());
+            match agent {
+                Some(id) => t_args(lang, "activity-routed", &[("to", Arg::Str(&named(id))), ("why", Arg::Str(&why))]),
+                None => t_args(lang, "activity-routed-wait", &[("why", Arg::Str(&why))]),
+            }
+        }
+        "released" => t_args(lang, "activity-released", &[("from", Arg::Str(&name_of(detail.parse().ok()).unwrap_or_default()))]),
         other => other.to_string(),
     }
 }
@@ -302,6 +314,9 @@ fn properties(agent: &Agent, ticket: &Ticket, tags: &[String], agents: &[User], 
                         @for a in agents { option value=(a.id) selected[Some(a.id) == ticket.assignee_id] { (a.name) } }
                     }
                 }
+                @if let Some(why) = routing::assignment_text(ticket, lang, &|id| agents.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_default()) {
+                    p.assignment { (why) }
+                }
                 @if !teams.is_empty() {
                     label { (t(lang, "ticket-team"))
                         select name="team" {
@@ -330,7 +345,13 @@ fn properties(agent: &Agent, ticket: &Ticket, tags: &[String], agents: &[User], 
     }
 }
 
-fn customer_panel(agent: &Agent, ticket: &Ticket, customer: Option<&customers::Customer>, others: &[tickets::TicketSummary]) -> Markup {
+fn customer_panel(
+    agent: &Agent,
+    ticket: &Ticket,
+    customer: Option<&customers::Customer>,
+    others: &[tickets::TicketSummary],
+    agents: &[User],
+) -> Markup {
     let lang = agent.lang;
     let n = ticket.number.get();
     html! {
@@ -350,6 +371,16 @@ fn customer_panel(agent: &Agent, ticket: &Ticket, customer: Option<&customers::C
                     }
                     label { (t(lang, "customer-notes")) textarea name="notes" rows="3" { (c.notes) } }
                     button type="submit" { (t(lang, "customer-save")) }
+                }
+                form.account-manager method="post" action={ "/t/" (n) "/account-manager" } {
+                    (csrf_field(agent))
+                    label { (t(lang, "customer-account-manager"))
+                        select name="manager" {
+                            option value="" { "—" }
+                            @for a in agents { option value=(a.id) selected[c.account_manager_id == Some(a.id)] { (a.name) } }
+                        }
+                    }
+                    button.secondary type="submit" { (t(lang, "customer-save")) }
                 }
                 h3 { (t(lang, "customer-other-tickets")) }
                 @let rest: Vec<_> = others.iter().filter(|o| o.ticket.id != ticket.id).collect();
@@ -577,6 +608,28 @@ pub async fn customer(State(state): State<AppState>, Path(number): Path<String>,
     };
     let edit = CustomerEdit { name: f.name, notes: f.notes, organisation: f.organisation, language };
     ui_try!(lang, podpora_commands::customers::edit(&state.room, &agent.actor, number, &edit).await);
+    Redirect::to(&format!("/t/{}?ok=saved", number.get())).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ManagerForm {
+    #[serde(default)]
+    manager: String,
+}
+
+/// Sets (or clears) the customer's account manager.
+pub async fn account_manager(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    CsrfForm(agent, f): CsrfForm<ManagerForm>,
+) -> Response {
+    let lang = agent.lang;
+    let number = ui_try!(lang, desk::number(&number));
+    let manager = match f.manager.trim() {
+        "" => None,
+        id => Some(ui_try!(lang, id.parse::<i64>().map_err(|_| UiError::msg("error-unknown-agent")))),
+    };
+    ui_try!(lang, podpora_commands::customers::set_account_manager(&state.room, &agent.actor, number, manager).await);
     Redirect::to(&format!("/t/{}?ok=saved", number.get())).into_response()
 }
 

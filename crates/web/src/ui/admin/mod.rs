@@ -1,5 +1,5 @@
 //! The admin area: one page per subject with a side navigation — the overview of what is set up
-//! and what is missing, mailboxes, agents, teams, tags, and mail (outgoing status, set-aside
+//! and what is missing, mailboxes, agents, teams, routing, tags, and mail (outgoing status, set-aside
 //! mail). Each page is a module with its handlers; each change is one admin command
 //! (`podpora_commands::admin`, `podpora_commands::accounts`). Forms have aligned labels, help
 //! text, and show a refused value's error beside its field with what was typed kept.
@@ -8,6 +8,7 @@ pub mod agents;
 pub mod mail;
 pub mod mailboxes;
 pub mod overview;
+pub mod routing;
 pub mod tags;
 pub mod teams;
 
@@ -27,12 +28,13 @@ pub enum Page {
     Mailboxes,
     Agents,
     Teams,
+    Routing,
     Tags,
     Mail,
 }
 
 impl Page {
-    pub const ALL: &'static [Page] = &[Page::Overview, Page::Mailboxes, Page::Agents, Page::Teams, Page::Tags, Page::Mail];
+    pub const ALL: &'static [Page] = &[Page::Overview, Page::Mailboxes, Page::Agents, Page::Teams, Page::Routing, Page::Tags, Page::Mail];
 
     pub fn path(self) -> &'static str {
         match self {
@@ -40,6 +42,7 @@ impl Page {
             Page::Mailboxes => "/admin/mailboxes",
             Page::Agents => "/admin/agents",
             Page::Teams => "/admin/teams",
+            Page::Routing => "/admin/routing",
             Page::Tags => "/admin/tags",
             Page::Mail => "/admin/mail",
         }
@@ -51,6 +54,7 @@ impl Page {
             Page::Mailboxes => "admin-mailboxes",
             Page::Agents => "admin-agents",
             Page::Teams => "admin-teams",
+            Page::Routing => "admin-routing",
             Page::Tags => "admin-tags",
             Page::Mail => "admin-mail",
         }

@@ -1,0 +1,341 @@
+//! Routing's records: each pool's assignment policy (a mailbox's or a team's) with its turn
+//! counter, the members' last turns, the tickets waiting for a decision (`routing_pending`), and
+//! what a decision reads — the roster with its rights, agents' loads, customers' last helpers and
+//! account managers — and writes (the assignment with its reason and log entry).
+
+use crate::{activity, now_ms, Backend, Result, StoreError, WriteTx};
+use podpora_domain::routing::{AssignedBy, AssignmentPolicy, PolicyKind};
+use podpora_domain::TicketStatus;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+/// Who a policy hands tickets out among: the agents of a mailbox, or a team's members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Pool {
+    Mailbox(i64),
+    Team(i64),
+}
+
+impl Pool {
+    /// As stored (`mailbox:3`, `team:5`).
+    pub fn key(self) -> String {
+        match self {
+            Pool::Mailbox(id) => format!("mailbox:{id}"),
+            Pool::Team(id) => format!("team:{id}"),
+        }
+    }
+
+    fn parse(key: &str) -> Option<Pool> {
+        let (kind, id) = key.split_once(':')?;
+        let id = id.parse().ok()?;
+        match kind {
+            "mailbox" => Some(Pool::Mailbox(id)),
+            "team" => Some(Pool::Team(id)),
+            _ => None,
+        }
+    }
+}
+
+fn policy_of(r: &sqlx::any::AnyRow) -> Result<AssignmentPolicy> {
+    let kind: PolicyKind = r.try_get::<String, _>("policy")?.parse()?;
+    let fallback: PolicyKind = r.try_get::<String, _>("fallback")?.parse()?;
+    let days = u32::try_from(r.try_get::<i64, _>("sticky_days")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(AssignmentPolicy::new(
+        kind,
+        fallback,
+        days,
+        r.try_get::<i64, _>("by_language")? != 0,
+        r.try_get::<i64, _>("reassign_off_shift")? != 0,
+    )?)
+}
+
+/// Every pool's policy that is stored (a pool without one is manual).
+pub async fn policies(conn: &mut AnyConnection) -> Result<HashMap<Pool, AssignmentPolicy>> {
+    let rows = sqlx::query("SELECT pool, policy, fallback, sticky_days, by_language, reassign_off_shift FROM assignment_policies")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        if let Some(pool) = Pool::parse(&r.try_get::<String, _>("pool")?) {
+            out.insert(pool, policy_of(r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// One pool's policy (manual when none is stored).
+pub async fn policy(conn: &mut AnyConnection, pool: Pool) -> Result<AssignmentPolicy> {
+    let r =
+        sqlx::query("SELECT pool, policy, fallback, sticky_days, by_language, reassign_off_shift FROM assignment_policies WHERE pool = $1")
+            .bind(pool.key())
+            .fetch_optional(&mut *conn)
+            .await?;
+    r.as_ref().map(policy_of).transpose().map(|p| p.unwrap_or_else(AssignmentPolicy::manual))
+}
+
+/// Stores a pool's policy (its turns are kept).
+pub async fn set_policy(conn: &mut AnyConnection, pool: Pool, p: &AssignmentPolicy) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO assignment_policies (pool, policy, fallback, sticky_days, by_language, reassign_off_shift, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pool) DO UPDATE SET policy = excluded.policy, fallback = excluded.fallback, \
+         sticky_days = excluded.sticky_days, by_language = excluded.by_language, reassign_off_shift = excluded.reassign_off_shift, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(pool.key())
+    .bind(p.kind().as_str())
+    .bind(p.fallback().as_str())
+    .bind(i64::from(p.sticky_days()))
+    .bind(p.by_language() as i64)
+    .bind(p.reassign_off_shift() as i64)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether any pool assigns automatically (else new tickets need no routing at all).
+pub async fn any_assigns(conn: &mut AnyConnection) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM assignment_policies WHERE policy <> 'manual' LIMIT 1")
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+/// Why a ticket waits for routing: new, given to a team, taken from an agent gone off shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    New,
+    Team,
+    /// Taken from this agent, who went off shift: not them again.
+    OffShift(i64),
+}
+
+impl Cause {
+    fn as_text(self) -> String {
+        match self {
+            Cause::New => "new".into(),
+            Cause::Team => "team".into(),
+            Cause::OffShift(agent) => format!("off_shift {agent}"),
+        }
+    }
+
+    fn parse(s: &str) -> Cause {
+        match s.split_once(' ') {
+            Some(("off_shift", id)) => id.parse().map(Cause::OffShift).unwrap_or(Cause::New),
+            _ if s == "team" => Cause::Team,
+            _ => Cause::New,
+        }
+    }
+}
+
+/// Queues tickets for routing, due at `due_at` (a ticket queued already gets the new cause), and
+/// tells the routers once the transaction commits.
+pub async fn queue_in(tx: &mut WriteTx, ticket_ids: &[i64], cause: Cause, due_at: i64) -> Result<()> {
+    if ticket_ids.is_empty() {
+        return Ok(());
+    }
+    let cause = cause.as_text();
+    for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO routing_pending (ticket_id, cause, due_at) VALUES {} \
+             ON CONFLICT (ticket_id) DO UPDATE SET cause = excluded.cause, due_at = excluded.due_at, tries = 0",
+            crate::db::values_list(chunk.len(), 3, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id).bind(&cause).bind(due_at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    tx.publish(crate::events::Event::Routing).await
+}
+
+/// A ticket waiting for routing, as claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub ticket_id: i64,
+    pub cause: Cause,
+    /// Earlier decisions that found nobody.
+    pub tries: i64,
+}
+
+/// Takes up to `limit` due tickets off the queue, oldest due first, in the caller's transaction
+/// (rolled back, they are due again). On PostgreSQL rows another instance is taking are skipped.
+pub async fn claim_due_in(conn: &mut AnyConnection, now: i64, limit: i64) -> Result<Vec<Pending>> {
+    let lock = match crate::db::backend_of(conn) {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "DELETE FROM routing_pending WHERE ticket_id IN \
+         (SELECT ticket_id FROM routing_pending WHERE due_at <= $1 ORDER BY due_at, ticket_id LIMIT $2{lock}) \
+         RETURNING ticket_id, cause, tries"
+    );
+    let rows = sqlx::query(&sql).bind(now).bind(limit).fetch_all(&mut *conn).await?;
+    let mut out: Vec<Pending> = rows
+        .iter()
+        .map(|r| Ok(Pending { ticket_id: r.try_get(0)?, cause: Cause::parse(&r.try_get::<String, _>(1)?), tries: r.try_get(2)? }))
+        .collect::<Result<_>>()?;
+    out.sort_by_key(|p| p.ticket_id);
+    Ok(out)
+}
+
+/// Puts a ticket back on the queue after a decision that found nobody.
+pub async fn retry_in(conn: &mut AnyConnection, p: &Pending, due_at: i64) -> Result<()> {
+    sqlx::query("INSERT INTO routing_pending (ticket_id, cause, due_at, tries) VALUES ($1, $2, $3, $4) ON CONFLICT (ticket_id) DO NOTHING")
+        .bind(p.ticket_id)
+        .bind(p.cause.as_text())
+        .bind(due_at)
+        .bind(p.tries + 1)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Everything waiting for someone to become available is due now (someone just did).
+pub async fn wake_waiting(tx: &mut WriteTx) -> Result<u64> {
+    let now = now_ms();
+    let n = sqlx::query("UPDATE routing_pending SET due_at = $1 WHERE due_at > $1").bind(now).execute(&mut **tx).await?.rows_affected();
+    if n > 0 {
+        tx.publish(crate::events::Event::Routing).await?;
+    }
+    Ok(n)
+}
+
+/// Locks a pool's turn counter until the transaction ends (several instances routing the same
+/// pool take turns) and returns it.
+pub async fn lock_pool_in(conn: &mut AnyConnection, pool: Pool) -> Result<i64> {
+    let turn: Option<i64> = sqlx::query_scalar("UPDATE assignment_policies SET turn = turn WHERE pool = $1 RETURNING turn")
+        .bind(pool.key())
+        .fetch_optional(conn)
+        .await?;
+    Ok(turn.unwrap_or(0))
+}
+
+/// The pool's turn when each member last got a ticket from it.
+pub async fn turns_in(conn: &mut AnyConnection, pool: Pool) -> Result<HashMap<i64, i64>> {
+    let rows = sqlx::query("SELECT user_id, turn FROM assignment_turns WHERE pool = $1").bind(pool.key()).fetch_all(conn).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+/// Records that `user_id` got the pool's turn `turn` (the counter moves on to it).
+pub async fn take_turn_in(conn: &mut AnyConnection, pool: Pool, user_id: i64, turn: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO assignment_turns (pool, user_id, turn) VALUES ($1, $2, $3) ON CONFLICT (pool, user_id) DO UPDATE SET turn = excluded.turn",
+    )
+    .bind(pool.key())
+    .bind(user_id)
+    .bind(turn)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE assignment_policies SET turn = $1 WHERE pool = $2 AND turn < $1").bind(turn).bind(pool.key()).execute(conn).await?;
+    Ok(())
+}
+
+/// Each agent's tickets waiting for work (new or open).
+pub async fn loads_in(conn: &mut AnyConnection, agent_ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    let sql = "SELECT assignee_id, COUNT(*) FROM tickets WHERE assignee_id IN ({in}) AND status IN ('new', 'open') GROUP BY assignee_id";
+    crate::db::select_in(conn, sql, agent_ids).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+/// For each customer, the agent who last answered them since `since`, and when.
+pub async fn last_helpers_in(conn: &mut AnyConnection, customer_ids: &[i64], since: i64) -> Result<HashMap<i64, (i64, i64)>> {
+    // (`since` is a number of ours, written into the statement: `select_in` binds only the list.)
+    let sql = format!(
+        "SELECT t.customer_id, m.author_user_id, m.created_at FROM tickets t JOIN messages m ON m.ticket_id = t.id \
+         WHERE t.customer_id IN ({{in}}) AND m.direction = 'out' AND m.kind = 'message' AND m.author_user_id IS NOT NULL \
+         AND m.created_at >= {since}"
+    );
+    let mut out: HashMap<i64, (i64, i64)> = HashMap::new();
+    for r in crate::db::select_in(conn, &sql, customer_ids).await? {
+        let (customer, agent, at): (i64, i64, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        let e = out.entry(customer).or_insert((agent, at));
+        if at > e.1 {
+            *e = (agent, at);
+        }
+    }
+    Ok(out)
+}
+
+/// What routing needs of each customer: their language and account manager.
+pub async fn customers_in(conn: &mut AnyConnection, customer_ids: &[i64]) -> Result<HashMap<i64, (Option<String>, Option<i64>)>> {
+    let sql = "SELECT id, language, account_manager_id FROM customers WHERE id IN ({in})";
+    crate::db::select_in(conn, sql, customer_ids).await?.iter().map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?)))).collect()
+}
+
+/// Gives a ticket to an agent as routing decided, with the reason on the ticket and in its log.
+pub async fn assign_in(conn: &mut AnyConnection, ticket_id: i64, agent: i64, by: AssignedBy, why: &str) -> Result<()> {
+    sqlx::query("UPDATE tickets SET assignee_id = $1, assigned_by = $2, assignment_reason = $3, updated_at = $4 WHERE id = $5")
+        .bind(agent)
+        .bind(by.as_str())
+        .bind(why)
+        .bind(now_ms())
+        .bind(ticket_id)
+        .execute(&mut *conn)
+        .await?;
+    activity::add(conn, ticket_id, None, "routed", &format!("{agent} {by} {why}")).await
+}
+
+/// Records on an unassigned ticket why nobody took it; `log` writes it to its log too (the first
+/// time: retries are not logged again).
+pub async fn note_wait_in(conn: &mut AnyConnection, ticket_id: i64, why: &str, log: bool) -> Result<()> {
+    sqlx::query("UPDATE tickets SET assignment_reason = $1 WHERE id = $2 AND assignee_id IS NULL")
+        .bind(why)
+        .bind(ticket_id)
+        .execute(&mut *conn)
+        .await?;
+    if log {
+        activity::add(conn, ticket_id, None, "routed", &format!("- - {why}")).await?;
+    }
+    Ok(())
+}
+
+/// An agent's tickets still waiting for a first answer (new or open, nothing written to the
+/// customer by an agent yet — the acknowledgement is no answer), except those that are theirs as
+/// the account manager.
+pub async fn waiting_first_answer(conn: &mut AnyConnection, agent_id: i64) -> Result<Vec<(i64, Option<i64>, Option<i64>)>> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.mailbox_id, t.team_id FROM tickets t WHERE t.assignee_id = $1 AND t.status IN ($2, $3) \
+         AND (t.assigned_by IS NULL OR t.assigned_by <> 'account_manager') \
+         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'out' AND m.kind = 'message' \
+         AND m.author_user_id IS NOT NULL)",
+    )
+    .bind(agent_id)
+    .bind(TicketStatus::New.as_str())
+    .bind(TicketStatus::Open.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+}
+
+/// Agents who have tickets assigned that are new or open (whose going off shift may matter).
+pub async fn agents_with_open_tickets(conn: &mut AnyConnection) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT assignee_id FROM tickets WHERE assignee_id IS NOT NULL AND status IN ('new', 'open')")
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Unassigns a ticket taken from an agent gone off shift, with a log entry.
+pub async fn release_in(conn: &mut AnyConnection, ticket_id: i64, agent: i64) -> Result<()> {
+    sqlx::query("UPDATE tickets SET assignee_id = NULL, assigned_by = NULL, assignment_reason = '', updated_at = $1 WHERE id = $2 AND assignee_id = $3")
+        .bind(now_ms())
+        .bind(ticket_id)
+        .bind(agent)
+        .execute(&mut *conn)
+        .await?;
+    activity::add(conn, ticket_id, None, "released", &agent.to_string()).await
+}
+
+/// Sets (or clears) a customer's account manager.
+pub async fn set_account_manager(conn: &mut AnyConnection, customer_id: i64, manager: Option<i64>) -> Result<()> {
+    let n = sqlx::query("UPDATE customers SET account_manager_id = $1 WHERE id = $2")
+        .bind(manager)
+        .bind(customer_id)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
