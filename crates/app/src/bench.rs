@@ -606,6 +606,63 @@ async fn imap_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::R
 /// policy then decides. `p50_ms`/`p99_ms`: one ticket decided alone, as the router does when mail
 /// trickles in (written, then decided: only the decision is timed); `per_sec`: a backlog of the
 /// same size decided in batches. There are no rules yet (`rules: 0`): they come with the rule engine.
+/// 500 rules as a shop might have them: most on created tickets — a B2B customer's domain to
+/// their team, words of the subject or the customer's text to tags and priorities, channels,
+/// languages —, some on update, a few on a schedule. A few match the bench's customers (tags and a
+/// priority; none assigns, so the policies still decide).
+fn bench_rules(teams: &[i64], agents: &[i64]) -> Vec<podpora_commands::rules::RuleSpec> {
+    use podpora_domain::rules::{ActionKind as A, ActionSpec, ConditionSpec, Field as F, Op, Trigger};
+    let c = |field, op, value: String| ConditionSpec { field, op, value };
+    let a = |action, value: String| ActionSpec { action, value };
+    let words = ["reklamace", "faktura", "vraceni", "doprava", "zaruka", "platba", "objednavka", "slevovy kod", "velikost", "kosik"];
+    (0..500)
+        .map(|i| {
+            let team = teams[i % teams.len()];
+            let (trigger, conditions, actions) = match i % 10 {
+                0..=3 => (
+                    Trigger::Created,
+                    vec![c(F::SenderDomain, Op::Is, format!("firma{i}.cz, b2b{i}.sk"))],
+                    vec![a(A::SetTeam, team.to_string()), a(A::AddTag, "b2b".into())],
+                ),
+                4 => (
+                    Trigger::Created,
+                    vec![c(F::Subject, Op::Contains, format!("{}, {}{i}", words[i % words.len()], words[(i + 3) % words.len()]))],
+                    vec![a(A::AddTag, words[i % words.len()].replace(' ', "-"))],
+                ),
+                5 => (
+                    Trigger::Created,
+                    vec![c(F::Channel, Op::Is, "chat".into()), c(F::Language, Op::Is, "pl".into())],
+                    vec![a(A::SetTeam, team.to_string())],
+                ),
+                6 => (
+                    Trigger::Created,
+                    vec![c(F::Tag, Op::Is, "b2b".into()), c(F::Body, Op::Contains, format!("{}{i}", words[i % words.len()]))],
+                    vec![a(A::SetPriority, "high".into()), a(A::Notify, "team_lead".into())],
+                ),
+                7 => (
+                    Trigger::Created,
+                    vec![
+                        c(F::Sender, Op::Is, format!("customer{i}@mail.example.cz")),
+                        c(F::Subject, Op::Contains, "parcel, zasilka".into()),
+                    ],
+                    vec![a(A::AddTag, "shipping".into())],
+                ),
+                8 => (
+                    Trigger::Updated,
+                    vec![c(F::Event, Op::Is, "customer_message".into()), c(F::Priority, Op::Is, "urgent".into())],
+                    vec![a(A::Notify, format!("assignee, {}", agents[i % agents.len()]))],
+                ),
+                _ => (
+                    Trigger::Schedule,
+                    vec![c(F::Status, Op::Is, "pending".into()), c(F::IdleHours, Op::AtLeast, format!("{}", 24 * (5 + i % 7)))],
+                    vec![a(A::AddTag, format!("idle-{i}"))],
+                ),
+            };
+            podpora_commands::rules::RuleSpec { name: format!("Rule {i}"), trigger, enabled: true, stop: false, conditions, actions }
+        })
+        .collect()
+}
+
 async fn routing_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Result<String> {
     use podpora_commands::routing::{self, PolicyChange, RoutingPool};
     use podpora_commands::{accounts, admin::Admin, intake, tickets as desk};
@@ -656,6 +713,10 @@ async fn routing_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow
         }
         for (i, id) in teams.iter().enumerate() {
             routing::set_policy(&room, &cli, RoutingPool::Team(*id), &policy(kinds[i % 2])).await?;
+        }
+        let rules = bench_rules(&teams, &agents);
+        for r in &rules {
+            podpora_commands::rules::create(&room, &cli, r).await?;
         }
         let customers = (n / 4).max(1);
         let mut rng = rand::rngs::StdRng::seed_from_u64(19);
@@ -716,7 +777,7 @@ async fn routing_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow
         anyhow::ensure!(batch == n, "{batch} of {n} backlog tickets were assigned");
         one.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
         let line = serde_json::json!({
-            "bench": "routing", "backend": backend, "n": n, "agents": AGENTS, "teams": TEAMS, "rules": 0,
+            "bench": "routing", "backend": backend, "n": n, "agents": AGENTS, "teams": TEAMS, "rules": rules.len(),
             "per_sec": (per_sec * 10.0).round() / 10.0,
             "p50_ms": percentile(&one, 0.5), "p99_ms": percentile(&one, 0.99),
             "rss_mb": rss_mb(),

@@ -272,8 +272,9 @@ pub async fn reminders(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
 
 /// Routes queued tickets as they come (woken by the `Routing` hint of any instance; every second
 /// for retries due and hints lost), and every 30 s gives back the unanswered tickets of agents
-/// who went off shift. Safe with several instances: each claims different tickets and decisions
-/// of one pool take turns (`commands::routing`).
+/// who went off shift and runs the scheduled rules. Safe with several instances: each claims
+/// different tickets, decisions of one pool take turns (`commands::routing`), and the scheduled
+/// rules run under a lease.
 pub async fn router(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
     let mut hints = room.db.events().subscribe();
     let mut released_at = std::time::Instant::now() - Duration::from_secs(60);
@@ -282,6 +283,9 @@ pub async fn router(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
             released_at = std::time::Instant::now();
             if let Err(e) = podpora_commands::routing::release_off_shift(&room).await {
                 tracing::warn!(error = %e, "giving back off-shift agents' tickets failed");
+            }
+            if let Err(e) = podpora_commands::rules::run_scheduled(&room).await {
+                tracing::warn!(error = %e, "scheduled rules failed");
             }
         }
         let busy = match podpora_commands::routing::route_due(&room, podpora_commands::routing::BATCH).await {

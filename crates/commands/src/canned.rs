@@ -58,16 +58,21 @@ pub async fn text_for(room: &Mailroom, actor: &Actor, number: TicketNumber, id: 
     let c = usable(room, actor, id).await?;
     let customer = customers::get(&mut *room.db.conn().await?, ticket.customer_id).await?;
     let name = customer.map(|c| c.name).unwrap_or_default();
+    Ok(render(&c.body, &name, ticket.number, &ticket.subject, &actor.user().name))
+}
+
+/// A canned reply's text for a customer and ticket, signed by `agent_name`.
+pub(crate) fn render(body: &str, customer_name: &str, number: TicketNumber, subject: &str, agent_name: &str) -> String {
     let first = |s: &str| s.split_whitespace().next().unwrap_or_default().to_string();
-    let number = ticket.number.to_string();
-    let (customer_first, agent_first) = (first(&name), first(&actor.user().name));
+    let number = number.to_string();
+    let (customer_first, agent_first) = (first(customer_name), first(agent_name));
     let vars = [
-        ("customer_name", name.as_str()),
+        ("customer_name", customer_name),
         ("customer_first_name", customer_first.as_str()),
         ("ticket_number", number.as_str()),
-        ("subject", ticket.subject.as_str()),
-        ("agent_name", actor.user().name.as_str()),
+        ("subject", subject),
+        ("agent_name", agent_name),
         ("agent_first_name", agent_first.as_str()),
     ];
-    Ok(podpora_domain::template::render(&c.body, &vars))
+    podpora_domain::template::render(body, &vars)
 }

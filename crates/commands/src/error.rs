@@ -16,6 +16,7 @@ pub enum Thing {
     Team,
     Mailbox,
     CannedReply,
+    Rule,
     /// Something a lower layer did not find (its kind is not known here).
     Record,
 }
@@ -30,6 +31,7 @@ impl Thing {
             Thing::Team => "team",
             Thing::Mailbox => "mailbox",
             Thing::CannedReply => "canned reply",
+            Thing::Rule => "rule",
             Thing::Record => "object",
         }
     }

@@ -17,6 +17,7 @@ mod error;
 pub mod intake;
 pub mod messages;
 pub mod routing;
+pub mod rules;
 pub mod tickets;
 
 pub use actor::Actor;

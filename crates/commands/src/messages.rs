@@ -111,7 +111,7 @@ pub async fn post(room: &Mailroom, actor: &Actor, number: TicketNumber, p: NewPo
     }
     let reply = Reply {
         ticket: ticket.number,
-        author: actor.user(),
+        author: podpora_mail::outbound::Author::Agent(actor.user()),
         kind: p.kind,
         body: p.body,
         exclude: &exclude,
@@ -120,6 +120,11 @@ pub async fn post(room: &Mailroom, actor: &Actor, number: TicketNumber, p: NewPo
         attachments: &p.files,
     };
     let posted = outbound::post_in(room, &mut tx, &reply, &blobs).await?;
+    let event = match p.kind {
+        MessageKind::Note => podpora_domain::rules::UpdateEvent::Note,
+        MessageKind::Message => podpora_domain::rules::UpdateEvent::AgentReply,
+    };
+    podpora_store::routing::changed_in(&mut tx, &[ticket.id], event).await?;
     tx.commit().await?;
     posted.wake_sender(room);
     Ok(posted)

@@ -12,6 +12,7 @@ use crate::accounts::availability;
 use crate::admin::Admin;
 use crate::{Actor, CommandError, Reason, Result, Thing};
 use podpora_domain::routing::{self as rules, AssignmentPolicy, Decision, ManagerOf, Member, Needs, PolicyKind, Why};
+use podpora_domain::rules::{Trigger, UpdateEvent};
 use podpora_domain::{AgentStatus, Lang, TicketStatus};
 use podpora_mail::Mailroom;
 use podpora_store::events::Event;
@@ -44,6 +45,8 @@ pub struct Routed {
     pub assigned: usize,
     /// Found nobody available: queued again.
     pub waiting: usize,
+    /// Changed by rules.
+    pub ruled: usize,
 }
 
 /// Decides for up to `limit` (at most `BATCH`) due tickets of the queue, in one transaction. Tickets that meanwhile
@@ -58,8 +61,36 @@ pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
         return Ok(out);
     }
     let ids: Vec<i64> = pending.iter().map(|p| p.ticket_id).collect();
-    let found = tickets::by_ids(&mut tx, &ids).await?;
+    let mut found = tickets::by_ids(&mut tx, &ids).await?;
     let policies = routing::policies(&mut tx).await?;
+    // Rules first (once: not again when a ticket is offered again), so that the team, tags and
+    // assignee they set decide what follows.
+    let rules = podpora_store::rules::enabled(&room.db, &mut tx).await?;
+    let to_run: Vec<(Ticket, Trigger, Option<UpdateEvent>)> = pending
+        .iter()
+        .filter(|p| p.tries == 0)
+        .filter_map(|p| {
+            let t = found.iter().find(|t| t.id == p.ticket_id)?;
+            let (trigger, event) = match p.cause {
+                Cause::New => (Trigger::Created, None),
+                Cause::Team => (Trigger::Updated, Some(UpdateEvent::Change)),
+                Cause::Updated(e) => (Trigger::Updated, Some(e)),
+                Cause::OffShift(_) => return None,
+            };
+            rules.iter().any(|r| r.trigger == trigger).then(|| (t.clone(), trigger, event))
+        })
+        .collect();
+    let mut fired = Vec::new();
+    if !to_run.is_empty() {
+        for (t, outcome) in crate::rules::run_on(room, &mut tx, &rules, &to_run, now).await? {
+            if let Some(old) = found.iter_mut().find(|x| x.id == t.id) {
+                *old = t.clone();
+            }
+            tx.publish(Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: None }).await?;
+            fired.push((t.id, outcome));
+            out.ruled += 1;
+        }
+    }
     let work: Vec<(&Pending, &Ticket, Pool, &AssignmentPolicy)> = pending
         .iter()
         .filter_map(|p| {
@@ -95,6 +126,10 @@ pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
             }
         }
     }
+    for (id, outcome) in fired.iter().filter(|(_, o)| !o.notify.is_empty()) {
+        let t = tickets::by_id(&mut tx, *id).await?;
+        crate::rules::notify_after(room, &mut tx, &t, outcome).await?;
+    }
     tx.commit().await?;
     Ok(out)
 }
@@ -123,13 +158,13 @@ impl Desk {
             let counter = routing::lock_pool_in(tx, pool).await?;
             turns.insert(pool, (counter, routing::turns_in(tx, pool).await?));
         }
-        let roster: Vec<_> = users::roster(tx)
+        let roster: Vec<_> = users::roster_cached(&room.db, tx)
             .await?
-            .into_iter()
+            .iter()
             .filter(|(_, access)| access.can_reply())
             .map(|(u, access)| {
-                let status = availability(&u, now);
-                (u, access, status)
+                let status = availability(u, now);
+                (u.clone(), access.clone(), status)
             })
             .collect();
         let agent_ids: Vec<i64> = roster.iter().map(|(u, _, _)| u.id).collect();

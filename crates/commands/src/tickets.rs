@@ -13,7 +13,7 @@ use podpora_store::messages::{self, Message};
 use podpora_store::tickets::{self, Participant, Sort, Ticket, TicketPatch, TicketQuery, TicketSummary};
 use podpora_store::users::{self, User};
 use podpora_store::Conn;
-use podpora_store::{mentions, now_ms, WriteTx};
+use podpora_store::{notifications, now_ms, WriteTx};
 
 /// A ticket number as an edge received it (a path segment, a form field, "#123"): anything that
 /// is not a number names no ticket.
@@ -93,7 +93,7 @@ pub async fn view(room: &Mailroom, actor: &Actor, number: TicketNumber) -> Resul
         Some(id) => mailboxes::get(&room.db, id).await?,
         None => None,
     };
-    mentions::mark_read(&room.db, actor.id(), ticket.id).await?;
+    notifications::mark_read(&room.db, actor.id(), ticket.id).await?;
     Ok(TicketView { ticket, messages, participants, tags, customer, activity, others, mailbox })
 }
 
@@ -176,6 +176,8 @@ async fn apply(room: &Mailroom, tx: &mut WriteTx, actor: &Actor, ticket: &Ticket
     let assignee = patch.assignee_id.unwrap_or(ticket.assignee_id);
     if team.is_some() && assignee.is_none() {
         crate::routing::queue_for_team(tx, ticket.id).await?;
+    } else {
+        podpora_store::routing::changed_in(tx, &[ticket.id], podpora_domain::rules::UpdateEvent::Change).await?;
     }
     tx.publish(changed(ticket, actor)).await?;
     Ok(())
@@ -241,7 +243,7 @@ pub async fn hand_over(room: &Mailroom, actor: &Actor, number: TicketNumber, to:
     activity::add(&mut tx, ticket.id, Some(actor.id()), "handover", &format!("{} {}", colleague.id, podpora_mail::db_text(note))).await?;
     let reply = Reply {
         ticket: ticket.number,
-        author: actor.user(),
+        author: podpora_mail::outbound::Author::Agent(actor.user()),
         kind: MessageKind::Note,
         body: &text,
         exclude: &[],

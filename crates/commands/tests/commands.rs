@@ -259,7 +259,7 @@ async fn hand_over_bulk_and_canned_replies_follow_the_same_rules() {
         assert_eq!(after.ticket.assignee_id, Some(bob.id()));
         assert_eq!(after.messages.last().map(|m| (m.kind, m.body_text.as_str())), Some((MessageKind::Note, "@bob@shop.test The customer wants a refund")));
         assert!(after.activity.iter().any(|a| a.action == "handover" && a.detail.starts_with(&bob.id().to_string())));
-        assert_eq!(podpora_store::mentions::unread(&t.db, bob.id()).await.unwrap().len(), 1);
+        assert_eq!(podpora_store::notifications::unread(&t.db, bob.id()).await.unwrap().len(), 1);
 
         // Bulk: tickets outside the rights are skipped like missing ones.
         let second = {

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod i18n;
 pub mod mention;
 pub mod routing;
+pub mod rules;
 pub mod search;
 pub mod sla;
 pub mod subject;

@@ -206,6 +206,11 @@ pub enum How {
         of: ManagerOf,
     },
     NobodyAvailable,
+    /// A rule (by id and name) chose the agent.
+    Rule {
+        id: i64,
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,6 +317,7 @@ impl Why {
             How::Manager { of: ManagerOf::Customer } => t(lang, "routing-manager-customer"),
             How::Manager { of: ManagerOf::Organisation } => t(lang, "routing-manager-organisation"),
             How::NobodyAvailable => t(lang, "routing-nobody"),
+            How::Rule { name, .. } => t_args(lang, "routing-rule", &[("rule", Arg::Str(name))]),
         };
         if let Some(l) = &self.language {
             text.push_str(", ");
@@ -349,6 +355,8 @@ impl fmt::Display for Why {
             How::Manager { of: ManagerOf::Customer } => f.write_str("manager customer")?,
             How::Manager { of: ManagerOf::Organisation } => f.write_str("manager organisation")?,
             How::NobodyAvailable => f.write_str("nobody")?,
+            // The name is the rest of the line.
+            How::Rule { id, name } => return write!(f, "rule {id} {}", name.split_whitespace().collect::<Vec<_>>().join(" ")),
         }
         if let Some(l) = &self.language {
             write!(f, " lang {l}")?;
@@ -373,6 +381,10 @@ impl FromStr for Why {
         let words: Vec<&str> = s.split_whitespace().collect();
         let num = |i: usize| words.get(i).and_then(|w| w.parse::<i64>().ok()).ok_or_else(bad);
         let small = |i: usize| num(i).and_then(|n| u32::try_from(n).map_err(|_| bad()));
+        if words.first() == Some(&"rule") {
+            let how = How::Rule { id: num(1)?, name: words[2..].join(" ") };
+            return Ok(Why { how, language: None, skills: Vec::new(), missed: None });
+        }
         let (how, mut i) = match (words.first().copied(), words.get(1).copied()) {
             (Some("turn"), _) => (How::Turn { available: small(1)? }, 2),
             (Some("load"), _) => (How::Load { open: num(1)?, capacity: num(2)? }, 3),
@@ -556,6 +568,7 @@ mod tests {
             Why { how: How::NobodyAvailable, language: Some("pl".into()), skills: vec![], missed: Some(Missed::NoHelper { days: 14 }) },
             Why { how: How::Turn { available: 1 }, language: None, skills: vec![], missed: Some(Missed::ManagerElsewhere { agent: 3 }) },
             Why { how: How::Turn { available: 2 }, language: None, skills: vec![], missed: Some(Missed::NoManager) },
+            Why { how: How::Rule { id: 7, name: "VIP to Jana".into() }, language: None, skills: vec![], missed: None },
         ];
         for w in all {
             assert_eq!(w.to_string().parse::<Why>(), Ok(w.clone()), "{w}");

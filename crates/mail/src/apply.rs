@@ -117,8 +117,8 @@ pub(crate) async fn apply_batch(
 pub(crate) struct Known {
     mailboxes: Vec<Mailbox>,
     colleagues: HashSet<String>,
-    /// Some pool assigns automatically: new tickets go to the router.
-    routing: bool,
+    /// What goes to the router (new tickets, customers' replies).
+    routing: routing::Wanted,
 }
 
 impl Known {
@@ -126,7 +126,7 @@ impl Known {
         Ok(Known {
             mailboxes: mailboxes::list(&room.db).await?,
             colleagues: podpora_store::users::active_emails(&room.db).await?,
-            routing: routing::any_assigns(&mut *room.db.conn().await?).await?,
+            routing: routing::wanted(&mut *room.db.conn().await?).await?,
         })
     }
 }
@@ -138,8 +138,8 @@ struct Context<'a> {
     ours: &'a HashSet<&'a str>,
     /// Addresses of enabled agent accounts: their forwards belong to the original sender.
     colleagues: &'a HashSet<String>,
-    /// New tickets are queued for routing.
-    routing: bool,
+    /// What is queued for routing and rules.
+    routing: routing::Wanted,
 }
 
 impl Context<'_> {
@@ -618,8 +618,15 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut writ
         writes.remember.push((t.id, compose::thread_key(&room.installation, t.number)));
     }
     let new_tickets: Vec<i64> = opening.created.iter().map(|t| t.id).collect();
-    if ctx.routing {
+    if ctx.routing.new {
         routing::queue_in(tx, &new_tickets, routing::Cause::New, podpora_store::now_ms()).await?;
+    }
+    if ctx.routing.updated {
+        let mut replied: Vec<i64> = writes.incoming.iter().map(|i| i.ticket_id).filter(|id| !new_tickets.contains(id)).collect();
+        replied.sort_unstable();
+        replied.dedup();
+        let event = podpora_domain::rules::UpdateEvent::CustomerMessage;
+        routing::queue_in(tx, &replied, routing::Cause::Updated(event), podpora_store::now_ms()).await?;
     }
     let participants: Vec<(i64, &EmailAddress, &str)> = writes.participants.iter().map(|(t, a, n)| (*t, a, n.as_str())).collect();
     tickets::add_participants(tx, &participants).await?;

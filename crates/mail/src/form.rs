@@ -60,8 +60,7 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
             .unwrap_or(podpora_domain::Lang::En);
         write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang)]).await?;
     }
-    let routed = routing::any_assigns(&mut tx).await?;
-    if routed {
+    if routing::wanted(&mut tx).await?.new {
         routing::queue_in(&mut tx, &[ticket.id], routing::Cause::New, podpora_store::now_ms()).await?;
     }
     tx.publish(Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: None }).await?;

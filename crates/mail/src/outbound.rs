@@ -13,7 +13,7 @@ use podpora_store::events::Event;
 use podpora_store::jobs::Instance;
 use podpora_store::messages::{self, NewAttachment, NewMessage};
 use podpora_store::users::User;
-use podpora_store::{activity, jobs, mentions, now_ms, outbox, tickets, users, WriteTx};
+use podpora_store::{activity, jobs, notifications, now_ms, outbox, tickets, users, WriteTx};
 use std::path::PathBuf;
 
 pub const JOB_SEND: &str = "send_mail";
@@ -264,11 +264,29 @@ async fn record(
     }
 }
 
-/// An agent's reply or internal note on a ticket.
+/// Who writes: an agent, or a rule (by name) — a rule's reply goes out in the mailbox's name and
+/// is no agent's answer (it neither counts as a first response nor makes anyone the customer's
+/// last helper).
+#[derive(Debug, Clone, Copy)]
+pub enum Author<'a> {
+    Agent(&'a User),
+    Rule(&'a str),
+}
+
+impl Author<'_> {
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Author::Agent(u) => Some(u.id),
+            Author::Rule(_) => None,
+        }
+    }
+}
+
+/// A reply or internal note on a ticket.
 #[derive(Debug, Clone)]
 pub struct Reply<'a> {
     pub ticket: TicketNumber,
-    pub author: &'a User,
+    pub author: Author<'a>,
     pub kind: MessageKind,
     pub body: &'a str,
     /// Participants left out of this reply.
@@ -330,23 +348,31 @@ pub async fn post_in(room: &Mailroom, tx: &mut WriteTx, r: &Reply<'_>, files: &[
         None => None,
     };
     let history = messages::for_ticket(&mut *tx, ticket.id).await?;
-    let event = Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: Some(r.author.id) };
+    let event = Event::Ticket { number: ticket.number.get(), mailbox_id: ticket.mailbox_id, by_user: r.author.user_id() };
     if r.kind == MessageKind::Note {
+        let (from_address, from_name) = match r.author {
+            Author::Agent(u) => (u.email.as_str(), u.name.clone()),
+            Author::Rule(name) => ("", name.to_string()),
+        };
         let pk = messages::insert(
             &mut *tx,
             &NewMessage {
-                author_user_id: Some(r.author.id),
-                ..NewMessage::text(ticket.id, Direction::Out, MessageKind::Note, (r.author.email.as_str(), &r.author.name), "", &body)
+                author_user_id: r.author.user_id(),
+                ..NewMessage::text(ticket.id, Direction::Out, MessageKind::Note, (from_address, &from_name), "", &body)
             },
         )
         .await?;
         attach(tx, pk, &stored).await?;
         tickets::touch(&mut *tx, ticket.id).await?;
-        activity::add(&mut *tx, ticket.id, Some(r.author.id), "note", "").await?;
-        let colleagues: Vec<(i64, EmailAddress)> =
-            users::list(&room.db).await?.into_iter().filter(|u| !u.disabled && u.id != r.author.id).map(|u| (u.id, u.email)).collect();
+        activity::add(&mut *tx, ticket.id, r.author.user_id(), "note", "").await?;
+        let colleagues: Vec<(i64, EmailAddress)> = users::list(&room.db)
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && Some(u.id) != r.author.user_id())
+            .map(|u| (u.id, u.email))
+            .collect();
         let mentioned = podpora_domain::mention::mentioned(&body, &colleagues);
-        mentions::add(&mut *tx, &mentioned, ticket.id, r.author.id).await?;
+        notifications::add(&mut *tx, &mentioned, ticket.id, notifications::Kind::Mention, r.author.user_id(), "").await?;
         tx.publish(event).await?;
         return Ok(Posted { message_pk: pk, outbox_id: None });
     }
@@ -394,7 +420,10 @@ pub async fn post_in(room: &Mailroom, tx: &mut WriteTx, r: &Reply<'_>, files: &[
         );
         text.push_str(&compose::quote_below(&header, &m.body_text));
     }
-    let from_name = format!("{} ({})", r.author.name, mailbox.name);
+    let from_name = match r.author {
+        Author::Agent(u) => format!("{} ({})", u.name, mailbox.name),
+        Author::Rule(_) => mailbox.name.clone(),
+    };
     let reply_to = room.plus_reply_to.then(|| mailbox.address.with_plus(&token::plus_detail(&room.key, ticket.number, &primary)));
     let sent_before = history.iter().filter(|m| m.direction == Direction::Out && m.kind == MessageKind::Message).count();
     let outgoing_atts: Vec<OutgoingAttachment> = r.attachments.to_vec();
@@ -420,7 +449,7 @@ pub async fn post_in(room: &Mailroom, tx: &mut WriteTx, r: &Reply<'_>, files: &[
     let pk = messages::insert(
         &mut *tx,
         &NewMessage {
-            author_user_id: Some(r.author.id),
+            author_user_id: r.author.user_id(),
             to: &to_list,
             cc: &cc_list,
             message_id: Some(&message_id),
@@ -446,7 +475,7 @@ pub async fn post_in(room: &Mailroom, tx: &mut WriteTx, r: &Reply<'_>, files: &[
     } else {
         tickets::touch(&mut *tx, ticket.id).await?;
     }
-    activity::add(&mut *tx, ticket.id, Some(r.author.id), "reply", "").await?;
+    activity::add(&mut *tx, ticket.id, r.author.user_id(), "reply", "").await?;
     tx.publish(event).await?;
     Ok(Posted { message_pk: pk, outbox_id: Some(outbox_id) })
 }

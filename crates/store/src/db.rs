@@ -32,6 +32,50 @@ pub struct Db {
     /// SQLite has one writer: writers of this process queue here instead of in SQLite's busy loop.
     write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
     events: crate::events::EventBus,
+    /// This process's copies of the enabled rules and of the roster.
+    pub(crate) rules: Cached<Vec<podpora_domain::rules::Rule>>,
+    pub(crate) roster: Cached<Vec<(crate::users::User, podpora_domain::Access)>>,
+}
+
+/// A process's copy of something every decision reads and that rarely changes, kept with the
+/// value of its counter (`counters`) when it was read: a read checks the counter (one small
+/// query) and loads again only when it moved — on whichever instance the change was made.
+pub(crate) struct Cached<T>(Arc<std::sync::Mutex<Option<Kept<T>>>>);
+
+/// A copy and the counter's value when it was read.
+type Kept<T> = (i64, Arc<T>);
+
+impl<T> Clone for Cached<T> {
+    fn clone(&self) -> Self {
+        Cached(self.0.clone())
+    }
+}
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Cached(Arc::new(std::sync::Mutex::new(None)))
+    }
+}
+
+impl<T> Cached<T> {
+    pub(crate) async fn get(
+        &self,
+        conn: &mut AnyConnection,
+        counter: &str,
+        load: impl AsyncFnOnce(&mut AnyConnection) -> Result<T>,
+    ) -> Result<Arc<T>> {
+        let now: i64 =
+            sqlx::query_scalar("SELECT value FROM counters WHERE name = $1").bind(counter).fetch_optional(&mut *conn).await?.unwrap_or(0);
+        let poisoned = || StoreError::Corrupt("a cache's lock is poisoned".into());
+        if let Some((at, value)) = self.0.lock().map_err(|_| poisoned())?.as_ref() {
+            if *at == now {
+                return Ok(value.clone());
+            }
+        }
+        let value = Arc::new(load(conn).await?);
+        *self.0.lock().map_err(|_| poisoned())? = Some((now, value.clone()));
+        Ok(value)
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -128,7 +172,7 @@ impl Db {
             Backend::Postgres => AnyPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(15)).connect(url).await?,
         };
         let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Db { pool, backend, write_gate, events: Default::default() })
+        Ok(Db { pool, backend, write_gate, events: Default::default(), rules: Default::default(), roster: Default::default() })
     }
 
     pub async fn migrate(&self) -> Result<()> {

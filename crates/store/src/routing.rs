@@ -5,6 +5,7 @@
 
 use crate::{activity, now_ms, Backend, Result, StoreError, WriteTx};
 use podpora_domain::routing::{AssignedBy, AssignmentPolicy, PolicyKind};
+use podpora_domain::rules::UpdateEvent;
 use podpora_domain::TicketStatus;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -93,21 +94,41 @@ pub async fn set_policy(conn: &mut AnyConnection, pool: Pool, p: &AssignmentPoli
     Ok(())
 }
 
-/// Whether any pool assigns automatically (else new tickets need no routing at all).
-pub async fn any_assigns(conn: &mut AnyConnection) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM assignment_policies WHERE policy <> 'manual' LIMIT 1")
-        .fetch_optional(conn)
-        .await?
-        .is_some())
+/// What goes to the router: new tickets when some pool assigns automatically or rules run on
+/// created tickets, changed tickets when rules run on update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Wanted {
+    pub new: bool,
+    pub updated: bool,
 }
 
-/// Why a ticket waits for routing: new, given to a team, taken from an agent gone off shift.
+pub async fn wanted(conn: &mut AnyConnection) -> Result<Wanted> {
+    let assigns = sqlx::query_scalar::<_, i64>("SELECT 1 FROM assignment_policies WHERE policy <> 'manual' LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+    let created = assigns || crate::rules::any_for(&mut *conn, podpora_domain::rules::Trigger::Created).await?;
+    Ok(Wanted { new: created, updated: crate::rules::any_for(conn, podpora_domain::rules::Trigger::Updated).await? })
+}
+
+/// Queues a changed ticket for the rules on update, if there are any.
+pub async fn changed_in(tx: &mut WriteTx, ticket_ids: &[i64], event: UpdateEvent) -> Result<()> {
+    if ticket_ids.is_empty() || !crate::rules::any_for(tx, podpora_domain::rules::Trigger::Updated).await? {
+        return Ok(());
+    }
+    queue_in(tx, ticket_ids, Cause::Updated(event), now_ms()).await
+}
+
+/// Why a ticket waits for routing (and its rules): new, given to a team, taken from an agent gone
+/// off shift, or changed (for rules on update).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cause {
     New,
     Team,
     /// Taken from this agent, who went off shift: not them again.
     OffShift(i64),
+    /// Changed by a person or by the customer's mail: rules on update look at it.
+    Updated(UpdateEvent),
 }
 
 impl Cause {
@@ -116,29 +137,39 @@ impl Cause {
             Cause::New => "new".into(),
             Cause::Team => "team".into(),
             Cause::OffShift(agent) => format!("off_shift {agent}"),
+            Cause::Updated(event) => format!("updated {event}"),
         }
     }
 
     fn parse(s: &str) -> Cause {
         match s.split_once(' ') {
             Some(("off_shift", id)) => id.parse().map(Cause::OffShift).unwrap_or(Cause::New),
+            Some(("updated", event)) => event.parse().map(Cause::Updated).unwrap_or(Cause::Updated(UpdateEvent::Change)),
             _ if s == "team" => Cause::Team,
             _ => Cause::New,
         }
     }
 }
 
-/// Queues tickets for routing, due at `due_at` (a ticket queued already gets the new cause), and
-/// tells the routers once the transaction commits.
+/// Queues tickets for routing and their rules, due at `due_at`, and tells the routers once the
+/// transaction commits. A ticket queued already whose rules have not run yet keeps its cause (a
+/// new ticket stays new); one that waits for someone (its rules ran) takes the new cause.
 pub async fn queue_in(tx: &mut WriteTx, ticket_ids: &[i64], cause: Cause, due_at: i64) -> Result<()> {
     if ticket_ids.is_empty() {
         return Ok(());
     }
+    let update = match cause {
+        Cause::Updated(_) => {
+            "cause = CASE WHEN routing_pending.cause LIKE 'updated%' OR routing_pending.tries > 0 THEN excluded.cause ELSE routing_pending.cause END, \
+             due_at = excluded.due_at, tries = 0"
+        }
+        _ => "cause = CASE WHEN routing_pending.cause = 'new' AND routing_pending.tries = 0 THEN routing_pending.cause ELSE excluded.cause END, \
+              due_at = excluded.due_at, tries = 0",
+    };
     let cause = cause.as_text();
     for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
         let sql = format!(
-            "INSERT INTO routing_pending (ticket_id, cause, due_at) VALUES {} \
-             ON CONFLICT (ticket_id) DO UPDATE SET cause = excluded.cause, due_at = excluded.due_at, tries = 0",
+            "INSERT INTO routing_pending (ticket_id, cause, due_at) VALUES {} ON CONFLICT (ticket_id) DO UPDATE SET {update}",
             crate::db::values_list(chunk.len(), 3, 1)
         );
         let mut q = sqlx::query(&sql);

@@ -134,3 +134,23 @@ impl Drop for S3Server {
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
+
+/// Moves a ticket into the past by `ms`: as if it had been opened and last changed that much
+/// earlier, and the scheduled rules' looks at it too (scheduled rules and SLA clocks, without
+/// waiting).
+pub async fn age_ticket(db: &Db, ticket_id: i64, ms: i64) {
+    let mut tx = db.begin().await.expect("begin");
+    sqlx::query("UPDATE tickets SET created_at = created_at - $1, updated_at = updated_at - $1 WHERE id = $2")
+        .bind(ms)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await
+        .expect("age ticket");
+    sqlx::query("UPDATE rule_runs SET checked_at = checked_at - $1 WHERE ticket_id = $2")
+        .bind(ms)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await
+        .expect("age the rules' view of it");
+    tx.commit().await.expect("commit");
+}

@@ -251,6 +251,12 @@ pub async fn roster(conn: &mut sqlx::AnyConnection) -> Result<Vec<(User, Access)
         .collect())
 }
 
+/// `roster`, from this process's copy while no account or mailbox right changed since it was
+/// read (routing reads it for every decision).
+pub async fn roster_cached(db: &Db, conn: &mut sqlx::AnyConnection) -> Result<std::sync::Arc<Vec<(User, Access)>>> {
+    db.roster.get(conn, "roster", async |conn| roster(conn).await).await
+}
+
 /// The rights of an account, as every ticket access checks them.
 pub async fn access(db: &Db, u: &User) -> Result<Access> {
     let ids = if u.role == Role::Admin || u.all_mailboxes { Vec::new() } else { mailbox_ids(db, u.id).await? };

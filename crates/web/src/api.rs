@@ -13,6 +13,7 @@ use podpora_commands::admin::{self, AckSettingsChange};
 use podpora_commands::intake::{self, NewTicket};
 use podpora_commands::messages::{self as posts, Audience, NewPost, Upload};
 use podpora_commands::routing::{self, PolicyChange, RoutingPool};
+use podpora_commands::rules::{self, DryRun, RuleInfo, RuleSpec};
 use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
 use podpora_domain::routing::AssignmentPolicy;
 use podpora_domain::{AgentStatus, Channel, Delivery, EmailAddress, Lang, MessageKind, Priority, Tag, TicketStatus};
@@ -602,6 +603,79 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The rules (automations), in the order they run (admins).
+#[utoipa::path(get, path = "/api/v1/rules", tag = "rules", responses((status = 200, description = "The rules", body = [RuleInfo]), ErrorResponses))]
+pub async fn list_rules(State(state): State<AppState>, me: ApiUser) -> Result<Json<Vec<RuleInfo>>, ApiError> {
+    Ok(Json(rules::list(&state.room, &me.0.admin()?).await?))
+}
+
+/// Add a rule at the end of the order (admins). Conditions: `{"field", "op", "value"}`, all must
+/// hold; actions: `{"action", "value"}`.
+#[utoipa::path(post, path = "/api/v1/rules", tag = "rules", request_body = RuleSpec,
+    responses((status = 201, description = "The rule", body = RuleInfo), ErrorResponses))]
+pub async fn create_rule(
+    State(state): State<AppState>,
+    me: ApiUser,
+    JsonBody(spec): JsonBody<RuleSpec>,
+) -> Result<(StatusCode, Json<RuleInfo>), ApiError> {
+    Ok((StatusCode::CREATED, Json(rules::create(&state.room, &me.0.admin()?, &spec).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)),
+    responses((status = 200, description = "The rule", body = RuleInfo), ErrorResponses))]
+pub async fn get_rule(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Json<RuleInfo>, ApiError> {
+    Ok(Json(rules::get(&state.room, &me.0.admin()?, path_id(&id, "rule")?).await?))
+}
+
+/// Change a rule (it keeps its place in the order).
+#[utoipa::path(put, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)), request_body = RuleSpec,
+    responses((status = 200, description = "The rule", body = RuleInfo), ErrorResponses))]
+pub async fn update_rule(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(spec): JsonBody<RuleSpec>,
+) -> Result<Json<RuleInfo>, ApiError> {
+    Ok(Json(rules::update(&state.room, &me.0.admin()?, path_id(&id, "rule")?, &spec).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)),
+    responses((status = 204, description = "Removed"), ErrorResponses))]
+pub async fn delete_rule(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    rules::delete(&state.room, &me.0.admin()?, path_id(&id, "rule")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOrder {
+    /// Rule ids in the order they should run; rules not named follow in their order.
+    pub ids: Vec<i64>,
+}
+
+/// Put the rules in an order.
+#[utoipa::path(put, path = "/api/v1/rules/order", tag = "rules", request_body = RuleOrder,
+    responses((status = 200, description = "The rules in their new order", body = [RuleInfo]), ErrorResponses))]
+pub async fn order_rules(
+    State(state): State<AppState>,
+    me: ApiUser,
+    JsonBody(o): JsonBody<RuleOrder>,
+) -> Result<Json<Vec<RuleInfo>>, ApiError> {
+    Ok(Json(rules::reorder(&state.room, &me.0.admin()?, &o.ids).await?))
+}
+
+/// Which existing tickets (not closed, the newest 10,000) a rule as written would touch now.
+/// Changes nothing.
+#[utoipa::path(post, path = "/api/v1/rules/dry-run", tag = "rules", request_body = RuleSpec,
+    responses((status = 200, description = "What the rule would touch", body = DryRun), ErrorResponses))]
+pub async fn dry_run_rule(
+    State(state): State<AppState>,
+    me: ApiUser,
+    JsonBody(spec): JsonBody<RuleSpec>,
+) -> Result<Json<DryRun>, ApiError> {
+    Ok(Json(rules::dry_run(&state.room, &me.0.admin()?, &spec).await?))
+}
+
 /// Every `/api/v1` route with its document: registered together, so none can be undocumented.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -620,4 +694,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_mailbox_assignment, set_mailbox_assignment))
         .routes(routes!(get_team_assignment, set_team_assignment))
         .routes(routes!(set_account_manager))
+        .routes(routes!(list_rules, create_rule))
+        .routes(routes!(get_rule, update_rule, delete_rule))
+        .routes(routes!(order_rules))
+        .routes(routes!(dry_run_rule))
 }

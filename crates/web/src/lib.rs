@@ -136,6 +136,7 @@ mod tests {
         ("ui/admin/tags.rs", include_str!("ui/admin/tags.rs")),
         ("ui/admin/mail.rs", include_str!("ui/admin/mail.rs")),
         ("ui/admin/routing.rs", include_str!("ui/admin/routing.rs")),
+        ("ui/admin/rules.rs", include_str!("ui/admin/rules.rs")),
     ];
 
     /// API routes are registered only through `api::routes`, with their document: a route added

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use podpora_commands::tickets::{self as desk, BulkAction, BulkOutcome};
 use podpora_commands::{directory, CommandError};
-use podpora_domain::i18n::t;
-use podpora_domain::{Priority, Tag, TicketNumber, TicketStatus};
+use podpora_domain::i18n::{t, t_args, Arg};
+use podpora_domain::{Lang, Priority, Tag, TicketNumber, TicketStatus};
 use podpora_store::mailboxes;
 use podpora_store::tickets::{AssigneeFilter, Sort, TicketQuery};
 use serde::Deserialize;
@@ -116,7 +116,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
         counts.push((*v, ui_try!(lang, desk::count(&state.room, &agent.actor, filtered(*v), COUNT_CAP).await)));
     }
     let agents = ui_try!(lang, directory::agents(&state.room, &agent.actor).await);
-    let unread_mentions = ui_try!(lang, podpora_store::mentions::unread(&state.room.db, agent.user().id).await);
+    let unread_mentions = ui_try!(lang, podpora_store::notifications::unread(&state.room.db, agent.user().id).await);
     let agent_name = |id: Option<i64>| id.and_then(|id| agents.iter().find(|a| a.id == id)).map(|a| a.name.clone()).unwrap_or_default();
 
     let link = |v: View, sort: Sort, after: Option<i64>| {
@@ -154,10 +154,10 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                     }
                 }
                 @if !unread_mentions.is_empty() {
-                    h3 { (t(lang, "nav-mentions")) }
+                    h3 { (t(lang, "nav-notifications")) }
                     ul.mentions {
                         @for m in &unread_mentions {
-                            li { a href={ "/t/" (m.ticket_number) } { "#" (m.ticket_number) " " (m.subject) } br; span.hint { (m.by_name) " · " (ago(lang, m.created_at)) } }
+                            li { a href={ "/t/" (m.ticket_number) } { "#" (m.ticket_number) " " (m.subject) } br; span.hint { (notification_text(lang, m)) " · " (ago(lang, m.created_at)) } }
                         }
                     }
                 }
@@ -300,5 +300,15 @@ pub async fn bulk(State(state): State<AppState>, CsrfForm(agent, f): CsrfForm<Bu
         Ok(_) => with_notice("saved"),
         Err(CommandError::Invalid(r)) if r.key == "bulk-merge-needs-two" => with_notice("bulk-merge-needs-two"),
         Err(e) => page_error(lang, e.into()),
+    }
+}
+
+/// Who or what a notification is from: the colleague who mentioned them, or the rule.
+fn notification_text(lang: Lang, n: &podpora_store::notifications::Notification) -> String {
+    match n.kind {
+        podpora_store::notifications::Kind::Mention => {
+            t_args(lang, "notification-mention", &[("name", Arg::Str(n.by_name.as_deref().unwrap_or_default()))])
+        }
+        podpora_store::notifications::Kind::Rule => t_args(lang, "notification-rule", &[("rule", Arg::Str(&n.text))]),
     }
 }

@@ -173,6 +173,8 @@ fn activity_text(
                 None => t_args(lang, "activity-routed-wait", &[("why", Arg::Str(&why))]),
             }
         }
+        "rule" => t_args(lang, "activity-rule", &[("rule", Arg::Str(detail))]),
+        "rule-failed" => t_args(lang, "activity-rule-failed", &[("detail", Arg::Str(detail))]),
         "released" => t_args(lang, "activity-released", &[("from", Arg::Str(&name_of(detail.parse().ok()).unwrap_or_default()))]),
         other => other.to_string(),
     }

@@ -1,5 +1,5 @@
 //! The admin area: one page per subject with a side navigation — the overview of what is set up
-//! and what is missing, mailboxes, agents, teams, routing, tags, and mail (outgoing status, set-aside
+//! and what is missing, mailboxes, agents, teams, routing, rules, tags, and mail (outgoing status, set-aside
 //! mail). Each page is a module with its handlers; each change is one admin command
 //! (`podpora_commands::admin`, `podpora_commands::accounts`). Forms have aligned labels, help
 //! text, and show a refused value's error beside its field with what was typed kept.
@@ -9,6 +9,7 @@ pub mod mail;
 pub mod mailboxes;
 pub mod overview;
 pub mod routing;
+pub mod rules;
 pub mod tags;
 pub mod teams;
 
@@ -29,12 +30,14 @@ pub enum Page {
     Agents,
     Teams,
     Routing,
+    Rules,
     Tags,
     Mail,
 }
 
 impl Page {
-    pub const ALL: &'static [Page] = &[Page::Overview, Page::Mailboxes, Page::Agents, Page::Teams, Page::Routing, Page::Tags, Page::Mail];
+    pub const ALL: &'static [Page] =
+        &[Page::Overview, Page::Mailboxes, Page::Agents, Page::Teams, Page::Routing, Page::Rules, Page::Tags, Page::Mail];
 
     pub fn path(self) -> &'static str {
         match self {
@@ -43,6 +46,7 @@ impl Page {
             Page::Agents => "/admin/agents",
             Page::Teams => "/admin/teams",
             Page::Routing => "/admin/routing",
+            Page::Rules => "/admin/rules",
             Page::Tags => "/admin/tags",
             Page::Mail => "/admin/mail",
         }
@@ -55,6 +59,7 @@ impl Page {
             Page::Agents => "admin-agents",
             Page::Teams => "admin-teams",
             Page::Routing => "admin-routing",
+            Page::Rules => "admin-rules",
             Page::Tags => "admin-tags",
             Page::Mail => "admin-mail",
         }
