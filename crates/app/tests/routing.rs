@@ -3,7 +3,8 @@
 //! saved) or through the API; mail arriving over SMTP is assigned by the running router in turn,
 //! with its reason in the API, on the ticket page and in the log; nobody available leaves a
 //! ticket waiting until an agent comes online; an agent going off shift gives back what they have
-//! not answered; an account manager set on the ticket page gets the customer's next mail.
+//! not answered; an account manager set on the ticket page gets the customer's next mail, and an
+//! organisation's manager (set on the admin page) gets the mail of its domain.
 
 mod common;
 use common::*;
@@ -146,6 +147,26 @@ fn routing(backend: Backend) {
     // A stranger has no manager: the fallback decides.
     assert!(s.swaks("new@customer.test", "help@shop.test", &mail("new@customer.test", "First time")).contains("250"));
     assert_eq!(assigned(&s, "First time")["assignment"]["by"], "least_loaded");
+
+    // Organisations: a domain without a dot is refused beside its field, as typed; an
+    // organisation with Ann as its manager gets its customers' mail; the inbox filters by it.
+    let ann_id = ann.to_string();
+    let org = |domains: &'static str| {
+        vec![("_csrf", csrf.as_str()), ("name", "Firma s.r.o."), ("domains", domains), ("manager", ann_id.as_str()), ("notes", "")]
+    };
+    let r = admin.post("/admin/organisations", &org("firma"));
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("field has-error") && r.body.contains("value=\"firma\""), "{}", r.body);
+    assert_eq!(admin.post("/admin/organisations", &org("firma.cz")).status, 303);
+    let orgs = s.get("/api/v1/organisations").1;
+    let org_id = orgs["organisations"][0]["id"].as_i64().expect("the organisation");
+    assert_eq!(orgs["organisations"][0]["domains"], json!(["firma.cz"]), "{orgs}");
+    assert!(s.swaks("jana@obchod.firma.cz", "help@shop.test", &mail("jana@obchod.firma.cz", "B2B order")).contains("250"));
+    let t = assigned(&s, "B2B order");
+    assert_eq!((t["assignee_id"].as_i64(), t["assignment"]["by"].as_str()), (Some(ann), Some("account_manager")), "{t}");
+    assert!(t["assignment"]["reason"].as_str().unwrap().contains("organisation"), "{t}");
+    let inbox = admin.get(&format!("/inbox?view=all&organisation={org_id}")).body;
+    assert!(inbox.contains("B2B order") && !inbox.contains("First time"), "{inbox}");
 }
 
 #[test]

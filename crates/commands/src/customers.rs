@@ -38,7 +38,12 @@ pub async fn edit(room: &Mailroom, actor: &Actor, number: TicketNumber, e: &Cust
     let organisation = clean("organisation", &e.organisation, MAX_NAME)?;
     let mut tx = room.db.begin().await?;
     let ticket = visible(&mut tx, actor, number).await?;
-    let profile = CustomerProfile { name: &name, notes: &notes, organisation: &organisation, language: e.language.map(Lang::code) };
+    // An organisation named by an agent: the one of that name, or a new one.
+    let organisation_id = match organisation.as_str() {
+        "" => None,
+        name => Some(podpora_store::organisations::find_or_create(&mut tx, name).await?),
+    };
+    let profile = CustomerProfile { name: &name, notes: &notes, organisation_id, language: e.language.map(Lang::code) };
     customers::update_profile(&mut tx, ticket.customer_id, &profile).await?;
     activity::add(&mut tx, ticket.id, Some(actor.id()), "customer", "").await?;
     tx.publish(changed(&ticket, actor)).await?;

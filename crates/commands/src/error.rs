@@ -17,6 +17,7 @@ pub enum Thing {
     Mailbox,
     CannedReply,
     Rule,
+    Organisation,
     /// Something a lower layer did not find (its kind is not known here).
     Record,
 }
@@ -32,6 +33,7 @@ impl Thing {
             Thing::Mailbox => "mailbox",
             Thing::CannedReply => "canned reply",
             Thing::Rule => "rule",
+            Thing::Organisation => "organisation",
             Thing::Record => "object",
         }
     }

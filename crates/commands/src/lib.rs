@@ -16,6 +16,7 @@ pub mod directory;
 mod error;
 pub mod intake;
 pub mod messages;
+pub mod organisations;
 pub mod routing;
 pub mod rules;
 pub mod tickets;

@@ -142,7 +142,7 @@ struct Desk {
     roster: Vec<(users::User, podpora_domain::Access, AgentStatus)>,
     loads: HashMap<i64, i64>,
     team_members: HashMap<i64, HashSet<i64>>,
-    customers: HashMap<i64, (Option<String>, Option<i64>)>,
+    customers: HashMap<i64, routing::CustomerNeeds>,
     helpers: HashMap<i64, (i64, i64)>,
     tags: HashMap<i64, Vec<String>>,
     skills: HashSet<String>,
@@ -210,12 +210,14 @@ impl Desk {
                 last_turn: turns.get(&u.id).copied().unwrap_or(0),
             })
             .collect();
-        let (language, manager) = self.customers.get(&t.customer_id).cloned().unwrap_or_default();
+        let c = self.customers.get(&t.customer_id).cloned().unwrap_or_default();
+        let (language, manager) =
+            (c.language, c.manager.map(|m| (m, ManagerOf::Customer)).or(c.organisation_manager.map(|m| (m, ManagerOf::Organisation))));
         let needs = Needs {
             language: language.as_deref(),
             skills: self.tags.get(&t.id).into_iter().flatten().filter(|tag| self.skills.contains(*tag)).map(String::as_str).collect(),
             last_helper: self.helpers.get(&t.customer_id).copied(),
-            manager: manager.map(|m| (m, ManagerOf::Customer)),
+            manager,
             not: match p.cause {
                 Cause::OffShift(agent) => Some(agent),
                 _ => None,

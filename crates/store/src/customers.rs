@@ -13,7 +13,9 @@ pub struct Customer {
     pub addresses: Vec<String>,
     /// What agents should know about this customer ("prefers formal address").
     pub notes: String,
+    /// Their organisation's name (empty: none).
     pub organisation: String,
+    pub organisation_id: Option<i64>,
     /// The customer's language when known (from their mail or set by an agent).
     pub language: Option<String>,
     /// Their account manager (routing's account-manager policy gives their tickets to them).
@@ -98,6 +100,17 @@ pub async fn create_many(conn: &mut AnyConnection, new: &[(&EmailAddress, &str, 
             }
         }
     }
+    // New customers of an organisation's domain join it.
+    let addresses: Vec<&str> = new.iter().map(|(a, _, _)| a.as_str()).collect();
+    for (address, org) in crate::organisations::of_addresses(conn, &addresses).await? {
+        if let Some(i) = new.iter().position(|(a, _, _)| a.as_str() == address) {
+            sqlx::query("UPDATE customers SET organisation_id = $1 WHERE id = $2 AND organisation_id IS NULL")
+                .bind(org)
+                .bind(ids[i])
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
     Ok(ids)
 }
 
@@ -111,22 +124,25 @@ pub async fn addresses_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashM
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Customer>> {
-    let Some(r) = sqlx::query("SELECT name, notes, organisation, language, account_manager_id FROM customers WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
+    let Some(r) = sqlx::query(
+        "SELECT c.name, c.notes, COALESCE(o.name, '') AS organisation, c.language, c.account_manager_id, c.organisation_id \
+         FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
     else {
         return Ok(None);
     };
     let (name, notes, organisation, language): (String, String, String, Option<String>) =
         (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-    let account_manager_id = r.try_get(4)?;
+    let (account_manager_id, organisation_id) = (r.try_get(4)?, r.try_get(5)?);
     let addresses =
         sqlx::query_scalar::<_, String>("SELECT address FROM customer_addresses WHERE customer_id = $1 ORDER BY created_at, address")
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-    Ok(Some(Customer { id, name, addresses, notes, organisation, language, account_manager_id }))
+    Ok(Some(Customer { id, name, addresses, notes, organisation, organisation_id, language, account_manager_id }))
 }
 
 /// What agents edit about a customer.
@@ -134,15 +150,15 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Customer>> 
 pub struct CustomerProfile<'a> {
     pub name: &'a str,
     pub notes: &'a str,
-    pub organisation: &'a str,
+    pub organisation_id: Option<i64>,
     pub language: Option<&'a str>,
 }
 
 pub async fn update_profile(conn: &mut AnyConnection, id: i64, p: &CustomerProfile<'_>) -> Result<()> {
-    sqlx::query("UPDATE customers SET name = $1, notes = $2, organisation = $3, language = $4 WHERE id = $5")
+    sqlx::query("UPDATE customers SET name = $1, notes = $2, organisation_id = $3, language = $4 WHERE id = $5")
         .bind(p.name)
         .bind(p.notes)
-        .bind(p.organisation)
+        .bind(p.organisation_id)
         .bind(p.language)
         .bind(id)
         .execute(conn)

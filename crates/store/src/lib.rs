@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod mailboxes;
 pub mod messages;
 pub mod notifications;
+pub mod organisations;
 pub mod outbox;
 pub mod routing;
 pub mod rules;

@@ -288,10 +288,25 @@ pub async fn last_helpers_in(conn: &mut AnyConnection, customer_ids: &[i64], sin
     Ok(out)
 }
 
-/// What routing needs of each customer: their language and account manager.
-pub async fn customers_in(conn: &mut AnyConnection, customer_ids: &[i64]) -> Result<HashMap<i64, (Option<String>, Option<i64>)>> {
-    let sql = "SELECT id, language, account_manager_id FROM customers WHERE id IN ({in})";
-    crate::db::select_in(conn, sql, customer_ids).await?.iter().map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?)))).collect()
+/// What routing needs of each customer: their language, their own account manager and their
+/// organisation's.
+pub async fn customers_in(conn: &mut AnyConnection, customer_ids: &[i64]) -> Result<HashMap<i64, CustomerNeeds>> {
+    let sql = "SELECT c.id, c.language, c.account_manager_id, o.account_manager_id FROM customers c \
+               LEFT JOIN organisations o ON o.id = c.organisation_id WHERE c.id IN ({in})";
+    crate::db::select_in(conn, sql, customer_ids)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((r.try_get(0)?, CustomerNeeds { language: r.try_get(1)?, manager: r.try_get(2)?, organisation_manager: r.try_get(3)? }))
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerNeeds {
+    pub language: Option<String>,
+    pub manager: Option<i64>,
+    pub organisation_manager: Option<i64>,
 }
 
 /// Gives a ticket to an agent as routing decided, with the reason on the ticket and in its log.

@@ -209,8 +209,9 @@ pub struct CustomerFacts {
 }
 
 pub async fn customers_in(conn: &mut AnyConnection, customer_ids: &[i64]) -> Result<HashMap<i64, CustomerFacts>> {
-    let sql = "SELECT c.id, c.name, c.organisation, c.language, c.account_manager_id, \
-               (SELECT COUNT(*) FROM tickets t WHERE t.customer_id = c.id) AS n FROM customers c WHERE c.id IN ({in})";
+    let sql = "SELECT c.id, c.name, COALESCE(o.name, ''), c.language, COALESCE(c.account_manager_id, o.account_manager_id), \
+               (SELECT COUNT(*) FROM tickets t WHERE t.customer_id = c.id) AS n \
+               FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id WHERE c.id IN ({in})";
     crate::db::select_in(conn, sql, customer_ids)
         .await?
         .iter()

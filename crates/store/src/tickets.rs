@@ -539,6 +539,8 @@ pub struct TicketQuery {
     /// One mailbox's tickets.
     pub mailbox: Option<i64>,
     pub customer: Option<i64>,
+    /// Tickets of this organisation's customers.
+    pub organisation: Option<i64>,
     pub team: Option<i64>,
     pub priority: Option<Priority>,
     pub assignee: Option<AssigneeFilter>,
@@ -558,6 +560,7 @@ impl TicketQuery {
             statuses: Vec::new(),
             mailbox: None,
             customer: None,
+            organisation: None,
             team: None,
             priority: None,
             assignee: None,
@@ -641,6 +644,9 @@ fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
     }
     if let Some(c) = q.customer {
         push(&mut sql, &mut args, " AND t.customer_id = ?", Arg::Int(c));
+    }
+    if let Some(o) = q.organisation {
+        push(&mut sql, &mut args, " AND t.customer_id IN (SELECT c.id FROM customers c WHERE c.organisation_id = ?)", Arg::Int(o));
     }
     if let Some(p) = q.priority {
         push(&mut sql, &mut args, " AND t.priority = ?", Arg::Text(p.as_str().into()));

@@ -12,6 +12,7 @@ use axum::Json;
 use podpora_commands::admin::{self, AckSettingsChange};
 use podpora_commands::intake::{self, NewTicket};
 use podpora_commands::messages::{self as posts, Audience, NewPost, Upload};
+use podpora_commands::organisations::OrganisationChange;
 use podpora_commands::routing::{self, PolicyChange, RoutingPool};
 use podpora_commands::rules::{self, DryRun, RuleInfo, RuleSpec};
 use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
@@ -603,6 +604,57 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+fn organisation_json(o: &podpora_store::organisations::Organisation) -> Value {
+    json!({"id": o.id, "name": o.name, "domains": o.domains, "account_manager_id": o.account_manager_id, "notes": o.notes, "customers": o.customers})
+}
+
+/// Organisations (B2B customers), by name.
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", responses((status = 200, description = "The organisations", body = Value), ErrorResponses))]
+pub async fn list_organisations(State(state): State<AppState>, me: ApiUser) -> Result<Json<Value>, ApiError> {
+    let all = podpora_commands::organisations::list(&state.room, &me.0).await?;
+    Ok(Json(json!({ "organisations": all.iter().map(organisation_json).collect::<Vec<_>>() })))
+}
+
+/// Add an organisation (admins): name, mail domains (comma-separated), account manager, notes.
+/// Customers of its domains without an organisation join it.
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", request_body = OrganisationChange,
+    responses((status = 201, description = "The organisation", body = Value), ErrorResponses))]
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    me: ApiUser,
+    JsonBody(c): JsonBody<OrganisationChange>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let o = podpora_commands::organisations::create(&state.room, &me.0.admin()?, &c).await?;
+    Ok((StatusCode::CREATED, Json(organisation_json(&o))))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
+    responses((status = 200, description = "The organisation", body = Value), ErrorResponses))]
+pub async fn get_organisation(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(organisation_json(&podpora_commands::organisations::get(&state.room, &me.0, path_id(&id, "organisation")?).await?)))
+}
+
+/// Change an organisation (admins).
+#[utoipa::path(put, path = "/api/v1/organisations/{id}", tag = "organisations", params(("id" = i64, Path)), request_body = OrganisationChange,
+    responses((status = 200, description = "The organisation", body = Value), ErrorResponses))]
+pub async fn update_organisation(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(c): JsonBody<OrganisationChange>,
+) -> Result<Json<Value>, ApiError> {
+    let o = podpora_commands::organisations::update(&state.room, &me.0.admin()?, path_id(&id, "organisation")?, &c).await?;
+    Ok(Json(organisation_json(&o)))
+}
+
+/// Remove an organisation (admins); its customers keep none.
+#[utoipa::path(delete, path = "/api/v1/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
+    responses((status = 204, description = "Removed"), ErrorResponses))]
+pub async fn delete_organisation(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    podpora_commands::organisations::delete(&state.room, &me.0.admin()?, path_id(&id, "organisation")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The rules (automations), in the order they run (admins).
 #[utoipa::path(get, path = "/api/v1/rules", tag = "rules", responses((status = 200, description = "The rules", body = [RuleInfo]), ErrorResponses))]
 pub async fn list_rules(State(state): State<AppState>, me: ApiUser) -> Result<Json<Vec<RuleInfo>>, ApiError> {
@@ -694,6 +746,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_mailbox_assignment, set_mailbox_assignment))
         .routes(routes!(get_team_assignment, set_team_assignment))
         .routes(routes!(set_account_manager))
+        .routes(routes!(list_organisations, create_organisation))
+        .routes(routes!(get_organisation, update_organisation, delete_organisation))
         .routes(routes!(list_rules, create_rule))
         .routes(routes!(get_rule, update_rule, delete_rule))
         .routes(routes!(order_rules))

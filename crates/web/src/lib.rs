@@ -137,6 +137,7 @@ mod tests {
         ("ui/admin/mail.rs", include_str!("ui/admin/mail.rs")),
         ("ui/admin/routing.rs", include_str!("ui/admin/routing.rs")),
         ("ui/admin/rules.rs", include_str!("ui/admin/rules.rs")),
+        ("ui/admin/organisations.rs", include_str!("ui/admin/organisations.rs")),
     ];
 
     /// API routes are registered only through `api::routes`, with their document: a route added

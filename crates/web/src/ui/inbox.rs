@@ -74,6 +74,7 @@ pub struct InboxParams {
     tag: Option<String>,
     priority: Option<String>,
     team: Option<String>,
+    organisation: Option<String>,
     q: Option<String>,
     sort: Option<String>,
     after: Option<String>,
@@ -101,11 +102,13 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
     let priority = p.priority.as_deref().and_then(|s| s.parse::<Priority>().ok());
     let teams = ui_try!(lang, directory::teams(&state.room, &agent.actor).await);
     let team = p.team.as_deref().and_then(|t| t.parse::<i64>().ok()).filter(|t| teams.iter().any(|x| x.id == *t));
+    let organisations = ui_try!(lang, podpora_commands::organisations::list(&state.room, &agent.actor).await);
+    let organisation = p.organisation.as_deref().and_then(|o| o.parse::<i64>().ok()).filter(|o| organisations.iter().any(|x| x.id == *o));
     let q = p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| q.chars().take(200).collect::<String>());
     let after = p.after.as_deref().and_then(|a| a.parse::<i64>().ok());
 
     // A view with the filters of this request.
-    let filtered = |v: View| TicketQuery { mailbox, tag: tag.clone(), priority, team, q: q.clone(), ..v.query(&agent) };
+    let filtered = |v: View| TicketQuery { mailbox, tag: tag.clone(), priority, team, organisation, q: q.clone(), ..v.query(&agent) };
     let query = TicketQuery { sort, after_id: after, ..filtered(view) };
     let (page, next) = ui_try!(lang, desk::list(&state.room, &agent.actor, query).await);
 
@@ -126,6 +129,9 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
         }
         if let Some(t) = team {
             u.push_str(&format!("&team={t}"));
+        }
+        if let Some(o) = organisation {
+            u.push_str(&format!("&organisation={o}"));
         }
         for (k, val) in [("tag", tag.as_ref().map(Tag::as_str)), ("priority", priority.map(|p| p.as_str())), ("q", q.as_deref())] {
             if let Some(val) = val {
@@ -185,6 +191,12 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                     @if let Some(tm) = team { input type="hidden" name="team" value=(tm); }
                     input type="search" name="q" value=[q.as_deref()] placeholder=(t(lang, "inbox-search")) data-key="/";
                     input type="text" name="tag" value=[tag.as_ref().map(Tag::as_str)] placeholder=(t(lang, "view-tag")) size="10";
+                    @if !organisations.is_empty() {
+                        select name="organisation" aria-label=(t(lang, "customer-organisation")) {
+                            option value="" { (t(lang, "inbox-filter-any-organisation")) }
+                            @for o in &organisations { option value=(o.id) selected[organisation == Some(o.id)] { (o.name) } }
+                        }
+                    }
                     select name="priority" {
                         option value="" { (t(lang, "inbox-filter-any-priority")) }
                         @for pr in Priority::ALL { option value=(pr.as_str()) selected[priority == Some(*pr)] { (priority_label(lang, *pr)) } }

@@ -170,6 +170,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/routing", get(admin::routing::list))
         .route("/admin/routing/mailbox/{id}", post(admin::routing::change_mailbox))
         .route("/admin/routing/team/{id}", post(admin::routing::change_team))
+        .route("/admin/organisations", get(admin::organisations::list).post(admin::organisations::add))
+        .route("/admin/organisations/{id}", post(admin::organisations::change))
         .route("/admin/rules", get(admin::rules::list))
         .route("/admin/rules/new", get(admin::rules::new).post(admin::rules::create))
         .route("/admin/rules/{id}", get(admin::rules::edit).post(admin::rules::update))

@@ -61,6 +61,7 @@ async fn render(
     let agents: Vec<User> = all_agents.iter().filter(|u| !u.disabled).cloned().collect();
     let canned_list = ui_try!(lang, canned_replies::list(room, &agent.actor).await);
     let teams = ui_try!(lang, directory::teams(room, &agent.actor).await);
+    let organisations = ui_try!(lang, podpora_commands::organisations::list(room, &agent.actor).await);
     let team_of = |id: Option<i64>| id.and_then(|id| teams.iter().find(|t| t.id == id)).map(|t| t.name.clone());
     let name_of = |id: Option<i64>| id.and_then(|id| all_agents.iter().find(|a| a.id == id)).map(|a| a.name.clone());
     let last_id = msgs.last().map(|m| m.id).unwrap_or(0);
@@ -92,7 +93,7 @@ async fn render(
             }
             aside.side {
                 (properties(agent, ticket, &tags, &agents, &teams))
-                (customer_panel(agent, ticket, customer.as_ref(), &others, &agents))
+                (customer_panel(agent, ticket, customer.as_ref(), &others, &agents, &organisations))
                 details.handover {
                     summary { (t(lang, "ticket-handover")) }
                     form method="post" action={ "/t/" (n) "/handover" } {
@@ -353,9 +354,12 @@ fn customer_panel(
     customer: Option<&customers::Customer>,
     others: &[tickets::TicketSummary],
     agents: &[User],
+    organisations: &[podpora_store::organisations::Organisation],
 ) -> Markup {
     let lang = agent.lang;
     let n = ticket.number.get();
+    let org = customer.and_then(|c| c.organisation_id).and_then(|id| organisations.iter().find(|o| o.id == id));
+    let manager_name = |id: Option<i64>| id.and_then(|id| agents.iter().find(|a| a.id == id)).map(|a| a.name.clone());
     html! {
         section.customer {
             h2 { (t(lang, "customer-title")) }
@@ -364,7 +368,8 @@ fn customer_panel(
                 form method="post" action={ "/t/" (n) "/customer" } {
                     (csrf_field(agent))
                     label { (t(lang, "customer-name")) input type="text" name="name" value=(c.name); }
-                    label { (t(lang, "customer-organisation")) input type="text" name="organisation" value=(c.organisation); }
+                    label { (t(lang, "customer-organisation")) input type="text" name="organisation" value=(c.organisation) list="organisations"; }
+                    datalist id="organisations" { @for o in organisations { option value=(o.name) {} } }
                     label { (t(lang, "customer-language"))
                         select name="language" {
                             option value="" {}
@@ -373,6 +378,14 @@ fn customer_panel(
                     }
                     label { (t(lang, "customer-notes")) textarea name="notes" rows="3" { (c.notes) } }
                     button type="submit" { (t(lang, "customer-save")) }
+                }
+                @if let Some(o) = org {
+                    div.organisation {
+                        h3 { a href={ "/inbox?view=all&organisation=" (o.id) } { (o.name) } }
+                        @if !o.domains.is_empty() { p.hint { (o.domains.join(", ")) } }
+                        @if let Some(m) = manager_name(o.account_manager_id) { p { (t(lang, "customer-account-manager")) ": " (m) } }
+                        @if !o.notes.is_empty() { p.notes { (o.notes) } }
+                    }
                 }
                 form.account-manager method="post" action={ "/t/" (n) "/account-manager" } {
                     (csrf_field(agent))

@@ -1,5 +1,5 @@
 //! The admin area: one page per subject with a side navigation — the overview of what is set up
-//! and what is missing, mailboxes, agents, teams, routing, rules, tags, and mail (outgoing status, set-aside
+//! and what is missing, mailboxes, agents, teams, organisations, routing, rules, tags, and mail (outgoing status, set-aside
 //! mail). Each page is a module with its handlers; each change is one admin command
 //! (`podpora_commands::admin`, `podpora_commands::accounts`). Forms have aligned labels, help
 //! text, and show a refused value's error beside its field with what was typed kept.
@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod mail;
 pub mod mailboxes;
+pub mod organisations;
 pub mod overview;
 pub mod routing;
 pub mod rules;
@@ -29,6 +30,7 @@ pub enum Page {
     Mailboxes,
     Agents,
     Teams,
+    Organisations,
     Routing,
     Rules,
     Tags,
@@ -36,8 +38,17 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: &'static [Page] =
-        &[Page::Overview, Page::Mailboxes, Page::Agents, Page::Teams, Page::Routing, Page::Rules, Page::Tags, Page::Mail];
+    pub const ALL: &'static [Page] = &[
+        Page::Overview,
+        Page::Mailboxes,
+        Page::Agents,
+        Page::Teams,
+        Page::Organisations,
+        Page::Routing,
+        Page::Rules,
+        Page::Tags,
+        Page::Mail,
+    ];
 
     pub fn path(self) -> &'static str {
         match self {
@@ -45,6 +56,7 @@ impl Page {
             Page::Mailboxes => "/admin/mailboxes",
             Page::Agents => "/admin/agents",
             Page::Teams => "/admin/teams",
+            Page::Organisations => "/admin/organisations",
             Page::Routing => "/admin/routing",
             Page::Rules => "/admin/rules",
             Page::Tags => "/admin/tags",
@@ -58,6 +70,7 @@ impl Page {
             Page::Mailboxes => "admin-mailboxes",
             Page::Agents => "admin-agents",
             Page::Teams => "admin-teams",
+            Page::Organisations => "admin-organisations",
             Page::Routing => "admin-routing",
             Page::Rules => "admin-rules",
             Page::Tags => "admin-tags",
