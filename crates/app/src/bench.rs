@@ -707,7 +707,15 @@ async fn routing_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow
         }
         podpora_store::seed::routing_history(&db, &agents, 10).await?;
         let kinds = [PolicyKind::RoundRobin, PolicyKind::LeastLoaded, PolicyKind::Sticky, PolicyKind::AccountManager];
-        let policy = |kind| PolicyChange { policy: kind, fallback: None, sticky_days: None, by_language: None, reassign_off_shift: None };
+        let policy = |kind| PolicyChange {
+            policy: kind,
+            fallback: None,
+            sticky_days: None,
+            by_language: None,
+            reassign_off_shift: None,
+            overflow_team: None,
+            overflow_after: None,
+        };
         for (i, id) in boxes.iter().enumerate() {
             routing::set_policy(&room, &cli, RoutingPool::Mailbox(*id), &policy(kinds[i % kinds.len()])).await?;
         }

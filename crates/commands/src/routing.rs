@@ -28,6 +28,8 @@ pub const BATCH: i64 = 200;
 /// How soon a ticket that found nobody available is offered again (and at once when an agent
 /// comes online).
 pub const RETRY_MS: i64 = 30_000;
+/// A team's overflow threshold, at most.
+pub const MAX_OVERFLOW_AFTER: u32 = 10_000;
 const DAY_MS: i64 = 86_400_000;
 
 /// The pool that decides for a ticket of this mailbox and team: the team's when its policy
@@ -91,6 +93,7 @@ pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
             out.ruled += 1;
         }
     }
+    overflow(&mut tx, &policies, &mut found).await?;
     let work: Vec<(&Pending, &Ticket, Pool, &AssignmentPolicy)> = pending
         .iter()
         .filter_map(|p| {
@@ -132,6 +135,32 @@ pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// Passes the tickets waiting for someone in a team whose queue is past its overflow threshold
+/// to the overflow team (one step: a ticket passed on is decided by that team's policy, not
+/// passed again), with a log entry; the counts move as tickets are passed.
+async fn overflow(tx: &mut podpora_store::WriteTx, policies: &HashMap<Pool, AssignmentPolicy>, found: &mut [Ticket]) -> Result<()> {
+    let mut queues: HashMap<i64, i64> = HashMap::new();
+    for t in found.iter_mut().filter(|t| t.assignee_id.is_none() && matches!(t.status, TicketStatus::New | TicketStatus::Open)) {
+        let Some((Pool::Team(from), policy)) = pool_of(policies, t.mailbox_id, t.team_id) else { continue };
+        let Some(o) = policy.overflow() else { continue };
+        let waiting = match queues.get(&from) {
+            Some(n) => *n,
+            None => routing::team_queue(&mut *tx, from).await?,
+        };
+        queues.insert(from, waiting);
+        let Some(to) = o.to_team(waiting) else { continue };
+        let patch = tickets::TicketPatch { team_id: Some(Some(to)), ..Default::default() };
+        tickets::patch_in(&mut *tx, t.id, &patch, None).await?;
+        podpora_store::activity::add(&mut *tx, t.id, None, "overflow", &format!("{from} {to} {}", o.after)).await?;
+        queues.insert(from, waiting - 1);
+        if let Some(n) = queues.get_mut(&to) {
+            *n += 1;
+        }
+        t.team_id = Some(to);
+    }
+    Ok(())
 }
 
 /// What the decisions of one transaction read once: the pools' turns (locked), the roster with
@@ -315,6 +344,11 @@ pub struct PolicyChange {
     /// An agent going off shift gives back their tickets still waiting for a first answer (default true).
     #[serde(default)]
     pub reassign_off_shift: Option<bool>,
+    /// Teams: past `overflow_after` tickets waiting for someone, the next one goes to this team.
+    #[serde(default)]
+    pub overflow_team: Option<i64>,
+    #[serde(default)]
+    pub overflow_after: Option<u32>,
 }
 
 impl PolicyChange {
@@ -322,14 +356,20 @@ impl PolicyChange {
         if self.sticky_days.is_some_and(|d| !(1..=rules::MAX_STICKY_DAYS).contains(&d)) {
             return Err(CommandError::Invalid(Reason::new("error-sticky-days")));
         }
-        AssignmentPolicy::new(
+        let overflow = match (self.overflow_team, self.overflow_after) {
+            (None, _) => None,
+            (Some(to), Some(after)) if (1..=MAX_OVERFLOW_AFTER).contains(&after) => Some(rules::Overflow { to, after }),
+            (Some(_), _) => return Err(CommandError::Invalid(Reason::new("error-overflow-after"))),
+        };
+        Ok(AssignmentPolicy::new(
             self.policy,
             self.fallback.unwrap_or(PolicyKind::RoundRobin),
             self.sticky_days.unwrap_or(rules::DEFAULT_STICKY_DAYS),
             self.by_language.unwrap_or(true),
             self.reassign_off_shift.unwrap_or(true),
         )
-        .map_err(|e| CommandError::Invalid(Reason::detail(e.to_string())))
+        .map_err(|e| CommandError::Invalid(Reason::detail(e.to_string())))?
+        .with_overflow(overflow))
     }
 }
 
@@ -359,6 +399,13 @@ async fn exists(room: &Mailroom, pool: Pool) -> Result<()> {
 pub async fn set_policy(room: &Mailroom, _admin: &Admin, pool: Pool, change: &PolicyChange) -> Result<AssignmentPolicy> {
     let policy = change.checked()?;
     exists(room, pool).await?;
+    if let Some(o) = policy.overflow() {
+        // A team's queue overflows to another team that exists.
+        let other = matches!(pool, Pool::Team(id) if id != o.to);
+        if !other || !teams::list(&room.db).await?.iter().any(|t| t.id == o.to) {
+            return Err(CommandError::Invalid(Reason::new("error-overflow-team")));
+        }
+    }
     let mut tx = room.db.begin().await?;
     routing::set_policy(&mut tx, pool, &policy).await?;
     tx.commit().await?;

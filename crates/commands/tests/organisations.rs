@@ -108,6 +108,8 @@ async fn customers_join_their_organisation_and_its_manager_gets_their_tickets() 
             sticky_days: None,
             by_language: None,
             reassign_off_shift: None,
+            overflow_team: None,
+            overflow_after: None,
         };
         routing::set_policy(&room, &cli, Pool::Mailbox(shop), &am).await.unwrap();
         customers::set_account_manager(&room, &admin, stranger, Some(agents[2])).await.unwrap();

@@ -8,7 +8,7 @@ use podpora_commands::intake::{self, NewTicket};
 use podpora_commands::messages::{self as posts, Audience, NewPost};
 use podpora_commands::routing::{self, PolicyChange, RoutingPool as Pool};
 use podpora_commands::tickets::{self as desk, TicketChange};
-use podpora_commands::{accounts, customers, Actor};
+use podpora_commands::{accounts, customers, Actor, CommandError};
 use podpora_domain::routing::{AssignedBy, PolicyKind};
 use podpora_domain::{AgentStatus, Channel, EmailAddress, Lang, MessageKind, Role, TicketNumber};
 use podpora_mail::testing::room;
@@ -52,7 +52,15 @@ async fn team(t: &TestDb) -> Team {
 
 impl Team {
     async fn policy(&self, pool: Pool, policy: PolicyKind) {
-        let change = PolicyChange { policy, fallback: None, sticky_days: None, by_language: None, reassign_off_shift: None };
+        let change = PolicyChange {
+            policy,
+            fallback: None,
+            sticky_days: None,
+            by_language: None,
+            reassign_off_shift: None,
+            overflow_team: None,
+            overflow_after: None,
+        };
         routing::set_policy(&self.room, &Admin::command_line(), pool, &change).await.unwrap();
     }
 
@@ -246,6 +254,54 @@ async fn least_loaded_account_managers_and_team_policies() {
         desk::update(&d.room, &d.admin, r, &TicketChange { team: Some(Some(team_id)), ..Default::default() }).await.unwrap();
         assert_eq!(d.route().await.assigned, 1);
         assert_eq!(d.get(r).await.assignee_id, d.id(0));
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_full_team_queue_overflows_to_another_team() {
+    for_each_backend(|t| async move {
+        let d = team(&t).await;
+        let cli = Admin::command_line();
+        let (first, second) =
+            (teams::create(&d.room.db, "First line").await.unwrap(), teams::create(&d.room.db, "Second line").await.unwrap());
+        teams::set_members(&d.room.db, first, &[d.agents[0].id()], None).await.unwrap();
+        teams::set_members(&d.room.db, second, &[d.agents[1].id()], None).await.unwrap();
+        let policy = |overflow_team: Option<i64>, overflow_after: Option<u32>| PolicyChange {
+            policy: PolicyKind::RoundRobin,
+            fallback: None,
+            sticky_days: None,
+            by_language: None,
+            reassign_off_shift: None,
+            overflow_team,
+            overflow_after,
+        };
+        for bad in [policy(Some(first), Some(1)), policy(Some(second), None), policy(Some(second), Some(0)), policy(Some(424242), Some(1))]
+        {
+            assert!(matches!(routing::set_policy(&d.room, &cli, Pool::Team(first), &bad).await, Err(CommandError::Invalid(_))), "{bad:?}");
+        }
+        assert!(
+            routing::set_policy(&d.room, &cli, Pool::Mailbox(d.shop), &policy(Some(second), Some(1))).await.is_err(),
+            "mailboxes do not overflow"
+        );
+        routing::set_policy(&d.room, &cli, Pool::Team(first), &policy(Some(second), Some(1))).await.unwrap();
+        d.policy(Pool::Team(second), PolicyKind::RoundRobin).await;
+        // Ann (the first line) is away: the first ticket waits in her team's queue, the second
+        // finds one waiting already and goes to the second line, where Bob takes it.
+        d.status(0, AgentStatus::Away).await;
+        let (a, b) = (d.ticket("a@customer.test").await, d.ticket("b@customer.test").await);
+        for n in [a, b] {
+            desk::update(&d.room, &d.admin, n, &TicketChange { team: Some(Some(first)), ..Default::default() }).await.unwrap();
+            d.route().await;
+        }
+        let (ta, tb) = (d.get(a).await, d.get(b).await);
+        assert_eq!((ta.team_id, ta.assignee_id), (Some(first), None));
+        assert_eq!((tb.team_id, tb.assignee_id), (Some(second), d.id(1)));
+        let log = activity::for_ticket(&mut d.room.db.conn().await.unwrap(), tb.id).await.unwrap();
+        assert!(log.iter().any(|e| e.action == "overflow" && e.detail == format!("{first} {second} 1")), "{log:?}");
+        let stored = routing::policy(&d.room, &d.admin, Pool::Team(first)).await.unwrap();
+        assert_eq!(stored.overflow(), Some(podpora_domain::routing::Overflow { to: second, after: 1 }));
         t
     })
     .await;

@@ -105,8 +105,15 @@ async fn a_rule_on_created_tickets_tags_and_routes_to_a_team() {
         let b2b = admin::add_team(&d.room, &cli, "B2B").await.unwrap();
         let members = [d.agents[0].id(), d.agents[1].id()];
         admin::set_team_members(&d.room, &cli, b2b, &members, Some(members[1])).await.unwrap();
-        let rr =
-            PolicyChange { policy: PolicyKind::RoundRobin, fallback: None, sticky_days: None, by_language: None, reassign_off_shift: None };
+        let rr = PolicyChange {
+            policy: PolicyKind::RoundRobin,
+            fallback: None,
+            sticky_days: None,
+            by_language: None,
+            reassign_off_shift: None,
+            overflow_team: None,
+            overflow_after: None,
+        };
         routing::set_policy(&d.room, &cli, Pool::Team(b2b), &rr).await.unwrap();
         d.add(rule(
             "Firms to B2B",

@@ -41,6 +41,21 @@ pub const DEFAULT_STICKY_DAYS: u32 = 14;
 pub const MAX_STICKY_DAYS: u32 = 365;
 const DAY_MS: i64 = 86_400_000;
 
+/// A team's overflow: when more than `after` of its tickets wait for someone (unassigned, new or
+/// open), the next one given to it goes to the team `to` instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow {
+    pub to: i64,
+    pub after: u32,
+}
+
+impl Overflow {
+    /// Where a ticket goes when `waiting` tickets (itself included) wait in the team's queue.
+    pub fn to_team(self, waiting: i64) -> Option<i64> {
+        (waiting > i64::from(self.after)).then_some(self.to)
+    }
+}
+
 /// A pool's policy. The fallback decides when a sticky or account-manager choice cannot (no
 /// earlier helper, the helper away, no manager): round robin, least loaded or manual.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +65,7 @@ pub struct AssignmentPolicy {
     sticky_days: u32,
     by_language: bool,
     reassign_off_shift: bool,
+    overflow: Option<Overflow>,
 }
 
 impl AssignmentPolicy {
@@ -68,7 +84,7 @@ impl AssignmentPolicy {
         if !(1..=MAX_STICKY_DAYS).contains(&sticky_days) {
             return Err(DomainError::UnknownValue { kind: "sticky window (1 to 365 days)", value: sticky_days.to_string() });
         }
-        Ok(AssignmentPolicy { kind, fallback, sticky_days, by_language, reassign_off_shift })
+        Ok(AssignmentPolicy { kind, fallback, sticky_days, by_language, reassign_off_shift, overflow: None })
     }
 
     /// Nobody is assigned automatically (every pool's policy until an admin picks one).
@@ -79,7 +95,17 @@ impl AssignmentPolicy {
             sticky_days: DEFAULT_STICKY_DAYS,
             by_language: true,
             reassign_off_shift: true,
+            overflow: None,
         }
+    }
+
+    /// The same policy with a team's overflow.
+    pub fn with_overflow(self, overflow: Option<Overflow>) -> AssignmentPolicy {
+        AssignmentPolicy { overflow, ..self }
+    }
+
+    pub fn overflow(&self) -> Option<Overflow> {
+        self.overflow
     }
 
     pub fn kind(&self) -> PolicyKind {

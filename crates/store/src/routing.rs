@@ -4,7 +4,7 @@
 //! account managers — and writes (the assignment with its reason and log entry).
 
 use crate::{activity, now_ms, Backend, Result, StoreError, WriteTx};
-use podpora_domain::routing::{AssignedBy, AssignmentPolicy, PolicyKind};
+use podpora_domain::routing::{AssignedBy, AssignmentPolicy, Overflow, PolicyKind};
 use podpora_domain::rules::UpdateEvent;
 use podpora_domain::TicketStatus;
 use sqlx::{AnyConnection, Row};
@@ -41,18 +41,23 @@ fn policy_of(r: &sqlx::any::AnyRow) -> Result<AssignmentPolicy> {
     let kind: PolicyKind = r.try_get::<String, _>("policy")?.parse()?;
     let fallback: PolicyKind = r.try_get::<String, _>("fallback")?.parse()?;
     let days = u32::try_from(r.try_get::<i64, _>("sticky_days")?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let overflow = match (r.try_get::<Option<i64>, _>("overflow_team")?, r.try_get::<Option<i64>, _>("overflow_after")?) {
+        (Some(to), Some(after)) => Some(Overflow { to, after: u32::try_from(after).map_err(|e| StoreError::Corrupt(e.to_string()))? }),
+        _ => None,
+    };
     Ok(AssignmentPolicy::new(
         kind,
         fallback,
         days,
         r.try_get::<i64, _>("by_language")? != 0,
         r.try_get::<i64, _>("reassign_off_shift")? != 0,
-    )?)
+    )?
+    .with_overflow(overflow))
 }
 
 /// Every pool's policy that is stored (a pool without one is manual).
 pub async fn policies(conn: &mut AnyConnection) -> Result<HashMap<Pool, AssignmentPolicy>> {
-    let rows = sqlx::query("SELECT pool, policy, fallback, sticky_days, by_language, reassign_off_shift FROM assignment_policies")
+    let rows = sqlx::query("SELECT pool, policy, fallback, sticky_days, by_language, reassign_off_shift, overflow_team, overflow_after FROM assignment_policies")
         .fetch_all(&mut *conn)
         .await?;
     let mut out = HashMap::with_capacity(rows.len());
@@ -67,7 +72,7 @@ pub async fn policies(conn: &mut AnyConnection) -> Result<HashMap<Pool, Assignme
 /// One pool's policy (manual when none is stored).
 pub async fn policy(conn: &mut AnyConnection, pool: Pool) -> Result<AssignmentPolicy> {
     let r =
-        sqlx::query("SELECT pool, policy, fallback, sticky_days, by_language, reassign_off_shift FROM assignment_policies WHERE pool = $1")
+        sqlx::query("SELECT pool, policy, fallback, sticky_days, by_language, reassign_off_shift, overflow_team, overflow_after FROM assignment_policies WHERE pool = $1")
             .bind(pool.key())
             .fetch_optional(&mut *conn)
             .await?;
@@ -77,10 +82,10 @@ pub async fn policy(conn: &mut AnyConnection, pool: Pool) -> Result<AssignmentPo
 /// Stores a pool's policy (its turns are kept).
 pub async fn set_policy(conn: &mut AnyConnection, pool: Pool, p: &AssignmentPolicy) -> Result<()> {
     sqlx::query(
-        "INSERT INTO assignment_policies (pool, policy, fallback, sticky_days, by_language, reassign_off_shift, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pool) DO UPDATE SET policy = excluded.policy, fallback = excluded.fallback, \
+        "INSERT INTO assignment_policies (pool, policy, fallback, sticky_days, by_language, reassign_off_shift, overflow_team, overflow_after, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (pool) DO UPDATE SET policy = excluded.policy, fallback = excluded.fallback, \
          sticky_days = excluded.sticky_days, by_language = excluded.by_language, reassign_off_shift = excluded.reassign_off_shift, \
-         updated_at = excluded.updated_at",
+         overflow_team = excluded.overflow_team, overflow_after = excluded.overflow_after, updated_at = excluded.updated_at",
     )
     .bind(pool.key())
     .bind(p.kind().as_str())
@@ -88,6 +93,8 @@ pub async fn set_policy(conn: &mut AnyConnection, pool: Pool, p: &AssignmentPoli
     .bind(i64::from(p.sticky_days()))
     .bind(p.by_language() as i64)
     .bind(p.reassign_off_shift() as i64)
+    .bind(p.overflow().map(|o| o.to))
+    .bind(p.overflow().map(|o| i64::from(o.after)))
     .bind(now_ms())
     .execute(conn)
     .await?;
@@ -307,6 +314,14 @@ pub struct CustomerNeeds {
     pub language: Option<String>,
     pub manager: Option<i64>,
     pub organisation_manager: Option<i64>,
+}
+
+/// How many of a team's tickets wait for someone: unassigned, new or open.
+pub async fn team_queue(conn: &mut AnyConnection, team_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE team_id = $1 AND assignee_id IS NULL AND status IN ('new', 'open')")
+        .bind(team_id)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Gives a ticket to an agent as routing decided, with the reason on the ticket and in its log.

@@ -509,7 +509,7 @@ pub async fn set_agent_profile(
 
 fn policy_json(p: &AssignmentPolicy) -> Value {
     json!({"policy": p.kind(), "fallback": p.fallback(), "sticky_days": p.sticky_days(), "by_language": p.by_language(),
-        "reassign_off_shift": p.reassign_off_shift()})
+        "reassign_off_shift": p.reassign_off_shift(), "overflow_team": p.overflow().map(|o| o.to), "overflow_after": p.overflow().map(|o| o.after)})
 }
 
 /// A mailbox's assignment policy (manual until an admin sets one).

@@ -175,6 +175,19 @@ fn activity_text(
             }
         }
         "rule" => t_args(lang, "activity-rule", &[("rule", Arg::Str(detail))]),
+        "overflow" => {
+            let mut parts = detail.split(' ').map(|p| p.parse::<i64>().ok());
+            let (from, to, after) = (parts.next().flatten(), parts.next().flatten(), parts.next().flatten().unwrap_or(0));
+            t_args(
+                lang,
+                "activity-overflow",
+                &[
+                    ("from", Arg::Str(&team_of(from).unwrap_or_default())),
+                    ("to", Arg::Str(&team_of(to).unwrap_or_default())),
+                    ("after", Arg::Num(after)),
+                ],
+            )
+        }
         "rule-failed" => t_args(lang, "activity-rule-failed", &[("detail", Arg::Str(detail))]),
         "released" => t_args(lang, "activity-released", &[("from", Arg::Str(&name_of(detail.parse().ok()).unwrap_or_default()))]),
         other => other.to_string(),

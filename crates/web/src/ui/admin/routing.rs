@@ -42,6 +42,7 @@ async fn render(state: &AppState, agent: &Agent, notice: Option<&str>, refused: 
     let room = &state.room;
     let boxes = ui_try!(lang, directory::mailboxes(room, &agent.actor).await);
     let teams = ui_try!(lang, directory::teams(room, &agent.actor).await);
+    let team_names: Vec<(i64, String)> = teams.iter().map(|tm| (tm.id, tm.name.clone())).collect();
     let mut forms = Vec::new();
     let pools = boxes
         .iter()
@@ -53,7 +54,7 @@ async fn render(state: &AppState, agent: &Agent, notice: Option<&str>, refused: 
             _ => PolicyForm::from(&ui_try!(lang, routing::policy(room, &agent.actor, pool).await)),
         };
         let problem = refused.as_ref().filter(|(p, _, _)| *p == pool).map(|(_, problem, _)| problem);
-        forms.push((pool, form(agent, pool, &title, &values, problem)));
+        forms.push((pool, form(agent, pool, &title, &values, problem, &team_names)));
     }
     let content = html! {
         p.help { (t(lang, "admin-routing-help")) }
@@ -72,7 +73,7 @@ async fn render(state: &AppState, agent: &Agent, notice: Option<&str>, refused: 
     }
 }
 
-fn form(agent: &Agent, pool: Pool, title: &str, v: &PolicyForm, problem: Option<&Problem>) -> Markup {
+fn form(agent: &Agent, pool: Pool, title: &str, v: &PolicyForm, problem: Option<&Problem>, teams: &[(i64, String)]) -> Markup {
     let lang = agent.lang;
     let fid = form_id(pool);
     let id = |f: &str| format!("{f}-{fid}");
@@ -106,6 +107,17 @@ fn form(agent: &Agent, pool: Pool, title: &str, v: &PolicyForm, problem: Option<
             (row(&id("off-shift"), &t(lang, "admin-routing-off-shift"), html! {
                 input id=(id("off-shift")) type="checkbox" name="reassign_off_shift" value="1" checked[v.reassign_off_shift == "1"];
             }, None, None))
+            @if let Pool::Team(own) = pool {
+                (row(&id("overflow-team"), &t(lang, "admin-routing-overflow-team"), html! {
+                    select id=(id("overflow-team")) name="overflow_team" {
+                        option value="" { "—" }
+                        @for (tid, name) in teams.iter().filter(|(tid, _)| *tid != own) { option value=(tid) selected[v.overflow_team == tid.to_string()] { (name) } }
+                    }
+                }, Some(&t(lang, "admin-routing-overflow-help")), at("overflow_team")))
+                (row(&id("overflow-after"), &t(lang, "admin-routing-overflow-after"), html! {
+                    input id=(id("overflow-after")) type="number" name="overflow_after" min="1" max="10000" value=(v.overflow_after);
+                }, None, at("overflow_after")))
+            }
             div.actions { button type="submit" { (t(lang, "admin-agent-save")) } }
         }
     }
@@ -124,6 +136,10 @@ pub struct PolicyForm {
     by_language: String,
     #[serde(default)]
     reassign_off_shift: String,
+    #[serde(default)]
+    overflow_team: String,
+    #[serde(default)]
+    overflow_after: String,
 }
 
 impl From<&AssignmentPolicy> for PolicyForm {
@@ -135,6 +151,8 @@ impl From<&AssignmentPolicy> for PolicyForm {
             sticky_days: p.sticky_days().to_string(),
             by_language: flag(p.by_language()),
             reassign_off_shift: flag(p.reassign_off_shift()),
+            overflow_team: p.overflow().map(|o| o.to.to_string()).unwrap_or_default(),
+            overflow_after: p.overflow().map(|o| o.after.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -153,6 +171,11 @@ impl PolicyForm {
             sticky_days: Some(sticky_days),
             by_language: Some(self.by_language == "1"),
             reassign_off_shift: Some(self.reassign_off_shift == "1"),
+            overflow_team: self.overflow_team.trim().parse().ok(),
+            overflow_after: match self.overflow_after.trim() {
+                "" => None,
+                n => Some(n.parse::<u32>().map_err(|_| ("overflow_after", CommandError::Invalid(Reason::new("error-overflow-after"))))?),
+            },
         })
     }
 }
@@ -170,6 +193,8 @@ pub async fn change_team(State(state): State<AppState>, Path(id): Path<String>, 
 fn field_of(key: &str) -> Option<&'static str> {
     match key {
         "error-sticky-days" => Some("sticky_days"),
+        "error-overflow-after" => Some("overflow_after"),
+        "error-overflow-team" => Some("overflow_team"),
         _ => None,
     }
 }
