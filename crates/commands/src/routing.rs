@@ -64,7 +64,7 @@ pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
     }
     let ids: Vec<i64> = pending.iter().map(|p| p.ticket_id).collect();
     let mut found = tickets::by_ids(&mut tx, &ids).await?;
-    let policies = routing::policies(&mut tx).await?;
+    let policies = routing::policies_cached(&room.db, &mut tx).await?;
     // Rules first (once: not again when a ticket is offered again), so that the team, tags and
     // assignee they set decide what follows.
     let rules = podpora_store::rules::enabled(&room.db, &mut tx).await?;
@@ -196,8 +196,9 @@ impl Desk {
                 (u.clone(), access.clone(), status)
             })
             .collect();
-        let agent_ids: Vec<i64> = roster.iter().map(|(u, _, _)| u.id).collect();
-        let loads = routing::loads_in(tx, &agent_ids).await?;
+        // Loads matter only for those online (nobody else takes work; a manager gets theirs anyway).
+        let online: Vec<i64> = roster.iter().filter(|(_, _, s)| *s == AgentStatus::Online).map(|(u, _, _)| u.id).collect();
+        let loads = routing::loads_in(tx, &online).await?;
         let team_members = if turns.keys().any(|p| matches!(p, Pool::Team(_))) {
             teams::list(&room.db).await?.into_iter().map(|t| (t.id, t.members.into_iter().collect())).collect()
         } else {

@@ -35,6 +35,7 @@ pub struct Db {
     /// This process's copies of the enabled rules and of the roster.
     pub(crate) rules: Cached<Vec<podpora_domain::rules::Rule>>,
     pub(crate) roster: Cached<Vec<(crate::users::User, podpora_domain::Access)>>,
+    pub(crate) policies: Cached<std::collections::HashMap<crate::routing::Pool, podpora_domain::routing::AssignmentPolicy>>,
 }
 
 /// A process's copy of something every decision reads and that rarely changes, kept with the
@@ -172,7 +173,15 @@ impl Db {
             Backend::Postgres => AnyPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(15)).connect(url).await?,
         };
         let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Db { pool, backend, write_gate, events: Default::default(), rules: Default::default(), roster: Default::default() })
+        Ok(Db {
+            pool,
+            backend,
+            write_gate,
+            events: Default::default(),
+            rules: Default::default(),
+            roster: Default::default(),
+            policies: Default::default(),
+        })
     }
 
     pub async fn migrate(&self) -> Result<()> {

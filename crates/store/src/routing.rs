@@ -69,6 +69,12 @@ pub async fn policies(conn: &mut AnyConnection) -> Result<HashMap<Pool, Assignme
     Ok(out)
 }
 
+/// `policies`, from this process's copy while no policy changed since it was read (routing reads
+/// them for every decision).
+pub async fn policies_cached(db: &crate::Db, conn: &mut AnyConnection) -> Result<std::sync::Arc<HashMap<Pool, AssignmentPolicy>>> {
+    db.policies.get(conn, "policies", async |conn| policies(conn).await).await
+}
+
 /// One pool's policy (manual when none is stored).
 pub async fn policy(conn: &mut AnyConnection, pool: Pool) -> Result<AssignmentPolicy> {
     let r =
@@ -96,8 +102,9 @@ pub async fn set_policy(conn: &mut AnyConnection, pool: Pool, p: &AssignmentPoli
     .bind(p.overflow().map(|o| o.to))
     .bind(p.overflow().map(|o| i64::from(o.after)))
     .bind(now_ms())
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'policies'").execute(conn).await?;
     Ok(())
 }
 
