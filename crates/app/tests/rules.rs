@@ -146,6 +146,30 @@ fn rules(backend: Backend) {
     assert!(s.swaks("petr@mail.example", "help@shop.test", &mail("petr@mail.example", "Jina vec", "Prosím o fakturu.")).contains("250"));
     let t = ticket(&s, "Jina vec", |t| t["ticket"]["assignee_id"].is_i64());
     assert_eq!((t["ticket"]["tags"].clone(), t["ticket"]["priority"].clone()), (json!([]), json!("normal")), "{t}");
+
+    // SLA configuration through the API: a calendar with Czech holidays, a policy for the mailbox.
+    let office = json!({"name": "Office", "time_zone": "Europe/Prague", "week": "mon-fri 09:00-17:00"});
+    assert_eq!(s.request("POST", "/api/v1/calendars", Some(office.clone()), Some(&ann_token)).0, 403);
+    let (code, v) =
+        s.request("POST", "/api/v1/calendars", Some(json!({"name": "x", "time_zone": "Mars/Olympus", "week": ""})), Some(&s.token));
+    assert_eq!((code, v["error"]["code"].as_str()), (422, Some("invalid")), "{v}");
+    let (code, cal) = s.request("POST", "/api/v1/calendars", Some(office), Some(&s.token));
+    assert_eq!(code, 201, "{cal}");
+    let id = cal["id"].as_i64().unwrap();
+    let (code, cal) =
+        s.request("POST", &format!("/api/v1/calendars/{id}/public-holidays"), Some(json!({"country": "cz", "year": 2027})), Some(&s.token));
+    assert_eq!(code, 200, "{cal}");
+    assert!(cal["holidays"].as_str().unwrap().contains("2027-07-06 Jan Hus Day"), "{cal}");
+    let policy = json!({"name": "Standard", "calendar_id": id, "warn_before": "30m", "mailboxes": [1],
+        "targets": [{"first_response": "8h", "resolution": "24h"}, {"channel": "chat", "first_response": "1m"}]});
+    let (code, p) = s.request("POST", "/api/v1/sla-policies", Some(policy), Some(&s.token));
+    assert_eq!(code, 201, "{p}");
+    let all = s.get("/api/v1/sla-policies").1;
+    assert_eq!(
+        (all[0]["warn_before"].as_str(), all[0]["mailboxes"].clone(), all[0]["targets"][1]["first_response"].as_str()),
+        (Some("30m"), json!([1]), Some("1m")),
+        "{all}"
+    );
 }
 
 #[test]

@@ -18,6 +18,8 @@ pub enum Thing {
     CannedReply,
     Rule,
     Organisation,
+    Calendar,
+    SlaPolicy,
     /// Something a lower layer did not find (its kind is not known here).
     Record,
 }
@@ -34,6 +36,8 @@ impl Thing {
             Thing::CannedReply => "canned reply",
             Thing::Rule => "rule",
             Thing::Organisation => "organisation",
+            Thing::Calendar => "calendar",
+            Thing::SlaPolicy => "SLA policy",
             Thing::Record => "object",
         }
     }

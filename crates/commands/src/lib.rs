@@ -19,6 +19,7 @@ pub mod messages;
 pub mod organisations;
 pub mod routing;
 pub mod rules;
+pub mod sla;
 pub mod tickets;
 
 pub use actor::Actor;

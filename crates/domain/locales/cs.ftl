@@ -498,3 +498,4 @@ activity-overflow = předáno z { $from } do { $to }: čekalo jich víc než { $
 admin-routing-overflow-team = Přetéct do
 admin-routing-overflow-after = Když jich čeká víc než
 admin-routing-overflow-help = Když na někoho čeká víc tiketů tohoto týmu (nepřiřazené, nové či otevřené) než číslo níže, další tiket pro tento tým dostane místo něj vybraný tým (a rozhodne o něm jeho pravidlo).
+error-calendar-in-use = tento kalendář používá pravidlo SLA

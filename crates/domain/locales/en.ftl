@@ -493,3 +493,4 @@ activity-overflow = passed from { $from } to { $to }: more than { $after } were 
 admin-routing-overflow-team = Overflow to
 admin-routing-overflow-after = When more are waiting than
 admin-routing-overflow-help = When more of this team’s tickets wait for someone (unassigned, new or open) than the number below, the next one given to it goes to this team instead (and is decided by that team’s policy).
+error-calendar-in-use = an SLA policy uses this calendar

@@ -28,6 +28,8 @@ pub enum CalendarError {
     Empty(String),
     #[error("working hours '{0}' are not like 'mon-fri 09:00-17:00, sat 10:00-14:00'")]
     Hours(String),
+    #[error("a holiday line '{0}' does not start with a date like 2026-12-24")]
+    Holiday(String),
 }
 
 /// Reads weekly hours written as people write them: entries separated by commas, semicolons or
@@ -251,12 +253,44 @@ fn merge(pauses: &[(i64, Option<i64>)], until: i64) -> Vec<(i64, i64)> {
     out
 }
 
+/// Reads holidays written one per line: a date (`2026-12-24`) and optionally its name. Empty
+/// lines are skipped; the dates come out sorted, each once.
+pub fn parse_holidays(text: &str) -> Result<Vec<(NaiveDate, String)>, CalendarError> {
+    let mut out: Vec<(NaiveDate, String)> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (date, name) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| CalendarError::Holiday(line.chars().take(60).collect()))?;
+        if !out.iter().any(|(d, _)| *d == date) {
+            out.push((date, name.trim().to_string()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Holidays as `parse_holidays` reads them.
+pub fn holidays_text(days: &[(NaiveDate, String)]) -> String {
+    days.iter().map(|(d, name)| if name.is_empty() { d.to_string() } else { format!("{d} {name}") }).collect::<Vec<_>>().join("\n")
+}
+
 /// Countries whose public holidays are ready to pick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Country {
     Cz,
     Pl,
     Ru,
+}
+
+impl std::str::FromStr for Country {
+    type Err = CalendarError;
+    fn from_str(s: &str) -> Result<Country, CalendarError> {
+        match s.to_ascii_lowercase().as_str() {
+            "cz" => Ok(Country::Cz),
+            "pl" => Ok(Country::Pl),
+            "ru" => Ok(Country::Ru),
+            _ => Err(CalendarError::Holiday(s.chars().take(20).collect())),
+        }
+    }
 }
 
 /// Easter Sunday (Gregorian) of a year: the anonymous Gregorian computus (Meeus/Jones/Butcher).
@@ -460,6 +494,17 @@ mod tests {
         assert!(pl.iter().any(|(d, _)| *d == NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()));
         assert_eq!(public_holidays(Country::Ru, 2026).len(), 14);
         assert!(matches!(Calendar::new("Mars/Olympus", &[], []), Err(CalendarError::TimeZone(_))));
+    }
+
+    #[test]
+    fn holidays_read_as_written() {
+        let text = "2026-12-25 Christmas Day\n\n 2026-12-24 Christmas Eve \n2026-12-24 twice\n2027-01-01";
+        let days = parse_holidays(text).unwrap();
+        let d = |m, day| NaiveDate::from_ymd_opt(if m == 1 { 2027 } else { 2026 }, m, day).unwrap();
+        assert_eq!(days, vec![(d(12, 24), "Christmas Eve".to_string()), (d(12, 25), "Christmas Day".into()), (d(1, 1), String::new())]);
+        assert_eq!(parse_holidays(&holidays_text(&days)).unwrap(), days);
+        assert!(matches!(parse_holidays("24.12.2026 Štědrý den"), Err(CalendarError::Holiday(_))));
+        assert_eq!("CZ".parse::<Country>(), Ok(Country::Cz));
     }
 
     fn calendars() -> impl Strategy<Value = Calendar> {

@@ -74,6 +74,37 @@ impl Policy {
     }
 }
 
+/// A duration in business time as people write it: `30m`, `8h`, `1h30m` (minutes and hours;
+/// "3 business days" is their hours, e.g. `24h` for 8-hour days). At most a year.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let mut total: i64 = 0;
+    let mut number = String::new();
+    let mut any = false;
+    for c in text.trim().chars().filter(|c| !c.is_whitespace()) {
+        match c {
+            '0'..='9' => number.push(c),
+            'h' | 'm' if !number.is_empty() => {
+                let n: i64 = number.parse().ok()?;
+                total = total.checked_add(n.checked_mul(if c == 'h' { 3_600_000 } else { 60_000 })?)?;
+                number.clear();
+                any = true;
+            }
+            _ => return None,
+        }
+    }
+    (any && number.is_empty() && total > 0 && total <= 366 * 24 * 3_600_000).then_some(total)
+}
+
+/// A duration as `parse_duration` reads it.
+pub fn duration_text(ms: i64) -> String {
+    let (h, m) = (ms / 3_600_000, ms % 3_600_000 / 60_000);
+    match (h, m) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h{m}m"),
+    }
+}
+
 /// What the clock of a ticket needs to know about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketTimes {
@@ -188,6 +219,19 @@ mod tests {
             awaiting_reply_since: None,
             solved_at: None,
             pauses: vec![],
+        }
+    }
+
+    #[test]
+    fn durations_read_as_written() {
+        assert_eq!(parse_duration("8h"), Some(8 * H));
+        assert_eq!(parse_duration("1h 30m"), Some(90 * MIN));
+        assert_eq!(parse_duration("1m"), Some(MIN));
+        for bad in ["", "8", "h", "8x", "-1h", "0m", "9000h"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        for ms in [MIN, 8 * H, 90 * MIN, 24 * H] {
+            assert_eq!(parse_duration(&duration_text(ms)), Some(ms));
         }
     }
 

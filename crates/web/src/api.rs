@@ -15,6 +15,7 @@ use podpora_commands::messages::{self as posts, Audience, NewPost, Upload};
 use podpora_commands::organisations::OrganisationChange;
 use podpora_commands::routing::{self, PolicyChange, RoutingPool};
 use podpora_commands::rules::{self, DryRun, RuleInfo, RuleSpec};
+use podpora_commands::sla::{self, CalendarChange, SlaPolicyChange, SlaPolicyInfo};
 use podpora_commands::tickets::{self as desk, TicketChange, TicketView};
 use podpora_domain::routing::AssignmentPolicy;
 use podpora_domain::{AgentStatus, Channel, Delivery, EmailAddress, Lang, MessageKind, Priority, Tag, TicketStatus};
@@ -655,6 +656,116 @@ pub async fn delete_organisation(State(state): State<AppState>, me: ApiUser, Pat
     Ok(StatusCode::NO_CONTENT)
 }
 
+fn calendar_json(c: &podpora_store::sla::CalendarRow) -> Value {
+    json!({"id": c.id, "name": c.name, "time_zone": c.time_zone, "week": c.week, "holidays": c.holidays})
+}
+
+/// Business calendars: a time zone, weekly hours, holidays.
+#[utoipa::path(get, path = "/api/v1/calendars", tag = "sla", responses((status = 200, description = "The calendars", body = Value), ErrorResponses))]
+pub async fn list_calendars(State(state): State<AppState>, me: ApiUser) -> Result<Json<Value>, ApiError> {
+    let all = sla::calendars(&state.room, &me.0).await?;
+    Ok(Json(json!({ "calendars": all.iter().map(calendar_json).collect::<Vec<_>>() })))
+}
+
+/// Add a calendar (admins): `week` like `mon-fri 09:00-17:00, sat 10:00-14:00`, `holidays` one
+/// per line (`2026-12-24 Christmas Eve`).
+#[utoipa::path(post, path = "/api/v1/calendars", tag = "sla", request_body = CalendarChange,
+    responses((status = 201, description = "The calendar", body = Value), ErrorResponses))]
+pub async fn create_calendar(
+    State(state): State<AppState>,
+    me: ApiUser,
+    JsonBody(c): JsonBody<CalendarChange>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    Ok((StatusCode::CREATED, Json(calendar_json(&sla::save_calendar(&state.room, &me.0.admin()?, None, &c).await?))))
+}
+
+#[utoipa::path(get, path = "/api/v1/calendars/{id}", tag = "sla", params(("id" = i64, Path)),
+    responses((status = 200, description = "The calendar", body = Value), ErrorResponses))]
+pub async fn get_calendar(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(calendar_json(&sla::calendar(&state.room, &me.0, path_id(&id, "calendar")?).await?)))
+}
+
+#[utoipa::path(put, path = "/api/v1/calendars/{id}", tag = "sla", params(("id" = i64, Path)), request_body = CalendarChange,
+    responses((status = 200, description = "The calendar", body = Value), ErrorResponses))]
+pub async fn update_calendar(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(c): JsonBody<CalendarChange>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(calendar_json(&sla::save_calendar(&state.room, &me.0.admin()?, Some(path_id(&id, "calendar")?), &c).await?)))
+}
+
+/// Remove a calendar no SLA policy uses.
+#[utoipa::path(delete, path = "/api/v1/calendars/{id}", tag = "sla", params(("id" = i64, Path)),
+    responses((status = 204, description = "Removed"), ErrorResponses))]
+pub async fn delete_calendar(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    sla::delete_calendar(&state.room, &me.0.admin()?, path_id(&id, "calendar")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicHolidays {
+    /// `cz`, `pl` or `ru`.
+    pub country: String,
+    pub year: i32,
+}
+
+/// Add a country's public holidays of a year to a calendar (those there stay).
+#[utoipa::path(post, path = "/api/v1/calendars/{id}/public-holidays", tag = "sla", params(("id" = i64, Path)), request_body = PublicHolidays,
+    responses((status = 200, description = "The calendar", body = Value), ErrorResponses))]
+pub async fn add_public_holidays(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(h): JsonBody<PublicHolidays>,
+) -> Result<Json<Value>, ApiError> {
+    let c = sla::add_public_holidays(&state.room, &me.0.admin()?, path_id(&id, "calendar")?, &h.country, h.year).await?;
+    Ok(Json(calendar_json(&c)))
+}
+
+/// SLA policies: targets per channel and priority in business time, and the mailboxes they measure.
+#[utoipa::path(get, path = "/api/v1/sla-policies", tag = "sla", responses((status = 200, description = "The policies", body = [SlaPolicyInfo]), ErrorResponses))]
+pub async fn list_sla_policies(State(state): State<AppState>, me: ApiUser) -> Result<Json<Vec<SlaPolicyInfo>>, ApiError> {
+    Ok(Json(sla::policies(&state.room, &me.0).await?))
+}
+
+/// Add an SLA policy (admins). Durations like `30m`, `8h`, `1h30m` (business time).
+#[utoipa::path(post, path = "/api/v1/sla-policies", tag = "sla", request_body = SlaPolicyChange,
+    responses((status = 201, description = "The policy", body = SlaPolicyInfo), ErrorResponses))]
+pub async fn create_sla_policy(
+    State(state): State<AppState>,
+    me: ApiUser,
+    JsonBody(p): JsonBody<SlaPolicyChange>,
+) -> Result<(StatusCode, Json<SlaPolicyInfo>), ApiError> {
+    Ok((StatusCode::CREATED, Json(sla::save_policy(&state.room, &me.0.admin()?, None, &p).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/sla-policies/{id}", tag = "sla", params(("id" = i64, Path)),
+    responses((status = 200, description = "The policy", body = SlaPolicyInfo), ErrorResponses))]
+pub async fn get_sla_policy(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<Json<SlaPolicyInfo>, ApiError> {
+    Ok(Json(sla::policy(&state.room, &me.0, path_id(&id, "SLA policy")?).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/sla-policies/{id}", tag = "sla", params(("id" = i64, Path)), request_body = SlaPolicyChange,
+    responses((status = 200, description = "The policy", body = SlaPolicyInfo), ErrorResponses))]
+pub async fn update_sla_policy(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(p): JsonBody<SlaPolicyChange>,
+) -> Result<Json<SlaPolicyInfo>, ApiError> {
+    Ok(Json(sla::save_policy(&state.room, &me.0.admin()?, Some(path_id(&id, "SLA policy")?), &p).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/sla-policies/{id}", tag = "sla", params(("id" = i64, Path)),
+    responses((status = 204, description = "Removed"), ErrorResponses))]
+pub async fn delete_sla_policy(State(state): State<AppState>, me: ApiUser, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    sla::delete_policy(&state.room, &me.0.admin()?, path_id(&id, "SLA policy")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The rules (automations), in the order they run (admins).
 #[utoipa::path(get, path = "/api/v1/rules", tag = "rules", responses((status = 200, description = "The rules", body = [RuleInfo]), ErrorResponses))]
 pub async fn list_rules(State(state): State<AppState>, me: ApiUser) -> Result<Json<Vec<RuleInfo>>, ApiError> {
@@ -748,6 +859,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_account_manager))
         .routes(routes!(list_organisations, create_organisation))
         .routes(routes!(get_organisation, update_organisation, delete_organisation))
+        .routes(routes!(list_calendars, create_calendar))
+        .routes(routes!(get_calendar, update_calendar, delete_calendar))
+        .routes(routes!(add_public_holidays))
+        .routes(routes!(list_sla_policies, create_sla_policy))
+        .routes(routes!(get_sla_policy, update_sla_policy, delete_sla_policy))
         .routes(routes!(list_rules, create_rule))
         .routes(routes!(get_rule, update_rule, delete_rule))
         .routes(routes!(order_rules))
