@@ -105,7 +105,7 @@ enum MailboxCommand {
     List,
     /// Set the automatic acknowledgement of a mailbox. Templates may use {{customer_name}},
     /// {{ticket_number}}, {{ticket_tag}}, {{subject}}, {{mailbox_name}}, {{support_hours}},
-    /// {{response_time}}, {{alternative_contacts}}, {{help_articles}}, {{portal_url}}.
+    /// {{response_time}}, {{answer_by}} (the SLA's due time, empty without one), {{alternative_contacts}}, {{help_articles}}, {{portal_url}}.
     Ack {
         #[arg(long)]
         address: String,

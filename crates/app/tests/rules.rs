@@ -170,6 +170,24 @@ fn rules(backend: Backend) {
         (Some("30m"), json!([1]), Some("1m")),
         "{all}"
     );
+    // The next acknowledgement says by when the answer comes, in the calendar's time; before
+    // the policy it said how soon we usually answer.
+    let ack = |t: &serde_json::Value| {
+        t["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["direction"] == "out")
+            .map(|m| m["body"].as_str().unwrap_or_default().to_string())
+    };
+    assert!(ack(&t).is_some_and(|b| b.contains("We usually answer within")), "{t}");
+    // (A running drain reads the settings again each second.)
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert!(s.swaks("eva@mail.example", "help@shop.test", &mail("eva@mail.example", "Kdy to bude", "Dobrý den")).contains("250"));
+    let t = ticket(&s, "Kdy to bude", |t| t["messages"].as_array().is_some_and(|m| m.iter().any(|m| m["direction"] == "out")));
+    let body = ack(&t).unwrap();
+    assert!(body.contains("We will answer by ") && body.contains("(Europe/Prague time)") && !body.contains("usually"), "{body}");
+    assert!(body.contains("Our support hours: Monday–Friday 09:00–17:00 (Europe/Prague)"), "{body}");
 }
 
 #[test]

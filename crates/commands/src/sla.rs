@@ -7,7 +7,7 @@
 use crate::admin::Admin;
 use crate::{Actor, CommandError, Reason, Result, Thing};
 use podpora_domain::calendar::{self, Calendar, Country};
-use podpora_domain::sla::{self, Metric, Policy, Target};
+use podpora_domain::sla::{self, Metric, Policy};
 use podpora_domain::{Channel, Priority};
 use podpora_mail::Mailroom;
 use podpora_store::sla::{self as store, CalendarRow, PolicyRow, TargetRow};
@@ -45,13 +45,6 @@ pub struct CalendarChange {
     pub holidays: String,
 }
 
-/// The calendar as the domain reads it.
-pub fn calendar_of(c: &CalendarRow) -> Result<Calendar> {
-    let week = calendar::parse_week(&c.week).map_err(|e| invalid(e.to_string()))?;
-    let holidays = calendar::parse_holidays(&c.holidays).map_err(|e| invalid(e.to_string()))?;
-    Calendar::new(c.time_zone.trim(), &week, holidays.into_iter().map(|(d, _)| d)).map_err(|e| invalid(e.to_string()))
-}
-
 fn checked_calendar(c: &CalendarChange) -> Result<CalendarRow> {
     let holidays = calendar::parse_holidays(&podpora_mail::db_text(&c.holidays)).map_err(|e| invalid(e.to_string()))?;
     let row = CalendarRow {
@@ -61,7 +54,7 @@ fn checked_calendar(c: &CalendarChange) -> Result<CalendarRow> {
         week: podpora_mail::db_text(c.week.trim()),
         holidays: calendar::holidays_text(&holidays),
     };
-    calendar_of(&row)?;
+    Calendar::from_text(&row.time_zone, &row.week, &row.holidays).map_err(|e| invalid(e.to_string()))?;
     Ok(row)
 }
 
@@ -260,21 +253,7 @@ pub async fn delete_policy(room: &Mailroom, _admin: &Admin, id: i64) -> Result<(
 
 /// The clock of a mailbox's tickets: its policy and that policy's calendar (None: no policy).
 pub async fn measure(room: &Mailroom, mailbox_id: i64) -> Result<Option<(Policy, Calendar)>> {
-    let mut conn = room.db.conn().await?;
-    let Some(p) = store::policy_of_mailbox(&mut conn, mailbox_id).await? else { return Ok(None) };
-    let c = store::calendar_by_id(&mut conn, p.calendar_id).await?.ok_or(CommandError::NotFound(Thing::Calendar))?;
-    let targets = p
-        .targets
-        .iter()
-        .map(|t| Target {
-            channel: t.channel.as_deref().and_then(|c| c.parse().ok()),
-            priority: t.priority.as_deref().and_then(|c| c.parse().ok()),
-            first_response_ms: t.first_response_minutes.map(|m| m * 60_000),
-            next_response_ms: t.next_response_minutes.map(|m| m * 60_000),
-            resolution_ms: t.resolution_minutes.map(|m| m * 60_000),
-        })
-        .collect();
-    Ok(Some((Policy { targets, warn_before_ms: p.warn_before_minutes * 60_000 }, calendar_of(&c)?)))
+    Ok(store::clock_of_mailbox(&mut *room.db.conn().await?, mailbox_id).await?)
 }
 
 /// When the first response to a ticket of this mailbox, channel and priority opened at `now` is

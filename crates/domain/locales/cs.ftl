@@ -365,7 +365,7 @@ ack-body = Dobrý den, { $customer_name },
     děkujeme, že jste napsali na { $mailbox_name }. Váš požadavek jsme zaevidovali jako tiket { $ticket_number }.
 
     Naše provozní doba: { $support_hours }
-    Obvykle odpovídáme do: { $response_time }.
+    { $expected }
 
     Pokud je to naléhavé, zastihnete nás také: { $alternative_contacts }
 
@@ -499,3 +499,25 @@ admin-routing-overflow-team = Přetéct do
 admin-routing-overflow-after = Když jich čeká víc než
 admin-routing-overflow-help = Když na někoho čeká víc tiketů tohoto týmu (nepřiřazené, nové či otevřené) než číslo níže, další tiket pro tento tým dostane místo něj vybraný tým (a rozhodne o něm jeho pravidlo).
 error-calendar-in-use = tento kalendář používá pravidlo SLA
+ack-expected-within = Obvykle odpovídáme do: { $response_time }.
+ack-expected-by = Odpovíme nejpozději { $answer_by }.
+ack-answer-by = { $weekday } { $day }. { $month }. { $year } v { $time } ({ $zone })
+weekday-1 = pondělí
+weekday-2 = úterý
+weekday-3 = středa
+weekday-4 = čtvrtek
+weekday-5 = pátek
+weekday-6 = sobota
+weekday-7 = neděle
+month-1 = leden
+month-2 = únor
+month-3 = březen
+month-4 = duben
+month-5 = květen
+month-6 = červen
+month-7 = červenec
+month-8 = srpen
+month-9 = září
+month-10 = říjen
+month-11 = listopad
+month-12 = prosinec

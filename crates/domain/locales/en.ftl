@@ -361,7 +361,7 @@ ack-body = Hello { $customer_name },
     thank you for writing to { $mailbox_name }. Your request has been registered as ticket { $ticket_number }.
 
     Our support hours: { $support_hours }
-    We usually answer within { $response_time }.
+    { $expected }
 
     If it is urgent, you can also reach us: { $alternative_contacts }
 
@@ -494,3 +494,25 @@ admin-routing-overflow-team = Overflow to
 admin-routing-overflow-after = When more are waiting than
 admin-routing-overflow-help = When more of this team’s tickets wait for someone (unassigned, new or open) than the number below, the next one given to it goes to this team instead (and is decided by that team’s policy).
 error-calendar-in-use = an SLA policy uses this calendar
+ack-expected-within = We usually answer within { $response_time }.
+ack-expected-by = We will answer by { $answer_by }.
+ack-answer-by = { $weekday } { $day } { $month_name } { $year }, { $time } ({ $zone } time)
+weekday-1 = Monday
+weekday-2 = Tuesday
+weekday-3 = Wednesday
+weekday-4 = Thursday
+weekday-5 = Friday
+weekday-6 = Saturday
+weekday-7 = Sunday
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December

@@ -102,6 +102,7 @@ pub const ACK_VARIABLES: &[&str] = &[
     "mailbox_name",
     "support_hours",
     "response_time",
+    "answer_by",
     "alternative_contacts",
     "help_articles",
     "portal_url",
@@ -119,9 +120,35 @@ pub struct AckContext<'a> {
     pub mailbox_name: &'a str,
     pub support_hours: &'a str,
     pub response_time: &'a str,
+    /// When the first answer is due by the mailbox's SLA, in words (`answer_by_text`); None
+    /// without one (the text then says how soon we usually answer).
+    pub answer_by: Option<&'a str>,
     pub alternative_contacts: &'a str,
     pub help_articles: &'a [String],
     pub portal_url: &'a str,
+}
+
+/// When the first answer is due, as the acknowledgement says it in `lang`: the local date and time
+/// in the calendar's zone, named.
+pub fn answer_by_text(lang: crate::Lang, local: chrono::NaiveDateTime, zone: &str) -> String {
+    use chrono::{Datelike, Timelike};
+    let weekday = crate::i18n::t(lang, &format!("weekday-{}", local.weekday().number_from_monday()));
+    let month = crate::i18n::t(lang, &format!("month-{}", local.month()));
+    let time = format!("{:02}:{:02}", local.hour(), local.minute());
+    use crate::i18n::Arg;
+    crate::i18n::t_args(
+        lang,
+        "ack-answer-by",
+        &[
+            ("weekday", Arg::Str(&weekday)),
+            ("day", Arg::Str(&local.day().to_string())),
+            ("month", Arg::Str(&local.month().to_string())),
+            ("month_name", Arg::Str(&month)),
+            ("year", Arg::Str(&local.year().to_string())),
+            ("time", Arg::Str(&time)),
+            ("zone", Arg::Str(zone)),
+        ],
+    )
 }
 
 /// Renders an acknowledgement (subject, body) from the mailbox's templates or, without them, the
@@ -137,7 +164,7 @@ pub fn render_ack(subject_tpl: Option<&str>, body_tpl: Option<&str>, lang: crate
     };
     let fallback_name = crate::i18n::t(lang, "ack-customer");
     let name = if c.customer_name.trim().is_empty() { fallback_name.as_str() } else { c.customer_name };
-    let vars: [(&str, &str); 10] = [
+    let vars: [(&str, &str); 11] = [
         ("customer_name", name),
         ("ticket_number", &number),
         ("ticket_tag", &tag),
@@ -145,12 +172,18 @@ pub fn render_ack(subject_tpl: Option<&str>, body_tpl: Option<&str>, lang: crate
         ("mailbox_name", c.mailbox_name),
         ("support_hours", c.support_hours),
         ("response_time", c.response_time),
+        ("answer_by", c.answer_by.unwrap_or_default()),
         ("alternative_contacts", c.alternative_contacts),
         ("help_articles", &articles),
         ("portal_url", c.portal_url),
     ];
+    let expected = match c.answer_by {
+        Some(by) => crate::i18n::t_args(lang, "ack-expected-by", &[("answer_by", crate::i18n::Arg::Str(by))]),
+        None => crate::i18n::t_args(lang, "ack-expected-within", &[("response_time", crate::i18n::Arg::Str(c.response_time))]),
+    };
     let from_catalogue = |key: &str| {
-        let args: Vec<(&str, crate::i18n::Arg<'_>)> = vars.iter().map(|(k, v)| (*k, crate::i18n::Arg::Str(v))).collect();
+        let mut args: Vec<(&str, crate::i18n::Arg<'_>)> = vars.iter().map(|(k, v)| (*k, crate::i18n::Arg::Str(v))).collect();
+        args.push(("expected", crate::i18n::Arg::Str(&expected)));
         crate::i18n::t_args(lang, key, &args)
     };
     let mut subj = match subject_tpl {
@@ -213,6 +246,7 @@ mod tests {
             mailbox_name: "Shop support",
             support_hours: "Mon–Fri 8–16",
             response_time: "4 hours",
+            answer_by: None,
             alternative_contacts: "+420 123",
             help_articles: &["Returns: https://x/kb/1".to_string()],
             portal_url: "",
@@ -227,5 +261,23 @@ mod tests {
         assert!(b.contains("Dobrý den, Jan") && b.contains("#12") && b.contains("4 hours"), "{b}");
         let (s2, _) = render_ack(Some("Thanks"), Some("x"), crate::Lang::Cs, &c);
         assert_eq!(s2, "[#12] Thanks");
+        // With an SLA: the due time instead of the usual answer time.
+        let when = answer_by_text(
+            crate::Lang::Cs,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(16, 0, 0).unwrap(),
+            "Europe/Prague",
+        );
+        assert_eq!(when, "pondělí 30. 11. 2026 v 16:00 (Europe/Prague)");
+        let by = AckContext { answer_by: Some(&when), ..c.clone() };
+        let (_, b) = render_ack(None, None, crate::Lang::Cs, &by);
+        assert!(b.contains("Odpovíme nejpozději pondělí 30. 11. 2026 v 16:00") && !b.contains("4 hours"), "{b}");
+        let en = answer_by_text(
+            crate::Lang::En,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(9, 5, 0).unwrap(),
+            "Europe/Prague",
+        );
+        assert_eq!(en, "Monday 30 November 2026, 09:05 (Europe/Prague time)");
+        let (_, b) = render_ack(None, Some("By {{answer_by}}."), crate::Lang::En, &AckContext { answer_by: Some(&en), ..c });
+        assert_eq!(b, format!("By {en}."));
     }
 }

@@ -117,6 +117,37 @@ impl Calendar {
         Ok(Calendar { tz, week, holidays: holidays.into_iter().collect() })
     }
 
+    /// A calendar as an admin writes it: a zone, weekly hours (`parse_week`) and holidays
+    /// (`parse_holidays`).
+    pub fn from_text(time_zone: &str, week: &str, holidays: &str) -> Result<Calendar, CalendarError> {
+        let days = parse_holidays(holidays)?;
+        Calendar::new(time_zone.trim(), &parse_week(week)?, days.into_iter().map(|(d, _)| d))
+    }
+
+    /// The weekly hours in words of `lang`, days with the same hours together: "Monday–Friday
+    /// 09:00–17:00; Saturday 10:00–14:00 (Europe/Prague)". Holidays are not listed.
+    pub fn describe_week(&self, lang: crate::Lang) -> String {
+        let day = |d: usize| crate::i18n::t(lang, &format!("weekday-{}", d + 1));
+        let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+        let mut groups: Vec<String> = Vec::new();
+        let mut d = 0;
+        while d < 7 {
+            if self.week[d].is_empty() {
+                d += 1;
+                continue;
+            }
+            let mut last = d;
+            while last + 1 < 7 && self.week[last + 1] == self.week[d] {
+                last += 1;
+            }
+            let days = if last == d { day(d) } else { format!("{}–{}", day(d), day(last)) };
+            let hours: Vec<String> = self.week[d].iter().map(|(s, e)| format!("{}–{}", hm(*s), hm(*e))).collect();
+            groups.push(format!("{days} {}", hours.join(", ")));
+            d = last + 1;
+        }
+        format!("{} ({})", groups.join("; "), self.tz.name())
+    }
+
     /// Open around the clock, every day, in UTC.
     pub fn always() -> Calendar {
         Calendar { tz: chrono_tz::UTC, week: std::array::from_fn(|_| vec![(0, DAY_MINUTES)]), holidays: BTreeSet::new() }
@@ -128,6 +159,11 @@ impl Calendar {
 
     pub fn holidays(&self) -> impl Iterator<Item = &NaiveDate> {
         self.holidays.iter()
+    }
+
+    /// The local date and time of an instant in the calendar's zone.
+    pub fn local(&self, at_ms: i64) -> NaiveDateTime {
+        self.tz.timestamp_millis_opt(at_ms).single().map(|t| t.naive_local()).unwrap_or_default()
     }
 
     /// The local date of an instant in the calendar's zone.
@@ -505,6 +541,15 @@ mod tests {
         assert_eq!(parse_holidays(&holidays_text(&days)).unwrap(), days);
         assert!(matches!(parse_holidays("24.12.2026 Štědrý den"), Err(CalendarError::Holiday(_))));
         assert_eq!("CZ".parse::<Country>(), Ok(Country::Cz));
+    }
+
+    #[test]
+    fn weeks_in_words() {
+        let c = Calendar::from_text("Europe/Prague", "mon-fri 09:00-17:00, sat 10:00-14:00", "").unwrap();
+        assert_eq!(c.describe_week(crate::Lang::En), "Monday–Friday 09:00–17:00; Saturday 10:00–14:00 (Europe/Prague)");
+        assert_eq!(c.describe_week(crate::Lang::Cs), "pondělí–pátek 09:00–17:00; sobota 10:00–14:00 (Europe/Prague)");
+        let split = Calendar::from_text("UTC", "mon 08:00-12:00, mon 13:00-17:00, wed 09:00-10:00", "").unwrap();
+        assert_eq!(split.describe_week(crate::Lang::En), "Monday 08:00–12:00, 13:00–17:00; Wednesday 09:00–10:00 (UTC)");
     }
 
     fn calendars() -> impl Strategy<Value = Calendar> {

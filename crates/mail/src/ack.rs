@@ -40,15 +40,31 @@ pub(crate) fn compose_ack(
     about: &AckAbout<'_>,
     to: &EmailAddress,
     lang: Lang,
+    clock: Option<&podpora_store::sla::Clock>,
 ) -> AckMail {
     let (default_hours, default_response) = (i18n::t(lang, "ack-default-hours"), i18n::t(lang, "ack-default-response-time"));
+    // Without hours of its own, a mailbox's support hours are its SLA calendar's.
+    let calendar_hours = clock.map(|(_, cal)| cal.describe_week(lang));
+    // The mailbox's SLA says when the first answer is due, in its calendar's time.
+    let answer_by = clock.and_then(|(policy, cal)| {
+        let target = policy.target(podpora_domain::sla::Metric::FirstResponse, ticket.channel, ticket.priority)?;
+        let due = cal.due(ticket.created_at, target, &[])?;
+        Some(autoack::answer_by_text(lang, cal.local(due), cal.time_zone()))
+    });
     let ctx = AckContext {
         customer_name: about.customer_name,
         ticket_number: ticket.number,
         subject: about.subject,
         mailbox_name: &mb.name,
-        support_hours: if mb.support_hours.is_empty() { &default_hours } else { &mb.support_hours },
+        support_hours: if !mb.support_hours.is_empty() {
+            &mb.support_hours
+        } else if let Some(hours) = &calendar_hours {
+            hours
+        } else {
+            &default_hours
+        },
         response_time: if mb.response_time.is_empty() { &default_response } else { &mb.response_time },
+        answer_by: answer_by.as_deref(),
         alternative_contacts: if mb.alternative_contacts.is_empty() { mb.address.as_str() } else { &mb.alternative_contacts },
         help_articles: &[],
         portal_url: &room.public_url,

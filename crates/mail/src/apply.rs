@@ -65,7 +65,14 @@ pub(crate) async fn apply_batch(
 ) -> Result<Vec<(i64, Outcome)>, MailError> {
     let started = std::time::Instant::now();
     let ours: HashSet<&str> = known.mailboxes.iter().map(|m| m.address.as_str()).collect();
-    let ctx = Context { room, mailboxes: &known.mailboxes, ours: &ours, colleagues: &known.colleagues, routing: known.routing };
+    let ctx = Context {
+        room,
+        mailboxes: &known.mailboxes,
+        ours: &ours,
+        colleagues: &known.colleagues,
+        routing: known.routing,
+        clocks: &known.clocks,
+    };
     // Every transaction here commits only while the mailbox's lease is still ours.
     let begin = || async {
         let mut tx = room.db.begin_redoable().await?;
@@ -113,12 +120,15 @@ pub(crate) async fn apply_batch(
     Ok(outcomes)
 }
 
-/// Our mailboxes and colleagues, and whether new tickets are routed, read once per drain.
+/// Our mailboxes and colleagues, what goes to the router and the SLA clocks, as a drain reads them
+/// (again each second).
 pub(crate) struct Known {
     mailboxes: Vec<Mailbox>,
     colleagues: HashSet<String>,
     /// What goes to the router (new tickets, customers' replies).
     routing: routing::Wanted,
+    /// Each mailbox's SLA clock (acknowledgements say when the first answer is due).
+    clocks: std::collections::HashMap<i64, podpora_store::sla::Clock>,
 }
 
 impl Known {
@@ -127,6 +137,7 @@ impl Known {
             mailboxes: mailboxes::list(&room.db).await?,
             colleagues: podpora_store::users::active_emails(&room.db).await?,
             routing: routing::wanted(&mut *room.db.conn().await?).await?,
+            clocks: podpora_store::sla::clocks(&mut *room.db.conn().await?).await?,
         })
     }
 }
@@ -140,6 +151,7 @@ struct Context<'a> {
     colleagues: &'a HashSet<String>,
     /// What is queued for routing and rules.
     routing: routing::Wanted,
+    clocks: &'a std::collections::HashMap<i64, podpora_store::sla::Clock>,
 }
 
 impl Context<'_> {
@@ -706,7 +718,7 @@ async fn write(ctx: &Context<'_>, tx: &mut WriteTx, batch: &[Prepared], mut writ
         refs.extend(mail.message_id.clone());
         let about =
             AckAbout { customer_name: &mail.from_name, subject: &mail.subject, in_reply_to: mail.message_id.as_deref(), references: &refs };
-        acks.push(compose_ack(room, mb, ticket, &about, &mail.from, plan.lang));
+        acks.push(compose_ack(room, mb, ticket, &about, &mail.from, plan.lang, ctx.clocks.get(&mb.id)));
     }
     write_acks(tx, &acks).await?;
     inbound::mark_processed_many(tx, &writes.processed).await?;

@@ -58,7 +58,8 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
             .await?
             .and_then(|l| podpora_domain::Lang::from_code(&l))
             .unwrap_or(podpora_domain::Lang::En);
-        write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang)]).await?;
+        let clock = podpora_store::sla::clock_of_mailbox(&mut tx, mb.id).await?;
+        write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang, clock.as_ref())]).await?;
     }
     if routing::wanted(&mut tx).await?.new {
         routing::queue_in(&mut tx, &[ticket.id], routing::Cause::New, podpora_store::now_ms()).await?;

@@ -529,6 +529,8 @@ fn batch_size(backend: podpora_store::Backend) -> i64 {
 /// each table and index page it touched again (SQLite's WAL, PostgreSQL's statements per table),
 /// so fewer, fuller batches write less for the same mail. 100 ms against 20 ms: +18–27% on SQLite,
 /// +8–12% on PostgreSQL (`bench ingest`); a message is processed a tenth of a second later at most.
+/// How long a drain works with what it read of the settings before reading them again.
+const KNOWN_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 const LINGER: std::time::Duration = std::time::Duration::from_millis(100);
 const BATCH_BYTES: i64 = 16 << 20;
 
@@ -693,8 +695,15 @@ async fn drain(
         prepare_batch(room, batch).await
     };
     let mut current = fetch(0).await?;
-    let known = crate::apply::Known::read(room).await?;
+    // Mailboxes, colleagues, routing and SLA settings: read again each second of a long drain,
+    // so an admin's change holds for mail from then on.
+    let mut known = crate::apply::Known::read(room).await?;
+    let mut known_at = std::time::Instant::now();
     while !current.is_empty() {
+        if known_at.elapsed() >= KNOWN_FOR {
+            known = crate::apply::Known::read(room).await?;
+            known_at = std::time::Instant::now();
+        }
         let last = current.last().map(|p| p.row.id).unwrap_or(0);
         let thin = current.len() < size as usize / 2;
         let next = async move {

@@ -198,3 +198,48 @@ pub async fn policy_of_mailbox(conn: &mut AnyConnection, mailbox_id: i64) -> Res
         None => Ok(None),
     }
 }
+
+/// A mailbox's clock: its SLA policy and that policy's calendar, as the domain measures with them.
+pub type Clock = (podpora_domain::sla::Policy, podpora_domain::calendar::Calendar);
+
+/// The calendar as the domain reads it (stored calendars were checked when written).
+pub fn calendar_of(c: &CalendarRow) -> Result<podpora_domain::calendar::Calendar> {
+    podpora_domain::calendar::Calendar::from_text(&c.time_zone, &c.week, &c.holidays)
+        .map_err(|e| StoreError::Corrupt(format!("calendar {}: {e}", c.id)))
+}
+
+fn clock(p: &PolicyRow, c: &CalendarRow) -> Result<Clock> {
+    let targets = p
+        .targets
+        .iter()
+        .map(|t| podpora_domain::sla::Target {
+            channel: t.channel.as_deref().and_then(|c| c.parse().ok()),
+            priority: t.priority.as_deref().and_then(|c| c.parse().ok()),
+            first_response_ms: t.first_response_minutes.map(|m| m * 60_000),
+            next_response_ms: t.next_response_minutes.map(|m| m * 60_000),
+            resolution_ms: t.resolution_minutes.map(|m| m * 60_000),
+        })
+        .collect();
+    Ok((podpora_domain::sla::Policy { targets, warn_before_ms: p.warn_before_minutes * 60_000 }, calendar_of(c)?))
+}
+
+/// Every mailbox's clock (mailboxes without a policy have none), by mailbox id.
+pub async fn clocks(conn: &mut AnyConnection) -> Result<std::collections::HashMap<i64, Clock>> {
+    let cals = calendars(&mut *conn).await?;
+    let mut out = std::collections::HashMap::new();
+    for p in policies(conn).await? {
+        let Some(c) = cals.iter().find(|c| c.id == p.calendar_id) else { continue };
+        let clock = clock(&p, c)?;
+        for m in &p.mailboxes {
+            out.insert(*m, clock.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// One mailbox's clock.
+pub async fn clock_of_mailbox(conn: &mut AnyConnection, mailbox_id: i64) -> Result<Option<Clock>> {
+    let Some(p) = policy_of_mailbox(&mut *conn, mailbox_id).await? else { return Ok(None) };
+    let Some(c) = calendar_by_id(conn, p.calendar_id).await? else { return Ok(None) };
+    Ok(Some(clock(&p, &c)?))
+}
