@@ -129,9 +129,13 @@ pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
             }
         }
     }
-    for (id, outcome) in fired.iter().filter(|(_, o)| !o.notify.is_empty()) {
-        let t = tickets::by_id(&mut tx, *id).await?;
-        crate::rules::notify_after(room, &mut tx, &t, outcome).await?;
+    let notifying: Vec<&(i64, _)> = fired.iter().filter(|(_, o)| !o.notify.is_empty()).collect();
+    if !notifying.is_empty() {
+        let all_teams = teams::list(&room.db).await?;
+        for (id, outcome) in notifying {
+            let t = tickets::by_id(&mut tx, *id).await?;
+            crate::rules::notify_after(&mut tx, &all_teams, &t, outcome).await?;
+        }
     }
     tx.commit().await?;
     Ok(out)
@@ -168,7 +172,10 @@ async fn overflow(tx: &mut podpora_store::WriteTx, policies: &HashMap<Pool, Assi
 /// decision, so the next one sees it.
 struct Desk {
     turns: HashMap<Pool, (i64, HashMap<i64, i64>)>,
-    roster: Vec<(users::User, podpora_domain::Access, AgentStatus)>,
+    /// This process's copy of the roster (not copied again per transaction), and the
+    /// availability now of each entry that may answer customers (None: may not).
+    roster: std::sync::Arc<Vec<(users::User, podpora_domain::Access)>>,
+    statuses: Vec<Option<AgentStatus>>,
     loads: HashMap<i64, i64>,
     team_members: HashMap<i64, HashSet<i64>>,
     customers: HashMap<i64, routing::CustomerNeeds>,
@@ -187,17 +194,12 @@ impl Desk {
             let counter = routing::lock_pool_in(tx, pool).await?;
             turns.insert(pool, (counter, routing::turns_in(tx, pool).await?));
         }
-        let roster: Vec<_> = users::roster_cached(&room.db, tx)
-            .await?
-            .iter()
-            .filter(|(_, access)| access.can_reply())
-            .map(|(u, access)| {
-                let status = availability(u, now);
-                (u.clone(), access.clone(), status)
-            })
-            .collect();
+        let roster = users::roster_cached(&room.db, tx).await?;
+        let statuses: Vec<Option<AgentStatus>> =
+            roster.iter().map(|(u, access)| access.can_reply().then(|| availability(u, now))).collect();
         // Loads matter only for those online (nobody else takes work; a manager gets theirs anyway).
-        let online: Vec<i64> = roster.iter().filter(|(_, _, s)| *s == AgentStatus::Online).map(|(u, _, _)| u.id).collect();
+        let online: Vec<i64> =
+            roster.iter().zip(&statuses).filter(|(_, s)| **s == Some(AgentStatus::Online)).map(|((u, _), _)| u.id).collect();
         let loads = routing::loads_in(tx, &online).await?;
         let team_members = if turns.keys().any(|p| matches!(p, Pool::Team(_))) {
             teams::list(&room.db).await?.into_iter().map(|t| (t.id, t.members.into_iter().collect())).collect()
@@ -215,8 +217,9 @@ impl Desk {
         };
         let ticket_ids: Vec<i64> = work.iter().map(|w| w.1.id).collect();
         let tags = tickets::tags_of(tx, &ticket_ids).await?;
-        let skills = roster.iter().flat_map(|(u, _, _)| u.profile.skills.iter().cloned()).collect();
-        Ok(Desk { turns, roster, loads, team_members, customers, helpers, tags, skills })
+        let skills =
+            roster.iter().zip(&statuses).filter(|(_, s)| s.is_some()).flat_map(|((u, _), _)| u.profile.skills.iter().cloned()).collect();
+        Ok(Desk { turns, roster, statuses, loads, team_members, customers, helpers, tags, skills })
     }
 
     fn decide(&self, p: &Pending, t: &Ticket, pool: Pool, policy: &AssignmentPolicy, now: i64) -> Decision {
@@ -229,10 +232,12 @@ impl Desk {
         let members: Vec<Member<'_>> = self
             .roster
             .iter()
+            .zip(&self.statuses)
+            .filter_map(|((u, access), status)| Some((u, access, (*status)?)))
             .filter(|(u, access, _)| access.can_see(t.mailbox_id) && team.is_none_or(|m| m.is_some_and(|m| m.contains(&u.id))))
             .map(|(u, _, status)| Member {
                 id: u.id,
-                status: *status,
+                status,
                 open: self.loads.get(&u.id).copied().unwrap_or(0),
                 capacity: u.profile.capacity,
                 languages: &u.profile.languages,

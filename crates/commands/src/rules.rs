@@ -392,9 +392,8 @@ async fn write(room: &Mailroom, tx: &mut WriteTx, t: &Ticket, o: &Outcome) -> Re
 }
 
 /// Sends the rules' notifications once the ticket has its assignee (`assignee`, the team's lead
-/// or the agents named), each agent once per rule.
-pub(crate) async fn notify_after(room: &Mailroom, tx: &mut WriteTx, t: &Ticket, o: &Outcome) -> Result<()> {
-    let all_teams = teams::list(&room.db).await?;
+/// or the agents named), each agent once per rule. `all_teams` as the caller read them once.
+pub(crate) async fn notify_after(tx: &mut WriteTx, all_teams: &[teams::Team], t: &Ticket, o: &Outcome) -> Result<()> {
     let lead = t.team_id.and_then(|id| all_teams.iter().find(|x| x.id == id)).and_then(|x| x.lead);
     for (rule, name) in &o.fired {
         let whom: Vec<i64> = o
@@ -461,6 +460,7 @@ async fn scheduled_under(room: &Mailroom, lease: &podpora_store::jobs::Lease) ->
         }
         let found = tickets::by_ids(&mut tx, &ids).await?;
         let mut facts = facts_of(&mut tx, &found, &rules).await?;
+        let all_teams = teams::list(&room.db).await?;
         for t in &found {
             let (Some(f), Some(rule_ids)) = (facts.get_mut(&t.id), due.get(&t.id)) else { continue };
             let outcome = domain::run(scheduled.iter().copied().filter(|r| rule_ids.contains(&r.id)), Trigger::Schedule, f, now);
@@ -471,7 +471,7 @@ async fn scheduled_under(room: &Mailroom, lease: &podpora_store::jobs::Lease) ->
             if !outcome.is_empty() {
                 write(room, &mut tx, t, &outcome).await?;
                 let t = tickets::by_id(&mut tx, t.id).await?;
-                notify_after(room, &mut tx, &t, &outcome).await?;
+                notify_after(&mut tx, &all_teams, &t, &outcome).await?;
                 tx.publish(podpora_store::events::Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: None })
                     .await?;
                 changed += 1;
