@@ -204,7 +204,8 @@ const BATCH_BYTES: usize = 16 << 20;
 /// size cap by its listed size is fetched as its headers only and set aside with the reason.
 /// Only when a batch is durable is its last UID remembered — in a transaction that commits only
 /// while this fetcher still holds the mailbox's lease — and the batch flagged `\Seen` with one
-/// command. A crash in between makes the next fetch read the batch again; the copies already
+/// command (a crash after the remembering leaves the batch unflagged: each fetch first flags what
+/// was remembered but is still unseen). A crash before it makes the next fetch read the batch again; the copies already
 /// stored are recognised by their content and not stored twice. A new UIDVALIDITY (the folder
 /// was rebuilt) starts from the first UID, and the same check keeps what was fetched before from
 /// being stored again.
@@ -223,6 +224,14 @@ async fn fetch_new(room: &Mailroom, mb: &Mailbox, url: &ImapUrl, s: &mut Session
         }
         _ => 0,
     };
+    // A crash after a batch was remembered but before it was flagged leaves it unseen on the
+    // server: flag what we have and the server does not know we have, before anything new.
+    if last > 0 {
+        let unseen = timed("finding stored mail not flagged as seen", s.uid_search(format!("UID 1:{last} UNSEEN"))).await?;
+        let mut unseen: Vec<u32> = unseen.into_iter().filter(|uid| i64::from(*uid) <= last).collect();
+        unseen.sort_unstable();
+        flag_seen(mb, s, &unseen).await;
+    }
     // ("N:*" names at least the newest message even when its UID is below N.)
     let listed = timed("listing new mail", async {
         s.uid_fetch(format!("{}:*", last + 1), "(UID RFC822.SIZE)").await?.try_collect::<Vec<_>>().await
@@ -386,12 +395,20 @@ async fn settle(
         return Err("another instance took over fetching this mailbox".into());
     }
     // Only now, with the messages durable and remembered, does the server learn we have them.
+    flag_seen(mb, s, uids).await;
+    Ok(stored)
+}
+
+/// Flags stored messages `\Seen` on the server; a failure is logged (the next fetch flags them).
+async fn flag_seen(mb: &Mailbox, s: &mut Session, uids: &[u32]) {
+    if uids.is_empty() {
+        return;
+    }
     if let Err(e) =
         timed("flagging as seen", async { s.uid_store(uid_set(uids), "+FLAGS.SILENT (\\Seen)").await?.try_collect::<Vec<_>>().await }).await
     {
         tracing::warn!(mailbox = %mb.address, error = %e, "could not flag stored messages as seen");
     }
-    Ok(stored)
 }
 
 /// The lease under which one instance fetches a mailbox.
