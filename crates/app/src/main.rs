@@ -462,6 +462,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     tasks.spawn(runtime::imap_supervisor(room.clone(), stop_rx.clone()));
     tasks.spawn(runtime::reminders(room.clone(), stop_rx.clone()));
     tasks.spawn(runtime::router(room.clone(), stop_rx.clone()));
+    tasks.spawn(runtime::sla_clock(room.clone(), stop_rx.clone()));
     // Live events from other instances (PostgreSQL LISTEN/NOTIFY); in-process on SQLite.
     room.db.listen_events(&cfg.database_url).await.context("listening for live events")?;
     if let Some(addr) = cfg.smtp_listen {

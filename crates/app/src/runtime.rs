@@ -270,6 +270,28 @@ pub async fn reminders(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Keeps the tickets' SLA clocks: every second it looks at the tickets whose clock changed or
+/// whose warning or due time came (at once again while a full batch was found). Safe with several
+/// instances: queued tickets are claimed, and each warning or breach is told once.
+pub async fn sla_clock(room: Mailroom, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let busy = match podpora_commands::sla::track(&room).await {
+            Ok(t) => t.looked as i64 >= podpora_commands::sla::TRACK_BATCH,
+            Err(e) => {
+                tracing::warn!(error = %e, "keeping the SLA clocks failed");
+                false
+            }
+        };
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
 /// Routes queued tickets as they come (woken by the `Routing` hint of any instance; every second
 /// for retries due and hints lost), and every 30 s gives back the unanswered tickets of agents
 /// who went off shift and runs the scheduled rules. Safe with several instances: each claims

@@ -41,6 +41,11 @@ pub async fn set_language(room: &Mailroom, actor: &Actor, lang: Lang) -> Result<
     Ok(users::set_language(&room.db, actor.id(), lang).await?)
 }
 
+/// Whether the agent also gets their SLA warnings and escalations by mail.
+pub async fn set_mail_notifications(room: &Mailroom, actor: &Actor, on: bool) -> Result<()> {
+    Ok(users::set_mail_notifications(&room.db, actor.id(), on).await?)
+}
+
 /// Sets an agent's availability: one's own, or anyone's for an admin. Returns the agent.
 pub async fn set_status(room: &Mailroom, actor: &Actor, email: &EmailAddress, status: AgentStatus) -> Result<User> {
     let agent = users::find_by_email(&room.db, email).await?.ok_or(CommandError::NotFound(Thing::Agent))?;

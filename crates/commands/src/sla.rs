@@ -10,6 +10,7 @@ use podpora_domain::calendar::{self, Calendar, Country};
 use podpora_domain::sla::{self, Metric, Policy};
 use podpora_domain::{Channel, Priority};
 use podpora_mail::Mailroom;
+use podpora_store::notifications;
 use podpora_store::sla::{self as store, CalendarRow, PolicyRow, TargetRow};
 use podpora_store::StoreError;
 
@@ -71,6 +72,8 @@ pub async fn save_calendar(room: &Mailroom, _admin: &Admin, id: Option<i64>, c: 
     let row = checked_calendar(c)?;
     let mut tx = room.db.begin().await?;
     let id = store::save_calendar(&mut tx, id, &row).await?.ok_or(CommandError::NotFound(Thing::Calendar))?;
+    let measured = store::mailboxes_of_calendar(&mut tx, id).await?;
+    store::queue_mailboxes_in(&mut tx, &measured).await?;
     tx.commit().await?;
     Ok(CalendarRow { id, ..row })
 }
@@ -138,6 +141,10 @@ pub struct SlaPolicyChange {
     /// The mailboxes it measures (they leave any other policy).
     #[serde(default)]
     pub mailboxes: Vec<i64>,
+    /// Hand a ticket to its team's lead when a target is about to be missed (`warning`) or
+    /// missed (`breach`); `off` (the default) only tells the assignee and the lead.
+    #[serde(default)]
+    pub escalate: Option<sla::Escalate>,
 }
 
 /// A stored policy as the API shows it.
@@ -150,6 +157,7 @@ pub struct SlaPolicyInfo {
     pub warn_before: String,
     pub targets: Vec<TargetSpec>,
     pub mailboxes: Vec<i64>,
+    pub escalate: sla::Escalate,
 }
 
 fn minutes_text(m: Option<i64>) -> Option<String> {
@@ -175,6 +183,7 @@ impl From<PolicyRow> for SlaPolicyInfo {
                 })
                 .collect(),
             mailboxes: p.mailboxes,
+            escalate: p.escalate.parse().unwrap_or(sla::Escalate::Off),
         }
     }
 }
@@ -223,7 +232,8 @@ async fn checked_policy(room: &Mailroom, p: &SlaPolicyChange) -> Result<PolicyRo
             return Err(CommandError::NotFound(Thing::Mailbox));
         }
     }
-    Ok(PolicyRow { id: 0, name: name(&p.name)?, calendar_id: p.calendar_id, warn_before_minutes: warn, targets, mailboxes })
+    let escalate = p.escalate.unwrap_or(sla::Escalate::Off).as_str().to_string();
+    Ok(PolicyRow { id: 0, name: name(&p.name)?, calendar_id: p.calendar_id, warn_before_minutes: warn, escalate, targets, mailboxes })
 }
 
 pub async fn policies(room: &Mailroom, _actor: &Actor) -> Result<Vec<SlaPolicyInfo>> {
@@ -238,13 +248,22 @@ pub async fn policy(room: &Mailroom, _actor: &Actor, id: i64) -> Result<SlaPolic
 pub async fn save_policy(room: &Mailroom, _admin: &Admin, id: Option<i64>, p: &SlaPolicyChange) -> Result<SlaPolicyInfo> {
     let row = checked_policy(room, p).await?;
     let mut tx = room.db.begin().await?;
+    // The tickets of the mailboxes it measured and of those it measures now are measured anew.
+    let before = match id {
+        Some(id) => store::policy_by_id(&mut tx, id).await?.map(|p| p.mailboxes).unwrap_or_default(),
+        None => Vec::new(),
+    };
     let id = store::save_policy(&mut tx, id, &row).await?.ok_or(CommandError::NotFound(Thing::SlaPolicy))?;
+    store::queue_mailboxes_in(&mut tx, &before).await?;
+    store::queue_mailboxes_in(&mut tx, &row.mailboxes).await?;
     tx.commit().await?;
     Ok(SlaPolicyInfo::from(PolicyRow { id, ..row }))
 }
 
 pub async fn delete_policy(room: &Mailroom, _admin: &Admin, id: i64) -> Result<()> {
     let mut tx = room.db.begin().await?;
+    let before = store::policy_by_id(&mut tx, id).await?.map(|p| p.mailboxes).unwrap_or_default();
+    store::queue_mailboxes_in(&mut tx, &before).await?;
     if !store::delete_policy(&mut tx, id).await? {
         return Err(CommandError::NotFound(Thing::SlaPolicy));
     }
@@ -253,7 +272,7 @@ pub async fn delete_policy(room: &Mailroom, _admin: &Admin, id: i64) -> Result<(
 
 /// The clock of a mailbox's tickets: its policy and that policy's calendar (None: no policy).
 pub async fn measure(room: &Mailroom, mailbox_id: i64) -> Result<Option<(Policy, Calendar)>> {
-    Ok(store::clock_of_mailbox(&mut *room.db.conn().await?, mailbox_id).await?)
+    Ok(store::clock_of_mailbox(&mut *room.db.conn().await?, mailbox_id).await?.map(|c| (c.policy, c.calendar)))
 }
 
 /// When the first response to a ticket of this mailbox, channel and priority opened at `now` is
@@ -261,4 +280,235 @@ pub async fn measure(room: &Mailroom, mailbox_id: i64) -> Result<Option<(Policy,
 pub async fn answer_by(room: &Mailroom, mailbox_id: i64, channel: Channel, priority: Priority, now: i64) -> Result<Option<i64>> {
     let Some((policy, cal)) = measure(room, mailbox_id).await? else { return Ok(None) };
     Ok(policy.target(Metric::FirstResponse, channel, priority).and_then(|ms| cal.due(now, ms, &[])))
+}
+
+/// Tickets looked at in one transaction at most.
+pub const TRACK_BATCH: i64 = 500;
+
+/// What one pass of the tracker did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tracked {
+    pub looked: usize,
+    pub warnings: usize,
+    pub breaches: usize,
+    pub escalated: usize,
+}
+
+/// Looks at the tickets whose clock changed (a status, a message, the priority, the policy) or
+/// whose next moment came (a warning time, a due time), in one transaction: writes each one's
+/// nearest due time, records warnings and breaches once each, tells the assignee and the team
+/// lead (in the app, and by mail to those who want it), and escalates to the lead where the
+/// policy says so. Safe with several instances: queued tickets are claimed, and an event is
+/// recorded (and told) only by the transaction that inserts it.
+pub async fn track(room: &Mailroom) -> Result<Tracked> {
+    let now = podpora_store::now_ms();
+    if !store::any_due(&mut *room.db.conn().await?, now).await? {
+        return Ok(Tracked::default());
+    }
+    let mut tx = room.db.begin().await?;
+    let ids = store::claim_in(&mut tx, now, TRACK_BATCH).await?;
+    let mut out = Tracked { looked: ids.len(), ..Tracked::default() };
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let clocks = store::clocks(&mut tx).await?;
+    let tickets = store::tracked_in(&mut tx, &ids).await?;
+    let mut people: Option<People> = None;
+    let mut mailed = false;
+    for t in &tickets {
+        let Some(clock) = t.mailbox_id.and_then(|m| clocks.get(&m)) else {
+            if (t.sla_due_at, t.sla_warn_at, t.sla_next_at) != (None, None, None) {
+                store::write_in(&mut tx, t.id, None, None, None).await?;
+                publish(&mut tx, t).await?;
+            }
+            continue;
+        };
+        let s = sla::standing(&clock.policy, &clock.calendar, &t.times, now);
+        let due = s.next_due_at();
+        let found = (due, due.map(|d| d - clock.policy.warn_before_ms), s.next_change_after(now));
+        if found != (t.sla_due_at, t.sla_warn_at, t.sla_next_at) {
+            store::write_in(&mut tx, t.id, found.0, found.1, found.2).await?;
+            if (found.0, found.1) != (t.sla_due_at, t.sla_warn_at) {
+                publish(&mut tx, t).await?;
+            }
+        }
+        for m in &s.measures {
+            let breach = match m.state {
+                sla::State::Warning => false,
+                sla::State::Breached => true,
+                _ => continue,
+            };
+            let Some(due_at) = m.due_at else { continue };
+            let event = store::SlaEvent {
+                ticket_id: t.id,
+                metric: m.metric.as_str().to_string(),
+                kind: if breach { "breach" } else { "warning" }.to_string(),
+                started_at: m.started_at,
+                due_at,
+                met_at: m.met_at,
+                at: if breach { due_at } else { now },
+                policy_id: Some(clock.policy_id),
+                assignee_id: t.assignee_id,
+                team_id: t.team_id,
+            };
+            if !store::record_in(&mut tx, &event).await? {
+                continue;
+            }
+            if breach {
+                out.breaches += 1;
+                podpora_store::activity::add(&mut tx, t.id, None, "sla-breach", &format!("{} {due_at}", m.metric.as_str())).await?;
+            } else {
+                out.warnings += 1;
+            }
+            // Met late and only noticed now: recorded, but there is nothing left to warn of.
+            if m.met_at.is_some() {
+                continue;
+            }
+            if people.is_none() {
+                people = Some(People::read(room, &mut tx).await?);
+            }
+            let people = people.as_ref().expect("read above");
+            let escalates = match clock.policy.escalate {
+                sla::Escalate::Off => false,
+                sla::Escalate::Warning => true,
+                sla::Escalate::Breach => breach,
+            };
+            let lead = people.lead_of(t);
+            let mut told = Vec::new();
+            if let Some(lead) = lead.filter(|l| escalates && Some(*l) != t.assignee_id && people.can_take(*l, t.mailbox_id)) {
+                let why = podpora_domain::routing::Why {
+                    how: podpora_domain::routing::How::Escalated { metric: m.metric, breached: breach },
+                    language: None,
+                    skills: Vec::new(),
+                    missed: None,
+                };
+                podpora_store::routing::assign_in(&mut tx, t.id, lead, podpora_domain::routing::AssignedBy::Escalation, &why.to_string())
+                    .await?;
+                out.escalated += 1;
+                mailed |= people.tell(room, &mut tx, (t, m, clock), lead, notifications::Kind::Escalation).await?;
+                told.push(lead);
+            }
+            let kind = if breach { notifications::Kind::SlaBreach } else { notifications::Kind::SlaWarning };
+            for whom in people.to_warn(t, lead) {
+                if !told.contains(&whom) {
+                    mailed |= people.tell(room, &mut tx, (t, m, clock), whom, kind).await?;
+                }
+            }
+            publish(&mut tx, t).await?;
+        }
+    }
+    tx.commit().await?;
+    if mailed {
+        room.work.notify_one();
+    }
+    Ok(out)
+}
+
+async fn publish(tx: &mut podpora_store::WriteTx, t: &store::Tracked) -> Result<()> {
+    Ok(tx.publish(podpora_store::events::Event::Ticket { number: t.number, mailbox_id: t.mailbox_id, by_user: None }).await?)
+}
+
+/// Who is told of a ticket's SLA: read once per pass, when the first event needs it.
+struct People {
+    roster: std::sync::Arc<Vec<(podpora_store::users::User, podpora_domain::Access)>>,
+    teams: Vec<podpora_store::teams::Team>,
+}
+
+impl People {
+    async fn read(room: &Mailroom, tx: &mut podpora_store::WriteTx) -> Result<People> {
+        Ok(People { roster: podpora_store::users::roster_cached(&room.db, tx).await?, teams: podpora_store::teams::list(&room.db).await? })
+    }
+
+    fn user(&self, id: i64) -> Option<&(podpora_store::users::User, podpora_domain::Access)> {
+        self.roster.iter().find(|(u, _)| u.id == id && !u.disabled)
+    }
+
+    fn can_take(&self, id: i64, mailbox: Option<i64>) -> bool {
+        self.user(id).is_some_and(|(_, access)| access.can_reply() && access.can_see(mailbox))
+    }
+
+    fn lead_of(&self, t: &store::Tracked) -> Option<i64> {
+        t.team_id.and_then(|id| self.teams.iter().find(|x| x.id == id)).and_then(|x| x.lead)
+    }
+
+    /// The assignee and the team's lead; with neither, the admins who see the ticket (an
+    /// unassigned ticket of no team is exactly the one nobody watches).
+    fn to_warn(&self, t: &store::Tracked, lead: Option<i64>) -> Vec<i64> {
+        let mut whom: Vec<i64> = [t.assignee_id, lead].into_iter().flatten().filter(|u| self.user(*u).is_some()).collect();
+        if whom.is_empty() {
+            whom = self
+                .roster
+                .iter()
+                .filter(|(u, a)| !u.disabled && u.role == podpora_domain::Role::Admin && a.can_see(t.mailbox_id))
+                .map(|(u, _)| u.id)
+                .collect();
+        }
+        whom.dedup();
+        whom
+    }
+
+    /// Notifies one agent in the app and, if they want it, by mail. `true` if a mail was queued.
+    async fn tell(
+        &self,
+        room: &Mailroom,
+        tx: &mut podpora_store::WriteTx,
+        (t, m, clock): (&store::Tracked, &sla::Measure, &store::Clock),
+        whom: i64,
+        kind: notifications::Kind,
+    ) -> Result<bool> {
+        notifications::add(&mut *tx, &[whom], t.id, kind, None, m.metric.as_str()).await?;
+        let Some((user, _)) = self.user(whom).filter(|(u, _)| u.mail_notifications) else { return Ok(false) };
+        let Some(mailbox) = podpora_store::mailboxes::get(&room.db, t.mailbox_id.unwrap_or_default()).await? else { return Ok(false) };
+        let lang = user.language;
+        let due = m.due_at.map(|d| podpora_domain::autoack::answer_by_text(lang, clock.calendar.local(d), clock.calendar.time_zone()));
+        let number = podpora_domain::TicketNumber::new(t.number).map_err(|e| CommandError::Invalid(Reason::detail(e.to_string())))?;
+        let line = notice_line(lang, kind, m.metric, due.as_deref().unwrap_or_default());
+        let subject = format!("[#{}] {line}: {}", t.number, t.subject);
+        let text = podpora_domain::i18n::t_args(
+            lang,
+            "notice-body",
+            &[
+                ("line", podpora_domain::i18n::Arg::Str(&line)),
+                ("number", podpora_domain::i18n::Arg::Num(t.number)),
+                ("subject", podpora_domain::i18n::Arg::Str(&t.subject)),
+                ("link", podpora_domain::i18n::Arg::Str(&format!("{}/t/{}", room.public_url.trim_end_matches('/'), t.number))),
+                ("account", podpora_domain::i18n::Arg::Str(&format!("{}/account", room.public_url.trim_end_matches('/')))),
+            ],
+        );
+        let notice = podpora_mail::notice::Notice {
+            to: &user.email,
+            from: &mailbox.address,
+            from_name: &mailbox.name,
+            ticket_id: t.id,
+            number,
+            subject: &subject,
+            text: &text,
+        };
+        podpora_mail::notice::queue(room, tx, &notice).await?;
+        Ok(true)
+    }
+}
+
+/// A notification in one line of `lang`: "First response due Monday 30 November 2026, 16:00",
+/// "First response missed", "Escalated to you: …".
+pub fn notice_line(lang: podpora_domain::Lang, kind: notifications::Kind, metric: Metric, due: &str) -> String {
+    use podpora_domain::i18n::{t, t_args, Arg};
+    let what = t(lang, metric.label_key());
+    let key = match kind {
+        notifications::Kind::SlaWarning if due.is_empty() => "notification-sla-warning-soon",
+        notifications::Kind::SlaWarning => "notification-sla-warning",
+        notifications::Kind::Escalation => "notification-escalation",
+        _ => "notification-sla-breach",
+    };
+    t_args(lang, key, &[("metric", Arg::Str(&what)), ("due", Arg::Str(due))])
+}
+
+/// Where a ticket stands against its mailbox's SLA now (None: no policy measures it), for the
+/// ticket page. The caller has opened the ticket (rights checked).
+pub async fn standing_of(room: &Mailroom, ticket: &podpora_store::tickets::Ticket) -> Result<Option<sla::Standing>> {
+    let Some(mailbox) = ticket.mailbox_id else { return Ok(None) };
+    let mut conn = room.db.conn().await?;
+    let Some(clock) = store::clock_of_mailbox(&mut conn, mailbox).await? else { return Ok(None) };
+    let Some(t) = store::tracked(&mut conn, ticket.id).await? else { return Ok(None) };
+    Ok(Some(sla::standing(&clock.policy, &clock.calendar, &t.times, podpora_store::now_ms())))
 }

@@ -521,3 +521,28 @@ month-9 = září
 month-10 = říjen
 month-11 = listopad
 month-12 = prosinec
+sla-first-response = první odpověď
+sla-next-response = další odpověď
+sla-resolution = vyřešení
+routing-escalated-warning = předáno vedoucímu týmu: { $metric } se blíží termínu
+routing-escalated-breach = předáno vedoucímu týmu: { $metric } nestihla termín
+notification-sla-warning = { $metric } do { $due }
+notification-sla-warning-soon = { $metric }: termín se blíží
+notification-sla-breach = { $metric }: termín nestihnut
+notification-escalation = předáno vám: { $metric } nestihla nebo nestihne termín
+notice-body =
+    { $line }.
+
+    Tiket #{ $number }: { $subject }
+    { $link }
+
+    Tento e-mail vám posílá helpdesk, protože jde o váš tiket nebo tiket vašeho týmu. Vypnout ho můžete ve svém účtu: { $account }
+activity-sla-breach = nestihl termín: { $metric } (do { $due })
+sla-due-in = zbývá { $time }
+sla-overdue = po termínu o { $time }
+sla-paused = pozastaveno: čeká na zákazníka
+sla-met = splněno
+sla-met-late = splněno pozdě
+sla-due-column = Termín
+inbox-sort-due = Nejbližší termín
+account-mail-notifications = Posílat mi upozornění na termíny a předání i e-mailem

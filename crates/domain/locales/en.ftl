@@ -516,3 +516,28 @@ month-9 = September
 month-10 = October
 month-11 = November
 month-12 = December
+sla-first-response = first response
+sla-next-response = next response
+sla-resolution = resolution
+routing-escalated-warning = escalated to the team lead: the { $metric } is about to be missed
+routing-escalated-breach = escalated to the team lead: the { $metric } was missed
+notification-sla-warning = { $metric } due { $due }
+notification-sla-warning-soon = { $metric } due soon
+notification-sla-breach = { $metric } missed
+notification-escalation = escalated to you: { $metric } missed or about to be
+notice-body =
+    { $line }.
+
+    Ticket #{ $number }: { $subject }
+    { $link }
+
+    You get this mail from the helpdesk because the ticket is yours or your team's. You can turn these mails off on your account page: { $account }
+activity-sla-breach = missed the { $metric } target (due { $due })
+sla-due-in = { $time } left
+sla-overdue = overdue by { $time }
+sla-paused = paused: waiting on the customer
+sla-met = met
+sla-met-late = met late
+sla-due-column = Due
+inbox-sort-due = Due first
+account-mail-notifications = Also send me SLA warnings and escalations by mail

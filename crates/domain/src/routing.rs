@@ -33,6 +33,7 @@ string_enum!(
     Sticky => "sticky",
     AccountManager => "account_manager",
     Rule => "rule",
+    Escalation => "escalation",
     Manual => "manual",
 });
 
@@ -237,6 +238,11 @@ pub enum How {
         id: i64,
         name: String,
     },
+    /// The SLA policy escalated it to the team's lead: a target about to be missed (or missed).
+    Escalated {
+        metric: crate::sla::Metric,
+        breached: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,6 +350,11 @@ impl Why {
             How::Manager { of: ManagerOf::Organisation } => t(lang, "routing-manager-organisation"),
             How::NobodyAvailable => t(lang, "routing-nobody"),
             How::Rule { name, .. } => t_args(lang, "routing-rule", &[("rule", Arg::Str(name))]),
+            How::Escalated { metric, breached } => t_args(
+                lang,
+                if *breached { "routing-escalated-breach" } else { "routing-escalated-warning" },
+                &[("metric", Arg::Str(&t(lang, metric.label_key())))],
+            ),
         };
         if let Some(l) = &self.language {
             text.push_str(", ");
@@ -383,6 +394,9 @@ impl fmt::Display for Why {
             How::NobodyAvailable => f.write_str("nobody")?,
             // The name is the rest of the line.
             How::Rule { id, name } => return write!(f, "rule {id} {}", name.split_whitespace().collect::<Vec<_>>().join(" ")),
+            How::Escalated { metric, breached } => {
+                write!(f, "escalated {} {}", metric.as_str(), if *breached { "breach" } else { "warning" })?
+            }
         }
         if let Some(l) = &self.language {
             write!(f, " lang {l}")?;
@@ -418,6 +432,10 @@ impl FromStr for Why {
             (Some("manager"), Some("customer")) => (How::Manager { of: ManagerOf::Customer }, 2),
             (Some("manager"), Some("organisation")) => (How::Manager { of: ManagerOf::Organisation }, 2),
             (Some("nobody"), _) => (How::NobodyAvailable, 1),
+            (Some("escalated"), Some(m)) => {
+                let metric = crate::sla::Metric::parse(m).ok_or_else(bad)?;
+                (How::Escalated { metric, breached: words.get(2) == Some(&"breach") }, 3)
+            }
             _ => return Err(bad()),
         };
         let mut why = Why { how, language: None, skills: Vec::new(), missed: None };
@@ -595,12 +613,36 @@ mod tests {
             Why { how: How::Turn { available: 1 }, language: None, skills: vec![], missed: Some(Missed::ManagerElsewhere { agent: 3 }) },
             Why { how: How::Turn { available: 2 }, language: None, skills: vec![], missed: Some(Missed::NoManager) },
             Why { how: How::Rule { id: 7, name: "VIP to Jana".into() }, language: None, skills: vec![], missed: None },
+            Why {
+                how: How::Escalated { metric: crate::sla::Metric::FirstResponse, breached: true },
+                language: None,
+                skills: vec![],
+                missed: None,
+            },
+            Why {
+                how: How::Escalated { metric: crate::sla::Metric::Resolution, breached: false },
+                language: None,
+                skills: vec![],
+                missed: None,
+            },
         ];
         for w in all {
             assert_eq!(w.to_string().parse::<Why>(), Ok(w.clone()), "{w}");
             assert!(!w.describe(Lang::Cs, &|_| "Jana".into()).contains("routing-"));
         }
-        for bad in ["", "turn", "turn x", "load 3", "sticky", "manager boss", "turn 3 lang", "turn 3 missed helper", "turn 3 what 4"] {
+        for bad in [
+            "",
+            "turn",
+            "turn x",
+            "load 3",
+            "sticky",
+            "manager boss",
+            "turn 3 lang",
+            "turn 3 missed helper",
+            "turn 3 what 4",
+            "escalated",
+            "escalated lunch breach",
+        ] {
             assert!(bad.parse::<Why>().is_err(), "{bad}");
         }
     }

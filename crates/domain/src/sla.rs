@@ -8,7 +8,20 @@
 //! first response 1 minute" and "urgent: resolution 4 hours" combine for an urgent chat.
 
 use crate::calendar::Calendar;
-use crate::{Channel, Priority};
+use crate::ticket::string_enum;
+use crate::{Channel, DomainError, Priority};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+string_enum!(
+    /// Whether a policy hands a ticket to its team's lead when a target is about to be missed
+    /// (`Warning`) or missed (`Breach`).
+    Escalate, "escalation", {
+    Off => "off",
+    Warning => "warning",
+    Breach => "breach",
+});
 
 /// What is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,6 +37,19 @@ impl Metric {
             Metric::FirstResponse => "first_response",
             Metric::NextResponse => "next_response",
             Metric::Resolution => "resolution",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Metric> {
+        [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution].into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// Its name in the catalogues.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Metric::FirstResponse => "sla-first-response",
+            Metric::NextResponse => "sla-next-response",
+            Metric::Resolution => "sla-resolution",
         }
     }
 }
@@ -65,6 +91,7 @@ pub struct Policy {
     pub targets: Vec<Target>,
     /// How long (wall time) before a due time the assignee and team lead are warned.
     pub warn_before_ms: i64,
+    pub escalate: Escalate,
 }
 
 impl Policy {
@@ -121,58 +148,123 @@ pub struct TicketTimes {
     pub pauses: Vec<(i64, Option<i64>)>,
 }
 
+/// Where one target of a ticket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Running, due later than the warning time.
+    Running,
+    /// Running, due within the policy's warning time.
+    Warning,
+    /// Due and not met, or met late.
+    Breached,
+    /// Met in time.
+    Met,
+    /// Not running: the ticket waits on the customer (or the calendar never opens).
+    Paused,
+}
+
+/// One measured target of a ticket: when its clock started, when it is (or was) due, and when it
+/// was met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measure {
+    pub metric: Metric,
+    /// When the clock started: the ticket's creation, or the customer's message waiting for an answer.
+    pub started_at: i64,
+    /// None while paused.
+    pub due_at: Option<i64>,
+    pub met_at: Option<i64>,
+    pub state: State,
+}
+
+impl Measure {
+    /// Not met yet (running, warning, breached and open, or paused).
+    pub fn is_open(&self) -> bool {
+        self.met_at.is_none()
+    }
+
+    /// When this target warns (None: paused or met).
+    pub fn warn_at(&self, warn_before_ms: i64) -> Option<i64> {
+        self.due_at.filter(|_| self.is_open()).map(|d| d - warn_before_ms)
+    }
+}
+
 /// Where a ticket stands against its targets at a moment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Standing {
-    pub first_response_due_at: Option<i64>,
-    pub next_response_due_at: Option<i64>,
-    pub resolution_due_at: Option<i64>,
-    /// Targets missed (met late, or due and not met).
-    pub breached: Vec<Metric>,
-    /// Targets not met yet that are due within the policy's warning time.
-    pub warnings: Vec<Metric>,
+    /// The targets that apply, in the order first response, next response, resolution.
+    pub measures: Vec<Measure>,
+    pub warn_before_ms: i64,
 }
 
 impl Standing {
-    /// The nearest due time still open (for sorting the inbox by time left).
+    pub fn measure(&self, m: Metric) -> Option<&Measure> {
+        self.measures.iter().find(|x| x.metric == m)
+    }
+
+    /// The due time of a target still open (None: met, paused, or no target).
+    pub fn due_at(&self, m: Metric) -> Option<i64> {
+        self.measure(m).filter(|x| x.is_open()).and_then(|x| x.due_at)
+    }
+
+    /// The nearest due time still open (for sorting the inbox by time left); a missed one is in the past.
     pub fn next_due_at(&self) -> Option<i64> {
-        [self.first_response_due_at, self.next_response_due_at, self.resolution_due_at].into_iter().flatten().min()
+        self.measures.iter().filter(|x| x.is_open()).filter_map(|x| x.due_at).min()
+    }
+
+    /// Targets missed (met late, or due and not met).
+    pub fn breached(&self) -> Vec<Metric> {
+        self.measures.iter().filter(|x| x.state == State::Breached).map(|x| x.metric).collect()
+    }
+
+    /// Targets not met yet that are due within the policy's warning time.
+    pub fn warnings(&self) -> Vec<Metric> {
+        self.measures.iter().filter(|x| x.state == State::Warning).map(|x| x.metric).collect()
+    }
+
+    /// The next moment after `now` at which a target starts warning or is missed (None: nothing
+    /// will happen until the ticket changes).
+    pub fn next_change_after(&self, now: i64) -> Option<i64> {
+        self.measures
+            .iter()
+            .filter(|x| x.is_open())
+            .filter_map(|x| Some((x.due_at?, x.warn_at(self.warn_before_ms)?)))
+            .flat_map(|(due, warn)| [warn, due + 1])
+            .filter(|t| *t > now)
+            .min()
     }
 }
 
-/// Where a ticket stands at `now` under a policy and its calendar. A due time is shown while its
-/// target is open; a met target's due time is gone, a missed one stays breached.
+/// Where a ticket stands at `now` under a policy and its calendar. A met target keeps its due
+/// time (it tells whether it was met late); a missed one stays breached.
 pub fn standing(policy: &Policy, calendar: &Calendar, t: &TicketTimes, now: i64) -> Standing {
-    let mut out = Standing::default();
-    let mut judge = |m: Metric, from: i64, met_at: Option<i64>| -> Option<i64> {
-        let target = policy.target(m, t.channel, t.priority)?;
-        let due = calendar.due(from, target, &t.pauses);
-        match (due, met_at) {
-            (Some(due), Some(met)) => {
-                if met > due {
-                    out.breached.push(m);
-                }
-                None
+    let mut out = Standing { measures: Vec::new(), warn_before_ms: policy.warn_before_ms };
+    let mut judge = |metric: Metric, from: i64, met_at: Option<i64>| {
+        let Some(target) = policy.target(metric, t.channel, t.priority) else { return };
+        let (due_at, state) = match met_at {
+            Some(met) => {
+                // What happened after it was met does not move its due time (a ticket solved
+                // stands paused from then on).
+                let pauses: Vec<(i64, Option<i64>)> = t.pauses.iter().map(|&(s, e)| (s, Some(e.unwrap_or(s.max(met))))).collect();
+                let due = calendar.due(from, target, &pauses);
+                (due, if due.is_some_and(|d| met > d) { State::Breached } else { State::Met })
             }
-            (Some(due), None) => {
-                if now > due {
-                    out.breached.push(m);
-                } else if due - now <= policy.warn_before_ms {
-                    out.warnings.push(m);
-                }
-                Some(due)
-            }
-            // Paused (or a calendar that never opens): no due time while it stands still.
-            (None, _) => None,
-        }
+            None => match calendar.due(from, target, &t.pauses) {
+                Some(due) if now > due => (Some(due), State::Breached),
+                Some(due) if due - now <= policy.warn_before_ms => (Some(due), State::Warning),
+                Some(due) => (Some(due), State::Running),
+                // Paused (or a calendar that never opens): no due time while it stands still.
+                None => (None, State::Paused),
+            },
+        };
+        out.measures.push(Measure { metric, started_at: from, due_at, met_at, state });
     };
-    out.first_response_due_at = judge(Metric::FirstResponse, t.created_at, t.first_response_at.or(t.solved_at));
+    judge(Metric::FirstResponse, t.created_at, t.first_response_at.or(t.solved_at));
     if t.first_response_at.is_some() && t.solved_at.is_none() {
         if let Some(since) = t.awaiting_reply_since {
-            out.next_response_due_at = judge(Metric::NextResponse, since, None);
+            judge(Metric::NextResponse, since, None);
         }
     }
-    out.resolution_due_at = judge(Metric::Resolution, t.created_at, t.solved_at);
+    judge(Metric::Resolution, t.created_at, t.solved_at);
     out
 }
 
@@ -207,6 +299,7 @@ mod tests {
                 },
             ],
             warn_before_ms: H,
+            escalate: Escalate::Off,
         }
     }
 
@@ -251,22 +344,22 @@ mod tests {
         let t = ticket(Channel::Email, Priority::Normal);
         // Eight business hours: Monday 17:00; resolution in three working days: Wednesday 17:00.
         let s = standing(&p, &c, &t, MON_9 + H);
-        assert_eq!(s.first_response_due_at, Some(MON_9 + 8 * H));
-        assert_eq!(s.resolution_due_at, Some(MON_9 + 56 * H));
-        assert!(s.breached.is_empty() && s.warnings.is_empty());
+        assert_eq!(s.due_at(Metric::FirstResponse), Some(MON_9 + 8 * H));
+        assert_eq!(s.due_at(Metric::Resolution), Some(MON_9 + 56 * H));
+        assert!(s.breached().is_empty() && s.warnings().is_empty());
         assert_eq!(s.next_due_at(), Some(MON_9 + 8 * H));
         // An hour before: a warning; after: breached.
-        assert_eq!(standing(&p, &c, &t, MON_9 + 7 * H + 30 * MIN).warnings, vec![Metric::FirstResponse]);
-        assert_eq!(standing(&p, &c, &t, MON_9 + 8 * H + 1).breached, vec![Metric::FirstResponse]);
+        assert_eq!(standing(&p, &c, &t, MON_9 + 7 * H + 30 * MIN).warnings(), vec![Metric::FirstResponse]);
+        assert_eq!(standing(&p, &c, &t, MON_9 + 8 * H + 1).breached(), vec![Metric::FirstResponse]);
         // Answered in time: the target is met and its due time gone; answered late: breached.
         let answered = TicketTimes { first_response_at: Some(MON_9 + 2 * H), ..t.clone() };
         let s = standing(&p, &c, &answered, MON_9 + 30 * H);
-        assert_eq!((s.first_response_due_at, s.breached.clone()), (None, vec![]));
+        assert_eq!((s.due_at(Metric::FirstResponse), s.breached()), (None, vec![]));
         let late = TicketTimes { first_response_at: Some(MON_9 + 9 * H), ..t.clone() };
-        assert_eq!(standing(&p, &c, &late, MON_9 + 30 * H).breached, vec![Metric::FirstResponse]);
+        assert_eq!(standing(&p, &c, &late, MON_9 + 30 * H).breached(), vec![Metric::FirstResponse]);
         // The customer wrote again on Tuesday 10:00: the next response is due by Wednesday 10:00.
         let again = TicketTimes { awaiting_reply_since: Some(MON_9 + 25 * H), ..answered };
-        assert_eq!(standing(&p, &c, &again, MON_9 + 26 * H).next_response_due_at, Some(MON_9 + 49 * H));
+        assert_eq!(standing(&p, &c, &again, MON_9 + 26 * H).due_at(Metric::NextResponse), Some(MON_9 + 49 * H));
     }
 
     #[test]
@@ -274,15 +367,45 @@ mod tests {
         let (p, c) = (policy(), office());
         let answered = TicketTimes { first_response_at: Some(MON_9 + H), ..ticket(Channel::Email, Priority::Urgent) };
         // Urgent: resolved within 4 business hours, Monday 13:00 — unless pending meanwhile.
-        assert_eq!(standing(&p, &c, &answered, MON_9 + 2 * H).resolution_due_at, Some(MON_9 + 4 * H));
+        assert_eq!(standing(&p, &c, &answered, MON_9 + 2 * H).due_at(Metric::Resolution), Some(MON_9 + 4 * H));
         let pending = TicketTimes { pauses: vec![(MON_9 + H, None)], ..answered.clone() };
         let s = standing(&p, &c, &pending, MON_9 + 30 * H);
-        assert_eq!((s.resolution_due_at, s.breached.clone()), (None, vec![]));
+        assert_eq!((s.due_at(Metric::Resolution), s.breached()), (None, vec![]));
         // Pending from 10:00 to 15:00 Monday: due Monday 18:00 → past closing, Tuesday 10:00.
         let resumed = TicketTimes { pauses: vec![(MON_9 + H, Some(MON_9 + 6 * H))], ..answered };
-        assert_eq!(standing(&p, &c, &resumed, MON_9 + 6 * H).resolution_due_at, Some(MON_9 + 25 * H));
+        assert_eq!(standing(&p, &c, &resumed, MON_9 + 6 * H).due_at(Metric::Resolution), Some(MON_9 + 25 * H));
         // Chat's first response is due within a minute of business time.
         let chat = ticket(Channel::Chat, Priority::Normal);
-        assert_eq!(standing(&p, &c, &chat, MON_9 + MIN + 1).breached, vec![Metric::FirstResponse]);
+        assert_eq!(standing(&p, &c, &chat, MON_9 + MIN + 1).breached(), vec![Metric::FirstResponse]);
+    }
+
+    #[test]
+    fn the_next_moment_to_look_again() {
+        let (p, c) = (policy(), office());
+        let t = ticket(Channel::Email, Priority::Normal);
+        // First response due Monday 17:00 warns at 16:00; at 16:30 the next moment is its breach.
+        assert_eq!(standing(&p, &c, &t, MON_9).next_change_after(MON_9), Some(MON_9 + 7 * H));
+        assert_eq!(standing(&p, &c, &t, MON_9 + 7 * H + 30 * MIN).next_change_after(MON_9 + 7 * H + 30 * MIN), Some(MON_9 + 8 * H + 1));
+        // Past it: the resolution's warning (Wednesday 16:00) is next.
+        let late = MON_9 + 9 * H;
+        assert_eq!(standing(&p, &c, &t, late).next_change_after(late), Some(MON_9 + 55 * H));
+        // Paused: nothing happens until the ticket changes.
+        let pending = TicketTimes { first_response_at: Some(MON_9 + H), pauses: vec![(MON_9 + H, None)], ..t };
+        assert_eq!(standing(&p, &c, &pending, late).next_change_after(late), None);
+    }
+
+    #[test]
+    fn a_solved_ticket_keeps_its_verdict_and_a_reopened_one_resumes() {
+        let (p, c) = (policy(), office());
+        let t = TicketTimes { first_response_at: Some(MON_9 + H), ..ticket(Channel::Email, Priority::Normal) };
+        // Solved Monday 12:00 and standing solved since (an open pause): met, its due time kept.
+        let solved = TicketTimes { solved_at: Some(MON_9 + 3 * H), pauses: vec![(MON_9 + 3 * H, None)], ..t.clone() };
+        let s = standing(&p, &c, &solved, MON_9 + 200 * H);
+        let r = *s.measure(Metric::Resolution).unwrap();
+        assert_eq!((r.state, r.due_at, r.met_at), (State::Met, Some(MON_9 + 56 * H), Some(MON_9 + 3 * H)));
+        assert_eq!((s.next_due_at(), s.next_change_after(MON_9 + 200 * H)), (None, None));
+        // Reopened on Tuesday 12:00: the day it stood solved does not count.
+        let reopened = TicketTimes { pauses: vec![(MON_9 + 3 * H, Some(MON_9 + 27 * H))], ..t };
+        assert_eq!(standing(&p, &c, &reopened, MON_9 + 27 * H).due_at(Metric::Resolution), Some(MON_9 + 80 * H));
     }
 }

@@ -44,9 +44,9 @@ pub(crate) fn compose_ack(
 ) -> AckMail {
     let (default_hours, default_response) = (i18n::t(lang, "ack-default-hours"), i18n::t(lang, "ack-default-response-time"));
     // Without hours of its own, a mailbox's support hours are its SLA calendar's.
-    let calendar_hours = clock.map(|(_, cal)| cal.describe_week(lang));
+    let calendar_hours = clock.map(|c| c.calendar.describe_week(lang));
     // The mailbox's SLA says when the first answer is due, in its calendar's time.
-    let answer_by = clock.and_then(|(policy, cal)| {
+    let answer_by = clock.and_then(|podpora_store::sla::Clock { policy, calendar: cal, .. }| {
         let target = policy.target(podpora_domain::sla::Metric::FirstResponse, ticket.channel, ticket.priority)?;
         let due = cal.due(ticket.created_at, target, &[])?;
         Some(autoack::answer_by_text(lang, cal.local(due), cal.time_zone()))

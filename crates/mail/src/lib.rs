@@ -10,6 +10,7 @@ pub mod compose;
 pub mod form;
 pub mod imap;
 pub mod ingest;
+pub mod notice;
 pub mod outbound;
 pub mod parse;
 #[cfg(feature = "peers")]

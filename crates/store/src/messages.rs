@@ -143,6 +143,7 @@ async fn insert_rows(conn: &mut AnyConnection, msgs: &[NewMessage<'_>]) -> Resul
             }
         }
     }
+    crate::sla::on_messages_in(conn, msgs, now).await?;
     Ok(ids)
 }
 

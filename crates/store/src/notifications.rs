@@ -12,6 +12,12 @@ pub enum Kind {
     Mention,
     /// A rule notified them; the text is the rule's name.
     Rule,
+    /// An SLA target of the ticket is about to be missed; the text is the metric.
+    SlaWarning,
+    /// An SLA target of the ticket was missed; the text is the metric.
+    SlaBreach,
+    /// The ticket was escalated to them (its team's lead); the text is the metric.
+    Escalation,
 }
 
 impl Kind {
@@ -19,12 +25,18 @@ impl Kind {
         match self {
             Kind::Mention => "mention",
             Kind::Rule => "rule",
+            Kind::SlaWarning => "sla_warning",
+            Kind::SlaBreach => "sla_breach",
+            Kind::Escalation => "escalation",
         }
     }
 
     fn parse(s: &str) -> Kind {
         match s {
             "rule" => Kind::Rule,
+            "sla_warning" => Kind::SlaWarning,
+            "sla_breach" => Kind::SlaBreach,
+            "escalation" => Kind::Escalation,
             _ => Kind::Mention,
         }
     }

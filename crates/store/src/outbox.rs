@@ -278,3 +278,12 @@ pub async fn recent_acks_many(
     }
     Ok(out)
 }
+
+/// How many mails of a purpose (`ack`, `reply`, `notice`) were queued about a ticket.
+pub async fn count_for_ticket(conn: &mut AnyConnection, ticket_id: i64, purpose: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE ticket_id = $1 AND purpose = $2")
+        .bind(ticket_id)
+        .bind(purpose)
+        .fetch_one(conn)
+        .await?)
+}

@@ -3,6 +3,7 @@
 //! mailbox's tickets.
 
 use crate::{now_ms, Result, StoreError, WriteTx};
+use podpora_domain::{Direction, MessageKind, TicketStatus};
 use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -32,6 +33,8 @@ pub struct PolicyRow {
     pub name: String,
     pub calendar_id: i64,
     pub warn_before_minutes: i64,
+    /// `domain::sla::Escalate` as text.
+    pub escalate: String,
     pub targets: Vec<TargetRow>,
     /// The mailboxes it measures.
     pub mailboxes: Vec<i64>,
@@ -110,6 +113,7 @@ fn policy(r: &sqlx::any::AnyRow, mailboxes: Vec<i64>) -> Result<PolicyRow> {
         name: r.try_get(1)?,
         calendar_id: r.try_get(2)?,
         warn_before_minutes: r.try_get(3)?,
+        escalate: r.try_get(5)?,
         targets,
         mailboxes,
     })
@@ -120,7 +124,7 @@ async fn mailboxes_of(conn: &mut AnyConnection, policy_id: i64) -> Result<Vec<i6
 }
 
 pub async fn policies(conn: &mut AnyConnection) -> Result<Vec<PolicyRow>> {
-    let rows = sqlx::query("SELECT id, name, calendar_id, warn_before_minutes, targets FROM sla_policies ORDER BY name, id")
+    let rows = sqlx::query("SELECT id, name, calendar_id, warn_before_minutes, targets, escalate FROM sla_policies ORDER BY name, id")
         .fetch_all(&mut *conn)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -132,7 +136,7 @@ pub async fn policies(conn: &mut AnyConnection) -> Result<Vec<PolicyRow>> {
 }
 
 pub async fn policy_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<PolicyRow>> {
-    let Some(r) = sqlx::query("SELECT id, name, calendar_id, warn_before_minutes, targets FROM sla_policies WHERE id = $1")
+    let Some(r) = sqlx::query("SELECT id, name, calendar_id, warn_before_minutes, targets, escalate FROM sla_policies WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -150,23 +154,25 @@ pub async fn save_policy(tx: &mut WriteTx, id: Option<i64>, p: &PolicyRow) -> Re
     let targets = serde_json::to_string(&p.targets).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let id = match id {
         None => sqlx::query_scalar(
-            "INSERT INTO sla_policies (name, calendar_id, warn_before_minutes, targets, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            "INSERT INTO sla_policies (name, calendar_id, warn_before_minutes, targets, created_at, updated_at, escalate) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
         )
         .bind(&p.name)
         .bind(p.calendar_id)
         .bind(p.warn_before_minutes)
         .bind(&targets)
         .bind(now)
+        .bind(&p.escalate)
         .fetch_one(&mut **tx)
         .await?,
         Some(id) => {
-            let n = sqlx::query("UPDATE sla_policies SET name = $1, calendar_id = $2, warn_before_minutes = $3, targets = $4, updated_at = $5 WHERE id = $6")
+            let n = sqlx::query("UPDATE sla_policies SET name = $1, calendar_id = $2, warn_before_minutes = $3, targets = $4, updated_at = $5, escalate = $7 WHERE id = $6")
                 .bind(&p.name)
                 .bind(p.calendar_id)
                 .bind(p.warn_before_minutes)
                 .bind(&targets)
                 .bind(now)
                 .bind(id)
+                .bind(&p.escalate)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected();
@@ -200,7 +206,12 @@ pub async fn policy_of_mailbox(conn: &mut AnyConnection, mailbox_id: i64) -> Res
 }
 
 /// A mailbox's clock: its SLA policy and that policy's calendar, as the domain measures with them.
-pub type Clock = (podpora_domain::sla::Policy, podpora_domain::calendar::Calendar);
+#[derive(Debug, Clone)]
+pub struct Clock {
+    pub policy_id: i64,
+    pub policy: podpora_domain::sla::Policy,
+    pub calendar: podpora_domain::calendar::Calendar,
+}
 
 /// The calendar as the domain reads it (stored calendars were checked when written).
 pub fn calendar_of(c: &CalendarRow) -> Result<podpora_domain::calendar::Calendar> {
@@ -220,7 +231,9 @@ fn clock(p: &PolicyRow, c: &CalendarRow) -> Result<Clock> {
             resolution_ms: t.resolution_minutes.map(|m| m * 60_000),
         })
         .collect();
-    Ok((podpora_domain::sla::Policy { targets, warn_before_ms: p.warn_before_minutes * 60_000 }, calendar_of(c)?))
+    let escalate = p.escalate.parse().map_err(|_| StoreError::Corrupt(format!("SLA policy {}: escalate '{}'", p.id, p.escalate)))?;
+    let policy = podpora_domain::sla::Policy { targets, warn_before_ms: p.warn_before_minutes * 60_000, escalate };
+    Ok(Clock { policy_id: p.id, policy, calendar: calendar_of(c)? })
 }
 
 /// Every mailbox's clock (mailboxes without a policy have none), by mailbox id.
@@ -242,4 +255,384 @@ pub async fn clock_of_mailbox(conn: &mut AnyConnection, mailbox_id: i64) -> Resu
     let Some(p) = policy_of_mailbox(&mut *conn, mailbox_id).await? else { return Ok(None) };
     let Some(c) = calendar_by_id(conn, p.calendar_id).await? else { return Ok(None) };
     Ok(Some(clock(&p, &c)?))
+}
+
+// ---- Each ticket's clock ----------------------------------------------------------------------
+//
+// The facts are kept where tickets change, in the same transaction: `on_status_in` (every status
+// write of the store goes through it), `on_messages_in` (every stored message), and `queue_in`
+// for a change of anything else a target depends on (priority, a new ticket). The tracker
+// (`commands::sla::track`) turns them into due times, warnings and breaches.
+
+/// Our statuses that stop the clock (`Solved`/`Closed` stop it by `solved_at`).
+fn waits_on_customer(s: TicketStatus) -> bool {
+    s == TicketStatus::Pending
+}
+
+fn is_done(s: TicketStatus) -> bool {
+    matches!(s, TicketStatus::Solved | TicketStatus::Closed)
+}
+
+/// Queues tickets for the tracker (only those of mailboxes an SLA policy measures).
+pub async fn queue_in(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<()> {
+    for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO sla_pending (ticket_id) SELECT t.id FROM tickets t WHERE t.id IN ({}) \
+             AND (t.sla_due_at IS NOT NULL OR t.mailbox_id IN (SELECT m.id FROM mailboxes m WHERE m.sla_policy_id IS NOT NULL)) \
+             ON CONFLICT (ticket_id) DO NOTHING",
+            crate::db::in_list(chunk.len(), 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Queues the tickets still open of these mailboxes (their policy or its calendar changed).
+pub async fn queue_mailboxes_in(conn: &mut AnyConnection, mailbox_ids: &[i64]) -> Result<()> {
+    for m in mailbox_ids {
+        sqlx::query(
+            "INSERT INTO sla_pending (ticket_id) SELECT id FROM tickets WHERE mailbox_id = $1 AND status IN ('new', 'open', 'pending') \
+             ON CONFLICT (ticket_id) DO NOTHING",
+        )
+        .bind(*m)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The mailboxes a policy measures and those measured by policies on a calendar.
+pub async fn mailboxes_of_calendar(conn: &mut AnyConnection, calendar_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT m.id FROM mailboxes m JOIN sla_policies p ON p.id = m.sla_policy_id WHERE p.calendar_id = $1")
+        .bind(calendar_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Keeps the clock's facts as tickets take status `new` (called before the status is written):
+/// waiting on the customer opens a pause and leaving it closes it; solving sets `solved_at`, and
+/// reopening turns the time it stood solved into a pause.
+pub async fn on_status_in(conn: &mut AnyConnection, ticket_ids: &[i64], new: TicketStatus, now: i64) -> Result<()> {
+    let mut before = Vec::with_capacity(ticket_ids.len());
+    for r in crate::db::select_in(&mut *conn, "SELECT id, status, solved_at FROM tickets WHERE id IN ({in})", ticket_ids).await? {
+        let status: TicketStatus = r.try_get::<String, _>(1)?.parse()?;
+        before.push((r.try_get::<i64, _>(0)?, status, r.try_get::<Option<i64>, _>(2)?));
+    }
+    on_status_known_in(conn, &before, new, now).await
+}
+
+/// `on_status_in` for tickets whose status before (and `solved_at`) the caller knows.
+pub async fn on_status_known_in(
+    conn: &mut AnyConnection,
+    before: &[(i64, TicketStatus, Option<i64>)],
+    new: TicketStatus,
+    now: i64,
+) -> Result<()> {
+    let changing: Vec<&(i64, TicketStatus, Option<i64>)> = before.iter().filter(|(_, old, _)| *old != new).collect();
+    if changing.is_empty() {
+        return Ok(());
+    }
+    let mut solved_now = Vec::new();
+    let mut reopened = Vec::new();
+    for &&(id, old, solved_at) in &changing {
+        if waits_on_customer(old) && !waits_on_customer(new) {
+            sqlx::query("UPDATE ticket_pauses SET ended_at = $1 WHERE ticket_id = $2 AND ended_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        match solved_at {
+            Some(at) if !is_done(new) => {
+                sqlx::query("INSERT INTO ticket_pauses (ticket_id, started_at, ended_at) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(at)
+                    .bind(now.max(at))
+                    .execute(&mut *conn)
+                    .await?;
+                reopened.push(id);
+            }
+            None if is_done(new) => solved_now.push(id),
+            _ => {}
+        }
+        if waits_on_customer(new) && !waits_on_customer(old) {
+            sqlx::query("INSERT INTO ticket_pauses (ticket_id, started_at) VALUES ($1, $2)").bind(id).bind(now).execute(&mut *conn).await?;
+        }
+    }
+    for (ids, value) in [(&solved_now, Some(now)), (&reopened, None)] {
+        for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+            let sql = format!("UPDATE tickets SET solved_at = $1 WHERE id IN ({})", crate::db::in_list(chunk.len(), 2));
+            let mut q = sqlx::query(&sql).bind(value);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *conn).await?;
+        }
+    }
+    let ids: Vec<i64> = changing.iter().map(|(id, _, _)| *id).collect();
+    queue_in(conn, &ids).await
+}
+
+/// Keeps the clock's facts as messages are stored: an agent's reply to the customer is the
+/// first response (if none came before) and answers what waited; a customer's message after
+/// the first response waits for the next one. Notes and automatic mail (acknowledgements, a
+/// rule's canned reply: no author) change nothing.
+pub(crate) async fn on_messages_in(conn: &mut AnyConnection, msgs: &[crate::messages::NewMessage<'_>], now: i64) -> Result<()> {
+    let mut answered: Vec<i64> = msgs
+        .iter()
+        .filter(|m| m.direction == Direction::Out && m.kind == MessageKind::Message && m.author_user_id.is_some())
+        .map(|m| m.ticket_id)
+        .collect();
+    let mut asked: Vec<i64> =
+        msgs.iter().filter(|m| m.direction == Direction::In && m.kind == MessageKind::Message).map(|m| m.ticket_id).collect();
+    for (ids, sql) in [
+        (&mut asked, "UPDATE tickets SET awaiting_since = COALESCE(awaiting_since, $1) WHERE first_response_at IS NOT NULL AND id IN"),
+        (&mut answered, "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $1), awaiting_since = NULL WHERE id IN"),
+    ] {
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
+            let sql = format!("{sql} ({})", crate::db::in_list(chunk.len(), 2));
+            let mut q = sqlx::query(&sql).bind(now);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *conn).await?;
+        }
+    }
+    let all: Vec<i64> = asked.into_iter().chain(answered).collect();
+    queue_in(conn, &all).await
+}
+
+/// Works out the message facts of tickets again from their messages (after a merge or a split
+/// moved messages between them) and queues them.
+pub async fn recount_in(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<()> {
+    const REPLY: &str = "direction = 'out' AND kind = 'message' AND author_user_id IS NOT NULL";
+    for id in ticket_ids {
+        let first: Option<i64> = sqlx::query_scalar(&format!("SELECT MIN(created_at) FROM messages WHERE ticket_id = $1 AND {REPLY}"))
+            .bind(*id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let last: Option<i64> = sqlx::query_scalar(&format!("SELECT MAX(created_at) FROM messages WHERE ticket_id = $1 AND {REPLY}"))
+            .bind(*id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let waiting: Option<i64> = match last {
+            Some(last) => sqlx::query_scalar(
+                "SELECT MIN(created_at) FROM messages WHERE ticket_id = $1 AND direction = 'in' AND kind = 'message' AND created_at > $2",
+            )
+            .bind(*id)
+            .bind(last)
+            .fetch_one(&mut *conn)
+            .await?,
+            None => None,
+        };
+        sqlx::query("UPDATE tickets SET first_response_at = $1, awaiting_since = $2 WHERE id = $3")
+            .bind(first)
+            .bind(waiting)
+            .bind(*id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    queue_in(conn, ticket_ids).await
+}
+
+/// A ticket as its clock sees it.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    pub id: i64,
+    pub number: i64,
+    pub subject: String,
+    pub mailbox_id: Option<i64>,
+    pub status: TicketStatus,
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub times: podpora_domain::sla::TicketTimes,
+    pub sla_due_at: Option<i64>,
+    pub sla_warn_at: Option<i64>,
+    pub sla_next_at: Option<i64>,
+}
+
+/// Whether the tracker has anything to look at (read without a write transaction).
+pub async fn any_due(conn: &mut AnyConnection, now: i64) -> Result<bool> {
+    let queued: Option<i64> = sqlx::query_scalar("SELECT ticket_id FROM sla_pending LIMIT 1").fetch_optional(&mut *conn).await?;
+    if queued.is_some() {
+        return Ok(true);
+    }
+    let due: Option<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE sla_next_at IS NOT NULL AND sla_next_at <= $1 LIMIT 1")
+        .bind(now)
+        .fetch_optional(conn)
+        .await?;
+    Ok(due.is_some())
+}
+
+/// Takes up to `limit` tickets to look at: those queued (taken off the queue in the caller's
+/// transaction; on PostgreSQL rows another instance is taking are skipped) and those whose
+/// next moment (a warning, a due time) has come.
+pub async fn claim_in(conn: &mut AnyConnection, now: i64, limit: i64) -> Result<Vec<i64>> {
+    let lock = match crate::db::backend_of(conn) {
+        crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        crate::Backend::Sqlite => "",
+    };
+    let sql = format!("DELETE FROM sla_pending WHERE ticket_id IN (SELECT ticket_id FROM sla_pending LIMIT $1{lock}) RETURNING ticket_id");
+    let mut ids: Vec<i64> = sqlx::query_scalar(&sql).bind(limit).fetch_all(&mut *conn).await?;
+    let room = limit - ids.len() as i64;
+    if room > 0 {
+        let due: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM tickets WHERE sla_next_at IS NOT NULL AND sla_next_at <= $1 ORDER BY sla_next_at LIMIT $2")
+                .bind(now)
+                .bind(room)
+                .fetch_all(&mut *conn)
+                .await?;
+        ids.extend(due);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The tickets with these ids as their clocks see them, with their pauses.
+pub async fn tracked_in(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<Vec<Tracked>> {
+    let mut pauses: std::collections::HashMap<i64, Vec<(i64, Option<i64>)>> = std::collections::HashMap::new();
+    for r in crate::db::select_in(
+        &mut *conn,
+        "SELECT ticket_id, started_at, ended_at FROM ticket_pauses WHERE ticket_id IN ({in}) ORDER BY ticket_id, started_at",
+        ticket_ids,
+    )
+    .await?
+    {
+        pauses.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
+    }
+    let rows = crate::db::select_in(
+        &mut *conn,
+        "SELECT id, number, subject, mailbox_id, status, assignee_id, team_id, channel, priority, created_at, first_response_at, \
+         awaiting_since, solved_at, sla_due_at, sla_warn_at, sla_next_at FROM tickets WHERE id IN ({in}) ORDER BY id",
+        ticket_ids,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.try_get(0)?;
+            Ok(Tracked {
+                id,
+                number: r.try_get(1)?,
+                subject: r.try_get(2)?,
+                mailbox_id: r.try_get(3)?,
+                status: r.try_get::<String, _>(4)?.parse()?,
+                assignee_id: r.try_get(5)?,
+                team_id: r.try_get(6)?,
+                times: podpora_domain::sla::TicketTimes {
+                    channel: r.try_get::<String, _>(7)?.parse()?,
+                    priority: r.try_get::<String, _>(8)?.parse()?,
+                    created_at: r.try_get(9)?,
+                    first_response_at: r.try_get(10)?,
+                    awaiting_reply_since: r.try_get(11)?,
+                    solved_at: r.try_get(12)?,
+                    pauses: pauses.remove(&id).unwrap_or_default(),
+                },
+                sla_due_at: r.try_get(13)?,
+                sla_warn_at: r.try_get(14)?,
+                sla_next_at: r.try_get(15)?,
+            })
+        })
+        .collect()
+}
+
+/// One ticket's clock as stored (`tracked_in` of one).
+pub async fn tracked(conn: &mut AnyConnection, ticket_id: i64) -> Result<Option<Tracked>> {
+    Ok(tracked_in(conn, &[ticket_id]).await?.pop())
+}
+
+/// Writes what the tracker found: the nearest open due time, when it warns, when to look again.
+pub async fn write_in(conn: &mut AnyConnection, ticket_id: i64, due: Option<i64>, warn: Option<i64>, next: Option<i64>) -> Result<()> {
+    sqlx::query("UPDATE tickets SET sla_due_at = $1, sla_warn_at = $2, sla_next_at = $3 WHERE id = $4")
+        .bind(due)
+        .bind(warn)
+        .bind(next)
+        .bind(ticket_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A warning or a breach of one target of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SlaEvent {
+    pub ticket_id: i64,
+    pub metric: String,
+    /// `warning` or `breach`.
+    pub kind: String,
+    pub started_at: i64,
+    pub due_at: i64,
+    pub met_at: Option<i64>,
+    pub at: i64,
+    pub policy_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+}
+
+/// Records an event once (per ticket, target, clock start and kind): `true` if it is new.
+pub async fn record_in(conn: &mut AnyConnection, e: &SlaEvent) -> Result<bool> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO sla_events (ticket_id, metric, kind, started_at, due_at, met_at, at, policy_id, assignee_id, team_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (ticket_id, metric, started_at, kind) DO NOTHING RETURNING id",
+    )
+    .bind(e.ticket_id)
+    .bind(&e.metric)
+    .bind(&e.kind)
+    .bind(e.started_at)
+    .bind(e.due_at)
+    .bind(e.met_at)
+    .bind(e.at)
+    .bind(e.policy_id)
+    .bind(e.assignee_id)
+    .bind(e.team_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(id.is_some())
+}
+
+/// A ticket's warnings and breaches, oldest first.
+pub async fn events_of(conn: &mut AnyConnection, ticket_id: i64) -> Result<Vec<SlaEvent>> {
+    let rows = sqlx::query(
+        "SELECT ticket_id, metric, kind, started_at, due_at, met_at, at, policy_id, assignee_id, team_id FROM sla_events \
+         WHERE ticket_id = $1 ORDER BY at, id",
+    )
+    .bind(ticket_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(event).collect()
+}
+
+fn event(r: &sqlx::any::AnyRow) -> Result<SlaEvent> {
+    Ok(SlaEvent {
+        ticket_id: r.try_get(0)?,
+        metric: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        started_at: r.try_get(3)?,
+        due_at: r.try_get(4)?,
+        met_at: r.try_get(5)?,
+        at: r.try_get(6)?,
+        policy_id: r.try_get(7)?,
+        assignee_id: r.try_get(8)?,
+        team_id: r.try_get(9)?,
+    })
+}
+
+/// Breaches recorded between two moments (for reports), oldest first, at most `limit`.
+pub async fn breaches_between(conn: &mut AnyConnection, from: i64, to: i64, limit: i64) -> Result<Vec<SlaEvent>> {
+    let rows = sqlx::query(
+        "SELECT ticket_id, metric, kind, started_at, due_at, met_at, at, policy_id, assignee_id, team_id FROM sla_events \
+         WHERE kind = 'breach' AND at >= $1 AND at < $2 ORDER BY at, id LIMIT $3",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(event).collect()
 }

@@ -136,8 +136,8 @@ pub fn free_port() -> u16 {
 }
 
 /// Moves a ticket into the past by `ms`: as if it had been opened and last changed that much
-/// earlier, and the scheduled rules' looks at it too (scheduled rules and SLA clocks, without
-/// waiting).
+/// earlier, with its messages, its SLA clock and the scheduled rules' looks at it (scheduled
+/// rules and SLA clocks, without waiting); its clock is queued to be looked at again.
 pub async fn age_ticket(db: &Db, ticket_id: i64, ms: i64) {
     let mut tx = db.begin().await.expect("begin");
     sqlx::query("UPDATE tickets SET created_at = created_at - $1, updated_at = updated_at - $1 WHERE id = $2")
@@ -146,11 +146,16 @@ pub async fn age_ticket(db: &Db, ticket_id: i64, ms: i64) {
         .execute(&mut *tx)
         .await
         .expect("age ticket");
-    sqlx::query("UPDATE rule_runs SET checked_at = checked_at - $1 WHERE ticket_id = $2")
-        .bind(ms)
-        .bind(ticket_id)
-        .execute(&mut *tx)
-        .await
-        .expect("age the rules' view of it");
+    for sql in [
+        "UPDATE rule_runs SET checked_at = checked_at - $1 WHERE ticket_id = $2",
+        "UPDATE tickets SET first_response_at = first_response_at - $1, awaiting_since = awaiting_since - $1, solved_at = solved_at - $1, \
+         sla_due_at = sla_due_at - $1, sla_warn_at = sla_warn_at - $1, sla_next_at = sla_next_at - $1 WHERE id = $2",
+        "UPDATE messages SET created_at = created_at - $1 WHERE ticket_id = $2",
+        "UPDATE ticket_pauses SET started_at = started_at - $1, ended_at = ended_at - $1 WHERE ticket_id = $2",
+        "UPDATE sla_events SET started_at = started_at - $1, due_at = due_at - $1, met_at = met_at - $1, at = at - $1 WHERE ticket_id = $2",
+    ] {
+        sqlx::query(sql).bind(ms).bind(ticket_id).execute(&mut *tx).await.expect("age what is known of it");
+    }
+    crate::sla::queue_in(&mut tx, &[ticket_id]).await.expect("its clock is looked at again");
     tx.commit().await.expect("commit");
 }

@@ -32,9 +32,19 @@ pub struct Ticket {
     pub assigned_by: Option<AssignedBy>,
     /// The routing decision's reason (`routing::Why` as stored), also while it waits for someone.
     pub assignment_reason: String,
+    /// Our first reply to the customer.
+    pub first_response_at: Option<i64>,
+    /// Since when a later message of the customer waits for our answer.
+    pub awaiting_since: Option<i64>,
+    /// When it was solved (None again once reopened).
+    pub solved_at: Option<i64>,
+    /// The nearest SLA due time still open (in the past: missed), by the mailbox's policy.
+    pub sla_due_at: Option<i64>,
+    /// When that due time starts warning.
+    pub sla_warn_at: Option<i64>,
 }
 
-const COLS: &str = "id, number, mailbox_id, customer_id, subject, status, channel, assignee_id, related_number, priority, team_id, remind_at, created_at, updated_at, assigned_by, assignment_reason";
+const COLS: &str = "id, number, mailbox_id, customer_id, subject, status, channel, assignee_id, related_number, priority, team_id, remind_at, created_at, updated_at, assigned_by, assignment_reason, first_response_at, awaiting_since, solved_at, sla_due_at, sla_warn_at";
 
 fn ticket(r: &AnyRow) -> Result<Ticket> {
     Ok(Ticket {
@@ -54,6 +64,11 @@ fn ticket(r: &AnyRow) -> Result<Ticket> {
         updated_at: r.try_get("updated_at")?,
         assigned_by: r.try_get::<Option<String>, _>("assigned_by")?.map(|b| b.parse()).transpose()?,
         assignment_reason: r.try_get("assignment_reason")?,
+        first_response_at: r.try_get("first_response_at")?,
+        awaiting_since: r.try_get("awaiting_since")?,
+        solved_at: r.try_get("solved_at")?,
+        sla_due_at: r.try_get("sla_due_at")?,
+        sla_warn_at: r.try_get("sla_warn_at")?,
     })
 }
 
@@ -119,6 +134,8 @@ pub async fn insert_many(conn: &mut AnyConnection, backend: Backend, new: &[NewT
             by_number.insert(t.number.get(), t);
         }
     }
+    let ids: Vec<i64> = by_number.values().map(|t| t.id).collect();
+    crate::sla::queue_in(&mut *conn, &ids).await?;
     numbers.iter().map(|n| by_number.remove(n).ok_or_else(|| StoreError::Corrupt(format!("ticket {n} was not created")))).collect()
 }
 
@@ -194,6 +211,7 @@ pub async fn add_participants(conn: &mut AnyConnection, rows: &[(i64, &EmailAddr
 
 /// Sets the status of these tickets (and their last change to now).
 pub async fn set_status_many(conn: &mut AnyConnection, ticket_ids: &[i64], status: TicketStatus) -> Result<()> {
+    crate::sla::on_status_in(&mut *conn, ticket_ids, status, now_ms()).await?;
     for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
         let sql = format!("UPDATE tickets SET status = $1, updated_at = $2 WHERE id IN ({})", crate::db::in_list(chunk.len(), 3));
         let mut q = sqlx::query(&sql).bind(status.as_str()).bind(now_ms());
@@ -305,6 +323,7 @@ pub async fn patch_in(tx: &mut AnyConnection, ticket_id: i64, p: &TicketPatch, a
             .bind(ticket_id)
             .execute(&mut *tx)
             .await?;
+        crate::sla::queue_in(&mut *tx, &[ticket_id]).await?;
         activity::add(&mut *tx, ticket_id, actor, "priority", &format!("{} {}", before.priority, pr)).await?;
     }
     if let Some(team) = p.team_id.filter(|t| *t != before.team_id) {
@@ -364,14 +383,14 @@ pub async fn merge_in(tx: &mut AnyConnection, from: &Ticket, into: &Ticket, acto
     ] {
         sqlx::query(sql).bind(into.id).bind(from.id).execute(&mut *tx).await?;
     }
-    sqlx::query("UPDATE tickets SET status = $1, related_number = $2, remind_at = NULL, updated_at = $3 WHERE id = $4")
-        .bind(TicketStatus::Closed.as_str())
+    set_status(&mut *tx, from.id, TicketStatus::Closed).await?;
+    sqlx::query("UPDATE tickets SET related_number = $1, remind_at = NULL WHERE id = $2")
         .bind(into.number.get())
-        .bind(now_ms())
         .bind(from.id)
         .execute(&mut *tx)
         .await?;
     crate::search::copy_words(&mut *tx, from.id, into.id).await?;
+    crate::sla::recount_in(&mut *tx, &[from.id, into.id]).await?;
     touch(&mut *tx, into.id).await?;
     activity::add(&mut *tx, from.id, actor, "merged_into", &into.number.get().to_string()).await?;
     activity::add(&mut *tx, into.id, actor, "merged_from", &from.number.get().to_string()).await
@@ -423,6 +442,7 @@ pub async fn split_in(tx: &mut AnyConnection, from: &Ticket, message_pk: i64, ac
     // search for them still finds where the conversation started).
     let moved: Vec<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE ticket_id = $1").bind(new.id).fetch_all(&mut *tx).await?;
     crate::search::index_messages(&mut *tx, &moved).await?;
+    crate::sla::recount_in(&mut *tx, &[from.id, new.id]).await?;
     touch(&mut *tx, from.id).await?;
     activity::add(&mut *tx, from.id, actor, "split_to", &new.number.get().to_string()).await?;
     activity::add(&mut *tx, new.id, actor, "split_from", &from.number.get().to_string()).await?;
@@ -439,6 +459,8 @@ pub async fn wake_due_in(tx: &mut AnyConnection, now: i64) -> Result<Vec<Ticket>
             .await?;
     let mut woken = Vec::new();
     for id in ids {
+        let before: (String, Option<i64>) =
+            sqlx::query_as("SELECT status, solved_at FROM tickets WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
         // Re-checked inside the write: another instance may have woken it already.
         let n = sqlx::query(
             "UPDATE tickets SET status = $1, remind_at = NULL, updated_at = $2 WHERE id = $3 AND remind_at IS NOT NULL AND remind_at <= $2",
@@ -450,6 +472,7 @@ pub async fn wake_due_in(tx: &mut AnyConnection, now: i64) -> Result<Vec<Ticket>
         .await?
         .rows_affected();
         if n > 0 {
+            crate::sla::on_status_known_in(&mut *tx, &[(id, before.0.parse()?, before.1)], TicketStatus::Open, now).await?;
             activity::add(&mut *tx, id, None, "reminder", "").await?;
             woken.push(by_id(&mut *tx, id).await?);
         }
@@ -494,6 +517,8 @@ pub enum Sort {
     #[default]
     Oldest,
     Newest,
+    /// The nearest SLA due time first (missed ones first of all), tickets without one last.
+    Due,
 }
 
 impl Sort {
@@ -501,13 +526,15 @@ impl Sort {
         match self {
             Sort::Oldest => "oldest",
             Sort::Newest => "newest",
+            Sort::Due => "due",
         }
     }
-    /// Only the two words the UI and API offer; anything else is `None`.
+    /// Only the words the UI and API offer; anything else is `None`.
     pub fn parse(s: &str) -> Option<Sort> {
         match s {
             "oldest" => Some(Sort::Oldest),
             "newest" => Some(Sort::Newest),
+            "due" => Some(Sort::Due),
             _ => None,
         }
     }
@@ -516,7 +543,7 @@ impl Sort {
 impl std::str::FromStr for Sort {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Sort, String> {
-        Sort::parse(s).ok_or_else(|| format!("sort must be 'oldest' or 'newest', not '{}'", s.chars().take(40).collect::<String>()))
+        Sort::parse(s).ok_or_else(|| format!("sort must be 'oldest', 'newest' or 'due', not '{}'", s.chars().take(40).collect::<String>()))
     }
 }
 
@@ -589,16 +616,30 @@ pub async fn list(db: &Db, q: &TicketQuery) -> Result<(Vec<TicketSummary>, Optio
          (SELECT c.name FROM customers c WHERE c.id = t.customer_id) AS customer_name FROM tickets t WHERE 1 = 1{filters}",
         COLS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ")
     );
-    let (cmp, order) = match q.sort {
-        Sort::Oldest => (">", "ASC"),
-        Sort::Newest => ("<", "DESC"),
-    };
-    if let Some(after) = q.after_id {
-        args.push(Arg::Int(after));
-        sql.push_str(&format!(" AND t.id {cmp} ${}", args.len()));
-    }
     let limit = q.limit.clamp(1, 200);
-    sql.push_str(&format!(" ORDER BY t.id {order} LIMIT {}", limit + 1));
+    match q.sort {
+        Sort::Oldest | Sort::Newest => {
+            let (cmp, order) = if q.sort == Sort::Oldest { (">", "ASC") } else { ("<", "DESC") };
+            if let Some(after) = q.after_id {
+                args.push(Arg::Int(after));
+                sql.push_str(&format!(" AND t.id {cmp} ${}", args.len()));
+            }
+            sql.push_str(&format!(" ORDER BY t.id {order} LIMIT {}", limit + 1));
+        }
+        Sort::Due => {
+            // Keyset on (due time, id); no due time sorts as the end of time on both backends.
+            const DUE: &str = "COALESCE(t.sla_due_at, 9223372036854775807)";
+            if let Some(after) = q.after_id {
+                args.push(Arg::Int(after));
+                let n = args.len();
+                sql.push_str(&format!(
+                    " AND ({DUE} > (SELECT COALESCE(a.sla_due_at, 9223372036854775807) FROM tickets a WHERE a.id = ${n}) \
+                     OR ({DUE} = (SELECT COALESCE(a.sla_due_at, 9223372036854775807) FROM tickets a WHERE a.id = ${n}) AND t.id > ${n}))"
+                ));
+            }
+            sql.push_str(&format!(" ORDER BY {DUE} ASC, t.id ASC LIMIT {}", limit + 1));
+        }
+    }
     let mut query = sqlx::query(&sql);
     for a in args {
         query = match a {

@@ -23,6 +23,8 @@ pub struct User {
     pub status: AgentStatus,
     /// What routing needs to know of them.
     pub profile: Profile,
+    /// Also gets their SLA warnings and escalations by mail.
+    pub mail_notifications: bool,
 }
 
 /// How much work an agent takes, in which languages and skills, and when they work.
@@ -52,7 +54,7 @@ fn user(r: &AnyRow) -> Result<User> {
         role: r.try_get::<String, _>("role")?.parse()?,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
         language: Lang::from_code(&r.try_get::<String, _>("language")?).unwrap_or(Lang::En),
-        inbox_sort: if r.try_get::<String, _>("inbox_sort")? == "newest" { Sort::Newest } else { Sort::Oldest },
+        inbox_sort: Sort::parse(&r.try_get::<String, _>("inbox_sort")?).unwrap_or_default(),
         all_mailboxes: r.try_get::<i64, _>("all_mailboxes")? != 0,
         status: r.try_get::<String, _>("status")?.parse()?,
         profile: Profile {
@@ -62,11 +64,12 @@ fn user(r: &AnyRow) -> Result<User> {
             time_zone: r.try_get("time_zone")?,
             working_hours: r.try_get("working_hours")?,
         },
+        mail_notifications: r.try_get::<i64, _>("mail_notifications")? != 0,
     })
 }
 
 const COLS: &str =
-    "id, email, name, role, disabled, language, inbox_sort, all_mailboxes, status, capacity, languages, skills, time_zone, working_hours";
+    "id, email, name, role, disabled, language, inbox_sort, all_mailboxes, status, capacity, languages, skills, time_zone, working_hours, mail_notifications";
 
 /// Stores an agent's profile (checked by the caller).
 pub async fn set_profile(db: &Db, id: i64, p: &Profile) -> Result<()> {
@@ -202,6 +205,10 @@ pub async fn set_language(db: &Db, id: i64, lang: Lang) -> Result<()> {
 
 pub async fn set_status(db: &Db, id: i64, status: AgentStatus) -> Result<()> {
     set(db, "UPDATE users SET status = $1 WHERE id = $2", id, status.as_str().to_string()).await
+}
+
+pub async fn set_mail_notifications(db: &Db, id: i64, on: bool) -> Result<()> {
+    set(db, "UPDATE users SET mail_notifications = $1 WHERE id = $2", id, on as i64).await
 }
 
 pub async fn set_inbox_sort(db: &Db, id: i64, sort: Sort) -> Result<()> {

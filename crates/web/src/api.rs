@@ -61,9 +61,9 @@ pub struct ListParams {
     tag: Option<Tag>,
     /// Words from the subject, customer and messages (diacritics optional); "#123" is ticket 123.
     q: Option<String>,
-    /// "oldest" (the default) or "newest" first.
+    /// "oldest" (the default) or "newest" first, or "due": the nearest SLA due time first.
     #[serde(default, deserialize_with = "non_empty")]
-    #[param(value_type = Option<String>, pattern = "^(oldest|newest)$")]
+    #[param(value_type = Option<String>, pattern = "^(oldest|newest|due)$")]
     sort: Option<Sort>,
     /// `next_cursor` of the previous page.
     #[serde(default, deserialize_with = "non_empty")]

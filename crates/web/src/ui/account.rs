@@ -30,6 +30,7 @@ pub async fn account(agent: Agent, Query(n): Query<Notice>) -> Response {
                 label { (t(lang, "account-language"))
                     select name="language" { @for l in Lang::ALL { option value=(l.code()) selected[*l == agent.user().language] { (l.native_name()) } } }
                 }
+                label.check { input type="checkbox" name="mail_notifications" value="1" checked[agent.user().mail_notifications]; " " (t(lang, "account-mail-notifications")) }
                 button type="submit" { (t(lang, "account-save")) }
             }
             h2 { (t(lang, "account-status")) }
@@ -57,11 +58,15 @@ pub async fn account(agent: Agent, Query(n): Query<Notice>) -> Response {
 pub struct LanguageForm {
     #[serde(default)]
     language: String,
+    /// A checkbox: absent when unticked.
+    #[serde(default)]
+    mail_notifications: Option<String>,
 }
 
 pub async fn account_save(State(state): State<AppState>, CsrfForm(agent, f): CsrfForm<LanguageForm>) -> Response {
     let lang = ui_try!(agent.lang, Lang::from_code(&f.language).ok_or(UiError::msg("error-unknown-language")));
     ui_try!(agent.lang, accounts::set_language(&state.room, &agent.actor, lang).await);
+    ui_try!(agent.lang, accounts::set_mail_notifications(&state.room, &agent.actor, f.mail_notifications.is_some()).await);
     Redirect::to("/account?ok=saved").into_response()
 }
 

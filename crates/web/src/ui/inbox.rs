@@ -204,6 +204,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                     select name="sort" {
                         option value="oldest" selected[sort == Sort::Oldest] { (t(lang, "inbox-sort-oldest")) }
                         option value="newest" selected[sort == Sort::Newest] { (t(lang, "inbox-sort-newest")) }
+                        option value="due" selected[sort == Sort::Due] { (t(lang, "inbox-sort-due")) }
                     }
                     button type="submit" { (t(lang, "inbox-search-submit")) }
                 }
@@ -219,7 +220,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                             thead { tr {
                                 th { input type="checkbox" data-select-all aria-label="all"; }
                                 th { (t(lang, "col-number")) } th { (t(lang, "col-subject")) } th { (t(lang, "col-customer")) }
-                                th { (t(lang, "col-status")) } th { (t(lang, "col-priority")) } th { (t(lang, "col-assignee")) } th { (t(lang, "col-updated")) }
+                                th { (t(lang, "col-status")) } th { (t(lang, "col-priority")) } th { (t(lang, "col-assignee")) } th { (t(lang, "sla-due-column")) } th { (t(lang, "col-updated")) }
                             } }
                             tbody {
                                 @for s in &page {
@@ -231,6 +232,7 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                                         td { span.status { (status_label(lang, s.ticket.status)) } }
                                         td { (priority_label(lang, s.ticket.priority)) }
                                         td { (agent_name(s.ticket.assignee_id)) }
+                                        td { (super::sla_badge(lang, &s.ticket)) }
                                         td title=(exact_time(s.ticket.updated_at)) { (ago(lang, s.ticket.updated_at)) }
                                     }
                                 }
@@ -322,5 +324,9 @@ fn notification_text(lang: Lang, n: &podpora_store::notifications::Notification)
             t_args(lang, "notification-mention", &[("name", Arg::Str(n.by_name.as_deref().unwrap_or_default()))])
         }
         podpora_store::notifications::Kind::Rule => t_args(lang, "notification-rule", &[("rule", Arg::Str(&n.text))]),
+        kind => match podpora_domain::sla::Metric::parse(&n.text) {
+            Some(metric) => podpora_commands::sla::notice_line(lang, kind, metric, ""),
+            None => n.text.clone(),
+        },
     }
 }

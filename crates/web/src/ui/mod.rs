@@ -269,6 +269,31 @@ pub fn ago(lang: Lang, ms: i64) -> String {
     }
 }
 
+/// A span of time in short units: "3 d 4 h", "2 h 10 min", "5 min".
+pub(crate) fn span_text(ms: i64) -> String {
+    let m = ms.max(0) / 60_000;
+    match (m / 1440, m % 1440 / 60, m % 60) {
+        (0, 0, min) => format!("{min} min"),
+        (0, h, min) => format!("{h} h {min} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// A ticket's nearest SLA due time, as the inbox and the ticket show it: time left, warned
+/// (within the warning time) or overdue; nothing while there is no due time.
+pub fn sla_badge(lang: Lang, ticket: &podpora_store::tickets::Ticket) -> Markup {
+    let Some(due) = ticket.sla_due_at else { return html! {} };
+    let now = podpora_store::now_ms();
+    let (class, text) = if now > due {
+        ("sla sla-late", t_args(lang, "sla-overdue", &[("time", Arg::Str(&span_text(now - due)))]))
+    } else if ticket.sla_warn_at.is_some_and(|w| now >= w) {
+        ("sla sla-warn", t_args(lang, "sla-due-in", &[("time", Arg::Str(&span_text(due - now)))]))
+    } else {
+        ("sla", t_args(lang, "sla-due-in", &[("time", Arg::Str(&span_text(due - now)))]))
+    };
+    html! { span class=(class) title=(exact_time(due)) { (text) } }
+}
+
 pub fn exact_time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }

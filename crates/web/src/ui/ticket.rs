@@ -62,6 +62,7 @@ async fn render(
     let canned_list = ui_try!(lang, canned_replies::list(room, &agent.actor).await);
     let teams = ui_try!(lang, directory::teams(room, &agent.actor).await);
     let organisations = ui_try!(lang, podpora_commands::organisations::list(room, &agent.actor).await);
+    let standing = ui_try!(lang, podpora_commands::sla::standing_of(room, ticket).await);
     let team_of = |id: Option<i64>| id.and_then(|id| teams.iter().find(|t| t.id == id)).map(|t| t.name.clone());
     let name_of = |id: Option<i64>| id.and_then(|id| all_agents.iter().find(|a| a.id == id)).map(|a| a.name.clone());
     let last_id = msgs.last().map(|m| m.id).unwrap_or(0);
@@ -83,6 +84,7 @@ async fn render(
                             " · " a href={ "/t/" (r) } { @if ticket.status == TicketStatus::Closed { (t_args(lang, "ticket-merged-into", &[("number", Arg::Str(&format!("#{r}")))])) } @else { (t_args(lang, "ticket-related", &[("number", Arg::Str(&format!("#{r}")))])) } }
                         }
                         " · " (t_args(lang, "ticket-messages-count", &[("count", Arg::Num(msgs.len() as i64))]))
+                        @if ticket.sla_due_at.is_some() { " · " (super::sla_badge(lang, ticket)) }
                     }
                     div.presence id="presence" aria-live="polite" data-label=(t(lang, "ticket-viewing")) data-typing=(t(lang, "ticket-typing")) {}
                 }
@@ -93,6 +95,7 @@ async fn render(
             }
             aside.side {
                 (properties(agent, ticket, &tags, &agents, &teams))
+                @if let Some(s) = &standing { (sla_panel(lang, s)) }
                 (customer_panel(agent, ticket, customer.as_ref(), &others, &agents, &organisations))
                 details.handover {
                     summary { (t(lang, "ticket-handover")) }
@@ -175,6 +178,15 @@ fn activity_text(
             }
         }
         "rule" => t_args(lang, "activity-rule", &[("rule", Arg::Str(detail))]),
+        "sla-breach" => {
+            let (metric, due) = detail.split_once(' ').unwrap_or((detail, ""));
+            let metric = podpora_domain::sla::Metric::parse(metric).map(|m| t(lang, m.label_key())).unwrap_or_else(|| metric.to_string());
+            t_args(
+                lang,
+                "activity-sla-breach",
+                &[("metric", Arg::Str(&metric)), ("due", Arg::Str(&due.parse().map(exact_time).unwrap_or_default()))],
+            )
+        }
         "overflow" => {
             let mut parts = detail.split(' ').map(|p| p.parse::<i64>().ok());
             let (from, to, after) = (parts.next().flatten(), parts.next().flatten(), parts.next().flatten().unwrap_or(0));
@@ -191,6 +203,31 @@ fn activity_text(
         "rule-failed" => t_args(lang, "activity-rule-failed", &[("detail", Arg::Str(detail))]),
         "released" => t_args(lang, "activity-released", &[("from", Arg::Str(&name_of(detail.parse().ok()).unwrap_or_default()))]),
         other => other.to_string(),
+    }
+}
+
+/// Each SLA target of the ticket: due when, met, missed or paused.
+fn sla_panel(lang: Lang, s: &podpora_domain::sla::Standing) -> Markup {
+    use podpora_domain::sla::State;
+    html! {
+        section.sla-panel {
+            h2 { "SLA" }
+            ul {
+                @for m in &s.measures {
+                    li {
+                        (t(lang, m.metric.label_key())) ": "
+                        @match (m.state, m.due_at) {
+                            (State::Paused, _) | (_, None) => { (t(lang, "sla-paused")) }
+                            (State::Met, _) => { span.sla { (t(lang, "sla-met")) } }
+                            (State::Breached, Some(_)) if m.met_at.is_some() => { span class="sla sla-late" { (t(lang, "sla-met-late")) } }
+                            (State::Breached, Some(due)) => { span class="sla sla-late" title=(exact_time(due)) { (t_args(lang, "sla-overdue", &[("time", Arg::Str(&super::span_text(podpora_store::now_ms() - due)))])) } }
+                            (State::Warning, Some(due)) => { span class="sla sla-warn" title=(exact_time(due)) { (t_args(lang, "sla-due-in", &[("time", Arg::Str(&super::span_text(due - podpora_store::now_ms())))])) } }
+                            (State::Running, Some(due)) => { span.sla title=(exact_time(due)) { (t_args(lang, "sla-due-in", &[("time", Arg::Str(&super::span_text(due - podpora_store::now_ms())))])) } }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
