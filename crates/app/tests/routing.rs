@@ -4,7 +4,9 @@
 //! with its reason in the API, on the ticket page and in the log; nobody available leaves a
 //! ticket waiting until an agent comes online; an agent going off shift gives back what they have
 //! not answered; an account manager set on the ticket page gets the customer's next mail, and an
-//! organisation's manager (set on the admin page) gets the mail of its domain.
+//! organisation's manager (set on the admin page) gets the mail of its domain. The business
+//! hours and SLA page: calendars and policies written in forms, refused values shown beside
+//! their fields as typed, a country's public holidays added, a calendar in use kept.
 
 mod common;
 use common::*;
@@ -177,4 +179,130 @@ fn routing_sqlite() {
 #[test]
 fn routing_postgres() {
     routing(Backend::Postgres);
+}
+
+/// The business hours and SLA admin page, as an admin uses it.
+fn sla_admin(backend: Backend) {
+    let s = Server::start(backend, ServerOptions { relay: None, ..Default::default() });
+    assert!(s.cli(&["mailbox", "add", "--address", "help@shop.test", "--name", "Help"], b"").status.success());
+    let mut admin = Client::new(&s.http);
+    assert_eq!(admin.login("admin@shop.test", "correct horse battery").status, 303);
+    let csrf = admin.csrf();
+    let page = admin.get("/admin/sla");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("<a href=\"/admin/sla\" aria-current=\"page\">") && page.body.contains("Add a calendar first"),
+        "{}",
+        page.body
+    );
+
+    // A calendar: an unknown zone is refused beside its field, as typed, and nothing is saved.
+    let calendar = |zone: &'static str, csrf: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("_csrf", csrf.to_string()),
+            ("name", "Prague office".into()),
+            ("time_zone", zone.into()),
+            ("week", "mon-fri 09:00-17:00".into()),
+            ("holidays", "2026-12-31 Silvestr".into()),
+        ]
+    };
+    let post = |c: &mut Client, path: &str, f: &[(&'static str, String)]| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.post(path, &pairs)
+    };
+    let r = post(&mut admin, "/admin/sla/calendars/new", &calendar("Europe/Praha", &csrf));
+    assert_eq!(r.status, 422, "{}", r.body);
+    let zone_row = &r.body[r.body.find("for=\"cal-zone\"").unwrap()..r.body.find("for=\"cal-week\"").unwrap()];
+    assert!(zone_row.contains("field-error") && zone_row.contains("value=\"Europe/Praha\""), "{zone_row}");
+    assert!(r.body.contains("2026-12-31 Silvestr"), "the holidays as typed");
+    assert_eq!(s.get("/api/v1/calendars").1["calendars"], json!([]), "a refused calendar was saved");
+    assert_eq!(post(&mut admin, "/admin/sla/calendars/new", &calendar("Europe/Prague", "forged")).status, 403, "the form checks its token");
+    assert_eq!(post(&mut admin, "/admin/sla/calendars/new", &calendar("Europe/Prague", &csrf)).status, 303);
+    let cal = s.get("/api/v1/calendars").1["calendars"][0].clone();
+    let cal_id = cal["id"].as_i64().expect("the calendar");
+    assert_eq!(cal["time_zone"], "Europe/Prague", "{cal}");
+
+    // Czech public holidays of 2027 with one button; the one written by hand stays.
+    let r = post(
+        &mut admin,
+        &format!("/admin/sla/calendars/{cal_id}/holidays"),
+        &[("_csrf", csrf.clone()), ("country", "cz".into()), ("year", "2027".into())],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let holidays = s.get(&format!("/api/v1/calendars/{cal_id}")).1.to_string();
+    assert!(holidays.contains("2026-12-31") && holidays.contains("2027-12-24") && holidays.contains("2027-03-29"), "{holidays}");
+    let r = post(
+        &mut admin,
+        &format!("/admin/sla/calendars/{cal_id}/holidays"),
+        &[("_csrf", csrf.clone()), ("country", "cz".into()), ("year", "1800".into())],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("value=\"1800\"") && r.body.contains("field has-error"), "{}", r.body);
+
+    // A policy: a duration that is not one is refused beside the targets, the rows kept.
+    let cal_text = cal_id.to_string();
+    let policy = |first: &'static str| -> Vec<(&'static str, String)> {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("name", "Standard".into()),
+            ("calendar_id", cal_text.clone()),
+            ("channel", "email".into()),
+            ("priority", "".into()),
+            ("first_response", first.into()),
+            ("next_response", "8h".into()),
+            ("resolution", "24h".into()),
+            ("channel", "".into()),
+            ("priority", "urgent".into()),
+            ("first_response", "1h".into()),
+            ("next_response", "".into()),
+            ("resolution", "".into()),
+            ("channel", "".into()),
+            ("priority", "".into()),
+            ("first_response", "".into()),
+            ("next_response", "".into()),
+            ("resolution", "".into()),
+            ("warn_before", "30m".into()),
+            ("escalate", "breach".into()),
+            ("mailbox", "1".into()),
+        ]
+    };
+    let r = post(&mut admin, "/admin/sla/policies/new", &policy("8 hours"));
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("fieldset class=\"block has-error\"") && r.body.contains("value=\"8 hours\""), "{}", r.body);
+    assert_eq!(s.get("/api/v1/sla-policies").1, json!([]), "a refused policy was saved");
+    let r = post(&mut admin, "/admin/sla/policies/new", &policy("4h"));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p = s.get("/api/v1/sla-policies").1[0].clone();
+    assert_eq!(
+        (p["escalate"].as_str(), p["mailboxes"].clone(), p["warn_before"].as_str()),
+        (Some("breach"), json!([1]), Some("30m")),
+        "{p}"
+    );
+    assert_eq!(p["targets"].as_array().map(Vec::len), Some(2), "the empty row is no target: {p}");
+    assert_eq!((p["targets"][0]["channel"].as_str(), p["targets"][0]["first_response"].as_str()), (Some("email"), Some("4h")), "{p}");
+    assert_eq!((p["targets"][1]["priority"].as_str(), p["targets"][1]["first_response"].as_str()), (Some("urgent"), Some("1h")), "{p}");
+    // Its page shows what is stored; the list names the calendar and the mailbox.
+    let id = p["id"].as_i64().unwrap();
+    let form = admin.get(&format!("/admin/sla/policies/{id}")).body;
+    assert!(form.contains("value=\"4h\"") && form.contains("<option value=\"breach\" selected>"), "{form}");
+    let list = admin.get("/admin/sla").body;
+    assert!(list.contains("Prague office") && list.contains("help@shop.test") && list.contains("when a target is missed"), "{list}");
+
+    // A calendar a policy uses is kept, saying why; without the policy it goes.
+    let r = post(&mut admin, &format!("/admin/sla/calendars/{cal_id}/delete"), &[("_csrf", csrf.clone())]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("an SLA policy uses this calendar"), "{}", r.body);
+    assert_eq!(post(&mut admin, &format!("/admin/sla/policies/{id}/delete"), &[("_csrf", csrf.clone())]).status, 303);
+    assert_eq!(post(&mut admin, &format!("/admin/sla/calendars/{cal_id}/delete"), &[("_csrf", csrf.clone())]).status, 303);
+    assert_eq!(s.get("/api/v1/calendars").1["calendars"], json!([]));
+}
+
+#[test]
+fn sla_admin_sqlite() {
+    sla_admin(Backend::Sqlite);
+}
+
+#[test]
+fn sla_admin_postgres() {
+    sla_admin(Backend::Postgres);
 }

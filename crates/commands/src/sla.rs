@@ -16,8 +16,19 @@ use podpora_store::StoreError;
 
 const MAX_NAME: usize = 200;
 
-fn invalid(text: impl Into<String>) -> CommandError {
-    CommandError::Invalid(Reason::detail(text))
+/// Refused, in the lower layer's words, naming the field of the change it is about (forms show
+/// it there).
+fn invalid_at(field: &'static str, text: impl Into<String>) -> CommandError {
+    CommandError::Invalid(Reason::with("error-detail", vec![("detail", text.into()), ("field", field.into())]))
+}
+
+fn calendar_refused(e: calendar::CalendarError) -> CommandError {
+    let field = match e {
+        calendar::CalendarError::TimeZone(_) => "time_zone",
+        calendar::CalendarError::Holiday(_) => "holidays",
+        calendar::CalendarError::Empty(_) | calendar::CalendarError::Hours(_) => "week",
+    };
+    invalid_at(field, e.to_string())
 }
 
 fn name(s: &str) -> Result<String> {
@@ -47,7 +58,7 @@ pub struct CalendarChange {
 }
 
 fn checked_calendar(c: &CalendarChange) -> Result<CalendarRow> {
-    let holidays = calendar::parse_holidays(&podpora_mail::db_text(&c.holidays)).map_err(|e| invalid(e.to_string()))?;
+    let holidays = calendar::parse_holidays(&podpora_mail::db_text(&c.holidays)).map_err(calendar_refused)?;
     let row = CalendarRow {
         id: 0,
         name: name(&c.name)?,
@@ -55,7 +66,7 @@ fn checked_calendar(c: &CalendarChange) -> Result<CalendarRow> {
         week: podpora_mail::db_text(c.week.trim()),
         holidays: calendar::holidays_text(&holidays),
     };
-    Calendar::from_text(&row.time_zone, &row.week, &row.holidays).map_err(|e| invalid(e.to_string()))?;
+    Calendar::from_text(&row.time_zone, &row.week, &row.holidays).map_err(calendar_refused)?;
     Ok(row)
 }
 
@@ -80,14 +91,15 @@ pub async fn save_calendar(room: &Mailroom, _admin: &Admin, id: Option<i64>, c: 
 
 /// Adds a country's public holidays of a year to a calendar (those there already stay).
 pub async fn add_public_holidays(room: &Mailroom, admin: &Admin, id: i64, country: &str, year: i32) -> Result<CalendarRow> {
-    let country: Country = country.parse().map_err(|_| invalid(format!("no public holidays ready for '{country}' (cz, pl or ru)")))?;
+    let country: Country =
+        country.parse().map_err(|_| invalid_at("country", format!("no public holidays ready for '{country}' (cz, pl or ru)")))?;
     if !(2000..=2100).contains(&year) {
-        return Err(invalid(format!("year {year} (2000 to 2100)")));
+        return Err(invalid_at("year", format!("year {year} (2000 to 2100)")));
     }
     let mut conn = room.db.conn().await?;
     let c = store::calendar_by_id(&mut conn, id).await?.ok_or(CommandError::NotFound(Thing::Calendar))?;
     drop(conn);
-    let mut days = calendar::parse_holidays(&c.holidays).map_err(|e| invalid(e.to_string()))?;
+    let mut days = calendar::parse_holidays(&c.holidays).map_err(calendar_refused)?;
     for (d, n) in calendar::public_holidays(country, year) {
         if !days.iter().any(|(x, _)| *x == d) {
             days.push((d, n.to_string()));
@@ -194,7 +206,7 @@ async fn checked_policy(room: &Mailroom, p: &SlaPolicyChange) -> Result<PolicyRo
             None => Ok(None),
             Some(s) => sla::parse_duration(s)
                 .map(|ms| Some(ms / 60_000))
-                .ok_or_else(|| invalid(format!("{what}: '{s}' is not a duration like 30m or 8h"))),
+                .ok_or_else(|| invalid_at("targets", format!("{what}: '{s}' is not a duration like 30m or 8h"))),
         }
     };
     let mut targets: Vec<TargetRow> = Vec::new();
@@ -210,19 +222,25 @@ async fn checked_policy(room: &Mailroom, p: &SlaPolicyChange) -> Result<PolicyRo
             continue;
         }
         if targets.iter().any(|x| x.channel == row.channel && x.priority == row.priority) {
-            return Err(invalid("two targets for the same channel and priority"));
+            return Err(invalid_at("targets", "two targets for the same channel and priority"));
         }
         targets.push(row);
     }
     if targets.is_empty() {
-        return Err(invalid("a policy needs a target"));
+        return Err(invalid_at("targets", "a policy needs a target"));
     }
     let warn = match p.warn_before.trim() {
         "" => 60,
-        s => sla::parse_duration(s).ok_or_else(|| invalid(format!("warn before: '{s}' is not a duration like 30m or 1h")))? / 60_000,
+        s => {
+            sla::parse_duration(s)
+                .ok_or_else(|| invalid_at("warn_before", format!("warn before: '{s}' is not a duration like 30m or 1h")))?
+                / 60_000
+        }
     };
     let mut conn = room.db.conn().await?;
-    store::calendar_by_id(&mut conn, p.calendar_id).await?.ok_or_else(|| invalid(format!("no calendar {}", p.calendar_id)))?;
+    store::calendar_by_id(&mut conn, p.calendar_id)
+        .await?
+        .ok_or_else(|| invalid_at("calendar_id", format!("no calendar {}", p.calendar_id)))?;
     drop(conn);
     let mut mailboxes = p.mailboxes.clone();
     mailboxes.sort_unstable();

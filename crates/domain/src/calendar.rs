@@ -349,6 +349,23 @@ pub fn easter(year: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month as u32, day as u32).unwrap_or_default()
 }
 
+/// The IANA time zones a calendar can be in, by name.
+pub fn zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|z| z.name())
+}
+
+impl Country {
+    pub const ALL: &'static [Country] = &[Country::Cz, Country::Pl, Country::Ru];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Country::Cz => "cz",
+            Country::Pl => "pl",
+            Country::Ru => "ru",
+        }
+    }
+}
+
 /// A country's public holidays in a year, with their names. Russia's moved days off, set by
 /// decree each year, are not known in advance: add them by hand.
 pub fn public_holidays(country: Country, year: i32) -> Vec<(NaiveDate, &'static str)> {

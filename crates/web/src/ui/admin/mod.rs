@@ -1,5 +1,5 @@
 //! The admin area: one page per subject with a side navigation — the overview of what is set up
-//! and what is missing, mailboxes, agents, teams, organisations, routing, rules, tags, and mail (outgoing status, set-aside
+//! and what is missing, mailboxes, agents, teams, organisations, routing, rules, business hours and SLAs, tags, and mail (outgoing status, set-aside
 //! mail). Each page is a module with its handlers; each change is one admin command
 //! (`podpora_commands::admin`, `podpora_commands::accounts`). Forms have aligned labels, help
 //! text, and show a refused value's error beside its field with what was typed kept.
@@ -11,6 +11,7 @@ pub mod organisations;
 pub mod overview;
 pub mod routing;
 pub mod rules;
+pub mod sla;
 pub mod tags;
 pub mod teams;
 
@@ -33,6 +34,7 @@ pub enum Page {
     Organisations,
     Routing,
     Rules,
+    Sla,
     Tags,
     Mail,
 }
@@ -46,6 +48,7 @@ impl Page {
         Page::Organisations,
         Page::Routing,
         Page::Rules,
+        Page::Sla,
         Page::Tags,
         Page::Mail,
     ];
@@ -59,6 +62,7 @@ impl Page {
             Page::Organisations => "/admin/organisations",
             Page::Routing => "/admin/routing",
             Page::Rules => "/admin/rules",
+            Page::Sla => "/admin/sla",
             Page::Tags => "/admin/tags",
             Page::Mail => "/admin/mail",
         }
@@ -73,6 +77,7 @@ impl Page {
             Page::Organisations => "admin-organisations",
             Page::Routing => "admin-routing",
             Page::Rules => "admin-rules",
+            Page::Sla => "admin-sla",
             Page::Tags => "admin-tags",
             Page::Mail => "admin-mail",
         }
