@@ -10,6 +10,7 @@
 pub mod accounts;
 mod actor;
 pub mod admin;
+mod audience;
 pub mod canned;
 pub mod customers;
 pub mod directory;

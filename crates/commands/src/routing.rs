@@ -129,15 +129,19 @@ pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
             }
         }
     }
+    let mut mailed = false;
     let notifying: Vec<&(i64, _)> = fired.iter().filter(|(_, o)| !o.notify.is_empty()).collect();
     if !notifying.is_empty() {
-        let all_teams = teams::list(&room.db).await?;
+        let audience = crate::audience::Audience::read(room, &mut tx).await?;
         for (id, outcome) in notifying {
             let t = tickets::by_id(&mut tx, *id).await?;
-            crate::rules::notify_after(&mut tx, &all_teams, &t, outcome).await?;
+            mailed |= crate::rules::notify_after(room, &mut tx, &audience, &t, outcome).await?;
         }
     }
     tx.commit().await?;
+    if mailed {
+        room.work.notify_one();
+    }
     Ok(out)
 }
 

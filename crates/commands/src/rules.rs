@@ -8,6 +8,7 @@
 //! rule cannot set off itself or another one (see `domain::rules`).
 
 use crate::admin::Admin;
+use crate::audience::Audience;
 use crate::{CommandError, Reason, Result, Thing};
 use podpora_domain::routing::{AssignedBy, How, Why};
 use podpora_domain::rules::{
@@ -392,11 +393,21 @@ async fn write(room: &Mailroom, tx: &mut WriteTx, t: &Ticket, o: &Outcome) -> Re
 }
 
 /// Sends the rules' notifications once the ticket has its assignee (`assignee`, the team's lead
-/// or the agents named), each agent once per rule. `all_teams` as the caller read them once.
-pub(crate) async fn notify_after(tx: &mut WriteTx, all_teams: &[teams::Team], t: &Ticket, o: &Outcome) -> Result<()> {
-    let lead = t.team_id.and_then(|id| all_teams.iter().find(|x| x.id == id)).and_then(|x| x.lead);
+/// or the agents named), each agent once per rule, in the app and by mail to those who want it.
+/// Returns whether a mail was queued (the caller wakes the senders after its commit).
+pub(crate) async fn notify_after(room: &Mailroom, tx: &mut WriteTx, audience: &Audience, t: &Ticket, o: &Outcome) -> Result<bool> {
+    let about = crate::audience::Ticket {
+        id: t.id,
+        number: t.number.get(),
+        subject: &t.subject,
+        mailbox_id: t.mailbox_id,
+        team_id: t.team_id,
+        assignee_id: t.assignee_id,
+    };
+    let lead = audience.lead_of(&about);
+    let mut mailed = false;
     for (rule, name) in &o.fired {
-        let whom: Vec<i64> = o
+        let mut whom: Vec<i64> = o
             .notify
             .iter()
             .filter(|(_, r)| r == rule)
@@ -406,9 +417,14 @@ pub(crate) async fn notify_after(tx: &mut WriteTx, all_teams: &[teams::Team], t:
                 Whom::Agent(id) => Some(*id),
             })
             .collect();
-        notifications::add(&mut *tx, &whom, t.id, notifications::Kind::Rule, None, name).await?;
+        whom.sort_unstable();
+        whom.dedup();
+        let line = |lang| podpora_domain::i18n::t_args(lang, "notice-rule", &[("rule", podpora_domain::i18n::Arg::Str(name))]);
+        for w in whom {
+            mailed |= audience.tell(room, tx, &about, w, (notifications::Kind::Rule, name), line).await?;
+        }
     }
-    Ok(())
+    Ok(mailed)
 }
 
 /// Runs the scheduled rules on the tickets due for them (unchanged or open long enough, not
@@ -435,6 +451,7 @@ async fn scheduled_under(room: &Mailroom, lease: &podpora_store::jobs::Lease) ->
         return Ok(0);
     }
     let mut changed = 0;
+    let mut mailed = false;
     let mut after = 0;
     loop {
         let now = now_ms();
@@ -460,7 +477,7 @@ async fn scheduled_under(room: &Mailroom, lease: &podpora_store::jobs::Lease) ->
         }
         let found = tickets::by_ids(&mut tx, &ids).await?;
         let mut facts = facts_of(&mut tx, &found, &rules).await?;
-        let all_teams = teams::list(&room.db).await?;
+        let audience = Audience::read(room, &mut tx).await?;
         for t in &found {
             let (Some(f), Some(rule_ids)) = (facts.get_mut(&t.id), due.get(&t.id)) else { continue };
             let outcome = domain::run(scheduled.iter().copied().filter(|r| rule_ids.contains(&r.id)), Trigger::Schedule, f, now);
@@ -471,7 +488,7 @@ async fn scheduled_under(room: &Mailroom, lease: &podpora_store::jobs::Lease) ->
             if !outcome.is_empty() {
                 write(room, &mut tx, t, &outcome).await?;
                 let t = tickets::by_id(&mut tx, t.id).await?;
-                notify_after(&mut tx, &all_teams, &t, &outcome).await?;
+                mailed |= notify_after(room, &mut tx, &audience, &t, &outcome).await?;
                 tx.publish(podpora_store::events::Event::Ticket { number: t.number.get(), mailbox_id: t.mailbox_id, by_user: None })
                     .await?;
                 changed += 1;
@@ -479,6 +496,9 @@ async fn scheduled_under(room: &Mailroom, lease: &podpora_store::jobs::Lease) ->
             store::checked(&mut tx, &fired, t.id, now_ms()).await?;
         }
         tx.commit().await?;
+    }
+    if mailed {
+        room.work.notify_one();
     }
     Ok(changed)
 }

@@ -5,6 +5,7 @@
 //! `answer_by` says when a new ticket's first response is due.
 
 use crate::admin::Admin;
+use crate::audience::Audience;
 use crate::{Actor, CommandError, Reason, Result, Thing};
 use podpora_domain::calendar::{self, Calendar, Country};
 use podpora_domain::sla::{self, Metric, Policy};
@@ -331,7 +332,7 @@ pub async fn track(room: &Mailroom) -> Result<Tracked> {
     }
     let clocks = store::clocks(&mut tx).await?;
     let tickets = store::tracked_in(&mut tx, &ids).await?;
-    let mut people: Option<People> = None;
+    let mut people: Option<Audience> = None;
     let mut mailed = false;
     for t in &tickets {
         let Some(clock) = t.mailbox_id.and_then(|m| clocks.get(&m)) else {
@@ -383,7 +384,7 @@ pub async fn track(room: &Mailroom) -> Result<Tracked> {
                 continue;
             }
             if people.is_none() {
-                people = Some(People::read(room, &mut tx).await?);
+                people = Some(Audience::read(room, &mut tx).await?);
             }
             let people = people.as_ref().expect("read above");
             let escalates = match clock.policy.escalate {
@@ -391,7 +392,20 @@ pub async fn track(room: &Mailroom) -> Result<Tracked> {
                 sla::Escalate::Warning => true,
                 sla::Escalate::Breach => breach,
             };
-            let lead = people.lead_of(t);
+            let about = crate::audience::Ticket {
+                id: t.id,
+                number: t.number,
+                subject: &t.subject,
+                mailbox_id: t.mailbox_id,
+                team_id: t.team_id,
+                assignee_id: t.assignee_id,
+            };
+            let due = |lang| {
+                m.due_at
+                    .map(|d| podpora_domain::autoack::answer_by_text(lang, clock.calendar.local(d), clock.calendar.time_zone()))
+                    .unwrap_or_default()
+            };
+            let lead = people.lead_of(&about);
             let mut told = Vec::new();
             if let Some(lead) = lead.filter(|l| escalates && Some(*l) != t.assignee_id && people.can_take(*l, t.mailbox_id)) {
                 let why = podpora_domain::routing::Why {
@@ -403,13 +417,18 @@ pub async fn track(room: &Mailroom) -> Result<Tracked> {
                 podpora_store::routing::assign_in(&mut tx, t.id, lead, podpora_domain::routing::AssignedBy::Escalation, &why.to_string())
                     .await?;
                 out.escalated += 1;
-                mailed |= people.tell(room, &mut tx, (t, m, clock), lead, notifications::Kind::Escalation).await?;
+                let kind = notifications::Kind::Escalation;
+                mailed |= people
+                    .tell(room, &mut tx, &about, lead, (kind, m.metric.as_str()), |l| notice_line(l, kind, m.metric, &due(l)))
+                    .await?;
                 told.push(lead);
             }
             let kind = if breach { notifications::Kind::SlaBreach } else { notifications::Kind::SlaWarning };
-            for whom in people.to_warn(t, lead) {
+            for whom in people.watchers(&about) {
                 if !told.contains(&whom) {
-                    mailed |= people.tell(room, &mut tx, (t, m, clock), whom, kind).await?;
+                    mailed |= people
+                        .tell(room, &mut tx, &about, whom, (kind, m.metric.as_str()), |l| notice_line(l, kind, m.metric, &due(l)))
+                        .await?;
                 }
             }
             publish(&mut tx, t).await?;
@@ -424,87 +443,6 @@ pub async fn track(room: &Mailroom) -> Result<Tracked> {
 
 async fn publish(tx: &mut podpora_store::WriteTx, t: &store::Tracked) -> Result<()> {
     Ok(tx.publish(podpora_store::events::Event::Ticket { number: t.number, mailbox_id: t.mailbox_id, by_user: None }).await?)
-}
-
-/// Who is told of a ticket's SLA: read once per pass, when the first event needs it.
-struct People {
-    roster: std::sync::Arc<Vec<(podpora_store::users::User, podpora_domain::Access)>>,
-    teams: Vec<podpora_store::teams::Team>,
-}
-
-impl People {
-    async fn read(room: &Mailroom, tx: &mut podpora_store::WriteTx) -> Result<People> {
-        Ok(People { roster: podpora_store::users::roster_cached(&room.db, tx).await?, teams: podpora_store::teams::list(&room.db).await? })
-    }
-
-    fn user(&self, id: i64) -> Option<&(podpora_store::users::User, podpora_domain::Access)> {
-        self.roster.iter().find(|(u, _)| u.id == id && !u.disabled)
-    }
-
-    fn can_take(&self, id: i64, mailbox: Option<i64>) -> bool {
-        self.user(id).is_some_and(|(_, access)| access.can_reply() && access.can_see(mailbox))
-    }
-
-    fn lead_of(&self, t: &store::Tracked) -> Option<i64> {
-        t.team_id.and_then(|id| self.teams.iter().find(|x| x.id == id)).and_then(|x| x.lead)
-    }
-
-    /// The assignee and the team's lead; with neither, the admins who see the ticket (an
-    /// unassigned ticket of no team is exactly the one nobody watches).
-    fn to_warn(&self, t: &store::Tracked, lead: Option<i64>) -> Vec<i64> {
-        let mut whom: Vec<i64> = [t.assignee_id, lead].into_iter().flatten().filter(|u| self.user(*u).is_some()).collect();
-        if whom.is_empty() {
-            whom = self
-                .roster
-                .iter()
-                .filter(|(u, a)| !u.disabled && u.role == podpora_domain::Role::Admin && a.can_see(t.mailbox_id))
-                .map(|(u, _)| u.id)
-                .collect();
-        }
-        whom.dedup();
-        whom
-    }
-
-    /// Notifies one agent in the app and, if they want it, by mail. `true` if a mail was queued.
-    async fn tell(
-        &self,
-        room: &Mailroom,
-        tx: &mut podpora_store::WriteTx,
-        (t, m, clock): (&store::Tracked, &sla::Measure, &store::Clock),
-        whom: i64,
-        kind: notifications::Kind,
-    ) -> Result<bool> {
-        notifications::add(&mut *tx, &[whom], t.id, kind, None, m.metric.as_str()).await?;
-        let Some((user, _)) = self.user(whom).filter(|(u, _)| u.mail_notifications) else { return Ok(false) };
-        let Some(mailbox) = podpora_store::mailboxes::get(&room.db, t.mailbox_id.unwrap_or_default()).await? else { return Ok(false) };
-        let lang = user.language;
-        let due = m.due_at.map(|d| podpora_domain::autoack::answer_by_text(lang, clock.calendar.local(d), clock.calendar.time_zone()));
-        let number = podpora_domain::TicketNumber::new(t.number).map_err(|e| CommandError::Invalid(Reason::detail(e.to_string())))?;
-        let line = notice_line(lang, kind, m.metric, due.as_deref().unwrap_or_default());
-        let subject = format!("[#{}] {line}: {}", t.number, t.subject);
-        let text = podpora_domain::i18n::t_args(
-            lang,
-            "notice-body",
-            &[
-                ("line", podpora_domain::i18n::Arg::Str(&line)),
-                ("number", podpora_domain::i18n::Arg::Num(t.number)),
-                ("subject", podpora_domain::i18n::Arg::Str(&t.subject)),
-                ("link", podpora_domain::i18n::Arg::Str(&format!("{}/t/{}", room.public_url.trim_end_matches('/'), t.number))),
-                ("account", podpora_domain::i18n::Arg::Str(&format!("{}/account", room.public_url.trim_end_matches('/')))),
-            ],
-        );
-        let notice = podpora_mail::notice::Notice {
-            to: &user.email,
-            from: &mailbox.address,
-            from_name: &mailbox.name,
-            ticket_id: t.id,
-            number,
-            subject: &subject,
-            text: &text,
-        };
-        podpora_mail::notice::queue(room, tx, &notice).await?;
-        Ok(true)
-    }
 }
 
 /// A notification in one line of `lang`: "First response due Monday 30 November 2026, 16:00",
@@ -527,6 +465,6 @@ pub async fn standing_of(room: &Mailroom, ticket: &podpora_store::tickets::Ticke
     let Some(mailbox) = ticket.mailbox_id else { return Ok(None) };
     let mut conn = room.db.conn().await?;
     let Some(clock) = store::clock_of_mailbox(&mut conn, mailbox).await? else { return Ok(None) };
-    let Some(t) = store::tracked(&mut conn, ticket.id).await? else { return Ok(None) };
-    Ok(Some(sla::standing(&clock.policy, &clock.calendar, &t.times, podpora_store::now_ms())))
+    let times = store::times_of(&mut conn, ticket).await?;
+    Ok(Some(sla::standing(&clock.policy, &clock.calendar, &times, podpora_store::now_ms())))
 }

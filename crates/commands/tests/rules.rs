@@ -119,9 +119,16 @@ async fn a_rule_on_created_tickets_tags_and_routes_to_a_team() {
             "Firms to B2B",
             Trigger::Created,
             vec![c(Field::SenderDomain, Op::Is, "firma.cz"), c(Field::Body, Op::Contains, "faktur")],
-            vec![a(ActionKind::AddTag, "b2b"), a(ActionKind::SetTeam, &b2b.to_string()), a(ActionKind::Notify, "team_lead")],
+            vec![
+                a(ActionKind::AddTag, "b2b"),
+                a(ActionKind::SetTeam, &b2b.to_string()),
+                a(ActionKind::Notify, "team_lead"),
+                a(ActionKind::Notify, "assignee"),
+            ],
         ))
         .await;
+        // The assignee-to-be wants no mail about their work; the lead does.
+        podpora_commands::accounts::set_mail_notifications(&d.room, &d.agents[0], false).await.unwrap();
         d.add(rule("B2B is urgent", Trigger::Created, vec![c(Field::Tag, Op::Is, "b2b")], vec![a(ActionKind::SetPriority, "urgent")]))
             .await;
 
@@ -140,9 +147,14 @@ async fn a_rule_on_created_tickets_tags_and_routes_to_a_team() {
         assert_eq!((got.assignee_id, got.assigned_by), (Some(members[0]), Some(AssignedBy::RoundRobin)));
         let log = d.log(firm).await;
         assert!(log.contains(&("rule".into(), "Firms to B2B".into())) && log.contains(&("rule".into(), "B2B is urgent".into())), "{log:?}");
-        // The team lead was told, by the rule.
-        let told = notifications::unread(&d.room.db, members[1]).await.unwrap();
-        assert_eq!(told.iter().map(|n| (n.ticket_number, n.text.as_str())).collect::<Vec<_>>(), vec![(firm.get(), "Firms to B2B")]);
+        // The team lead and the assignee were told, by the rule, in the app; the lead by mail too.
+        for who in members {
+            let told = notifications::unread(&d.room.db, who).await.unwrap();
+            assert_eq!(told.iter().map(|n| (n.ticket_number, n.text.as_str())).collect::<Vec<_>>(), vec![(firm.get(), "Firms to B2B")]);
+        }
+        let mut conn = d.room.db.conn().await.unwrap();
+        assert_eq!(podpora_store::outbox::count_for_ticket(&mut conn, got.id, "notice").await.unwrap(), 1, "one mail, to the lead");
+        drop(conn);
         assert!(d.tags(other).await.is_empty());
         assert_eq!(d.get(other).await.priority, Priority::Normal);
         t

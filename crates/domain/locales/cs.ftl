@@ -588,3 +588,4 @@ channel-email = E-mail
 channel-api = API
 channel-web = Webový formulář
 channel-chat = Chat
+notice-rule = Pravidlo „{ $rule }“ vás žádá, abyste se na tiket podívali

@@ -583,3 +583,4 @@ channel-email = Email
 channel-api = API
 channel-web = Web form
 channel-chat = Chat
+notice-rule = Rule “{ $rule }” asks you to look at this ticket

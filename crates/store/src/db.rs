@@ -408,6 +408,33 @@ where
     Ok(rows)
 }
 
+/// A value bound before the id list of `execute_in`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Bind<'a> {
+    Int(Option<i64>),
+    Text(&'a str),
+}
+
+/// Runs `sql` for these ids, `{in}` standing for as many of them as one statement takes (after
+/// the `leading` values, `$1`…), as many statements as needed.
+pub(crate) async fn execute_in(conn: &mut AnyConnection, sql: &str, leading: &[Bind<'_>], ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = sql.replace("{in}", &in_list(chunk.len(), leading.len() + 1));
+        let mut q = sqlx::query(&sql);
+        for b in leading {
+            q = match *b {
+                Bind::Int(v) => q.bind(v),
+                Bind::Text(s) => q.bind(s),
+            };
+        }
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Takes `n` ids of `table` for rows the caller inserts with these ids: from the table's sequence
 /// on PostgreSQL; on SQLite (one writer, inside its write transaction) after the highest id ever used.
 pub(crate) async fn reserve_ids(conn: &mut AnyConnection, table: &str, n: usize) -> Result<Vec<i64>> {

@@ -223,15 +223,7 @@ pub async fn complete_many(db: &Db, ids: &[i64]) -> Result<()> {
 
 /// Deletes finished jobs inside the caller's transaction (with the outcome it records).
 pub async fn delete(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> Result<()> {
-    for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!("DELETE FROM jobs WHERE id IN ({})", crate::db::in_list(chunk.len(), 1));
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+    crate::db::execute_in(conn, "DELETE FROM jobs WHERE id IN ({in})", &[], ids).await
 }
 
 /// Puts a job back to run again at `run_at`, recording why it failed (unless another worker

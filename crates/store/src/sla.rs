@@ -2,6 +2,7 @@
 //! with `domain::calendar` and `domain::sla` before it is written), and which policy measures a
 //! mailbox's tickets.
 
+use crate::db::Bind;
 use crate::{now_ms, Result, StoreError, WriteTx};
 use podpora_domain::{Direction, MessageKind, TicketStatus};
 use sqlx::{AnyConnection, Row};
@@ -275,20 +276,15 @@ fn is_done(s: TicketStatus) -> bool {
 
 /// Queues tickets for the tracker (only those of mailboxes an SLA policy measures).
 pub async fn queue_in(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<()> {
-    for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO sla_pending (ticket_id) SELECT t.id FROM tickets t WHERE t.id IN ({}) \
-             AND (t.sla_due_at IS NOT NULL OR t.mailbox_id IN (SELECT m.id FROM mailboxes m WHERE m.sla_policy_id IS NOT NULL)) \
-             ON CONFLICT (ticket_id) DO NOTHING",
-            crate::db::in_list(chunk.len(), 1)
-        );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+    crate::db::execute_in(
+        conn,
+        "INSERT INTO sla_pending (ticket_id) SELECT t.id FROM tickets t WHERE t.id IN ({in}) \
+         AND (t.sla_due_at IS NOT NULL OR t.mailbox_id IN (SELECT m.id FROM mailboxes m WHERE m.sla_policy_id IS NOT NULL)) \
+         ON CONFLICT (ticket_id) DO NOTHING",
+        &[],
+        ticket_ids,
+    )
+    .await
 }
 
 /// Queues the tickets still open of these mailboxes (their policy or its calendar changed).
@@ -364,14 +360,7 @@ pub async fn on_status_known_in(
         }
     }
     for (ids, value) in [(&solved_now, Some(now)), (&reopened, None)] {
-        for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
-            let sql = format!("UPDATE tickets SET solved_at = $1 WHERE id IN ({})", crate::db::in_list(chunk.len(), 2));
-            let mut q = sqlx::query(&sql).bind(value);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.execute(&mut *conn).await?;
-        }
+        crate::db::execute_in(&mut *conn, "UPDATE tickets SET solved_at = $1 WHERE id IN ({in})", &[Bind::Int(value)], ids).await?;
     }
     let ids: Vec<i64> = changing.iter().map(|(id, _, _)| *id).collect();
     queue_in(conn, &ids).await
@@ -390,19 +379,15 @@ pub(crate) async fn on_messages_in(conn: &mut AnyConnection, msgs: &[crate::mess
     let mut asked: Vec<i64> =
         msgs.iter().filter(|m| m.direction == Direction::In && m.kind == MessageKind::Message).map(|m| m.ticket_id).collect();
     for (ids, sql) in [
-        (&mut asked, "UPDATE tickets SET awaiting_since = COALESCE(awaiting_since, $1) WHERE first_response_at IS NOT NULL AND id IN"),
-        (&mut answered, "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $1), awaiting_since = NULL WHERE id IN"),
+        (
+            &mut asked,
+            "UPDATE tickets SET awaiting_since = COALESCE(awaiting_since, $1) WHERE first_response_at IS NOT NULL AND id IN ({in})",
+        ),
+        (&mut answered, "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $1), awaiting_since = NULL WHERE id IN ({in})"),
     ] {
         ids.sort_unstable();
         ids.dedup();
-        for chunk in ids.chunks(crate::db::ROWS_PER_STATEMENT) {
-            let sql = format!("{sql} ({})", crate::db::in_list(chunk.len(), 2));
-            let mut q = sqlx::query(&sql).bind(now);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.execute(&mut *conn).await?;
-        }
+        crate::db::execute_in(&mut *conn, sql, &[Bind::Int(Some(now))], ids).await?;
     }
     let all: Vec<i64> = asked.into_iter().chain(answered).collect();
     queue_in(conn, &all).await
@@ -448,7 +433,6 @@ pub struct Tracked {
     pub number: i64,
     pub subject: String,
     pub mailbox_id: Option<i64>,
-    pub status: TicketStatus,
     pub assignee_id: Option<i64>,
     pub team_id: Option<i64>,
     pub times: podpora_domain::sla::TicketTimes,
@@ -495,8 +479,8 @@ pub async fn claim_in(conn: &mut AnyConnection, now: i64, limit: i64) -> Result<
     Ok(ids)
 }
 
-/// The tickets with these ids as their clocks see them, with their pauses.
-pub async fn tracked_in(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<Vec<Tracked>> {
+/// The pauses of these tickets' clocks (start, end; None: still paused), each ticket's in order.
+async fn pauses_in(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<(i64, Option<i64>)>>> {
     let mut pauses: std::collections::HashMap<i64, Vec<(i64, Option<i64>)>> = std::collections::HashMap::new();
     for r in crate::db::select_in(
         &mut *conn,
@@ -507,9 +491,28 @@ pub async fn tracked_in(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<
     {
         pauses.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
     }
+    Ok(pauses)
+}
+
+/// A ticket's clock as its row and pauses say (for a ticket already read).
+pub async fn times_of(conn: &mut AnyConnection, t: &crate::tickets::Ticket) -> Result<podpora_domain::sla::TicketTimes> {
+    Ok(podpora_domain::sla::TicketTimes {
+        channel: t.channel,
+        priority: t.priority,
+        created_at: t.created_at,
+        first_response_at: t.first_response_at,
+        awaiting_reply_since: t.awaiting_since,
+        solved_at: t.solved_at,
+        pauses: pauses_in(conn, &[t.id]).await?.remove(&t.id).unwrap_or_default(),
+    })
+}
+
+/// The tickets with these ids as their clocks see them, with their pauses.
+pub async fn tracked_in(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<Vec<Tracked>> {
+    let mut pauses = pauses_in(&mut *conn, ticket_ids).await?;
     let rows = crate::db::select_in(
         &mut *conn,
-        "SELECT id, number, subject, mailbox_id, status, assignee_id, team_id, channel, priority, created_at, first_response_at, \
+        "SELECT id, number, subject, mailbox_id, assignee_id, team_id, channel, priority, created_at, first_response_at, \
          awaiting_since, solved_at, sla_due_at, sla_warn_at, sla_next_at FROM tickets WHERE id IN ({in}) ORDER BY id",
         ticket_ids,
     )
@@ -522,29 +525,23 @@ pub async fn tracked_in(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<
                 number: r.try_get(1)?,
                 subject: r.try_get(2)?,
                 mailbox_id: r.try_get(3)?,
-                status: r.try_get::<String, _>(4)?.parse()?,
-                assignee_id: r.try_get(5)?,
-                team_id: r.try_get(6)?,
+                assignee_id: r.try_get(4)?,
+                team_id: r.try_get(5)?,
                 times: podpora_domain::sla::TicketTimes {
-                    channel: r.try_get::<String, _>(7)?.parse()?,
-                    priority: r.try_get::<String, _>(8)?.parse()?,
-                    created_at: r.try_get(9)?,
-                    first_response_at: r.try_get(10)?,
-                    awaiting_reply_since: r.try_get(11)?,
-                    solved_at: r.try_get(12)?,
+                    channel: r.try_get::<String, _>(6)?.parse()?,
+                    priority: r.try_get::<String, _>(7)?.parse()?,
+                    created_at: r.try_get(8)?,
+                    first_response_at: r.try_get(9)?,
+                    awaiting_reply_since: r.try_get(10)?,
+                    solved_at: r.try_get(11)?,
                     pauses: pauses.remove(&id).unwrap_or_default(),
                 },
-                sla_due_at: r.try_get(13)?,
-                sla_warn_at: r.try_get(14)?,
-                sla_next_at: r.try_get(15)?,
+                sla_due_at: r.try_get(12)?,
+                sla_warn_at: r.try_get(13)?,
+                sla_next_at: r.try_get(14)?,
             })
         })
         .collect()
-}
-
-/// One ticket's clock as stored (`tracked_in` of one).
-pub async fn tracked(conn: &mut AnyConnection, ticket_id: i64) -> Result<Option<Tracked>> {
-    Ok(tracked_in(conn, &[ticket_id]).await?.pop())
 }
 
 /// Writes what the tracker found: the nearest open due time, when it warns, when to look again.

@@ -2,6 +2,7 @@
 //! (in the caller's transaction), reminders, and the inbox listing (`TicketQuery`, whose scope
 //! must be named).
 
+use crate::db::Bind;
 use crate::{activity, now_ms, Backend, Db, Result, StoreError};
 use podpora_domain::access::MailboxScope;
 use podpora_domain::routing::AssignedBy;
@@ -212,28 +213,13 @@ pub async fn add_participants(conn: &mut AnyConnection, rows: &[(i64, &EmailAddr
 /// Sets the status of these tickets (and their last change to now).
 pub async fn set_status_many(conn: &mut AnyConnection, ticket_ids: &[i64], status: TicketStatus) -> Result<()> {
     crate::sla::on_status_in(&mut *conn, ticket_ids, status, now_ms()).await?;
-    for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!("UPDATE tickets SET status = $1, updated_at = $2 WHERE id IN ({})", crate::db::in_list(chunk.len(), 3));
-        let mut q = sqlx::query(&sql).bind(status.as_str()).bind(now_ms());
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+    let leading = [Bind::Text(status.as_str()), Bind::Int(Some(now_ms()))];
+    crate::db::execute_in(conn, "UPDATE tickets SET status = $1, updated_at = $2 WHERE id IN ({in})", &leading, ticket_ids).await
 }
 
 /// Marks these tickets changed now.
 pub async fn touch_many(conn: &mut AnyConnection, ticket_ids: &[i64]) -> Result<()> {
-    for chunk in ticket_ids.chunks(crate::db::ROWS_PER_STATEMENT) {
-        let sql = format!("UPDATE tickets SET updated_at = $1 WHERE id IN ({})", crate::db::in_list(chunk.len(), 2));
-        let mut q = sqlx::query(&sql).bind(now_ms());
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+    crate::db::execute_in(conn, "UPDATE tickets SET updated_at = $1 WHERE id IN ({in})", &[Bind::Int(Some(now_ms()))], ticket_ids).await
 }
 
 pub async fn add_participant(conn: &mut AnyConnection, ticket_id: i64, address: &EmailAddress, name: &str) -> Result<()> {

@@ -138,6 +138,7 @@ mod tests {
         ("ui/admin/routing.rs", include_str!("ui/admin/routing.rs")),
         ("ui/admin/rules.rs", include_str!("ui/admin/rules.rs")),
         ("ui/admin/organisations.rs", include_str!("ui/admin/organisations.rs")),
+        ("ui/admin/sla.rs", include_str!("ui/admin/sla.rs")),
     ];
 
     /// API routes are registered only through `api::routes`, with their document: a route added

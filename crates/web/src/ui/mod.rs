@@ -289,13 +289,17 @@ pub(crate) fn span_text(ms: i64) -> String {
 /// (within the warning time) or overdue; nothing while there is no due time.
 pub fn sla_badge(lang: Lang, ticket: &podpora_store::tickets::Ticket) -> Markup {
     let Some(due) = ticket.sla_due_at else { return html! {} };
+    due_span(lang, due, ticket.sla_warn_at.is_some_and(|w| podpora_store::now_ms() >= w))
+}
+
+/// A due time as time left ("2 h 10 min left"; amber when `warn`) or, once it passed, as
+/// "overdue by …" in red; the exact time on hover.
+pub fn due_span(lang: Lang, due: i64, warn: bool) -> Markup {
     let now = podpora_store::now_ms();
     let (class, text) = if now > due {
         ("sla sla-late", t_args(lang, "sla-overdue", &[("time", Arg::Str(&span_text(now - due)))]))
-    } else if ticket.sla_warn_at.is_some_and(|w| now >= w) {
-        ("sla sla-warn", t_args(lang, "sla-due-in", &[("time", Arg::Str(&span_text(due - now)))]))
     } else {
-        ("sla", t_args(lang, "sla-due-in", &[("time", Arg::Str(&span_text(due - now)))]))
+        (if warn { "sla sla-warn" } else { "sla" }, t_args(lang, "sla-due-in", &[("time", Arg::Str(&span_text(due - now)))]))
     };
     html! { span class=(class) title=(exact_time(due)) { (text) } }
 }

@@ -220,9 +220,7 @@ fn sla_panel(lang: Lang, s: &podpora_domain::sla::Standing) -> Markup {
                             (State::Paused, _) | (_, None) => { (t(lang, "sla-paused")) }
                             (State::Met, _) => { span.sla { (t(lang, "sla-met")) } }
                             (State::Breached, Some(_)) if m.met_at.is_some() => { span class="sla sla-late" { (t(lang, "sla-met-late")) } }
-                            (State::Breached, Some(due)) => { span class="sla sla-late" title=(exact_time(due)) { (t_args(lang, "sla-overdue", &[("time", Arg::Str(&super::span_text(podpora_store::now_ms() - due)))])) } }
-                            (State::Warning, Some(due)) => { span class="sla sla-warn" title=(exact_time(due)) { (t_args(lang, "sla-due-in", &[("time", Arg::Str(&super::span_text(due - podpora_store::now_ms())))])) } }
-                            (State::Running, Some(due)) => { span.sla title=(exact_time(due)) { (t_args(lang, "sla-due-in", &[("time", Arg::Str(&super::span_text(due - podpora_store::now_ms())))])) } }
+                            (state, Some(due)) => { (super::due_span(lang, due, state == State::Warning)) }
                         }
                     }
                 }
