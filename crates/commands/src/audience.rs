@@ -27,7 +27,7 @@ pub(crate) struct Ticket<'a> {
 pub(crate) struct Audience {
     /// The process's copy of the roster with each account's rights.
     roster: Arc<Vec<(User, Access)>>,
-    teams: Vec<Team>,
+    teams: Arc<Vec<Team>>,
     mailboxes: Vec<Mailbox>,
 }
 
@@ -35,7 +35,7 @@ impl Audience {
     pub async fn read(room: &Mailroom, tx: &mut WriteTx) -> Result<Audience> {
         Ok(Audience {
             roster: users::roster_cached(&room.db, tx).await?,
-            teams: teams::list(&room.db).await?,
+            teams: teams::list_cached(&room.db, tx).await?,
             mailboxes: mailboxes::list(&room.db).await?,
         })
     }

@@ -56,7 +56,10 @@ pub struct Routed {
 /// queue.
 pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
     let now = now_ms();
-    let mut tx = room.db.begin().await?;
+    // Redoable: the queue row and the ticket are durable before it runs, so a decision a crash
+    // loses is simply made again; mail it queues (a rule's canned reply, notices) is sent only
+    // after a durable commit, which makes this one durable too.
+    let mut tx = room.db.begin_redoable().await?;
     let pending = routing::claim_due_in(&mut tx, now, limit.clamp(1, BATCH)).await?;
     let mut out = Routed { taken: pending.len(), ..Routed::default() };
     if pending.is_empty() {
@@ -206,7 +209,7 @@ impl Desk {
             roster.iter().zip(&statuses).filter(|(_, s)| **s == Some(AgentStatus::Online)).map(|((u, _), _)| u.id).collect();
         let loads = routing::loads_in(tx, &online).await?;
         let team_members = if turns.keys().any(|p| matches!(p, Pool::Team(_))) {
-            teams::list(&room.db).await?.into_iter().map(|t| (t.id, t.members.into_iter().collect())).collect()
+            teams::list_cached(&room.db, tx).await?.iter().map(|t| (t.id, t.members.iter().copied().collect())).collect()
         } else {
             HashMap::new()
         };

@@ -324,7 +324,9 @@ pub async fn track(room: &Mailroom) -> Result<Tracked> {
     if !store::any_due(&mut *room.db.conn().await?, now).await? {
         return Ok(Tracked::default());
     }
-    let mut tx = room.db.begin().await?;
+    // Redoable, like routing: what it works out follows from durable facts, and an event a crash
+    // loses is recorded (and told) again.
+    let mut tx = room.db.begin_redoable().await?;
     let ids = store::claim_in(&mut tx, now, TRACK_BATCH).await?;
     let mut out = Tracked { looked: ids.len(), ..Tracked::default() };
     if ids.is_empty() {

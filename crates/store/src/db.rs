@@ -32,10 +32,11 @@ pub struct Db {
     /// SQLite has one writer: writers of this process queue here instead of in SQLite's busy loop.
     write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
     events: crate::events::EventBus,
-    /// This process's copies of the enabled rules and of the roster.
+    /// This process's copies of the enabled rules, the roster, the policies and the teams.
     pub(crate) rules: Cached<Vec<podpora_domain::rules::Rule>>,
     pub(crate) roster: Cached<Vec<(crate::users::User, podpora_domain::Access)>>,
     pub(crate) policies: Cached<std::collections::HashMap<crate::routing::Pool, podpora_domain::routing::AssignmentPolicy>>,
+    pub(crate) teams: Cached<Vec<crate::teams::Team>>,
 }
 
 /// A process's copy of something every decision reads and that rarely changes, kept with the
@@ -181,6 +182,7 @@ impl Db {
             rules: Default::default(),
             roster: Default::default(),
             policies: Default::default(),
+            teams: Default::default(),
         })
     }
 

@@ -279,8 +279,16 @@ pub async fn take_turn_in(conn: &mut AnyConnection, pool: Pool, user_id: i64, tu
 
 /// Each agent's tickets waiting for work (new or open).
 pub async fn loads_in(conn: &mut AnyConnection, agent_ids: &[i64]) -> Result<HashMap<i64, i64>> {
-    let sql = "SELECT assignee_id, COUNT(*) FROM tickets WHERE assignee_id IN ({in}) AND status IN ('new', 'open') GROUP BY assignee_id";
-    crate::db::select_in(conn, sql, agent_ids).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    // Kept by triggers on tickets (migration 0025): a row per agent who ever had one. All of
+    // them in one read (a few hundred numbers) beats binding a list of that many.
+    let mut loads = HashMap::new();
+    for r in sqlx::query("SELECT user_id, open_tickets FROM agent_loads WHERE open_tickets <> 0").fetch_all(conn).await? {
+        let user: i64 = r.try_get(0)?;
+        if agent_ids.contains(&user) {
+            loads.insert(user, r.try_get(1)?);
+        }
+    }
+    Ok(loads)
 }
 
 /// For each customer, the agent who last answered them since `since`, and when.
@@ -406,4 +414,65 @@ pub async fn set_account_manager(conn: &mut AnyConnection, customer_id: i64, man
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::for_each_backend;
+    use crate::{mailboxes, tickets, users};
+    use podpora_domain::{EmailAddress, Role, TicketStatus};
+
+    /// What `agent_loads` must say: counted from the tickets.
+    async fn counted(conn: &mut AnyConnection, agents: &[i64]) -> HashMap<i64, i64> {
+        let sql =
+            "SELECT assignee_id, COUNT(*) FROM tickets WHERE assignee_id IN ({in}) AND status IN ('new', 'open') GROUP BY assignee_id";
+        crate::db::select_in(conn, sql, agents).await.unwrap().iter().map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap())).collect()
+    }
+
+    /// The loads the triggers keep follow every way a ticket's assignee or status changes:
+    /// assigned by routing or a person, handed over, solved, reopened, unassigned, closed in bulk.
+    #[tokio::test]
+    async fn agent_loads_follow_assignments_and_statuses() {
+        for_each_backend(|t| async move {
+            let db = &t.db;
+            let address = EmailAddress::parse("help@shop.cz").unwrap();
+            let mailbox = mailboxes::add(db, &mailboxes::NewMailbox { address, name: "Help".into(), imap_url: None }).await.unwrap().id;
+            let mut agents = Vec::new();
+            for name in ["a", "b", "c"] {
+                let email = EmailAddress::parse(&format!("{name}@shop.cz")).unwrap();
+                agents.push(users::create(db, &email, name, Role::Agent, "h").await.unwrap().id);
+            }
+            crate::seed::tickets(db, mailbox, 60, 0).await.unwrap();
+            let mut tx = db.begin().await.unwrap();
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tickets ORDER BY id").fetch_all(&mut *tx).await.unwrap();
+            let check = async |tx: &mut crate::WriteTx, step: &str| {
+                let kept = loads_in(tx, &agents).await.unwrap();
+                assert_eq!(kept, counted(tx, &agents).await, "after {step}");
+            };
+            for (i, id) in ids.iter().enumerate() {
+                assign_in(&mut tx, *id, agents[i % 3], AssignedBy::RoundRobin, "round-robin").await.unwrap();
+            }
+            check(&mut tx, "assigning").await;
+            assert!(loads_in(&mut tx, &agents).await.unwrap().values().sum::<i64>() > 0, "the seed has open tickets");
+            let hand_over = tickets::TicketPatch { assignee_id: Some(Some(agents[2])), ..Default::default() };
+            for id in &ids[..10] {
+                tickets::patch_in(&mut tx, *id, &hand_over, None).await.unwrap();
+            }
+            check(&mut tx, "handing over").await;
+            tickets::set_status_many(&mut tx, &ids[5..25], TicketStatus::Solved).await.unwrap();
+            check(&mut tx, "solving").await;
+            tickets::set_status_many(&mut tx, &ids[5..15], TicketStatus::Open).await.unwrap();
+            check(&mut tx, "reopening").await;
+            let unassign = tickets::TicketPatch { assignee_id: Some(None), ..Default::default() };
+            tickets::patch_in(&mut tx, ids[6], &unassign, None).await.unwrap();
+            check(&mut tx, "unassigning").await;
+            tickets::set_status_many(&mut tx, &ids, TicketStatus::Closed).await.unwrap();
+            check(&mut tx, "closing all").await;
+            assert!(loads_in(&mut tx, &agents).await.unwrap().is_empty(), "nobody has open tickets");
+            tx.commit().await.unwrap();
+            t
+        })
+        .await;
+    }
 }

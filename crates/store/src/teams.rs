@@ -13,8 +13,18 @@ pub struct Team {
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Team>> {
-    let rows = sqlx::query("SELECT id, name, lead_user_id FROM teams ORDER BY name").fetch_all(db.pool()).await?;
-    let members = sqlx::query("SELECT team_id, user_id FROM team_members ORDER BY user_id").fetch_all(db.pool()).await?;
+    read(&mut *db.pool().acquire().await?).await
+}
+
+/// `list`, from this process's copy while no team or membership changed since it was read
+/// (routing and the SLA tracker read it for each batch).
+pub async fn list_cached(db: &Db, conn: &mut sqlx::AnyConnection) -> Result<std::sync::Arc<Vec<Team>>> {
+    db.teams.get(conn, "teams", async |conn| read(conn).await).await
+}
+
+async fn read(conn: &mut sqlx::AnyConnection) -> Result<Vec<Team>> {
+    let rows = sqlx::query("SELECT id, name, lead_user_id FROM teams ORDER BY name").fetch_all(&mut *conn).await?;
+    let members = sqlx::query("SELECT team_id, user_id FROM team_members ORDER BY user_id").fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             let id: i64 = r.try_get(0)?;
@@ -69,6 +79,25 @@ mod tests {
             assert!(matches!(create(db, "Returns").await, Err(StoreError::Conflict(_))));
             set_members(db, id, &[a.id, a.id], Some(a.id)).await.unwrap();
             assert_eq!(list(db).await.unwrap(), vec![Team { id, name: "Returns".into(), members: vec![a.id], lead: Some(a.id) }]);
+            t
+        })
+        .await;
+    }
+
+    /// The process's copy of the teams is read again once a team or its members change.
+    #[tokio::test]
+    async fn the_copy_of_the_teams_follows_changes() {
+        for_each_backend(|t| async move {
+            let db = &t.db;
+            let mut conn = db.pool().acquire().await.unwrap();
+            assert!(list_cached(db, &mut conn).await.unwrap().is_empty());
+            let team = create(db, "B2B").await.unwrap();
+            assert_eq!(list_cached(db, &mut conn).await.unwrap().len(), 1, "a new team");
+            let a = crate::users::create(db, &EmailAddress::parse("a@x.cz").unwrap(), "A", Role::Agent, "h").await.unwrap();
+            set_members(db, team, &[a.id], Some(a.id)).await.unwrap();
+            let kept = list_cached(db, &mut conn).await.unwrap();
+            assert_eq!((kept[0].members.clone(), kept[0].lead), (vec![a.id], Some(a.id)), "new members and lead");
+            assert_eq!(*kept, list(db).await.unwrap());
             t
         })
         .await;
