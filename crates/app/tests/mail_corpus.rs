@@ -127,7 +127,7 @@ fn corpus(backend: Backend) {
     });
 
     // The acknowledgement follows the customer's language when their mail says it (Outlook's
-    // Content-Language), and stays English otherwise.
+    // Content-Language).
     let (code, err) = ingest_bytes(
         &s,
         "From: Ivana <ivana@firma.test>\r\nTo: help@shop.test\r\nSubject: Dotaz\r\nContent-Language: cs-CZ\r\n\r\nDobrý den\r\n".as_bytes(),
@@ -136,6 +136,28 @@ fn corpus(backend: Backend) {
     let ack = ticket(&s, ticket_number(&err))["messages"][1].clone();
     assert!(ack["subject"].as_str().unwrap().contains("Vaši zprávu jsme přijali"), "{ack}");
     assert!(ack["body"].as_str().unwrap().contains("Dobrý den, Ivana"), "{ack}");
+    // Without the header, the language of what the customer wrote decides (not the English
+    // history they quote); a language without texts of ours yet is remembered, answered in English.
+    let (code, err) = ingest_bytes(
+        &s,
+        "From: Jana <jana@firma.test>\r\nTo: help@shop.test\r\nSubject: Re: Your order\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Dobrý den, balík dorazil poškozený, krabice je promáčknutá.\r\n\r\nOn Mon, 23 Nov 2026, Shop wrote:\r\n\
+         > Thank you for your order. Your parcel has been shipped and will arrive soon.\r\n"
+            .as_bytes(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let t = ticket(&s, ticket_number(&err));
+    assert_eq!(t["ticket"]["customer"]["language"], "cs", "{t}");
+    assert!(t["messages"][1]["subject"].as_str().unwrap().contains("Vaši zprávu jsme přijali"), "{t}");
+    let (code, err) = ingest_bytes(
+        &s,
+        "From: Anna <anna@sklep.test>\r\nTo: help@shop.test\r\nSubject: Zamówienie\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Dzień dobry, paczka dotarła uszkodzona. Czy możecie wysłać nową?\r\n"
+            .as_bytes(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let t = ticket(&s, ticket_number(&err));
+    assert_eq!(t["ticket"]["customer"]["language"], "pl", "{t}");
 
     // A bounce is set aside with its reason, not a ticket; exit 0 because it is stored.
     let before = s.get("/api/v1/tickets?limit=200").1["tickets"].as_array().unwrap().len();

@@ -7,6 +7,7 @@ pub mod address;
 pub mod autoack;
 pub mod calendar;
 pub mod i18n;
+pub mod language;
 pub mod mention;
 pub mod routing;
 pub mod rules;

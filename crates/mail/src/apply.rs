@@ -509,9 +509,16 @@ impl<'p> Batch<'p> {
         related: Option<TicketNumber>,
     ) -> Result<TicketNumber, MailError> {
         let (mail, owner) = (sorted.mail, sorted.owner);
-        // A colleague's forward says nothing of the customer's language.
-        let lang =
-            mail.language.as_deref().and_then(Lang::from_header).filter(|_| !sorted.sender_is_colleague).map(|l| l.code().to_string());
+        // What the mail says it is written in, else what its new text is written in; a
+        // colleague's forward says nothing of the customer's language.
+        let lang = mail
+            .language
+            .as_deref()
+            .and_then(Lang::from_header)
+            .map(|l| l.code())
+            .or_else(|| podpora_domain::language::detect(&mail.text.new_text))
+            .filter(|_| !sorted.sender_is_colleague)
+            .map(str::to_string);
         let customer_id = match self.customers.get_mut(owner.as_str()) {
             Some(known) if known.id > 0 => {
                 customers::keep_name(tx, known, sorted.owner_name).await?;
