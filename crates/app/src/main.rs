@@ -127,6 +127,10 @@ enum MailboxCommand {
         /// e.g. "+420 123 456 789, chat on shop.example".
         #[arg(long)]
         contacts: Option<String>,
+        /// The language for customers whose own is not known (cs, sk, pl, ru, uk, de, en; an
+        /// empty value: the installation's default).
+        #[arg(long)]
+        language: Option<String>,
     },
     /// Connect to a mailbox's IMAP server and fetch what is new, once.
     Fetch {
@@ -261,7 +265,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Mailbox { command: MailboxCommand::Ack { address, enabled, subject, body_file, hours, response_time, contacts } } => {
+        Command::Mailbox {
+            command: MailboxCommand::Ack { address, enabled, subject, body_file, hours, response_time, contacts, language },
+        } => {
             let room = runtime::open(&cfg).await?;
             let mb = admin::mailbox_by_address(&room, &Admin::command_line(), &EmailAddress::parse(&address)?).await?;
             let body = body_file.map(|p| std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))).transpose()?;
@@ -272,6 +278,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 support_hours: hours,
                 response_time,
                 alternative_contacts: contacts,
+                language,
+                versions: None,
             };
             admin::change_ack(&room, &Admin::command_line(), mb.id, &ack).await?;
             println!("acknowledgement of {} updated", mb.address);

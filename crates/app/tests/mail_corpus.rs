@@ -135,9 +135,10 @@ fn corpus(backend: Backend) {
     assert_eq!(code, 0, "{err}");
     let ack = ticket(&s, ticket_number(&err))["messages"][1].clone();
     assert!(ack["subject"].as_str().unwrap().contains("Vaši zprávu jsme přijali"), "{ack}");
-    assert!(ack["body"].as_str().unwrap().contains("Dobrý den, Ivana"), "{ack}");
+    // One name alone: the Czech formal greeting needs the surname, so it goes without a name.
+    assert!(ack["body"].as_str().unwrap().starts_with("Dobrý den,\n"), "{ack}");
     // Without the header, the language of what the customer wrote decides (not the English
-    // history they quote); a language without texts of ours yet is remembered, answered in English.
+    // history they quote).
     let (code, err) = ingest_bytes(
         &s,
         "From: Jana <jana@firma.test>\r\nTo: help@shop.test\r\nSubject: Re: Your order\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
@@ -158,6 +159,8 @@ fn corpus(backend: Backend) {
     assert_eq!(code, 0, "{err}");
     let t = ticket(&s, ticket_number(&err));
     assert_eq!(t["ticket"]["customer"]["language"], "pl", "{t}");
+    assert!(t["messages"][1]["subject"].as_str().unwrap().contains("Otrzymaliśmy Twoją wiadomość"), "{t}");
+    assert!(t["messages"][1]["body"].as_str().unwrap().starts_with("Dzień dobry, Pani Anno,\n"), "{t}");
 
     // A bounce is set aside with its reason, not a ticket; exit 0 because it is stored.
     let before = s.get("/api/v1/tickets?limit=200").1["tickets"].as_array().unwrap().len();

@@ -16,16 +16,6 @@ fn mail(from: &str, subject: &str) -> String {
     format!("From: {from}\r\nTo: help@shop.test\r\nSubject: {subject}\r\nMessage-ID: <{}@client.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDobrý den, potřebuji pomoc.\r\n", subject.replace(' ', "."))
 }
 
-/// The ticket with this subject, once the router has given it to someone.
-fn assigned(s: &Server, subject: &str) -> serde_json::Value {
-    wait_for(30, &format!("{subject} assigned"), || {
-        let (_, v) = s.get("/api/v1/tickets?limit=200");
-        let n = v["tickets"].as_array()?.iter().find(|t| t["subject"] == subject)?["number"].as_i64()?;
-        let (_, t) = s.get(&format!("/api/v1/tickets/{n}"));
-        t["ticket"]["assignee_id"].as_i64().map(|_| t["ticket"].clone())
-    })
-}
-
 fn status(s: &Server, email: &str, status: &str) {
     let (code, v) = s.request("PUT", &format!("/api/v1/agents/{email}/status"), Some(json!({ "status": status })), Some(&s.token));
     assert_eq!(code, 200, "{v}");

@@ -4,7 +4,7 @@
 use crate::{Actor, CommandError, Reason, Result, Thing};
 use podpora_domain::autoack::ACK_VARIABLES;
 use podpora_domain::template;
-use podpora_domain::{DomainError, EmailAddress, Tag};
+use podpora_domain::{DomainError, EmailAddress, Lang, Tag};
 use podpora_mail::db_text;
 use podpora_mail::imap::ImapUrl;
 use podpora_mail::ingest::{self, Outcome};
@@ -107,6 +107,24 @@ pub struct AckSettingsChange {
     pub support_hours: Option<String>,
     pub response_time: Option<String>,
     pub alternative_contacts: Option<String>,
+    /// The language for customers whose own is not known: a code, or empty for the
+    /// installation's default.
+    pub language: Option<String>,
+    /// The acknowledgement in other languages, by language code (replaces all versions; a
+    /// language with neither text is removed).
+    pub versions: Option<std::collections::BTreeMap<String, AckVersionChange>>,
+}
+
+/// One language's version of the acknowledgement; empty or missing parts use that language's
+/// default text.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AckVersionChange {
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
 }
 
 /// A mailbox's automatic acknowledgement. The templates are checked: an unknown variable is
@@ -120,15 +138,30 @@ pub async fn change_ack(room: &Mailroom, admin: &Admin, id: i64, c: &AckSettings
     };
     let subject = keep(&c.subject, &mb.ack_subject);
     let body = keep(&c.body, &mb.ack_body);
-    if let Some(s) = &subject {
-        template::validate(s, ACK_VARIABLES).map_err(|e| match e {
-            DomainError::Template(m) => CommandError::Invalid(Reason::with("error-ack-subject", vec![("detail", m)])),
-            other => other.into(),
-        })?;
-    }
-    if let Some(b) = &body {
-        template::validate(b, ACK_VARIABLES)?;
-    }
+    checked_ack(subject.as_deref(), body.as_deref(), "")?;
+    let language = match c.language.as_deref().map(str::trim) {
+        None => mb.language.clone(),
+        Some("") => None,
+        Some(code) => Some(
+            Lang::from_code(code).ok_or(CommandError::Invalid(Reason::new("error-unknown-language").at("language")))?.code().to_string(),
+        ),
+    };
+    let versions = match &c.versions {
+        None => mb.ack_versions.clone(),
+        Some(given) => {
+            let mut versions = std::collections::BTreeMap::new();
+            for (code, v) in given {
+                let lang = Lang::from_code(code).ok_or(CommandError::Invalid(Reason::new("error-unknown-language").at("versions")))?;
+                let part = |t: &str| Some(db_text(t.trim())).filter(|t| !t.is_empty());
+                let (subject, body) = (part(&v.subject), part(&v.body));
+                checked_ack(subject.as_deref(), body.as_deref(), &format!("_{}", lang.code()))?;
+                if subject.is_some() || body.is_some() {
+                    versions.insert(lang.code().to_string(), mailboxes::AckVersion { subject, body });
+                }
+            }
+            versions
+        }
+    };
     let text = |new: &Option<String>, old: &str| new.as_deref().map(db_text).unwrap_or_else(|| old.to_string());
     let settings = mailboxes::AckSettings {
         enabled: c.enabled.unwrap_or(mb.ack_enabled),
@@ -137,9 +170,41 @@ pub async fn change_ack(room: &Mailroom, admin: &Admin, id: i64, c: &AckSettings
         support_hours: text(&c.support_hours, &mb.support_hours),
         response_time: text(&c.response_time, &mb.response_time),
         alternative_contacts: text(&c.alternative_contacts, &mb.alternative_contacts),
+        language,
+        versions,
     };
     mailboxes::set_ack(&room.db, mb.id, &settings).await?;
     mailbox(room, admin, id).await
+}
+
+/// The installation's default language: the UI's for new agents and on the login page when the
+/// browser asks for none we have, and customers' where neither they nor their mailbox have one.
+pub async fn set_default_language(room: &Mailroom, _admin: &Admin, code: &str) -> Result<Lang> {
+    let lang = Lang::from_code(code).ok_or(CommandError::Invalid(Reason::new("error-unknown-language").at("language")))?;
+    podpora_store::settings::set(&room.db, podpora_store::settings::DEFAULT_LANGUAGE, lang.code()).await?;
+    Ok(lang)
+}
+
+/// The installation's default language (English until an admin sets one).
+pub async fn default_language(room: &Mailroom) -> Result<Lang> {
+    let code = podpora_store::settings::default_language(&mut *room.db.conn().await?).await?;
+    Ok(Lang::first_of([code.as_deref()]))
+}
+
+/// An acknowledgement's templates checked: an unknown variable is refused with the list of known
+/// ones, naming the field (`ack_subject` or `ack_body`, with `suffix` for a language's version).
+fn checked_ack(subject: Option<&str>, body: Option<&str>, suffix: &str) -> Result<()> {
+    let refused = |key: &'static str, field: &str, e: DomainError| match e {
+        DomainError::Template(m) => CommandError::Invalid(Reason::with(key, vec![("detail", m)]).at(format!("{field}{suffix}"))),
+        other => other.into(),
+    };
+    if let Some(s) = subject {
+        template::validate(s, ACK_VARIABLES).map_err(|e| refused("error-ack-subject", "ack_subject", e))?;
+    }
+    if let Some(b) = body {
+        template::validate(b, ACK_VARIABLES).map_err(|e| refused("error-template", "ack_body", e))?;
+    }
+    Ok(())
 }
 
 /// Tries a mailbox's IMAP login: the server's answer in plain words, good or bad.

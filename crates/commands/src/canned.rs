@@ -3,13 +3,22 @@
 
 use crate::tickets::open;
 use crate::{Actor, CommandError, Reason, Result, Thing};
-use podpora_domain::TicketNumber;
+use podpora_domain::{Lang, TicketNumber};
 use podpora_mail::Mailroom;
 use podpora_store::canned::{self, CannedReply};
 use podpora_store::customers;
 
 /// The variables a canned reply may use.
-pub const VARIABLES: &[&str] = &["customer_name", "customer_first_name", "ticket_number", "subject", "agent_name", "agent_first_name"];
+pub const VARIABLES: &[&str] = &[
+    "greeting",
+    "greeting_informal",
+    "customer_name",
+    "customer_first_name",
+    "ticket_number",
+    "subject",
+    "agent_name",
+    "agent_first_name",
+];
 
 /// The shared replies and the actor's own, by name.
 pub async fn list(room: &Mailroom, actor: &Actor) -> Result<Vec<CannedReply>> {
@@ -56,17 +65,27 @@ pub async fn delete(room: &Mailroom, actor: &Actor, id: i64) -> Result<()> {
 pub async fn text_for(room: &Mailroom, actor: &Actor, number: TicketNumber, id: i64) -> Result<String> {
     let ticket = open(room, actor, number).await?;
     let c = usable(room, actor, id).await?;
-    let customer = customers::get(&mut *room.db.conn().await?, ticket.customer_id).await?;
+    let mut conn = room.db.conn().await?;
+    let customer = customers::get(&mut conn, ticket.customer_id).await?;
     let name = customer.map(|c| c.name).unwrap_or_default();
-    Ok(render(&c.body, &name, ticket.number, &ticket.subject, &actor.user().name))
+    let mailbox = match ticket.mailbox_id {
+        Some(id) => podpora_store::mailboxes::get(&room.db, id).await?,
+        None => None,
+    };
+    let lang = podpora_mail::language_for(&mut conn, ticket.customer_id, mailbox.as_ref()).await?;
+    Ok(render(&c.body, &name, lang, ticket.number, &ticket.subject, &actor.user().name))
 }
 
-/// A canned reply's text for a customer and ticket, signed by `agent_name`.
-pub(crate) fn render(body: &str, customer_name: &str, number: TicketNumber, subject: &str, agent_name: &str) -> String {
+/// A canned reply's text for a customer (greeted in `lang`) and ticket, signed by `agent_name`.
+pub(crate) fn render(body: &str, customer_name: &str, lang: Lang, number: TicketNumber, subject: &str, agent_name: &str) -> String {
     let first = |s: &str| s.split_whitespace().next().unwrap_or_default().to_string();
     let number = number.to_string();
     let (customer_first, agent_first) = (first(customer_name), first(agent_name));
+    let greeting = podpora_domain::greeting::greeting(lang, customer_name, podpora_domain::greeting::Style::Formal);
+    let greeting_informal = podpora_domain::greeting::greeting(lang, customer_name, podpora_domain::greeting::Style::Informal);
     let vars = [
+        ("greeting", greeting.as_str()),
+        ("greeting_informal", greeting_informal.as_str()),
         ("customer_name", customer_name),
         ("customer_first_name", customer_first.as_str()),
         ("ticket_number", number.as_str()),

@@ -60,6 +60,12 @@ impl Reason {
         Reason { key, args }
     }
 
+    /// The same reason, naming the field of the form or request it is about.
+    pub fn at(mut self, field: impl Into<String>) -> Reason {
+        self.args.push(("field", field.into()));
+        self
+    }
+
     /// A lower layer's own words (English), shown as they are.
     pub fn detail(text: impl Into<String>) -> Reason {
         Reason::with("error-detail", vec![("detail", text.into())])

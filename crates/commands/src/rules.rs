@@ -361,8 +361,9 @@ async fn write(room: &Mailroom, tx: &mut WriteTx, t: &Ticket, o: &Outcome) -> Re
         let body = match canned::get(&room.db, *canned_id).await {
             Ok(c) => {
                 let customer = podpora_store::customers::get(&mut *tx, t.customer_id).await?.map(|c| c.name).unwrap_or_default();
+                let lang = podpora_mail::language_for(&mut *tx, t.customer_id, mailbox.as_ref()).await?;
                 let signed = mailbox.as_ref().map(|m| m.name.as_str()).unwrap_or_default();
-                crate::canned::render(&c.body, &customer, t.number, &t.subject, signed)
+                crate::canned::render(&c.body, &customer, lang, t.number, &t.subject, signed)
             }
             Err(podpora_store::StoreError::NotFound) => String::new(),
             Err(e) => return Err(e.into()),

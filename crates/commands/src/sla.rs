@@ -20,7 +20,7 @@ const MAX_NAME: usize = 200;
 /// Refused, in the lower layer's words, naming the field of the change it is about (forms show
 /// it there).
 fn invalid_at(field: &'static str, text: impl Into<String>) -> CommandError {
-    CommandError::Invalid(Reason::with("error-detail", vec![("detail", text.into()), ("field", field.into())]))
+    CommandError::Invalid(Reason::detail(text).at(field))
 }
 
 fn calendar_refused(e: calendar::CalendarError) -> CommandError {

@@ -360,7 +360,7 @@ ack-no-articles = - (naše nápověda se právě píše)
 ack-default-hours = pondělí až pátek
 ack-default-response-time = jeden pracovní den
 ack-subject = { $ticket_tag } Vaši zprávu jsme přijali: { $subject }
-ack-body = Dobrý den, { $customer_name },
+ack-body = { $greeting }
 
     děkujeme, že jste napsali na { $mailbox_name }. Váš požadavek jsme zaevidovali jako tiket { $ticket_number }.
 
@@ -501,7 +501,7 @@ admin-routing-overflow-help = Když na někoho čeká víc tiketů tohoto týmu 
 error-calendar-in-use = tento kalendář používá pravidlo SLA
 ack-expected-within = Obvykle odpovídáme do: { $response_time }.
 ack-expected-by = Odpovíme nejpozději { $answer_by }.
-ack-answer-by = { $weekday } { $day }. { $month }. { $year } v { $time } ({ $zone })
+ack-answer-by = { $weekday_on } { $day }. { $month }. { $year } v { $time } ({ $zone })
 weekday-1 = pondělí
 weekday-2 = úterý
 weekday-3 = středa
@@ -589,3 +589,24 @@ channel-api = API
 channel-web = Webový formulář
 channel-chat = Chat
 notice-rule = Pravidlo „{ $rule }“ vás žádá, abyste se na tiket podívali
+greeting-neutral = Dobrý den,
+greeting-formal = { $gender ->
+    [male] Dobrý den, pane { $name },
+    [female] Dobrý den, paní { $name },
+   *[other] Dobrý den,
+}
+greeting-informal = Ahoj { $name },
+weekday-on-1 = v pondělí
+weekday-on-2 = v úterý
+weekday-on-3 = ve středu
+weekday-on-4 = ve čtvrtek
+weekday-on-5 = v pátek
+weekday-on-6 = v sobotu
+weekday-on-7 = v neděli
+admin-mailbox-language = Jazyk zákazníků
+admin-mailbox-language-help = Pro nového zákazníka, z jehož zprávy jazyk nepoznáme (je moc krátká nebo v jazyce, pro který tu texty nemáme).
+admin-ack-versions = Potvrzení v dalších jazycích
+admin-ack-versions-help = Zákazník, pro jehož jazyk tu je verze, dostane ji; ostatní dostanou text výše.
+admin-installation-default = výchozí jazyk instalace
+admin-default-language = Výchozí jazyk
+admin-default-language-help = Pro přihlašovací stránku, když prohlížeč nechce žádný z našich jazyků, pro nové agenty a pro schránky, které jazyk nemají nastavený.

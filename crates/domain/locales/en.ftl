@@ -356,9 +356,9 @@ ack-no-articles = - (our help centre is being written)
 ack-default-hours = Monday to Friday
 ack-default-response-time = one business day
 ack-subject = { $ticket_tag } We have received your message: { $subject }
-ack-body = Hello { $customer_name },
+ack-body = { $greeting }
 
-    thank you for writing to { $mailbox_name }. Your request has been registered as ticket { $ticket_number }.
+    Thank you for writing to { $mailbox_name }. Your request has been registered as ticket { $ticket_number }.
 
     Our support hours: { $support_hours }
     { $expected }
@@ -584,3 +584,20 @@ channel-api = API
 channel-web = Web form
 channel-chat = Chat
 notice-rule = Rule “{ $rule }” asks you to look at this ticket
+greeting-neutral = Hello,
+greeting-formal = Hello { $name },
+greeting-informal = Hi { $name },
+weekday-on-1 = on Monday
+weekday-on-2 = on Tuesday
+weekday-on-3 = on Wednesday
+weekday-on-4 = on Thursday
+weekday-on-5 = on Friday
+weekday-on-6 = on Saturday
+weekday-on-7 = on Sunday
+admin-mailbox-language = Customers' language
+admin-mailbox-language-help = For a new customer whose mail does not show their language (too short, or a language without texts here).
+admin-ack-versions = The acknowledgement in other languages
+admin-ack-versions-help = A customer whose language has a version here gets it; everyone else gets the text above.
+admin-installation-default = the installation's default
+admin-default-language = Default language
+admin-default-language-help = For the login page when the browser asks for no language we have, for new agents, and for mailboxes that do not set theirs.

@@ -95,6 +95,8 @@ pub fn decide_ack(class: InboundClass, enabled: bool, recent_acks_to_sender: u32
 
 /// Variables an acknowledgement template may use.
 pub const ACK_VARIABLES: &[&str] = &[
+    "greeting",
+    "greeting_informal",
     "customer_name",
     "ticket_number",
     "ticket_tag",
@@ -133,6 +135,7 @@ pub struct AckContext<'a> {
 pub fn answer_by_text(lang: crate::Lang, local: chrono::NaiveDateTime, zone: &str) -> String {
     use chrono::{Datelike, Timelike};
     let weekday = crate::i18n::t(lang, &format!("weekday-{}", local.weekday().number_from_monday()));
+    let weekday_on = crate::i18n::t(lang, &format!("weekday-on-{}", local.weekday().number_from_monday()));
     let month = crate::i18n::t(lang, &format!("month-{}", local.month()));
     let time = format!("{:02}:{:02}", local.hour(), local.minute());
     use crate::i18n::Arg;
@@ -141,6 +144,7 @@ pub fn answer_by_text(lang: crate::Lang, local: chrono::NaiveDateTime, zone: &st
         "ack-answer-by",
         &[
             ("weekday", Arg::Str(&weekday)),
+            ("weekday_on", Arg::Str(&weekday_on)),
             ("day", Arg::Str(&local.day().to_string())),
             ("month", Arg::Str(&local.month().to_string())),
             ("month_name", Arg::Str(&month)),
@@ -164,7 +168,11 @@ pub fn render_ack(subject_tpl: Option<&str>, body_tpl: Option<&str>, lang: crate
     };
     let fallback_name = crate::i18n::t(lang, "ack-customer");
     let name = if c.customer_name.trim().is_empty() { fallback_name.as_str() } else { c.customer_name };
-    let vars: [(&str, &str); 11] = [
+    let greeting = crate::greeting::greeting(lang, c.customer_name, crate::greeting::Style::Formal);
+    let greeting_informal = crate::greeting::greeting(lang, c.customer_name, crate::greeting::Style::Informal);
+    let vars: [(&str, &str); 13] = [
+        ("greeting", &greeting),
+        ("greeting_informal", &greeting_informal),
         ("customer_name", name),
         ("ticket_number", &number),
         ("ticket_tag", &tag),
@@ -258,7 +266,16 @@ mod tests {
         assert!(!b.contains('{') && !b.contains('$'), "an unfilled variable: {b}");
         let (s, b) = render_ack(None, None, crate::Lang::Cs, &c);
         assert!(s.starts_with("[#12] Vaši zprávu jsme přijali"), "{s}");
-        assert!(b.contains("Dobrý den, Jan") && b.contains("#12") && b.contains("4 hours"), "{b}");
+        assert!(b.starts_with("Dobrý den,\n\nděkujeme") && b.contains("#12") && b.contains("4 hours"), "{b}");
+        let (_, b) = render_ack(None, None, crate::Lang::Cs, &AckContext { customer_name: "Jana Dvořáková", ..c.clone() });
+        assert!(b.starts_with("Dobrý den, paní Dvořáková,\n\nděkujeme"), "{b}");
+        let (_, b) = render_ack(
+            None,
+            Some("{{greeting_informal}} {{ticket_number}}"),
+            crate::Lang::Pl,
+            &AckContext { customer_name: "Marek Nowak", ..c.clone() },
+        );
+        assert_eq!(b, "Cześć Marku, #12");
         let (s2, _) = render_ack(Some("Thanks"), Some("x"), crate::Lang::Cs, &c);
         assert_eq!(s2, "[#12] Thanks");
         // With an SLA: the due time instead of the usual answer time.
@@ -267,10 +284,14 @@ mod tests {
             chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(16, 0, 0).unwrap(),
             "Europe/Prague",
         );
-        assert_eq!(when, "pondělí 30. 11. 2026 v 16:00 (Europe/Prague)");
+        assert_eq!(when, "v pondělí 30. 11. 2026 v 16:00 (Europe/Prague)");
         let by = AckContext { answer_by: Some(&when), ..c.clone() };
         let (_, b) = render_ack(None, None, crate::Lang::Cs, &by);
-        assert!(b.contains("Odpovíme nejpozději pondělí 30. 11. 2026 v 16:00") && !b.contains("4 hours"), "{b}");
+        assert!(b.contains("Odpovíme nejpozději v pondělí 30. 11. 2026 v 16:00") && !b.contains("4 hours"), "{b}");
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        assert_eq!(answer_by_text(crate::Lang::Pl, at, "Europe/Warsaw"), "w środę 2.12.2026 o 09:00 (Europe/Warsaw)");
+        assert_eq!(answer_by_text(crate::Lang::Ru, at, "Europe/Moscow"), "в среду, 2.12.2026, в 09:00 (Europe/Moscow)");
+        assert_eq!(answer_by_text(crate::Lang::De, at, "Europe/Berlin"), "am Mittwoch, 2.12.2026, um 09:00 Uhr (Europe/Berlin)");
         let en = answer_by_text(
             crate::Lang::En,
             chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(9, 5, 0).unwrap(),

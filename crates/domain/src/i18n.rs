@@ -12,15 +12,25 @@ use std::sync::OnceLock;
 pub enum Lang {
     En,
     Cs,
+    Sk,
+    Pl,
+    Ru,
+    Uk,
+    De,
 }
 
 impl Lang {
-    pub const ALL: &'static [Lang] = &[Lang::En, Lang::Cs];
+    pub const ALL: &'static [Lang] = &[Lang::En, Lang::Cs, Lang::Sk, Lang::Pl, Lang::Ru, Lang::Uk, Lang::De];
 
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::Cs => "cs",
+            Lang::Sk => "sk",
+            Lang::Pl => "pl",
+            Lang::Ru => "ru",
+            Lang::Uk => "uk",
+            Lang::De => "de",
         }
     }
 
@@ -29,6 +39,11 @@ impl Lang {
         match self {
             Lang::En => "English",
             Lang::Cs => "Čeština",
+            Lang::Sk => "Slovenčina",
+            Lang::Pl => "Polski",
+            Lang::Ru => "Русский",
+            Lang::Uk => "Українська",
+            Lang::De => "Deutsch",
         }
     }
 
@@ -36,6 +51,12 @@ impl Lang {
     pub fn from_code(code: &str) -> Option<Lang> {
         let primary = code.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
         Lang::ALL.iter().copied().find(|l| l.code() == primary)
+    }
+
+    /// The first of these codes that is a supported language (the customer's own, then their
+    /// mailbox's, then the installation's), else English.
+    pub fn first_of<'a>(codes: impl IntoIterator<Item = Option<&'a str>>) -> Lang {
+        codes.into_iter().flatten().find_map(Lang::from_code).unwrap_or(Lang::En)
     }
 
     /// The first supported language of an `Accept-Language` or `Content-Language` header value.
@@ -60,7 +81,15 @@ impl std::fmt::Display for Lang {
     }
 }
 
-const SOURCES: &[(Lang, &str)] = &[(Lang::En, include_str!("../locales/en.ftl")), (Lang::Cs, include_str!("../locales/cs.ftl"))];
+const SOURCES: &[(Lang, &str)] = &[
+    (Lang::En, include_str!("../locales/en.ftl")),
+    (Lang::Cs, include_str!("../locales/cs.ftl")),
+    (Lang::Sk, include_str!("../locales/sk.ftl")),
+    (Lang::Pl, include_str!("../locales/pl.ftl")),
+    (Lang::Ru, include_str!("../locales/ru.ftl")),
+    (Lang::Uk, include_str!("../locales/uk.ftl")),
+    (Lang::De, include_str!("../locales/de.ftl")),
+];
 
 fn bundles() -> &'static Vec<(Lang, FluentBundle<FluentResource>)> {
     static B: OnceLock<Vec<(Lang, FluentBundle<FluentResource>)>> = OnceLock::new();
@@ -158,9 +187,13 @@ mod tests {
     #[test]
     fn languages_from_headers() {
         assert_eq!(Lang::from_header("cs-CZ,cs;q=0.9,en;q=0.8"), Some(Lang::Cs));
-        assert_eq!(Lang::from_header("de;q=0.9, en;q=0.5"), Some(Lang::En));
+        assert_eq!(Lang::from_header("fr;q=0.9, en;q=0.5"), Some(Lang::En));
+        assert_eq!(Lang::from_header("de-AT,de;q=0.9"), Some(Lang::De));
+        assert_eq!(Lang::from_header("uk-UA, ru;q=0.5"), Some(Lang::Uk));
         assert_eq!(Lang::from_header("en;q=0.1, cs;q=0.8"), Some(Lang::Cs));
-        assert_eq!(Lang::from_header("de"), None);
+        assert_eq!(Lang::from_header("fr"), None);
         assert_eq!(Lang::from_code("CS_cz"), Some(Lang::Cs));
+        assert_eq!(Lang::first_of([None, Some("hu"), Some("pl"), Some("cs")]), Lang::Pl);
+        assert_eq!(Lang::first_of([None, None]), Lang::En);
     }
 }

@@ -6,6 +6,7 @@ pub mod access;
 pub mod address;
 pub mod autoack;
 pub mod calendar;
+pub mod greeting;
 pub mod i18n;
 pub mod language;
 pub mod mention;

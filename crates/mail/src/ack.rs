@@ -11,6 +11,14 @@ use podpora_store::mailboxes::Mailbox;
 use podpora_store::messages::{self, NewMessage};
 use podpora_store::{outbox, tickets, WriteTx};
 
+/// The language to write to a customer in: theirs, else their mailbox's, else the installation's
+/// default, else English.
+pub async fn language_for(conn: &mut podpora_store::Conn, customer_id: i64, mailbox: Option<&Mailbox>) -> Result<Lang, MailError> {
+    let own = podpora_store::customers::language(&mut *conn, customer_id).await?;
+    let installation = podpora_store::settings::default_language(conn).await?;
+    Ok(Lang::first_of([own.as_deref(), mailbox.and_then(|m| m.language.as_deref()), installation.as_deref()]))
+}
+
 /// What an acknowledgement answers.
 pub(crate) struct AckAbout<'a> {
     pub customer_name: &'a str,
@@ -69,7 +77,8 @@ pub(crate) fn compose_ack(
         help_articles: &[],
         portal_url: &room.public_url,
     };
-    let (subject, body) = autoack::render_ack(mb.ack_subject.as_deref(), mb.ack_body.as_deref(), lang, &ctx);
+    let (subject_tpl, body_tpl) = mb.ack_templates(lang);
+    let (subject, body) = autoack::render_ack(subject_tpl, body_tpl, lang, &ctx);
     let message_id = format!("{}@{}", token::message_id_local(&room.key, ticket.number, to, Purpose::Ack, &compose::nonce()), room.host);
     let reply_to = room.plus_reply_to.then(|| mb.address.with_plus(&token::plus_detail(&room.key, ticket.number, to)));
     let raw = compose::build(&Outgoing {

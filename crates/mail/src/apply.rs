@@ -72,6 +72,7 @@ pub(crate) async fn apply_batch(
         colleagues: &known.colleagues,
         routing: known.routing,
         clocks: &known.clocks,
+        default_language: known.default_language.as_deref(),
     };
     // Every transaction here commits only while the mailbox's lease is still ours.
     let begin = || async {
@@ -129,6 +130,8 @@ pub(crate) struct Known {
     routing: routing::Wanted,
     /// Each mailbox's SLA clock (acknowledgements say when the first answer is due).
     clocks: std::collections::HashMap<i64, podpora_store::sla::Clock>,
+    /// The installation's default language (customers' where they and their mailbox have none).
+    default_language: Option<String>,
 }
 
 impl Known {
@@ -138,6 +141,7 @@ impl Known {
             colleagues: podpora_store::users::active_emails(&room.db).await?,
             routing: routing::wanted(&mut *room.db.conn().await?).await?,
             clocks: podpora_store::sla::clocks(&mut *room.db.conn().await?).await?,
+            default_language: podpora_store::settings::default_language(&mut *room.db.conn().await?).await?,
         })
     }
 }
@@ -152,6 +156,7 @@ struct Context<'a> {
     /// What is queued for routing and rules.
     routing: routing::Wanted,
     clocks: &'a std::collections::HashMap<i64, podpora_store::sla::Clock>,
+    default_language: Option<&'a str>,
 }
 
 impl Context<'_> {
@@ -470,7 +475,7 @@ impl<'p> Batch<'p> {
         let ticket_id = self.take_part(ctx, sorted, number, forwarded_by_colleague)?;
         self.writes.incoming.push(Incoming::of(index, ticket_id, sorted.mail));
         self.remember_ids(sorted.mail, number, ticket_id);
-        let ack = created.then(|| self.plan_ack(index, sorted, number, mailbox.filter(|_| !forwarded_by_colleague)));
+        let ack = created.then(|| self.plan_ack(ctx, index, sorted, number, mailbox.filter(|_| !forwarded_by_colleague)));
         self.writes.processed.push((inbound_id, ticket_id));
         Ok((inbound_id, Outcome::Ticket { number, created, ack }))
     }
@@ -585,13 +590,20 @@ impl<'p> Batch<'p> {
 
     /// Whether a new ticket is acknowledged (never automatic mail, at most so many per sender),
     /// in the customer's language; planned now, composed once the ticket has its number.
-    fn plan_ack(&mut self, index: usize, sorted: &Sorted<'_>, number: TicketNumber, mailbox: Option<&Mailbox>) -> AckDecision {
+    fn plan_ack(
+        &mut self,
+        ctx: &Context<'_>,
+        index: usize,
+        sorted: &Sorted<'_>,
+        number: TicketNumber,
+        mailbox: Option<&Mailbox>,
+    ) -> AckDecision {
         let from = sorted.mail.from.as_str();
         let recent = self.recent_acks.get(from).copied().unwrap_or(0);
         let decision = autoack::decide_ack(sorted.class, mailbox.is_some_and(|m| m.ack_enabled), recent, AckLimit::default());
         if let (AckDecision::Send, Some(mb)) = (decision, mailbox) {
-            let lang =
-                self.customers.get(sorted.owner.as_str()).and_then(|c| c.language.as_deref()).and_then(Lang::from_code).unwrap_or(Lang::En);
+            let own = self.customers.get(sorted.owner.as_str()).and_then(|c| c.language.as_deref());
+            let lang = Lang::first_of([own, mb.language.as_deref(), ctx.default_language]);
             self.writes.acks.push(AckPlan { index, ticket: number, mailbox_id: mb.id, lang });
             *self.recent_acks.entry(from.to_string()).or_default() += 1;
         }

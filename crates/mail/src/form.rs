@@ -31,6 +31,10 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
     let name = db_text(f.name.trim());
     let mut tx = room.db.begin().await?;
     let customer = customers::find_or_create(&mut tx, f.from, &name).await?;
+    // What the customer writes in, when we do not know yet (an agent's choice is kept).
+    if let Some(lang) = podpora_domain::language::detect(&body) {
+        customers::learn_language(&mut tx, customer, lang).await?;
+    }
     let ticket = tickets::create(
         &mut tx,
         room.db.backend(),
@@ -54,10 +58,7 @@ pub async fn open_ticket(room: &Mailroom, f: &FormTicket<'_>) -> Result<Outcome,
     let decision = autoack::decide_ack(class, f.mailbox.is_some_and(|m| m.ack_enabled), recent, limit);
     if let (AckDecision::Send, Some(mb)) = (decision, f.mailbox) {
         let about = AckAbout { customer_name: &name, subject: &subject, in_reply_to: None, references: &[] };
-        let lang = customers::language(&mut tx, customer)
-            .await?
-            .and_then(|l| podpora_domain::Lang::from_code(&l))
-            .unwrap_or(podpora_domain::Lang::En);
+        let lang = crate::ack::language_for(&mut tx, customer, Some(mb)).await?;
         let clock = podpora_store::sla::clock_of_mailbox(&mut tx, mb.id).await?;
         write_acks(&mut tx, &[compose_ack(room, mb, &ticket, &about, f.from, lang, clock.as_ref())]).await?;
     }

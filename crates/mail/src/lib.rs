@@ -5,6 +5,7 @@
 //! nor of who is asking (agents' actions come through the command layer).
 
 mod ack;
+pub use ack::language_for;
 mod apply;
 pub mod compose;
 pub mod form;

@@ -409,10 +409,7 @@ pub async fn post_in(room: &Mailroom, tx: &mut WriteTx, r: &Reply<'_>, files: &[
         let who = if m.from_name.is_empty() { m.from_address.clone() } else { format!("{} <{}>", m.from_name, m.from_address) };
         text.push_str("\n\n");
         // Customer-facing text: in the customer's language when known.
-        let lang = podpora_store::customers::language(&mut *tx, ticket.customer_id)
-            .await?
-            .and_then(|l| podpora_domain::Lang::from_code(&l))
-            .unwrap_or(podpora_domain::Lang::En);
+        let lang = crate::ack::language_for(&mut *tx, ticket.customer_id, Some(&mailbox)).await?;
         let header = podpora_domain::i18n::t_args(
             lang,
             "reply-quote-header",

@@ -27,6 +27,28 @@ pub struct Mailbox {
     pub fetched_count: i64,
     pub imap_uidvalidity: Option<i64>,
     pub imap_last_uid: Option<i64>,
+    /// The language for customers whose own is not known (None: the installation's default).
+    pub language: Option<String>,
+    /// The acknowledgement in other languages, by language code.
+    pub ack_versions: std::collections::BTreeMap<String, AckVersion>,
+}
+
+/// One language's version of a mailbox's acknowledgement (None: the default text of that part).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AckVersion {
+    pub subject: Option<String>,
+    pub body: Option<String>,
+}
+
+impl Mailbox {
+    /// The acknowledgement templates (subject, body) for a customer writing in `lang`: that
+    /// language's version where there is one, else the mailbox's own texts.
+    pub fn ack_templates(&self, lang: podpora_domain::Lang) -> (Option<&str>, Option<&str>) {
+        match self.ack_versions.get(lang.code()) {
+            Some(v) => (v.subject.as_deref(), v.body.as_deref()),
+            None => (self.ack_subject.as_deref(), self.ack_body.as_deref()),
+        }
+    }
 }
 
 impl std::fmt::Debug for Mailbox {
@@ -41,7 +63,7 @@ impl std::fmt::Debug for Mailbox {
     }
 }
 
-const COLS: &str = "id, address, name, imap_url, ack_enabled, ack_subject, ack_body, support_hours, response_time, alternative_contacts, signature, last_fetch_at, last_error, last_error_at, fetched_count, imap_uidvalidity, imap_last_uid";
+const COLS: &str = "id, address, name, imap_url, ack_enabled, ack_subject, ack_body, support_hours, response_time, alternative_contacts, signature, last_fetch_at, last_error, last_error_at, fetched_count, imap_uidvalidity, imap_last_uid, language, ack_versions";
 
 fn mailbox(r: &AnyRow) -> Result<Mailbox> {
     Ok(Mailbox {
@@ -62,6 +84,9 @@ fn mailbox(r: &AnyRow) -> Result<Mailbox> {
         fetched_count: r.try_get("fetched_count")?,
         imap_uidvalidity: r.try_get("imap_uidvalidity")?,
         imap_last_uid: r.try_get("imap_last_uid")?,
+        language: r.try_get("language")?,
+        // Written only by `set_ack` from this type; anything else reads as no versions.
+        ack_versions: serde_json::from_str(&r.try_get::<String, _>("ack_versions")?).unwrap_or_default(),
     })
 }
 
@@ -171,17 +196,23 @@ pub struct AckSettings {
     pub support_hours: String,
     pub response_time: String,
     pub alternative_contacts: String,
+    /// The customers' language when theirs is not known (None: the installation's default).
+    pub language: Option<String>,
+    pub versions: std::collections::BTreeMap<String, AckVersion>,
 }
 
 pub async fn set_ack(db: &Db, id: i64, a: &AckSettings) -> Result<()> {
+    let versions = serde_json::to_string(&a.versions).unwrap_or_else(|_| "{}".into());
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE mailboxes SET ack_enabled = $1, ack_subject = $2, ack_body = $3, support_hours = $4, response_time = $5, alternative_contacts = $6 WHERE id = $7")
+    sqlx::query("UPDATE mailboxes SET ack_enabled = $1, ack_subject = $2, ack_body = $3, support_hours = $4, response_time = $5, alternative_contacts = $6, language = $7, ack_versions = $8 WHERE id = $9")
         .bind(a.enabled as i64)
         .bind(a.subject.as_deref())
         .bind(a.body.as_deref())
         .bind(&a.support_hours)
         .bind(&a.response_time)
         .bind(&a.alternative_contacts)
+        .bind(a.language.as_deref())
+        .bind(versions)
         .bind(id)
         .execute(&mut *tx)
         .await?;

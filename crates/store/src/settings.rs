@@ -21,3 +21,21 @@ pub async fn get_or_init(db: &Db, key: &str, make: impl FnOnce() -> String) -> R
     tx.commit().await?;
     get(db, key).await?.ok_or(crate::StoreError::NotFound)
 }
+
+/// The installation's default language (a code), set by an admin: the UI's for new agents and
+/// the login page, and customers' where neither they nor their mailbox have one.
+pub const DEFAULT_LANGUAGE: &str = "default_language";
+
+pub async fn default_language(conn: &mut sqlx::AnyConnection) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1").bind(DEFAULT_LANGUAGE).fetch_optional(conn).await?)
+}
+
+pub async fn set(db: &Db, key: &str, value: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}

@@ -94,7 +94,8 @@ fn columns_of(alias: &str) -> String {
 pub async fn create(db: &Db, email: &EmailAddress, name: &str, role: Role, password_hash: &str) -> Result<User> {
     let mut tx = db.begin().await?;
     let r = sqlx::query(&format!(
-        "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COLS}"
+        "INSERT INTO users (email, name, role, password_hash, created_at, language) \
+         VALUES ($1, $2, $3, $4, $5, COALESCE((SELECT value FROM settings WHERE key = 'default_language'), 'en')) RETURNING {COLS}"
     ))
     .bind(email.as_str())
     .bind(name)

@@ -376,7 +376,8 @@ pub async fn change_ack(
     let admin = me.0.admin()?;
     let mb = admin::change_ack(&state.room, &admin, path_id(&id, "mailbox")?, &c).await?;
     Ok(Json(json!({"id": mb.id, "ack_enabled": mb.ack_enabled, "ack_subject": mb.ack_subject, "ack_body": mb.ack_body,
-        "support_hours": mb.support_hours, "response_time": mb.response_time, "alternative_contacts": mb.alternative_contacts})))
+        "support_hours": mb.support_hours, "response_time": mb.response_time, "alternative_contacts": mb.alternative_contacts,
+        "language": mb.language, "versions": mb.ack_versions})))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -437,7 +438,7 @@ pub async fn list_agents(State(state): State<AppState>, me: ApiUser) -> Result<J
     let teams = podpora_commands::directory::teams(&state.room, &me.0).await?;
     let now = podpora_store::now_ms();
     Ok(Json(json!({"agents": agents.iter().map(|a| json!({
-        "id": a.id, "email": a.email, "name": a.name, "role": a.role, "disabled": a.disabled,
+        "id": a.id, "email": a.email, "name": a.name, "role": a.role, "disabled": a.disabled, "ui_language": a.language,
         // What counts (off outside the working hours), and what the agent set.
         "status": podpora_commands::accounts::availability(a, now), "status_set": a.status,
         "capacity": a.profile.capacity, "languages": a.profile.languages, "skills": a.profile.skills,

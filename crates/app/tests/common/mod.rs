@@ -401,6 +401,16 @@ impl Drop for Sink {
     }
 }
 
+/// The ticket with this subject, once the router has given it to someone.
+pub fn assigned(s: &Server, subject: &str) -> serde_json::Value {
+    wait_for(30, &format!("{subject} assigned"), || {
+        let (_, v) = s.get("/api/v1/tickets?limit=200");
+        let n = v["tickets"].as_array()?.iter().find(|t| t["subject"] == subject)?["number"].as_i64()?;
+        let (_, t) = s.get(&format!("/api/v1/tickets/{n}"));
+        t["ticket"]["assignee_id"].as_i64().map(|_| t["ticket"].clone())
+    })
+}
+
 pub fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default().parse(raw).expect("parsable mail")
 }

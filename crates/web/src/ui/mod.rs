@@ -160,6 +160,7 @@ pub fn routes() -> Router<AppState> {
         .route("/canned", get(account::canned_page).post(account::canned_add))
         .route("/canned/{id}/delete", post(account::canned_delete))
         .route("/admin", get(admin::overview::show))
+        .route("/admin/language", post(admin::overview::set_language))
         .route("/admin/mailboxes", get(admin::mailboxes::list).post(admin::mailboxes::add))
         .route("/admin/mailboxes/{id}", post(admin::mailboxes::change))
         .route("/admin/mailboxes/{id}/test", post(admin::mailboxes::test))
@@ -326,8 +327,21 @@ pub struct LoginQuery {
     error: Option<String>,
 }
 
-async fn login_page(headers: axum::http::HeaderMap, Query(q): Query<LoginQuery>) -> Response {
-    let lang = Lang::from_header(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")).unwrap_or(Lang::En);
+/// The language a browser asks for, when we have it.
+pub fn browser_lang(headers: &axum::http::HeaderMap) -> Option<Lang> {
+    Lang::from_header(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or(""))
+}
+
+/// A visitor's language (not logged in): their browser's when we have it, else the installation's.
+async fn visitor_lang(state: &AppState, headers: &axum::http::HeaderMap) -> Lang {
+    match browser_lang(headers) {
+        Some(l) => l,
+        None => podpora_commands::admin::default_language(&state.room).await.unwrap_or(Lang::En),
+    }
+}
+
+async fn login_page(State(state): State<AppState>, headers: axum::http::HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let lang = visitor_lang(&state, &headers).await;
     login_form(
         lang,
         q.next.as_deref().unwrap_or("/inbox"),
@@ -374,7 +388,7 @@ async fn login_submit(
     headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let lang = Lang::from_header(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")).unwrap_or(Lang::En);
+    let lang = visitor_lang(&state, &headers).await;
     match session::login(&state, &f.email, &f.password, &addr.ip().to_string(), &f.next).await {
         Ok(session::LoginOutcome::LoggedIn(r)) => r,
         Ok(session::LoginOutcome::Failed(key)) => {

@@ -78,8 +78,8 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let lang =
-            Lang::from_header(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")).unwrap_or(Lang::En);
+        // (Only for the error pages of a request without a session: the browser's, no lookup.)
+        let lang = super::browser_lang(&parts.headers).unwrap_or(Lang::En);
         let to_login = || {
             let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let next =

@@ -11,11 +11,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
-use podpora_commands::admin::{self, AckSettingsChange, MailboxChange, NewMailbox};
+use podpora_commands::admin::{self, AckSettingsChange, AckVersionChange, MailboxChange, NewMailbox};
 use podpora_commands::directory;
 use podpora_domain::i18n::{t, t_args, Arg};
 use podpora_domain::EmailAddress;
+use podpora_domain::Lang;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 pub async fn list(State(state): State<AppState>, agent: Agent, Query(n): Query<Notice>) -> Response {
     render(&state, &agent, &View { notice: n.ok.as_deref(), ..Default::default() }).await
@@ -44,6 +46,10 @@ struct Values {
     support_hours: String,
     response_time: String,
     alternative_contacts: String,
+    /// The customers' language code, empty for the installation's default.
+    language: String,
+    /// The acknowledgement's (subject, text) by language code.
+    versions: BTreeMap<String, (String, String)>,
 }
 
 impl From<&podpora_store::mailboxes::Mailbox> for Values {
@@ -57,6 +63,12 @@ impl From<&podpora_store::mailboxes::Mailbox> for Values {
             support_hours: m.support_hours.clone(),
             response_time: m.response_time.clone(),
             alternative_contacts: m.alternative_contacts.clone(),
+            language: m.language.clone().unwrap_or_default(),
+            versions: m
+                .ack_versions
+                .iter()
+                .map(|(l, v)| (l.clone(), (v.subject.clone().unwrap_or_default(), v.body.clone().unwrap_or_default())))
+                .collect(),
         }
     }
 }
@@ -110,6 +122,29 @@ async fn render(state: &AppState, agent: &Agent, v: &View<'_>) -> Response {
                     (row(&id("ack-body"), &t(lang, "admin-ack-body"), html! {
                         textarea id=(id("ack-body")) name="ack_body" rows="6" placeholder=(t(lang, "admin-ack-default")) { (val.ack_body) }
                     }, Some(&t_args(lang, "admin-ack-variables", &[("list", Arg::Str(&variables))])), Problem::at(problem, form, "ack_body")))
+                    (row(&id("language"), &t(lang, "admin-mailbox-language"), html! {
+                        select id=(id("language")) name="language" {
+                            option value="" selected[val.language.is_empty()] { (t(lang, "admin-installation-default")) }
+                            @for l in Lang::ALL { option value=(l.code()) selected[val.language == l.code()] { (l.native_name()) } }
+                        }
+                    }, Some(&t(lang, "admin-mailbox-language-help")), Problem::at(problem, form, "language")))
+                    @let version_problem = problem.filter(|p| p.form == form && (p.field.starts_with("ack_subject_") || p.field.starts_with("ack_body_")));
+                    details.versions open[!val.versions.is_empty() || version_problem.is_some()] {
+                        summary { (t(lang, "admin-ack-versions")) }
+                        p.help { (t(lang, "admin-ack-versions-help")) }
+                        @for l in Lang::ALL {
+                            @let (vs, vb) = val.versions.get(l.code()).cloned().unwrap_or_default();
+                            fieldset.version lang=(l.code()) {
+                                legend { (l.native_name()) }
+                                (row(&id(&format!("ack-subject-{}", l.code())), &t(lang, "admin-ack-subject"), html! {
+                                    input id=(id(&format!("ack-subject-{}", l.code()))) type="text" name={ "ack_subject_" (l.code()) } value=(vs) placeholder=(t(lang, "admin-ack-default"));
+                                }, None, Problem::at(problem, form, &format!("ack_subject_{}", l.code()))))
+                                (row(&id(&format!("ack-body-{}", l.code())), &t(lang, "admin-ack-body"), html! {
+                                    textarea id=(id(&format!("ack-body-{}", l.code()))) name={ "ack_body_" (l.code()) } rows="4" placeholder=(t(lang, "admin-ack-default")) { (vb) }
+                                }, None, Problem::at(problem, form, &format!("ack_body_{}", l.code()))))
+                            }
+                        }
+                    }
                     (row(&id("hours"), &t(lang, "admin-support-hours"), html! { input id=(id("hours")) type="text" name="support_hours" value=(val.support_hours); }, None, None))
                     (row(&id("response"), &t(lang, "admin-response-time"), html! { input id=(id("response")) type="text" name="response_time" value=(val.response_time); }, None, None))
                     (row(&id("contacts"), &t(lang, "admin-alternative-contacts"), html! { input id=(id("contacts")) type="text" name="alternative_contacts" value=(val.alternative_contacts); }, None, None))
@@ -197,6 +232,11 @@ pub struct ChangeForm {
     response_time: String,
     #[serde(default)]
     alternative_contacts: String,
+    #[serde(default)]
+    language: String,
+    /// The rest of the form: `ack_subject_<code>` and `ack_body_<code>` for each language.
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
 }
 
 pub async fn change(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(agent, f): CsrfForm<ChangeForm>) -> Response {
@@ -212,6 +252,15 @@ pub async fn change(State(state): State<AppState>, Path(id): Path<String>, CsrfF
         support_hours: f.support_hours,
         response_time: f.response_time,
         alternative_contacts: f.alternative_contacts,
+        language: f.language,
+        versions: Lang::ALL
+            .iter()
+            .map(|l| {
+                let part = |name: &str| f.rest.get(&format!("{name}_{}", l.code())).cloned().unwrap_or_default();
+                (l.code().to_string(), (part("ack_subject"), part("ack_body")))
+            })
+            .filter(|(_, (s, b))| !s.trim().is_empty() || !b.trim().is_empty())
+            .collect(),
     };
     let change = MailboxChange {
         name: Some(typed.name.clone()),
@@ -224,6 +273,10 @@ pub async fn change(State(state): State<AppState>, Path(id): Path<String>, CsrfF
             support_hours: Some(typed.support_hours.clone()),
             response_time: Some(typed.response_time.clone()),
             alternative_contacts: Some(typed.alternative_contacts.clone()),
+            language: Some(typed.language.clone()),
+            versions: Some(
+                typed.versions.iter().map(|(l, (s, b))| (l.clone(), AckVersionChange { subject: s.clone(), body: b.clone() })).collect(),
+            ),
         },
     };
     match admin::change_mailbox(&state.room, &admin, id, &change).await {

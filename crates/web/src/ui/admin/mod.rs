@@ -122,13 +122,14 @@ pub fn page(agent: &Agent, current: Page, notice_key: Option<&str>, content: Mar
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub form: Option<i64>,
-    pub field: &'static str,
+    pub field: String,
     pub message: String,
 }
 
 impl Problem {
-    /// The error of a command, put beside the field it is about (`field_of` maps a reason's
-    /// catalogue key to a field of the form; anything else goes beside `default_field`).
+    /// The error of a command, put beside the field it is about: the one its reason names (a
+    /// `field` argument, as commands give it), else the one `field_of` maps its catalogue key to,
+    /// else `default_field`.
     pub fn of(
         lang: Lang,
         form: Option<i64>,
@@ -138,7 +139,9 @@ impl Problem {
     ) -> Result<Problem, UiError> {
         match e {
             CommandError::Invalid(r) | CommandError::Conflict(r) => {
-                Ok(Problem { form, field: field_of(r.key).unwrap_or(default_field), message: r.text(lang) })
+                let named = r.args.iter().find(|(k, _)| *k == "field").map(|(_, v)| v.clone());
+                let field = named.or_else(|| field_of(r.key).map(str::to_string)).unwrap_or_else(|| default_field.to_string());
+                Ok(Problem { form, field, message: r.text(lang) })
             }
             other => Err(other.into()),
         }

@@ -113,7 +113,6 @@ fn field_of(key: &str) -> Option<&'static str> {
     match key {
         "error-domain" => Some("domains"),
         "error-unknown-agent" | "error-agent-no-access" => Some("manager"),
-        "error-too-long" => Some("notes"),
         _ => None,
     }
 }

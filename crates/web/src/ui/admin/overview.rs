@@ -1,15 +1,19 @@
 //! The admin overview: what is set up and what is missing (a support address, how mail comes in
-//! and goes out, TLS, the public URL, agents), each with where to change it.
+//! and goes out, TLS, the public URL, agents), each with where to change it; and the
+//! installation's default language.
 
-use super::{admin_of, page, Notice, Page};
+use super::{admin_of, page, row, Notice, Page};
+use crate::ui::csrf_field;
+use crate::ui::forms::CsrfForm;
 use crate::ui::session::Agent;
 use crate::ui_try;
 use crate::AppState;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use podpora_commands::{admin, directory};
 use podpora_domain::i18n::{t, t_args, Arg};
+use podpora_domain::Lang;
 use podpora_store::inbound::InboundStatus;
 
 /// How one part of the setup stands.
@@ -111,7 +115,34 @@ pub async fn show(State(state): State<AppState>, agent: Agent, Query(n): Query<N
         check(Standing::Missing, t(lang, "setup-only-you"), link(Page::Agents, "admin-add-agent"))
     });
 
-    page(&agent, Page::Overview, n.ok.as_deref(), checklist(lang, &checks))
+    let default = ui_try!(lang, admin::default_language(room).await);
+    let content = html! {
+        (checklist(lang, &checks))
+        form.settings method="post" action="/admin/language" {
+            (csrf_field(&agent))
+            (row("default-language", &t(lang, "admin-default-language"), html! {
+                select id="default-language" name="language" {
+                    @for l in Lang::ALL { option value=(l.code()) selected[*l == default] { (l.native_name()) } }
+                }
+            }, Some(&t(lang, "admin-default-language-help")), None))
+            div.actions { button type="submit" { (t(lang, "admin-agent-save")) } }
+        }
+    };
+    page(&agent, Page::Overview, n.ok.as_deref(), content)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    language: String,
+}
+
+/// Sets the installation's default language.
+pub async fn set_language(State(state): State<AppState>, CsrfForm(agent, f): CsrfForm<LanguageForm>) -> Response {
+    let lang = agent.lang;
+    let admin = ui_try!(lang, admin_of(&agent));
+    ui_try!(lang, admin::set_default_language(&state.room, &admin, &f.language).await);
+    Redirect::to("/admin?ok=saved").into_response()
 }
 
 fn checklist(lang: podpora_domain::Lang, checks: &[Check]) -> Markup {

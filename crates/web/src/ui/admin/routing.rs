@@ -211,7 +211,7 @@ async fn change(state: &AppState, agent: &Agent, pool: Pool, f: PolicyForm) -> R
         Err((field, e)) => {
             let mut problem = ui_try!(lang, Problem::of(lang, Some(form_id(pool)), e, field_of, "policy"));
             if problem.field == "policy" && field != "policy" {
-                problem.field = field;
+                problem.field = field.to_string();
             }
             render(state, agent, None, Some((pool, problem, f))).await
         }

@@ -13,8 +13,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
+use podpora_commands::directory;
 use podpora_commands::sla::{self, CalendarChange, SlaPolicyChange, SlaPolicyInfo, TargetSpec};
-use podpora_commands::{directory, CommandError};
 use podpora_domain::calendar::{self, Country};
 use podpora_domain::i18n::{t, t_args, Arg};
 use podpora_domain::sla::Escalate;
@@ -97,18 +97,6 @@ fn target_text(lang: Lang, tg: &TargetSpec) -> String {
     format!("{channel}, {priority}: {}", parts.join(" · "))
 }
 
-/// A refused change of this page's forms: the field its reason names (`field` in its
-/// arguments, as the SLA commands give it), else `default`.
-fn problem(lang: Lang, form: Option<i64>, e: CommandError, fields: &[&'static str], default: &'static str) -> Result<Problem, UiError> {
-    match e {
-        CommandError::Invalid(r) | CommandError::Conflict(r) => {
-            let named = r.args.iter().find(|(k, _)| *k == "field").and_then(|(_, v)| fields.iter().find(|f| **f == v.as_str()).copied());
-            Ok(Problem { form, field: named.unwrap_or(default), message: r.text(lang) })
-        }
-        other => Err(other.into()),
-    }
-}
-
 fn refused(r: Response) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, r).into_response()
 }
@@ -161,8 +149,6 @@ pub struct HolidaysForm {
     #[serde(default)]
     year: String,
 }
-
-const CALENDAR_FIELDS: &[&str] = &["name", "time_zone", "week", "holidays", "country", "year"];
 
 pub async fn calendar(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
     let lang = agent.lang;
@@ -233,7 +219,7 @@ pub async fn save_calendar(State(state): State<AppState>, Path(id): Path<String>
     match sla::save_calendar(&state.room, &admin, id, &f.change()).await {
         Ok(_) => Redirect::to("/admin/sla?ok=saved").into_response(),
         Err(e) => {
-            let p = ui_try!(lang, problem(lang, id, e, CALENDAR_FIELDS, "name"));
+            let p = ui_try!(lang, Problem::of(lang, id, e, |_| None, "name"));
             calendar_page(&agent, id, &f, &HolidaysForm::default(), Some(&p))
         }
     }
@@ -248,7 +234,7 @@ pub async fn add_holidays(State(state): State<AppState>, Path(id): Path<String>,
     match sla::add_public_holidays(room, &admin, id, &h.country, year).await {
         Ok(_) => Redirect::to(&format!("/admin/sla/calendars/{id}")).into_response(),
         Err(e) => {
-            let p = ui_try!(lang, problem(lang, Some(id), e, CALENDAR_FIELDS, "year"));
+            let p = ui_try!(lang, Problem::of(lang, Some(id), e, |_| None, "year"));
             let c = ui_try!(lang, sla::calendar(room, &agent.actor, id).await);
             calendar_page(&agent, Some(id), &CalendarForm::from(&c), &h, Some(&p))
         }
@@ -266,7 +252,7 @@ pub async fn delete_calendar(State(state): State<AppState>, Path(id): Path<Strin
     match sla::delete_calendar(room, &admin, id).await {
         Ok(()) => Redirect::to("/admin/sla?ok=saved").into_response(),
         Err(e) => {
-            let p = ui_try!(lang, problem(lang, Some(id), e, &[], "delete"));
+            let p = ui_try!(lang, Problem::of(lang, Some(id), e, |_| None, "delete"));
             let c = ui_try!(lang, sla::calendar(room, &agent.actor, id).await);
             calendar_page(&agent, Some(id), &CalendarForm::from(&c), &HolidaysForm::default(), Some(&p))
         }
@@ -344,8 +330,6 @@ impl PolicyForm {
         })
     }
 }
-
-const POLICY_FIELDS: &[&str] = &["name", "calendar_id", "warn_before", "escalate", "targets"];
 
 pub async fn policy(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
     let lang = agent.lang;
@@ -457,14 +441,15 @@ pub async fn save_policy(State(state): State<AppState>, Path(id): Path<String>, 
     let change = match f.change() {
         Ok(c) => c,
         Err((field, message)) => {
-            let p = Problem { form: id, field, message: t_args(lang, "error-detail", &[("detail", Arg::Str(&message))]) };
+            let p =
+                Problem { form: id, field: field.to_string(), message: t_args(lang, "error-detail", &[("detail", Arg::Str(&message))]) };
             return policy_page(&state, &agent, id, &f, Some(&p)).await;
         }
     };
     match sla::save_policy(&state.room, &admin, id, &change).await {
         Ok(_) => Redirect::to("/admin/sla?ok=saved").into_response(),
         Err(e) => {
-            let p = ui_try!(lang, problem(lang, id, e, POLICY_FIELDS, "name"));
+            let p = ui_try!(lang, Problem::of(lang, id, e, |_| None, "name"));
             policy_page(&state, &agent, id, &f, Some(&p)).await
         }
     }
