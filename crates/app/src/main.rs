@@ -279,6 +279,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 response_time,
                 alternative_contacts: contacts,
                 language,
+                time_zone: None,
                 versions: None,
             };
             admin::change_ack(&room, &Admin::command_line(), mb.id, &ack).await?;

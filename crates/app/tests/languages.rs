@@ -2,8 +2,10 @@
 //! PostgreSQL: mail over SMTP from a Czech, a Polish and a Russian customer (no Content-Language)
 //! gets its acknowledgement through a real SMTP sink in that language, greeting them as they
 //! expect ("Dobrý den, paní Dvořáková,"); the Polish one is the mailbox's own Polish version; a
-//! mail too short to tell is answered in the mailbox's language; and the router gives each
-//! customer to the agent who speaks their language (issue #19 point 7).
+//! mail too short to tell is answered in the mailbox's language; a reply quotes the customer
+//! under a header in their language, dated in the mailbox's time zone; the router gives each
+//! customer to the agent who speaks their language (issue #19 point 7); the mailbox page edits
+//! the versions; the installation's default language reaches the login page and new agents.
 
 mod common;
 use common::*;
@@ -30,11 +32,17 @@ fn languages(backend: Backend) {
 
     // The mailbox: Slovak for customers whose language is not known, and its own Polish text.
     // An unknown language is refused, naming the field.
-    let (code, v) = s.request("PUT", "/api/v1/mailboxes/1/ack", Some(json!({ "language": "xx" })), Some(&s.token));
-    assert_eq!(code, 422, "{v}");
+    for wrong in [json!({ "language": "xx" }), json!({ "time_zone": "Europe/Praha" })] {
+        let (code, v) = s.request("PUT", "/api/v1/mailboxes/1/ack", Some(wrong), Some(&s.token));
+        assert_eq!(code, 422, "{v}");
+    }
     let polish = json!({ "subject": polish_subject(), "body": "{{greeting}}\n\nmamy to: {{ticket_number}}." });
-    let (code, v) =
-        s.request("PUT", "/api/v1/mailboxes/1/ack", Some(json!({ "language": "sk", "versions": { "pl": polish } })), Some(&s.token));
+    let (code, v) = s.request(
+        "PUT",
+        "/api/v1/mailboxes/1/ack",
+        Some(json!({ "language": "sk", "time_zone": "Europe/Prague", "versions": { "pl": polish } })),
+        Some(&s.token),
+    );
     assert_eq!(code, 200, "{v}");
     let bad = json!({ "versions": { "pl": { "subject": "", "body": "{{no_such_thing}}" } } });
     let (code, v) = s.request("PUT", "/api/v1/mailboxes/1/ack", Some(bad), Some(&s.token));
@@ -105,6 +113,18 @@ fn languages(backend: Backend) {
     let czech = assigned(&s, "Poškozený balík");
     assert_eq!(czech["customer"]["language"], "cs", "{czech}");
     assert_eq!(czech["assignee_id"].as_i64(), Some(id_of("ann@shop.test")), "{czech}");
+    // A reply quotes the customer under a header in their language, dated in the mailbox's time.
+    let n = czech["number"].as_i64().unwrap();
+    let (code, v) = s.request(
+        "POST",
+        &format!("/api/v1/tickets/{n}/messages"),
+        Some(json!({ "kind": "reply", "body": "Pošleme nový." })),
+        Some(&s.token),
+    );
+    assert_eq!(code, 201, "{v}");
+    let raw = sink.wait_message("the reply", |m| m.body_text(0).is_some_and(|b| b.contains("Pošleme nový.")));
+    let body = parse(&raw).body_text(0).unwrap_or_default().to_string();
+    assert!(body.contains("Dne ") && body.contains(" napsal(a) Jana Dvořáková <jana@zakaznik.test>:") && !body.contains("UTC"), "{body}");
     // Too short to tell: nothing is written down as the customer's language.
     let short = assigned(&s, "Díky");
     assert!(short["customer"]["language"].is_null(), "{short}");
@@ -123,6 +143,7 @@ fn languages(backend: Backend) {
             ("name", "Obchod"),
             ("ack_enabled", "1"),
             ("language", "sk"),
+            ("time_zone", "Europe/Prague"),
             ("ack_subject_pl", pl_subject.as_str()),
             ("ack_body_pl", "{{greeting}}\n\nmamy to: {{ticket_number}}."),
             ("ack_body_de", de_body),
@@ -139,7 +160,7 @@ fn languages(backend: Backend) {
     assert_eq!(code, 200, "{v}");
     assert!(v["versions"]["de"]["body"].as_str().unwrap_or_default().contains("vielen Dank"), "{v}");
     assert_eq!(v["versions"]["pl"]["subject"], pl_subject.as_str(), "{v}");
-    assert_eq!(v["language"], "sk", "{v}");
+    assert_eq!((v["language"].as_str(), v["time_zone"].as_str()), (Some("sk"), Some("Europe/Prague")), "{v}");
 
     // The installation's default language: the login page of a browser asking for none of ours,
     // and new agents.

@@ -110,6 +110,9 @@ pub struct AckSettingsChange {
     /// The language for customers whose own is not known: a code, or empty for the
     /// installation's default.
     pub language: Option<String>,
+    /// The IANA time zone of the dates in the mailbox's mail (`Europe/Prague`); empty for its SLA
+    /// calendar's.
+    pub time_zone: Option<String>,
     /// The acknowledgement in other languages, by language code (replaces all versions; a
     /// language with neither text is removed).
     pub versions: Option<std::collections::BTreeMap<String, AckVersionChange>>,
@@ -146,6 +149,14 @@ pub async fn change_ack(room: &Mailroom, admin: &Admin, id: i64, c: &AckSettings
             Lang::from_code(code).ok_or(CommandError::Invalid(Reason::new("error-unknown-language").at("language")))?.code().to_string(),
         ),
     };
+    let time_zone = match c.time_zone.as_deref().map(str::trim) {
+        None => mb.time_zone.clone(),
+        Some("") => None,
+        Some(z) if podpora_domain::calendar::is_zone(z) => Some(z.to_string()),
+        Some(z) => {
+            return Err(CommandError::Invalid(Reason::detail(format!("unknown time zone '{z}' (e.g. Europe/Prague)")).at("time_zone")))
+        }
+    };
     let versions = match &c.versions {
         None => mb.ack_versions.clone(),
         Some(given) => {
@@ -171,6 +182,7 @@ pub async fn change_ack(room: &Mailroom, admin: &Admin, id: i64, c: &AckSettings
         response_time: text(&c.response_time, &mb.response_time),
         alternative_contacts: text(&c.alternative_contacts, &mb.alternative_contacts),
         language,
+        time_zone,
         versions,
     };
     mailboxes::set_ack(&room.db, mb.id, &settings).await?;

@@ -349,6 +349,11 @@ pub fn easter(year: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month as u32, day as u32).unwrap_or_default()
 }
 
+/// Whether `name` is an IANA time zone.
+pub fn is_zone(name: &str) -> bool {
+    name.parse::<Tz>().is_ok()
+}
+
 /// The IANA time zones a calendar can be in, by name.
 pub fn zone_names() -> impl Iterator<Item = &'static str> {
     chrono_tz::TZ_VARIANTS.iter().map(|z| z.name())

@@ -135,6 +135,35 @@ pub fn t_args(lang: Lang, key: &str, args: &[(&str, Arg<'_>)]) -> String {
     format(lang, key, Some(&fa)).or_else(|| format(Lang::En, key, Some(&fa))).unwrap_or_else(|| key.to_string())
 }
 
+/// A moment (milliseconds since the epoch) as `lang` writes a date and time, in the time zone
+/// `zone` (an IANA name; UTC when it is not one): "30 November 2026, 16:00", "30. 11. 2026 16:00",
+/// "30.11.2026, 16:00".
+pub fn date_time(lang: Lang, ms: i64, zone: &str) -> String {
+    use chrono::{Datelike, Timelike};
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    let Some(at) = chrono::DateTime::from_timestamp_millis(ms) else { return String::new() };
+    let local = at.with_timezone(&tz);
+    let month_name = t(lang, &format!("month-of-{}", local.month()));
+    let (day, month) = (local.day().to_string(), local.month().to_string());
+    let (day2, month2) = (format!("{:02}", local.day()), format!("{:02}", local.month()));
+    let (year, time) = (local.year().to_string(), format!("{:02}:{:02}", local.hour(), local.minute()));
+    let time_short = format!("{}:{:02}", local.hour(), local.minute());
+    t_args(
+        lang,
+        "date-time",
+        &[
+            ("day", Arg::Str(&day)),
+            ("day2", Arg::Str(&day2)),
+            ("month", Arg::Str(&month)),
+            ("month2", Arg::Str(&month2)),
+            ("month_name", Arg::Str(&month_name)),
+            ("year", Arg::Str(&year)),
+            ("time", Arg::Str(&time)),
+            ("time_short", Arg::Str(&time_short)),
+        ],
+    )
+}
+
 /// An argument of a translated message.
 #[derive(Debug, Clone, Copy)]
 pub enum Arg<'a> {
@@ -182,6 +211,20 @@ mod tests {
         assert!(t_args(Lang::En, "tickets-count", &[("count", Arg::Num(1))]).contains("1 ticket"));
         assert!(t_args(Lang::Cs, "tickets-count", &[("count", Arg::Num(3))]).contains("3 tikety"));
         assert!(t_args(Lang::Cs, "tickets-count", &[("count", Arg::Num(5))]).contains("5 tiketů"));
+    }
+
+    #[test]
+    fn dates_and_times_as_each_language_writes_them() {
+        // 2026-12-02 08:05 UTC: 09:05 in Prague, 11:05 in Moscow.
+        let ms = 1_796_198_700_000;
+        assert_eq!(date_time(Lang::En, ms, "Europe/Prague"), "2 December 2026, 09:05");
+        assert_eq!(date_time(Lang::Cs, ms, "Europe/Prague"), "2. prosince 2026 9:05");
+        assert_eq!(date_time(Lang::Sk, ms, "Europe/Bratislava"), "2. decembra 2026 9:05");
+        assert_eq!(date_time(Lang::Pl, ms, "Europe/Warsaw"), "2 grudnia 2026, 09:05");
+        assert_eq!(date_time(Lang::Ru, ms, "Europe/Moscow"), "2 декабря 2026 г., 11:05");
+        assert_eq!(date_time(Lang::Uk, ms, "Europe/Kyiv"), "2 грудня 2026 р., 10:05");
+        assert_eq!(date_time(Lang::De, ms, "Europe/Berlin"), "2. Dezember 2026, 09:05");
+        assert_eq!(date_time(Lang::En, ms, "no/such zone"), "2 December 2026, 08:05");
     }
 
     #[test]

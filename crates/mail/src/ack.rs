@@ -19,6 +19,15 @@ pub async fn language_for(conn: &mut podpora_store::Conn, customer_id: i64, mail
     Ok(Lang::first_of([own.as_deref(), mailbox.and_then(|m| m.language.as_deref()), installation.as_deref()]))
 }
 
+/// The time zone a mailbox writes dates in: its own, else its SLA calendar's, else UTC.
+pub(crate) async fn time_zone_of(conn: &mut podpora_store::Conn, mailbox: &Mailbox) -> Result<String, MailError> {
+    if let Some(z) = &mailbox.time_zone {
+        return Ok(z.clone());
+    }
+    let clock = podpora_store::sla::clock_of_mailbox(conn, mailbox.id).await?;
+    Ok(clock.map(|c| c.calendar.time_zone().to_string()).unwrap_or_else(|| "UTC".into()))
+}
+
 /// What an acknowledgement answers.
 pub(crate) struct AckAbout<'a> {
     pub customer_name: &'a str,

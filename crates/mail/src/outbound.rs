@@ -404,12 +404,15 @@ pub async fn post_in(room: &Mailroom, tx: &mut WriteTx, r: &Reply<'_>, files: &[
         text.push_str(&mailbox.signature);
     }
     if let Some(m) = last_in {
-        let when =
-            chrono::DateTime::from_timestamp_millis(m.created_at).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
         let who = if m.from_name.is_empty() { m.from_address.clone() } else { format!("{} <{}>", m.from_name, m.from_address) };
         text.push_str("\n\n");
-        // Customer-facing text: in the customer's language when known.
+        // Customer-facing text: in the customer's language, the date in the mailbox's time.
         let lang = crate::ack::language_for(&mut *tx, ticket.customer_id, Some(&mailbox)).await?;
+        let zone = crate::ack::time_zone_of(&mut *tx, &mailbox).await?;
+        let mut when = podpora_domain::i18n::date_time(lang, m.created_at, &zone);
+        if zone == "UTC" {
+            when.push_str(" UTC");
+        }
         let header = podpora_domain::i18n::t_args(
             lang,
             "reply-quote-header",

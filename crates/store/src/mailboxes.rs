@@ -29,6 +29,8 @@ pub struct Mailbox {
     pub imap_last_uid: Option<i64>,
     /// The language for customers whose own is not known (None: the installation's default).
     pub language: Option<String>,
+    /// The IANA time zone of the dates in its mail (None: its SLA calendar's, else UTC).
+    pub time_zone: Option<String>,
     /// The acknowledgement in other languages, by language code.
     pub ack_versions: std::collections::BTreeMap<String, AckVersion>,
 }
@@ -63,7 +65,7 @@ impl std::fmt::Debug for Mailbox {
     }
 }
 
-const COLS: &str = "id, address, name, imap_url, ack_enabled, ack_subject, ack_body, support_hours, response_time, alternative_contacts, signature, last_fetch_at, last_error, last_error_at, fetched_count, imap_uidvalidity, imap_last_uid, language, ack_versions";
+const COLS: &str = "id, address, name, imap_url, ack_enabled, ack_subject, ack_body, support_hours, response_time, alternative_contacts, signature, last_fetch_at, last_error, last_error_at, fetched_count, imap_uidvalidity, imap_last_uid, language, time_zone, ack_versions";
 
 fn mailbox(r: &AnyRow) -> Result<Mailbox> {
     Ok(Mailbox {
@@ -85,6 +87,7 @@ fn mailbox(r: &AnyRow) -> Result<Mailbox> {
         imap_uidvalidity: r.try_get("imap_uidvalidity")?,
         imap_last_uid: r.try_get("imap_last_uid")?,
         language: r.try_get("language")?,
+        time_zone: r.try_get("time_zone")?,
         // Written only by `set_ack` from this type; anything else reads as no versions.
         ack_versions: serde_json::from_str(&r.try_get::<String, _>("ack_versions")?).unwrap_or_default(),
     })
@@ -198,13 +201,14 @@ pub struct AckSettings {
     pub alternative_contacts: String,
     /// The customers' language when theirs is not known (None: the installation's default).
     pub language: Option<String>,
+    pub time_zone: Option<String>,
     pub versions: std::collections::BTreeMap<String, AckVersion>,
 }
 
 pub async fn set_ack(db: &Db, id: i64, a: &AckSettings) -> Result<()> {
     let versions = serde_json::to_string(&a.versions).unwrap_or_else(|_| "{}".into());
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE mailboxes SET ack_enabled = $1, ack_subject = $2, ack_body = $3, support_hours = $4, response_time = $5, alternative_contacts = $6, language = $7, ack_versions = $8 WHERE id = $9")
+    sqlx::query("UPDATE mailboxes SET ack_enabled = $1, ack_subject = $2, ack_body = $3, support_hours = $4, response_time = $5, alternative_contacts = $6, language = $7, ack_versions = $8, time_zone = $9 WHERE id = $10")
         .bind(a.enabled as i64)
         .bind(a.subject.as_deref())
         .bind(a.body.as_deref())
@@ -213,6 +217,7 @@ pub async fn set_ack(db: &Db, id: i64, a: &AckSettings) -> Result<()> {
         .bind(&a.alternative_contacts)
         .bind(a.language.as_deref())
         .bind(versions)
+        .bind(a.time_zone.as_deref())
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -377,7 +377,7 @@ pub async fn change_ack(
     let mb = admin::change_ack(&state.room, &admin, path_id(&id, "mailbox")?, &c).await?;
     Ok(Json(json!({"id": mb.id, "ack_enabled": mb.ack_enabled, "ack_subject": mb.ack_subject, "ack_body": mb.ack_body,
         "support_hours": mb.support_hours, "response_time": mb.response_time, "alternative_contacts": mb.alternative_contacts,
-        "language": mb.language, "versions": mb.ack_versions})))
+        "language": mb.language, "time_zone": mb.time_zone, "versions": mb.ack_versions})))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -232,8 +232,8 @@ pub async fn page(State(state): State<AppState>, agent: Agent, Query(p): Query<I
                                         td { span.status { (status_label(lang, s.ticket.status)) } }
                                         td { (priority_label(lang, s.ticket.priority)) }
                                         td { (agent_name(s.ticket.assignee_id)) }
-                                        td { (super::sla_badge(lang, &s.ticket)) }
-                                        td title=(exact_time(s.ticket.updated_at)) { (ago(lang, s.ticket.updated_at)) }
+                                        td { (super::sla_badge(&agent, &s.ticket)) }
+                                        td title=(exact_time(&agent, s.ticket.updated_at)) { (ago(lang, s.ticket.updated_at)) }
                                     }
                                 }
                             }

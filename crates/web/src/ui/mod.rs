@@ -288,25 +288,33 @@ pub(crate) fn span_text(ms: i64) -> String {
 
 /// A ticket's nearest SLA due time, as the inbox and the ticket show it: time left, warned
 /// (within the warning time) or overdue; nothing while there is no due time.
-pub fn sla_badge(lang: Lang, ticket: &podpora_store::tickets::Ticket) -> Markup {
+pub fn sla_badge(agent: &session::Agent, ticket: &podpora_store::tickets::Ticket) -> Markup {
     let Some(due) = ticket.sla_due_at else { return html! {} };
-    due_span(lang, due, ticket.sla_warn_at.is_some_and(|w| podpora_store::now_ms() >= w))
+    due_span(agent, due, ticket.sla_warn_at.is_some_and(|w| podpora_store::now_ms() >= w))
 }
 
 /// A due time as time left ("2 h 10 min left"; amber when `warn`) or, once it passed, as
 /// "overdue by …" in red; the exact time on hover.
-pub fn due_span(lang: Lang, due: i64, warn: bool) -> Markup {
+pub fn due_span(agent: &session::Agent, due: i64, warn: bool) -> Markup {
+    let lang = agent.lang;
     let now = podpora_store::now_ms();
     let (class, text) = if now > due {
         ("sla sla-late", t_args(lang, "sla-overdue", &[("time", Arg::Str(&span_text(now - due)))]))
     } else {
         (if warn { "sla sla-warn" } else { "sla" }, t_args(lang, "sla-due-in", &[("time", Arg::Str(&span_text(due - now)))]))
     };
-    html! { span class=(class) title=(exact_time(due)) { (text) } }
+    html! { span class=(class) title=(exact_time(agent, due)) { (text) } }
 }
 
-pub fn exact_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+/// A moment as the agent reads it: in their language and the time zone of their working hours
+/// (UTC, said so, when they have none).
+pub fn exact_time(agent: &session::Agent, ms: i64) -> String {
+    let zone = agent.user().profile.time_zone.as_str();
+    if zone.is_empty() || zone == "UTC" {
+        format!("{} UTC", podpora_domain::i18n::date_time(agent.lang, ms, "UTC"))
+    } else {
+        podpora_domain::i18n::date_time(agent.lang, ms, zone)
+    }
 }
 
 pub fn status_label(lang: Lang, s: podpora_domain::TicketStatus) -> String {

@@ -84,7 +84,7 @@ async fn render(
                             " · " a href={ "/t/" (r) } { @if ticket.status == TicketStatus::Closed { (t_args(lang, "ticket-merged-into", &[("number", Arg::Str(&format!("#{r}")))])) } @else { (t_args(lang, "ticket-related", &[("number", Arg::Str(&format!("#{r}")))])) } }
                         }
                         " · " (t_args(lang, "ticket-messages-count", &[("count", Arg::Num(msgs.len() as i64))]))
-                        @if ticket.sla_due_at.is_some() { " · " (super::sla_badge(lang, ticket)) }
+                        @if ticket.sla_due_at.is_some() { " · " (super::sla_badge(agent, ticket)) }
                     }
                     div.presence id="presence" aria-live="polite" data-label=(t(lang, "ticket-viewing")) data-typing=(t(lang, "ticket-typing")) {}
                 }
@@ -95,7 +95,7 @@ async fn render(
             }
             aside.side {
                 (properties(agent, ticket, &tags, &agents, &teams))
-                @if let Some(s) = &standing { (sla_panel(lang, s)) }
+                @if let Some(s) = &standing { (sla_panel(agent, s)) }
                 (customer_panel(agent, ticket, customer.as_ref(), &others, &agents, &organisations))
                 details.handover {
                     summary { (t(lang, "ticket-handover")) }
@@ -118,7 +118,7 @@ async fn render(
                     h2 { (t(lang, "ticket-activity")) }
                     ol {
                         @for a in &log {
-                            li { span.when title=(exact_time(a.created_at)) { (ago(lang, a.created_at)) } " " strong { (a.user_name.clone().unwrap_or_else(|| t(lang, "activity-system"))) } " " (activity_text(lang, &a.action, &a.detail, &name_of, &team_of)) }
+                            li { span.when title=(exact_time(agent, a.created_at)) { (ago(lang, a.created_at)) } " " strong { (a.user_name.clone().unwrap_or_else(|| t(lang, "activity-system"))) } " " (activity_text(agent, &a.action, &a.detail, &name_of, &team_of)) }
                         }
                     }
                 }
@@ -129,12 +129,13 @@ async fn render(
 }
 
 fn activity_text(
-    lang: Lang,
+    agent: &Agent,
     action: &str,
     detail: &str,
     name_of: &dyn Fn(Option<i64>) -> Option<String>,
     team_of: &dyn Fn(Option<i64>) -> Option<String>,
 ) -> String {
+    let lang = agent.lang;
     let pair = || detail.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_default();
     match action {
         "status" => {
@@ -153,7 +154,9 @@ fn activity_text(
         "team" if detail.is_empty() => t(lang, "activity-team-clear"),
         "team" => t_args(lang, "activity-team", &[("team", Arg::Str(&team_of(detail.parse().ok()).unwrap_or_default()))]),
         "remind" if detail.is_empty() => t(lang, "activity-remind-clear"),
-        "remind" => t_args(lang, "activity-remind", &[("when", Arg::Str(&detail.parse().map(exact_time).unwrap_or_default()))]),
+        "remind" => {
+            t_args(lang, "activity-remind", &[("when", Arg::Str(&detail.parse().map(|ms| exact_time(agent, ms)).unwrap_or_default()))])
+        }
         "reminder" => t(lang, "activity-reminder"),
         "reply" => t(lang, "activity-reply"),
         "note" => t(lang, "activity-note"),
@@ -184,7 +187,7 @@ fn activity_text(
             t_args(
                 lang,
                 "activity-sla-breach",
-                &[("metric", Arg::Str(&metric)), ("due", Arg::Str(&due.parse().map(exact_time).unwrap_or_default()))],
+                &[("metric", Arg::Str(&metric)), ("due", Arg::Str(&due.parse().map(|ms| exact_time(agent, ms)).unwrap_or_default()))],
             )
         }
         "overflow" => {
@@ -207,8 +210,9 @@ fn activity_text(
 }
 
 /// Each SLA target of the ticket: due when, met, missed or paused.
-fn sla_panel(lang: Lang, s: &podpora_domain::sla::Standing) -> Markup {
+fn sla_panel(agent: &Agent, s: &podpora_domain::sla::Standing) -> Markup {
     use podpora_domain::sla::State;
+    let lang = agent.lang;
     html! {
         section.sla-panel {
             h2 { "SLA" }
@@ -220,7 +224,7 @@ fn sla_panel(lang: Lang, s: &podpora_domain::sla::Standing) -> Markup {
                             (State::Paused, _) | (_, None) => { (t(lang, "sla-paused")) }
                             (State::Met, _) => { span.sla { (t(lang, "sla-met")) } }
                             (State::Breached, Some(_)) if m.met_at.is_some() => { span class="sla sla-late" { (t(lang, "sla-met-late")) } }
-                            (state, Some(due)) => { (super::due_span(lang, due, state == State::Warning)) }
+                            (state, Some(due)) => { (super::due_span(agent, due, state == State::Warning)) }
                         }
                     }
                 }
@@ -244,7 +248,7 @@ fn message_view(agent: &Agent, ticket: &Ticket, m: &Message, agents: &[User], ca
                 @if m.kind == MessageKind::Note { span.badge { (t(lang, "ticket-note")) } " " }
                 strong.from { @if let Some(a) = author { (a) } @else if !m.from_name.is_empty() { (m.from_name) } @else { (m.from_address) } }
                 @if m.direction == Direction::In { " " span.address { "<" (m.from_address) ">" } }
-                " " span.when title=(exact_time(m.created_at)) { (ago(lang, m.created_at)) }
+                " " span.when title=(exact_time(agent, m.created_at)) { (ago(lang, m.created_at)) }
                 @if !m.to.is_empty() && m.kind == MessageKind::Message { span.recipients { " " (t(lang, "ticket-to")) ": " (m.to.join(", ")) @if !m.cc.is_empty() { " · " (t(lang, "ticket-cc")) ": " (m.cc.join(", ")) } } }
                 @if let Some(d) = &m.delivery {
                     " " span class={ "delivery " (d) } {

@@ -29,14 +29,14 @@ pub async fn list(State(state): State<AppState>, agent: Agent, Query(n): Query<N
             }
         }
         @if let Some(since) = outbox.oldest_waiting_since {
-            p.outbox-oldest { (t(lang, "outbox-oldest")) " " (exact_time(since)) }
+            p.outbox-oldest { (t(lang, "outbox-oldest")) " " (exact_time(&agent, since)) }
         }
         @if !troubles.is_empty() {
             table.outbox-troubles {
                 tbody {
                     @for m in &troubles {
                         tr {
-                            td { (exact_time(m.created_at)) }
+                            td { (exact_time(&agent, m.created_at)) }
                             td { (m.recipients) }
                             td class={ "delivery " (m.status) } { (t(lang, if m.status == podpora_domain::Delivery::Failed { "outbox-failed" } else { "outbox-retrying" })) " (" (m.attempts) "×)" }
                             td { (m.last_error) }
@@ -52,7 +52,7 @@ pub async fn list(State(state): State<AppState>, agent: Agent, Query(n): Query<N
             tbody {
                 @for i in &aside {
                     tr {
-                        td { (exact_time(i.received_at)) }
+                        td { (exact_time(&agent, i.received_at)) }
                         td { (i.envelope_from.as_deref().unwrap_or("")) }
                         td { (i.reason.as_deref().unwrap_or("")) }
                         td { a href={ "/admin/inbound/" (i.id) "/raw" } download { (t(lang, "ticket-raw")) } }

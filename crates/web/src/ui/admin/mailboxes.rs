@@ -48,6 +48,7 @@ struct Values {
     alternative_contacts: String,
     /// The customers' language code, empty for the installation's default.
     language: String,
+    time_zone: String,
     /// The acknowledgement's (subject, text) by language code.
     versions: BTreeMap<String, (String, String)>,
 }
@@ -64,6 +65,7 @@ impl From<&podpora_store::mailboxes::Mailbox> for Values {
             response_time: m.response_time.clone(),
             alternative_contacts: m.alternative_contacts.clone(),
             language: m.language.clone().unwrap_or_default(),
+            time_zone: m.time_zone.clone().unwrap_or_default(),
             versions: m
                 .ack_versions
                 .iter()
@@ -94,7 +96,7 @@ async fn render(state: &AppState, agent: &Agent, v: &View<'_>) -> Response {
                 p.health {
                     @if m.imap_url.is_some() {
                         @match m.last_fetch_at {
-                            Some(at) => (t_args(lang, "admin-mailbox-health", &[("when", Arg::Str(&exact_time(at))), ("count", Arg::Num(m.fetched_count))])),
+                            Some(at) => (t_args(lang, "admin-mailbox-health", &[("when", Arg::Str(&exact_time(agent, at))), ("count", Arg::Num(m.fetched_count))])),
                             None => (t(lang, "admin-mailbox-never")),
                         }
                         @if let Some(e) = &m.last_error { br; span.error { (t_args(lang, "admin-mailbox-error", &[("error", Arg::Str(e))])) } }
@@ -128,6 +130,9 @@ async fn render(state: &AppState, agent: &Agent, v: &View<'_>) -> Response {
                             @for l in Lang::ALL { option value=(l.code()) selected[val.language == l.code()] { (l.native_name()) } }
                         }
                     }, Some(&t(lang, "admin-mailbox-language-help")), Problem::at(problem, form, "language")))
+                    (row(&id("time-zone"), &t(lang, "admin-mailbox-time-zone"), html! {
+                        input id=(id("time-zone")) type="text" name="time_zone" list="time-zones" value=(val.time_zone) autocomplete="off";
+                    }, Some(&t(lang, "admin-mailbox-time-zone-help")), Problem::at(problem, form, "time_zone")))
                     @let version_problem = problem.filter(|p| p.form == form && (p.field.starts_with("ack_subject_") || p.field.starts_with("ack_body_")));
                     details.versions open[!val.versions.is_empty() || version_problem.is_some()] {
                         summary { (t(lang, "admin-ack-versions")) }
@@ -155,6 +160,7 @@ async fn render(state: &AppState, agent: &Agent, v: &View<'_>) -> Response {
                 }
             }
         }
+        datalist id="time-zones" { @for z in podpora_domain::calendar::zone_names() { option value=(z) {} } }
         h2 { (t(lang, "admin-mailbox-add")) }
         form.settings method="post" action="/admin/mailboxes" id="mailbox-new" {
             (csrf_field(agent))
@@ -234,6 +240,8 @@ pub struct ChangeForm {
     alternative_contacts: String,
     #[serde(default)]
     language: String,
+    #[serde(default)]
+    time_zone: String,
     /// The rest of the form: `ack_subject_<code>` and `ack_body_<code>` for each language.
     #[serde(flatten)]
     rest: BTreeMap<String, String>,
@@ -253,6 +261,7 @@ pub async fn change(State(state): State<AppState>, Path(id): Path<String>, CsrfF
         response_time: f.response_time,
         alternative_contacts: f.alternative_contacts,
         language: f.language,
+        time_zone: f.time_zone,
         versions: Lang::ALL
             .iter()
             .map(|l| {
@@ -274,6 +283,7 @@ pub async fn change(State(state): State<AppState>, Path(id): Path<String>, CsrfF
             response_time: Some(typed.response_time.clone()),
             alternative_contacts: Some(typed.alternative_contacts.clone()),
             language: Some(typed.language.clone()),
+            time_zone: Some(typed.time_zone.clone()),
             versions: Some(
                 typed.versions.iter().map(|(l, (s, b))| (l.clone(), AckVersionChange { subject: s.clone(), body: b.clone() })).collect(),
             ),
