@@ -605,7 +605,7 @@ async fn imap_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::R
 /// managers are read from tables of a real size. Every tenth ticket is given to a team, whose
 /// policy then decides. `p50_ms`/`p99_ms`: one ticket decided alone, as the router does when mail
 /// trickles in (written, then decided: only the decision is timed); `per_sec`: a backlog of the
-/// same size decided in batches. There are no rules yet (`rules: 0`): they come with the rule engine.
+/// same size decided in batches.
 /// 500 rules as a shop might have them: most on created tickets — a B2B customer's domain to
 /// their team, words of the subject or the customer's text to tags and priorities, channels,
 /// languages —, some on update, a few on a schedule. A few match the bench's customers (tags and a

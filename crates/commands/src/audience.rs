@@ -33,9 +33,10 @@ pub(crate) struct Audience {
 
 impl Audience {
     pub async fn read(room: &Mailroom, tx: &mut WriteTx) -> Result<Audience> {
+        let counters = podpora_store::Counters::read(tx).await?;
         Ok(Audience {
-            roster: users::roster_cached(&room.db, tx).await?,
-            teams: teams::list_cached(&room.db, tx).await?,
+            roster: users::roster_cached(&room.db, tx, &counters).await?,
+            teams: teams::list_cached(&room.db, tx, &counters).await?,
             mailboxes: mailboxes::list(&room.db).await?,
         })
     }

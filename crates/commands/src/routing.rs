@@ -67,10 +67,12 @@ pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
     }
     let ids: Vec<i64> = pending.iter().map(|p| p.ticket_id).collect();
     let mut found = tickets::by_ids(&mut tx, &ids).await?;
-    let policies = routing::policies_cached(&room.db, &mut tx).await?;
+    // One read of the counters behind the process's copies of the policies, rules, roster and teams.
+    let counters = podpora_store::Counters::read(&mut tx).await?;
+    let policies = routing::policies_cached(&room.db, &mut tx, &counters).await?;
     // Rules first (once: not again when a ticket is offered again), so that the team, tags and
     // assignee they set decide what follows.
-    let rules = podpora_store::rules::enabled(&room.db, &mut tx).await?;
+    let rules = podpora_store::rules::enabled(&room.db, &mut tx, &counters).await?;
     let to_run: Vec<(Ticket, Trigger, Option<UpdateEvent>)> = pending
         .iter()
         .filter(|p| p.tries == 0)
@@ -109,7 +111,7 @@ pub async fn route_due(room: &Mailroom, limit: i64) -> Result<Routed> {
         })
         .collect();
     if !work.is_empty() {
-        let mut desk = Desk::read(room, &mut tx, &work, now).await?;
+        let mut desk = Desk::read(room, &mut tx, &counters, &work, now).await?;
         for (p, t, pool, policy) in &work {
             let decision = desk.decide(p, t, *pool, policy, now);
             match decision {
@@ -192,7 +194,13 @@ struct Desk {
 }
 
 impl Desk {
-    async fn read(room: &Mailroom, tx: &mut Conn, work: &[(&Pending, &Ticket, Pool, &AssignmentPolicy)], now: i64) -> Result<Desk> {
+    async fn read(
+        room: &Mailroom,
+        tx: &mut Conn,
+        counters: &podpora_store::Counters,
+        work: &[(&Pending, &Ticket, Pool, &AssignmentPolicy)],
+        now: i64,
+    ) -> Result<Desk> {
         let mut pools: Vec<Pool> = work.iter().map(|w| w.2).collect();
         pools.sort_unstable();
         pools.dedup();
@@ -201,7 +209,7 @@ impl Desk {
             let counter = routing::lock_pool_in(tx, pool).await?;
             turns.insert(pool, (counter, routing::turns_in(tx, pool).await?));
         }
-        let roster = users::roster_cached(&room.db, tx).await?;
+        let roster = users::roster_cached(&room.db, tx, counters).await?;
         let statuses: Vec<Option<AgentStatus>> =
             roster.iter().map(|(u, access)| access.can_reply().then(|| availability(u, now))).collect();
         // Loads matter only for those online (nobody else takes work; a manager gets theirs anyway).
@@ -209,7 +217,7 @@ impl Desk {
             roster.iter().zip(&statuses).filter(|(_, s)| **s == Some(AgentStatus::Online)).map(|((u, _), _)| u.id).collect();
         let loads = routing::loads_in(tx, &online).await?;
         let team_members = if turns.keys().any(|p| matches!(p, Pool::Team(_))) {
-            teams::list_cached(&room.db, tx).await?.iter().map(|t| (t.id, t.members.iter().copied().collect())).collect()
+            teams::list_cached(&room.db, tx, counters).await?.iter().map(|t| (t.id, t.members.iter().copied().collect())).collect()
         } else {
             HashMap::new()
         };

@@ -445,7 +445,8 @@ pub async fn run_scheduled(room: &Mailroom) -> Result<usize> {
 async fn scheduled_under(room: &Mailroom, lease: &podpora_store::jobs::Lease) -> Result<usize> {
     let rules = {
         let mut conn = room.db.conn().await?;
-        store::enabled(&room.db, &mut conn).await?
+        let counters = podpora_store::Counters::read(&mut conn).await?;
+        store::enabled(&room.db, &mut conn, &counters).await?
     };
     let scheduled: Vec<&Rule> = rules.iter().filter(|r| r.trigger == Trigger::Schedule).collect();
     if scheduled.is_empty() {

@@ -4,7 +4,7 @@
 use crate::{Result, StoreError};
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyConnection;
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyPool, Executor, Row};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,15 +59,35 @@ impl<T> Default for Cached<T> {
     }
 }
 
+/// The counters of every process copy (`Cached`), read together in one statement, so that a
+/// routing decision checks its four copies with one round trip.
+#[derive(Debug, Clone, Default)]
+pub struct Counters(std::collections::HashMap<String, i64>);
+
+impl Counters {
+    pub async fn read(conn: &mut AnyConnection) -> Result<Counters> {
+        let rows = sqlx::query("SELECT name, value FROM counters WHERE name IN ('rules', 'roster', 'policies', 'teams')")
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?))).collect::<Result<_>>().map(Counters)
+    }
+
+    fn of(&self, name: &str) -> i64 {
+        self.0.get(name).copied().unwrap_or(0)
+    }
+}
+
 impl<T> Cached<T> {
+    /// The copy, loaded again when `counter` moved since it was read (`counters` were read in
+    /// the caller's transaction).
     pub(crate) async fn get(
         &self,
         conn: &mut AnyConnection,
+        counters: &Counters,
         counter: &str,
         load: impl AsyncFnOnce(&mut AnyConnection) -> Result<T>,
     ) -> Result<Arc<T>> {
-        let now: i64 =
-            sqlx::query_scalar("SELECT value FROM counters WHERE name = $1").bind(counter).fetch_optional(&mut *conn).await?.unwrap_or(0);
+        let now = counters.of(counter);
         let poisoned = || StoreError::Corrupt("a cache's lock is poisoned".into());
         if let Some((at, value)) = self.0.lock().map_err(|_| poisoned())?.as_ref() {
             if *at == now {

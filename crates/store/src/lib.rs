@@ -31,7 +31,7 @@ pub mod tickets;
 pub mod users;
 
 pub use blobs::{BlobId, BlobStore, S3Settings};
-pub use db::{Backend, Db, WriteTx};
+pub use db::{Backend, Counters, Db, WriteTx};
 /// A database connection (a pooled one, or a `WriteTx`), for functions that work on either.
 pub type Conn = sqlx::AnyConnection;
 

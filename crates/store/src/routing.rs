@@ -71,8 +71,12 @@ pub async fn policies(conn: &mut AnyConnection) -> Result<HashMap<Pool, Assignme
 
 /// `policies`, from this process's copy while no policy changed since it was read (routing reads
 /// them for every decision).
-pub async fn policies_cached(db: &crate::Db, conn: &mut AnyConnection) -> Result<std::sync::Arc<HashMap<Pool, AssignmentPolicy>>> {
-    db.policies.get(conn, "policies", async |conn| policies(conn).await).await
+pub async fn policies_cached(
+    db: &crate::Db,
+    conn: &mut AnyConnection,
+    counters: &crate::Counters,
+) -> Result<std::sync::Arc<HashMap<Pool, AssignmentPolicy>>> {
+    db.policies.get(conn, counters, "policies", async |conn| policies(conn).await).await
 }
 
 /// One pool's policy (manual when none is stored).

@@ -51,8 +51,10 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<StoredRule>
 }
 
 /// The enabled rules in order, from this process's copy while no rule changed since it was read.
-pub async fn enabled(db: &crate::Db, conn: &mut AnyConnection) -> Result<Arc<Vec<Rule>>> {
-    db.rules.get(conn, "rules", async |conn| Ok(list(conn).await?.into_iter().filter(|r| r.enabled).map(|r| r.rule).collect())).await
+pub async fn enabled(db: &crate::Db, conn: &mut AnyConnection, counters: &crate::Counters) -> Result<Arc<Vec<Rule>>> {
+    db.rules
+        .get(conn, counters, "rules", async |conn| Ok(list(conn).await?.into_iter().filter(|r| r.enabled).map(|r| r.rule).collect()))
+        .await
 }
 
 /// Whether any enabled rule runs on this trigger (else there is nothing to queue for it).

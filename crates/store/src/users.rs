@@ -261,8 +261,12 @@ pub async fn roster(conn: &mut sqlx::AnyConnection) -> Result<Vec<(User, Access)
 
 /// `roster`, from this process's copy while no account or mailbox right changed since it was
 /// read (routing reads it for every decision).
-pub async fn roster_cached(db: &Db, conn: &mut sqlx::AnyConnection) -> Result<std::sync::Arc<Vec<(User, Access)>>> {
-    db.roster.get(conn, "roster", async |conn| roster(conn).await).await
+pub async fn roster_cached(
+    db: &Db,
+    conn: &mut sqlx::AnyConnection,
+    counters: &crate::Counters,
+) -> Result<std::sync::Arc<Vec<(User, Access)>>> {
+    db.roster.get(conn, counters, "roster", async |conn| roster(conn).await).await
 }
 
 /// The rights of an account, as every ticket access checks them.
