@@ -145,9 +145,7 @@ pub async fn change_ack(room: &Mailroom, admin: &Admin, id: i64, c: &AckSettings
     let language = match c.language.as_deref().map(str::trim) {
         None => mb.language.clone(),
         Some("") => None,
-        Some(code) => Some(
-            Lang::from_code(code).ok_or(CommandError::Invalid(Reason::new("error-unknown-language").at("language")))?.code().to_string(),
-        ),
+        Some(code) => Some(lang_of(code, "language")?.code().to_string()),
     };
     let time_zone = match c.time_zone.as_deref().map(str::trim) {
         None => mb.time_zone.clone(),
@@ -162,7 +160,7 @@ pub async fn change_ack(room: &Mailroom, admin: &Admin, id: i64, c: &AckSettings
         Some(given) => {
             let mut versions = std::collections::BTreeMap::new();
             for (code, v) in given {
-                let lang = Lang::from_code(code).ok_or(CommandError::Invalid(Reason::new("error-unknown-language").at("versions")))?;
+                let lang = lang_of(code, "versions")?;
                 let part = |t: &str| Some(db_text(t.trim())).filter(|t| !t.is_empty());
                 let (subject, body) = (part(&v.subject), part(&v.body));
                 checked_ack(subject.as_deref(), body.as_deref(), &format!("_{}", lang.code()))?;
@@ -192,7 +190,7 @@ pub async fn change_ack(room: &Mailroom, admin: &Admin, id: i64, c: &AckSettings
 /// The installation's default language: the UI's for new agents and on the login page when the
 /// browser asks for none we have, and customers' where neither they nor their mailbox have one.
 pub async fn set_default_language(room: &Mailroom, _admin: &Admin, code: &str) -> Result<Lang> {
-    let lang = Lang::from_code(code).ok_or(CommandError::Invalid(Reason::new("error-unknown-language").at("language")))?;
+    let lang = lang_of(code, "language")?;
     podpora_store::settings::set(&room.db, podpora_store::settings::DEFAULT_LANGUAGE, lang.code()).await?;
     Ok(lang)
 }
@@ -201,6 +199,11 @@ pub async fn set_default_language(room: &Mailroom, _admin: &Admin, code: &str) -
 pub async fn default_language(room: &Mailroom) -> Result<Lang> {
     let code = podpora_store::settings::default_language(&mut *room.db.conn().await?).await?;
     Ok(Lang::first_of([code.as_deref()]))
+}
+
+/// A supported language from its code, or a refusal naming `field`.
+fn lang_of(code: &str, field: &str) -> Result<Lang> {
+    Lang::from_code(code).ok_or_else(|| CommandError::Invalid(Reason::new("error-unknown-language").at(field)))
 }
 
 /// An acknowledgement's templates checked: an unknown variable is refused with the list of known

@@ -347,12 +347,7 @@ fn address(lang: Lang, name: &str, style: Style) -> Option<(Option<Gender>, Stri
 fn swap_end(word: &str, strip: usize, add: &str) -> String {
     let keep = word.chars().count().saturating_sub(strip);
     let mut s: String = word.chars().take(keep).collect();
-    // A word written in capitals keeps them.
-    if word.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase()) && word.chars().count() > 1 {
-        s.push_str(&add.to_uppercase());
-    } else {
-        s.push_str(add);
-    }
+    s.push_str(&case_like(word, add));
     s
 }
 
@@ -450,6 +445,7 @@ pub(crate) fn czech_vocative(word: &str, gender: Gender, surname: bool) -> Optio
     })
 }
 
+/// `add` in capitals when `word` is written in them, else as it is.
 fn case_like(word: &str, add: &str) -> String {
     if word.chars().count() > 1 && word.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase()) {
         add.to_uppercase()

@@ -3,7 +3,12 @@
 use crate::{Db, Result};
 
 pub async fn get(db: &Db, key: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(db.pool()).await?)
+    get_in(&mut *db.conn().await?, key).await
+}
+
+/// `get` on the caller's connection or transaction.
+pub async fn get_in(conn: &mut sqlx::AnyConnection, key: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(conn).await?)
 }
 
 /// Returns the stored value, or stores `make()` if there is none yet. Safe when several
@@ -27,7 +32,7 @@ pub async fn get_or_init(db: &Db, key: &str, make: impl FnOnce() -> String) -> R
 pub const DEFAULT_LANGUAGE: &str = "default_language";
 
 pub async fn default_language(conn: &mut sqlx::AnyConnection) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1").bind(DEFAULT_LANGUAGE).fetch_optional(conn).await?)
+    get_in(conn, DEFAULT_LANGUAGE).await
 }
 
 pub async fn set(db: &Db, key: &str, value: &str) -> Result<()> {

@@ -95,13 +95,14 @@ pub async fn create(db: &Db, email: &EmailAddress, name: &str, role: Role, passw
     let mut tx = db.begin().await?;
     let r = sqlx::query(&format!(
         "INSERT INTO users (email, name, role, password_hash, created_at, language) \
-         VALUES ($1, $2, $3, $4, $5, COALESCE((SELECT value FROM settings WHERE key = 'default_language'), 'en')) RETURNING {COLS}"
+         VALUES ($1, $2, $3, $4, $5, COALESCE((SELECT value FROM settings WHERE key = $6), 'en')) RETURNING {COLS}"
     ))
     .bind(email.as_str())
     .bind(name)
     .bind(role.as_str())
     .bind(password_hash)
     .bind(now_ms())
+    .bind(crate::settings::DEFAULT_LANGUAGE)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
