@@ -202,7 +202,7 @@ pub async fn default_language(room: &Mailroom) -> Result<Lang> {
 }
 
 /// A supported language from its code, or a refusal naming `field`.
-fn lang_of(code: &str, field: &str) -> Result<Lang> {
+pub(crate) fn lang_of(code: &str, field: &str) -> Result<Lang> {
     Lang::from_code(code).ok_or_else(|| CommandError::Invalid(Reason::new("error-unknown-language").at(field)))
 }
 

@@ -20,6 +20,8 @@ pub enum Thing {
     Organisation,
     Calendar,
     SlaPolicy,
+    Article,
+    Category,
     /// Something a lower layer did not find (its kind is not known here).
     Record,
 }
@@ -38,6 +40,8 @@ impl Thing {
             Thing::Organisation => "organisation",
             Thing::Calendar => "calendar",
             Thing::SlaPolicy => "SLA policy",
+            Thing::Article => "article",
+            Thing::Category => "category",
             Thing::Record => "object",
         }
     }

@@ -16,6 +16,7 @@ pub mod customers;
 pub mod directory;
 mod error;
 pub mod intake;
+pub mod kb;
 pub mod messages;
 pub mod organisations;
 pub mod routing;

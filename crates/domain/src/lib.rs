@@ -4,11 +4,13 @@
 
 pub mod access;
 pub mod address;
+pub mod article;
 pub mod autoack;
 pub mod calendar;
 pub mod greeting;
 pub mod i18n;
 pub mod language;
+pub mod media;
 pub mod mention;
 pub mod routing;
 pub mod rules;

@@ -12,6 +12,7 @@ pub mod db;
 pub mod events;
 pub mod inbound;
 pub mod jobs;
+pub mod kb;
 pub mod mailboxes;
 pub mod messages;
 pub mod notifications;

@@ -167,4 +167,24 @@
       renderPresence();
     });
   }
+
+  // ---- knowledge base: the editor's live preview (rendered and sanitised by the server) ----
+  document.querySelectorAll("textarea[data-kb-preview]").forEach(function (area) {
+    var out = document.getElementById(area.getAttribute("data-kb-preview"));
+    if (!out) return;
+    var timer = null, seq = 0;
+    area.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        var form = new URLSearchParams();
+        form.set("_csrf", csrf);
+        form.set("body", area.value);
+        fetch("/kb/preview", { method: "POST", body: form, credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) { if (html !== null && mine === seq) out.innerHTML = html; })
+          .catch(function () {});
+      }, 250);
+    });
+  });
 })();

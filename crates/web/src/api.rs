@@ -29,6 +29,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod kb;
+
 /// A numeric id from the path; anything else names nothing that exists.
 fn path_id(s: &str, what: &str) -> Result<i64, ApiError> {
     s.parse().map_err(|_| ApiError::not_found(what))
@@ -869,4 +871,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_rule, update_rule, delete_rule))
         .routes(routes!(order_rules))
         .routes(routes!(dry_run_rule))
+        .routes(routes!(kb::list_articles, kb::create_article))
+        .routes(routes!(kb::get_article, kb::patch_article, kb::delete_article))
+        .routes(routes!(kb::article_versions))
+        .routes(routes!(kb::list_categories, kb::create_category))
+        .routes(routes!(kb::update_category, kb::delete_category))
 }

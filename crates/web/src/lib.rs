@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod help;
 pub mod ui;
 
 use axum::http::{header, StatusCode};
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .merge(api)
         .merge(ui::routes())
+        .merge(help::routes())
         .fallback(|| async { error::ApiError::not_found("route") })
         .layer(axum::extract::DefaultBodyLimit::max(30 << 20))
         .with_state(state)
@@ -118,12 +120,15 @@ mod tests {
     const SOURCES: &[(&str, &str)] = &[
         ("lib.rs", include_str!("lib.rs")),
         ("api.rs", include_str!("api.rs")),
+        ("api/kb.rs", include_str!("api/kb.rs")),
         ("auth.rs", include_str!("auth.rs")),
         ("error.rs", include_str!("error.rs")),
+        ("help.rs", include_str!("help.rs")),
         ("ui/mod.rs", include_str!("ui/mod.rs")),
         ("ui/forms.rs", include_str!("ui/forms.rs")),
         ("ui/session.rs", include_str!("ui/session.rs")),
         ("ui/inbox.rs", include_str!("ui/inbox.rs")),
+        ("ui/kb.rs", include_str!("ui/kb.rs")),
         ("ui/ticket.rs", include_str!("ui/ticket.rs")),
         ("ui/frame.rs", include_str!("ui/frame.rs")),
         ("ui/live.rs", include_str!("ui/live.rs")),
@@ -168,7 +173,7 @@ mod tests {
             }
         }
         let listed: Vec<&str> = SOURCES.iter().map(|(f, _)| *f).collect();
-        for dir in ["", "ui/", "ui/admin/"] {
+        for dir in ["", "api/", "ui/", "ui/admin/"] {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
             for entry in std::fs::read_dir(&path).unwrap() {
                 let name = entry.unwrap().file_name().into_string().unwrap();

@@ -517,6 +517,38 @@ impl Client {
         self.send("POST", path, Some(form))
     }
 
+    /// A multipart form: text fields, then files (field name, file name, bytes).
+    pub fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Reply {
+        let boundary = "podpora-test-boundary-7d1f";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        for (k, name, bytes) in files {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend(*bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        let r = self.rt.block_on(async {
+            let mut r = self
+                .c
+                .post(format!("{}{}", self.http, path))
+                .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+                .body(body);
+            if !self.cookie.is_empty() {
+                r = r.header("Cookie", &self.cookie);
+            }
+            let resp = r.send().await.expect("request");
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            Reply { status, headers, body: resp.text().await.unwrap_or_default() }
+        });
+        r
+    }
+
     pub fn login(&mut self, email: &str, password: &str) -> Reply {
         self.post("/login", &[("email", email), ("password", password), ("next", "/inbox")])
     }

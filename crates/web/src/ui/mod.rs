@@ -8,6 +8,7 @@ pub mod admin;
 pub mod forms;
 pub mod frame;
 pub mod inbox;
+pub mod kb;
 pub mod live;
 pub mod session;
 pub mod ticket;
@@ -159,6 +160,16 @@ pub fn routes() -> Router<AppState> {
         .route("/account/status", post(account::status))
         .route("/canned", get(account::canned_page).post(account::canned_add))
         .route("/canned/{id}/delete", post(account::canned_delete))
+        .route("/kb", get(kb::list).post(kb::create))
+        .route("/kb/new", get(kb::new))
+        .route("/kb/preview", post(kb::preview))
+        .route("/kb/categories", post(kb::add_category))
+        .route("/kb/categories/{id}", post(kb::change_category))
+        .route("/kb/categories/{id}/delete", post(kb::delete_category))
+        .route("/kb/{id}", get(kb::edit).post(kb::update))
+        .route("/kb/{id}/history", get(kb::history))
+        .route("/kb/{id}/restore/{version}", post(kb::restore))
+        .route("/kb/{id}/delete", post(kb::delete))
         .route("/admin", get(admin::overview::show))
         .route("/admin/language", post(admin::overview::set_language))
         .route("/admin/mailboxes", get(admin::mailboxes::list).post(admin::mailboxes::add))
@@ -189,7 +200,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/inbound/{id}/reprocess", post(admin::mail::reprocess))
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response()
 }
 
@@ -246,6 +257,7 @@ pub fn layout(agent: &Agent, title: &str, body_class: &str, content: Markup) -> 
                     nav {
                         a href="/inbox" { (t(lang, "nav-inbox")) }
                         a href="/canned" { (t(lang, "canned-title")) }
+                        a href="/kb" { (t(lang, "kb-title")) }
                         @if agent.access().is_admin() { a href="/admin" { (t(lang, "nav-admin")) } }
                         a href="/account" { (agent.user().name) }
                         form.inline method="post" action="/logout" {

@@ -74,6 +74,11 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     })
 }
 
+/// The request carries a session cookie (which may still be stale: `Agent` checks it).
+pub fn has_session(headers: &axum::http::HeaderMap) -> bool {
+    cookie_value(headers, COOKIE).is_some()
+}
+
 impl FromRequestParts<AppState> for Agent {
     type Rejection = Response;
 
