@@ -149,6 +149,34 @@ fn knowledge_base(backend: Backend) {
         agent.post_multipart(&format!("/kb/{id}"), &[("_csrf", &csrf), ("title", " "), ("body", "kept text"), ("action", "draft")], &[]);
     assert_eq!(r.status, 422);
     assert!(r.body.contains("kept text"), "{}", r.body);
+
+    // The help centre's look: a name, a colour that white text reads well on, a logo.
+    let (st, e) = api("PUT", "/api/v1/kb/brand", Some(json!({"name": "Obchod", "colour": "#ffcc00"})));
+    assert_eq!((st, e["error"]["code"].as_str()), (422, Some("invalid")), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("4.5"), "{e}");
+    let (st, b) = api("PUT", "/api/v1/kb/brand", Some(json!({"name": "Obchod Pomoc", "colour": "#05A"})));
+    assert_eq!((st, b["colour"].as_str()), (200, Some("#0055aa")), "{b}");
+    let (st, b) = api("PUT", "/api/v1/kb/brand", Some(json!({"name": "Obchod Pomoc", "colour": "#0a6b3a"})));
+    assert_eq!(st, 200, "{b}");
+    let front = Client::new(&s.http).get("/help/cs");
+    assert!(front.body.contains("Obchod Pomoc") && front.body.contains("/help/theme.css?v=0a6b3a"), "{}", front.body);
+    assert!(Client::new(&s.http).get("/help/theme.css?v=0a6b3a").body.contains("--brand: #0a6b3a"));
+    assert_eq!(Client::new(&s.http).get("/help/logo").status, 404);
+    let r = agent.post_multipart(
+        "/kb/brand",
+        &[("_csrf", &csrf), ("name", "Obchod Pomoc"), ("colour", "#0a6b3a")],
+        &[("logo", "logo.png", PNG)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let logo = Client::new(&s.http).get("/help/logo");
+    assert_eq!((logo.status, logo.headers["content-type"].to_str().unwrap()), (200, "image/png"));
+    assert!(Client::new(&s.http).get("/help/cs").body.contains("src=\"/help/logo\""));
+    let r = agent.post_multipart(
+        "/kb/brand",
+        &[("_csrf", &csrf), ("name", "x"), ("colour", "#0a6b3a")],
+        &[("logo", "x.svg", b"<svg onload=alert(1)>")],
+    );
+    assert_eq!(r.status, 422);
     let _ = (draft, en);
 }
 

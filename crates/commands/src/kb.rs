@@ -559,3 +559,96 @@ pub async fn sitemap(room: &Mailroom) -> Result<(Vec<Article>, Vec<Category>)> {
     let articles = store::list(&mut conn, &ArticleQuery { public_only: true, ..Default::default() }).await?;
     Ok((articles, store::categories(&mut conn).await?))
 }
+
+// ---- The help centre's look ----
+
+/// The help centre's look: its name (empty: "Help centre" in the reader's language), colour and
+/// logo.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Brand {
+    pub name: String,
+    /// `#rrggbb`.
+    pub colour: String,
+    /// A logo was uploaded (served at `/help/logo`).
+    pub logo: bool,
+}
+
+/// The colour of a help centre no admin has themed.
+pub const DEFAULT_COLOUR: &str = "#1a56b0";
+
+/// The help centre's look (anyone: every page shows it).
+pub async fn brand(room: &Mailroom) -> Result<Brand> {
+    use podpora_store::settings::{get_many, HELP_COLOUR, HELP_LOGO, HELP_NAME};
+    let v = get_many(&mut *room.db.conn().await?, &[HELP_NAME, HELP_COLOUR, HELP_LOGO]).await?;
+    Ok(Brand {
+        name: v[0].clone().unwrap_or_default(),
+        colour: v[1].as_deref().and_then(article::colour).unwrap_or_else(|| DEFAULT_COLOUR.into()),
+        logo: v[2].as_deref().is_some_and(|l| !l.is_empty()),
+    })
+}
+
+/// The help centre's name and colour as an admin sets them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BrandInput {
+    /// Empty: "Help centre" in the reader's language.
+    #[serde(default)]
+    pub name: String,
+    /// `#rrggbb` or `#rgb`; white text on it must read well (contrast 4.5:1 or more).
+    #[serde(default)]
+    pub colour: String,
+}
+
+/// Sets the help centre's name and colour (admins).
+pub async fn set_brand(room: &Mailroom, _admin: &Admin, b: &BrandInput) -> Result<Brand> {
+    use podpora_store::settings::{set, HELP_COLOUR, HELP_NAME};
+    let name = podpora_mail::db_text(b.name.trim());
+    if name.chars().count() > MAX_TITLE {
+        return Err(too_long("name", MAX_TITLE));
+    }
+    let colour = if b.colour.trim().is_empty() {
+        DEFAULT_COLOUR.to_string()
+    } else {
+        article::colour(&b.colour).ok_or_else(|| {
+            CommandError::Invalid(Reason::with("error-brand-colour", vec![("value", b.colour.chars().take(20).collect())]).at("colour"))
+        })?
+    };
+    let ratio = article::contrast_with_white(&colour);
+    if ratio < 4.5 {
+        return Err(CommandError::Invalid(
+            Reason::with("error-brand-contrast", vec![("colour", colour), ("ratio", format!("{ratio:.1}"))]).at("colour"),
+        ));
+    }
+    set(&room.db, HELP_NAME, &name).await?;
+    set(&room.db, HELP_COLOUR, &colour).await?;
+    brand(room).await
+}
+
+/// Sets the help centre's logo (a raster image), or removes it (admins).
+pub async fn set_logo(room: &Mailroom, _admin: &Admin, image: Option<Vec<u8>>) -> Result<Brand> {
+    use podpora_store::settings::{set, HELP_LOGO};
+    let value = match image {
+        Some(bytes) => {
+            if bytes.len() > MAX_IMAGE_BYTES {
+                return Err(CommandError::Invalid(Reason::with(
+                    "error-attachments-size",
+                    vec![("mb", (MAX_IMAGE_BYTES >> 20).to_string())],
+                )));
+            }
+            let ct = podpora_domain::media::raster_type(&bytes).ok_or(CommandError::Invalid(Reason::new("error-kb-image-type")))?;
+            format!("{ct} {}", room.blobs.put(bytes).await?.as_str())
+        }
+        None => String::new(),
+    };
+    set(&room.db, HELP_LOGO, &value).await?;
+    brand(room).await
+}
+
+/// The help centre's logo: its type and bytes (anyone).
+pub async fn logo(room: &Mailroom) -> Result<(String, Vec<u8>)> {
+    let v = podpora_store::settings::get(&room.db, podpora_store::settings::HELP_LOGO).await?.unwrap_or_default();
+    let (ct, blob) = v.split_once(' ').ok_or(CommandError::NotFound(Thing::Attachment))?;
+    Ok((ct.to_string(), room.blobs.get(&BlobId::parse(blob)?).await?))
+}

@@ -200,9 +200,54 @@ pub fn related(title: &str, id: i64, candidates: &[(i64, &str, bool)], max: usiz
     scored.into_iter().take(max).map(|(_, _, c)| c).collect()
 }
 
+/// A help centre's colour as an admin typed it (`#1a56b0`, `1A56B0`, `#15b`), as `#rrggbb`.
+pub fn colour(typed: &str) -> Option<String> {
+    let hex = typed.trim().trim_start_matches('#').to_ascii_lowercase();
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    match hex.len() {
+        6 => Some(format!("#{hex}")),
+        3 => Some(hex.chars().fold(String::from("#"), |mut s, c| {
+            s.push(c);
+            s.push(c);
+            s
+        })),
+        _ => None,
+    }
+}
+
+/// The contrast ratio of white against a `#rrggbb` colour (WCAG 2: 1 to 21). The help centre
+/// writes its name in white on its colour and its links in the colour on white, so both read
+/// well from 4.5 (AA) up.
+pub fn contrast_with_white(colour: &str) -> f64 {
+    let channel = |i: usize| {
+        let v = u8::from_str_radix(colour.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0) as f64 / 255.0;
+        if v <= 0.040_45 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    1.05 / (luminance + 0.05)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colours_are_read_and_their_contrast_known() {
+        assert_eq!(colour("#1A56B0").as_deref(), Some("#1a56b0"));
+        assert_eq!(colour("15b").as_deref(), Some("#1155bb"));
+        assert_eq!(colour("red"), None);
+        assert_eq!(colour("#12345"), None);
+        assert!((contrast_with_white("#000000") - 21.0).abs() < 0.01);
+        assert!((contrast_with_white("#ffffff") - 1.0).abs() < 0.01);
+        assert!(contrast_with_white("#1a56b0") >= 4.5);
+        assert!(contrast_with_white("#ffcc00") < 4.5);
+    }
 
     #[test]
     fn slugs_are_readable_ascii() {

@@ -35,6 +35,21 @@ pub async fn default_language(conn: &mut sqlx::AnyConnection) -> Result<Option<S
     get_in(conn, DEFAULT_LANGUAGE).await
 }
 
+/// The help centre's name, colour (`#rrggbb`) and logo (`content-type blob-id`); empty: ours.
+pub const HELP_NAME: &str = "help_name";
+pub const HELP_COLOUR: &str = "help_colour";
+pub const HELP_LOGO: &str = "help_logo";
+
+/// Several settings in one statement: each key's value, `None` where there is none.
+pub async fn get_many(conn: &mut sqlx::AnyConnection, keys: &[&str]) -> Result<Vec<Option<String>>> {
+    let rows: Vec<(String, String)> = crate::db::select_in(conn, "SELECT key, value FROM settings WHERE key IN ({in})", keys)
+        .await?
+        .iter()
+        .map(|r| Ok::<_, sqlx::Error>((sqlx::Row::try_get(r, 0)?, sqlx::Row::try_get(r, 1)?)))
+        .collect::<Result<_, _>>()?;
+    Ok(keys.iter().map(|k| rows.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone())).collect())
+}
+
 pub async fn set(db: &Db, key: &str, value: &str) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")

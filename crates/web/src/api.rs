@@ -876,4 +876,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kb::article_versions))
         .routes(routes!(kb::list_categories, kb::create_category))
         .routes(routes!(kb::update_category, kb::delete_category))
+        .routes(routes!(kb::get_brand, kb::set_brand))
 }

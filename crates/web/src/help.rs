@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use podpora_commands::kb::{self, Lookup, PublicArticle};
+use podpora_commands::kb::{self, Brand, Lookup, PublicArticle};
 use podpora_commands::CommandError;
 use podpora_domain::article::excerpt;
 use podpora_domain::i18n::{date_time, t, t_args, Arg};
@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/help", get(home))
         .route("/help/assets/help.css", get(|| async { crate::ui::asset("text/css; charset=utf-8", include_str!("../assets/help.css")) }))
+        .route("/help/theme.css", get(theme))
+        .route("/help/logo", get(logo))
         .route("/help/files/{id}/{name}", get(file))
         .route("/help/{lang}", get(front))
         .route("/help/{lang}/category/{slug}", get(category))
@@ -56,6 +58,7 @@ fn respond(status: StatusCode, page: Markup, private: bool) -> Response {
 fn not_found(lang: Lang) -> Response {
     let page = frame(
         lang,
+        &unbranded(),
         &t(lang, "not-found"),
         &Head::default(),
         html! {
@@ -71,7 +74,7 @@ fn failed(lang: Lang, e: CommandError) -> Response {
         CommandError::NotFound(_) => not_found(lang),
         e => {
             tracing::error!(error = %e, "help centre");
-            let page = frame(lang, &t(lang, "error-title"), &Head::default(), html! { h1 { (t(lang, "error-storage")) } });
+            let page = frame(lang, &unbranded(), &t(lang, "error-title"), &Head::default(), html! { h1 { (t(lang, "error-storage")) } });
             respond(StatusCode::SERVICE_UNAVAILABLE, page, true)
         }
     }
@@ -97,22 +100,37 @@ struct Head {
     og_type: &'static str,
 }
 
-fn frame(lang: Lang, title: &str, head: &Head, content: Markup) -> Markup {
+fn unbranded() -> Brand {
+    Brand { name: String::new(), colour: kb::DEFAULT_COLOUR.into(), logo: false }
+}
+
+/// The help centre's name: the admin's, else "Help centre" in the reader's language.
+fn site_name(lang: Lang, brand: &Brand) -> String {
+    if brand.name.is_empty() {
+        t(lang, "help-title")
+    } else {
+        brand.name.clone()
+    }
+}
+
+fn frame(lang: Lang, brand: &Brand, title: &str, head: &Head, content: Markup) -> Markup {
+    let site = site_name(lang, brand);
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (t(lang, "help-title")) }
+                title { @if title == site { (site) } @else { (title) " · " (site) } }
                 @if !head.description.is_empty() { meta name="description" content=(head.description); }
                 link rel="stylesheet" href="/help/assets/help.css";
+                link rel="stylesheet" href={ "/help/theme.css?v=" (brand.colour.trim_start_matches('#')) };
                 @if let Some(c) = &head.canonical {
                     link rel="canonical" href=(c);
                     meta property="og:url" content=(c);
                     meta property="og:title" content=(title);
                     meta property="og:type" content=(if head.og_type.is_empty() { "website" } else { head.og_type });
-                    meta property="og:site_name" content=(t(lang, "help-title"));
+                    meta property="og:site_name" content=(site);
                     meta property="og:locale" content=(lang.code());
                     @if !head.description.is_empty() { meta property="og:description" content=(head.description); }
                 }
@@ -121,7 +139,10 @@ fn frame(lang: Lang, title: &str, head: &Head, content: Markup) -> Markup {
             body.help {
                 a.skip href="#content" { (t(lang, "help-skip")) }
                 header.hc-top {
-                    a.hc-brand href={ "/help/" (lang.code()) } { (t(lang, "help-title")) }
+                    a.hc-brand href={ "/help/" (lang.code()) } {
+                        @if brand.logo { img src="/help/logo" alt="" height="32"; " " }
+                        (site)
+                    }
                 }
                 main #content { (content) }
                 footer.hc-foot {
@@ -161,6 +182,8 @@ async fn front(State(state): State<AppState>, Path(code): Path<String>) -> Respo
     let Some(lang) = lang_of(&code) else { return not_found(Lang::En) };
     let all = try_page!(lang, kb::public_articles(&state.room, lang, false).await);
     let categories = try_page!(lang, kb::categories(&state.room).await);
+    let brand = try_page!(lang, kb::brand(&state.room).await);
+    let site = site_name(lang, &brand);
     let pinned: Vec<&Article> = all.iter().filter(|a| a.pinned).collect();
     let uncategorised: Vec<&Article> = all.iter().filter(|a| a.category_id.is_none()).collect();
     let head = Head {
@@ -170,7 +193,7 @@ async fn front(State(state): State<AppState>, Path(code): Path<String>) -> Respo
         og_type: "website",
     };
     let content = html! {
-        h1 { (t(lang, "help-title")) }
+        h1 { (site) }
         @if all.is_empty() { p { (t(lang, "help-empty")) } }
         @if !pinned.is_empty() {
             section.hc-pinned aria-labelledby="pinned" {
@@ -198,13 +221,14 @@ async fn front(State(state): State<AppState>, Path(code): Path<String>) -> Respo
             }
         }
     };
-    respond(StatusCode::OK, frame(lang, &t(lang, "help-title"), &head, content), false)
+    respond(StatusCode::OK, frame(lang, &brand, &site, &head, content), false)
 }
 
 async fn category(State(state): State<AppState>, Path((code, slug)): Path<(String, String)>) -> Response {
     let Some(lang) = lang_of(&code) else { return not_found(Lang::En) };
     let (c, articles) = try_page!(lang, kb::public_category(&state.room, lang, &slug).await);
     let Some(name) = c.in_language(lang.code()) else { return not_found(lang) };
+    let brand = try_page!(lang, kb::brand(&state.room).await);
     let path = category_path(lang, &c).unwrap_or_default();
     let head = Head {
         description: if name.description.is_empty() { name.name.clone() } else { name.description.clone() },
@@ -214,7 +238,7 @@ async fn category(State(state): State<AppState>, Path((code, slug)): Path<(Strin
     };
     let faq = c.kind == "faq";
     let content = html! {
-        nav.hc-crumbs aria-label=(t(lang, "help-breadcrumb")) { a href={ "/help/" (lang.code()) } { (t(lang, "help-title")) } }
+        nav.hc-crumbs aria-label=(t(lang, "help-breadcrumb")) { a href={ "/help/" (lang.code()) } { (site_name(lang, &brand)) } }
         h1 { (name.name) }
         @if !name.description.is_empty() { p.hc-lead { (name.description) } }
         @if articles.is_empty() { p { (t(lang, "help-empty")) } }
@@ -237,7 +261,7 @@ async fn category(State(state): State<AppState>, Path((code, slug)): Path<(Strin
             }
         }
     };
-    respond(StatusCode::OK, frame(lang, &name.name, &head, content), false)
+    respond(StatusCode::OK, frame(lang, &brand, &name.name, &head, content), false)
 }
 
 #[derive(Deserialize)]
@@ -252,10 +276,11 @@ async fn article(State(state): State<AppState>, Path((code, slug)): Path<(String
         Lookup::Found(page) => page,
     };
     let voted = q.voted.as_deref().filter(|v| ["yes", "no"].contains(v));
-    respond(StatusCode::OK, article_page(&state, lang, &page, voted), voted.is_some())
+    let brand = try_page!(lang, kb::brand(&state.room).await);
+    respond(StatusCode::OK, article_page(&state, lang, &brand, &page, voted), voted.is_some())
 }
 
-fn article_page(state: &AppState, lang: Lang, page: &PublicArticle, voted: Option<&str>) -> Markup {
+fn article_page(state: &AppState, lang: Lang, brand: &Brand, page: &PublicArticle, voted: Option<&str>) -> Markup {
     let a = &page.article;
     let Some(p) = &a.published else { return html! {} };
     let path = kb::url(lang.code(), &a.slug);
@@ -268,7 +293,7 @@ fn article_page(state: &AppState, lang: Lang, page: &PublicArticle, voted: Optio
     let others: Vec<_> = page.translations.iter().filter(|t| t.id != a.id).filter_map(|t| lang_of(&t.language).map(|l| (l, t))).collect();
     let content = html! {
         nav.hc-crumbs aria-label=(t(lang, "help-breadcrumb")) {
-            a href={ "/help/" (lang.code()) } { (t(lang, "help-title")) }
+            a href={ "/help/" (lang.code()) } { (site_name(lang, brand)) }
             @if let Some(c) = &page.category {
                 @if let (Some(n), Some(cp)) = (c.in_language(lang.code()), category_path(lang, c)) { " › " a href=(cp) { (n.name) } }
             }
@@ -303,7 +328,7 @@ fn article_page(state: &AppState, lang: Lang, page: &PublicArticle, voted: Optio
             }
         }
     };
-    frame(lang, &p.title, &head, content)
+    frame(lang, brand, &p.title, &head, content)
 }
 
 #[derive(Deserialize)]
@@ -369,6 +394,31 @@ async fn file(State(state): State<AppState>, Path((id, _name)): Path<(String, St
                 if agent.is_none() {
                     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
                 }
+                r
+            }
+            None => not_found(Lang::En),
+        },
+        Err(e) => failed(Lang::En, e),
+    }
+}
+
+/// The brand's colour as the stylesheet's variable (its URL carries the colour, so a change is
+/// seen at once and the sheet may be cached long).
+async fn theme(State(state): State<AppState>) -> Response {
+    let colour = kb::brand(&state.room).await.map(|b| b.colour).unwrap_or_else(|_| kb::DEFAULT_COLOUR.into());
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        format!(":root {{ --brand: {colour}; }}\n"),
+    )
+        .into_response()
+}
+
+async fn logo(State(state): State<AppState>) -> Response {
+    match kb::logo(&state.room).await {
+        Ok((_, bytes)) => match podpora_domain::media::raster_type(&bytes) {
+            Some(ct) => {
+                let mut r = crate::ui::frame::image_response(bytes, ct);
+                r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
                 r
             }
             None => not_found(Lang::En),

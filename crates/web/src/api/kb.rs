@@ -142,3 +142,21 @@ pub async fn delete_category(State(state): State<AppState>, me: ApiUser, Path(id
     kb::delete_category(&state.room, &me.0.admin()?, path_id(&id, "category")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The help centre's look: name, colour, whether it has a logo.
+#[utoipa::path(get, path = "/api/v1/kb/brand", tag = "knowledge base",
+    responses((status = 200, description = "The help centre's look", body = kb::Brand), ErrorResponses))]
+pub async fn get_brand(State(state): State<AppState>, _me: ApiUser) -> Result<Json<kb::Brand>, ApiError> {
+    Ok(Json(kb::brand(&state.room).await?))
+}
+
+/// Set the help centre's name and colour (admins). White text on the colour must read well.
+#[utoipa::path(put, path = "/api/v1/kb/brand", tag = "knowledge base", request_body = kb::BrandInput,
+    responses((status = 200, description = "The help centre's look", body = kb::Brand), ErrorResponses))]
+pub async fn set_brand(
+    State(state): State<AppState>,
+    me: ApiUser,
+    JsonBody(b): JsonBody<kb::BrandInput>,
+) -> Result<Json<kb::Brand>, ApiError> {
+    Ok(Json(kb::set_brand(&state.room, &me.0.admin()?, &b).await?))
+}

@@ -38,6 +38,7 @@ async fn render_list(state: &AppState, agent: &Agent, q: &ListQuery, refused: Op
     let filter = Lang::from_code(&q.language).map(|l| l.code());
     let articles = ui_try!(lang, kb::list(&state.room, &agent.actor, &ArticleQuery { language: filter, ..Default::default() }).await);
     let categories = ui_try!(lang, kb::categories(&state.room).await);
+    let brand = ui_try!(lang, kb::brand(&state.room).await);
     let writer = agent.access().can_reply();
     let admin = agent.access().is_admin();
     let groups: Vec<(Option<&Category>, String)> =
@@ -84,7 +85,22 @@ async fn render_list(state: &AppState, agent: &Agent, q: &ListQuery, refused: Op
             }
         }
         @if articles.is_empty() { p { (t(lang, "help-empty")) } }
-        @if admin { (categories_form(agent, &categories, refused.as_ref())) }
+        @if admin {
+            (categories_form(agent, &categories, refused.as_ref()))
+            h2 { (t(lang, "kb-brand")) }
+            form.settings method="post" action="/kb/brand" enctype="multipart/form-data" {
+                (csrf_field(agent))
+                @if let Some((Some(BRAND_FORM), why)) = &refused { p.error role="alert" { (why) } }
+                label { (t(lang, "kb-brand-name")) " " input type="text" name="name" value=(brand.name) maxlength="200" placeholder=(t(lang, "help-title")); }
+                label { (t(lang, "kb-brand-colour")) " " input type="color" name="colour" value=(brand.colour); }
+                label { (t(lang, "kb-brand-logo")) " " input type="file" name="logo" accept="image/png,image/jpeg,image/gif,image/webp"; }
+                @if brand.logo {
+                    p { img src="/help/logo" alt=(t(lang, "kb-brand-logo")) height="32"; }
+                    label { input type="checkbox" name="remove_logo"; " " (t(lang, "kb-brand-remove-logo")) }
+                }
+                div.actions { button type="submit" { (t(lang, "admin-agent-save")) } }
+            }
+        }
     };
     let r = layout(agent, &t(lang, "kb-title"), "kb", content);
     if refused.is_some() {
@@ -217,6 +233,39 @@ pub async fn delete_category(State(state): State<AppState>, Path(id): Path<Strin
     let admin = ui_try!(lang, super::admin::admin_of(&agent));
     ui_try!(lang, kb::delete_category(&state.room, &admin, id).await);
     Redirect::to("/kb?ok=saved").into_response()
+}
+
+/// Where a refusal of the look's form is shown (no category has this id).
+const BRAND_FORM: i64 = -1;
+
+#[derive(Debug, Deserialize)]
+pub struct BrandForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    colour: String,
+    remove_logo: Option<String>,
+}
+
+/// The help centre's look (admins): name and colour, and a logo uploaded or removed.
+pub async fn brand(State(state): State<AppState>, CsrfMultipart(agent, f, files): CsrfMultipart<BrandForm>) -> Response {
+    let lang = agent.lang;
+    let admin = ui_try!(lang, super::admin::admin_of(&agent));
+    let mut saved = kb::set_brand(&state.room, &admin, &kb::BrandInput { name: f.name, colour: f.colour }).await;
+    if saved.is_ok() {
+        if let Some(file) = files.into_iter().next() {
+            saved = kb::set_logo(&state.room, &admin, Some(file.bytes)).await;
+        } else if f.remove_logo.is_some() {
+            saved = kb::set_logo(&state.room, &admin, None).await;
+        }
+    }
+    match saved {
+        Ok(_) => Redirect::to("/kb?ok=saved").into_response(),
+        Err(podpora_commands::CommandError::Invalid(r)) => {
+            render_list(&state, &agent, &ListQuery::default(), Some((Some(BRAND_FORM), r.text(lang)))).await
+        }
+        Err(e) => super::page_error(lang, e.into()),
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -163,6 +163,7 @@ pub fn routes() -> Router<AppState> {
         .route("/kb", get(kb::list).post(kb::create))
         .route("/kb/new", get(kb::new))
         .route("/kb/preview", post(kb::preview))
+        .route("/kb/brand", post(kb::brand))
         .route("/kb/categories", post(kb::add_category))
         .route("/kb/categories/{id}", post(kb::change_category))
         .route("/kb/categories/{id}/delete", post(kb::delete_category))
