@@ -499,9 +499,16 @@ pub async fn public_article(room: &Mailroom, language: Lang, slug: &str) -> Resu
         Some(c) => store::categories(&mut conn).await?.into_iter().find(|k| k.id == c),
         None => None,
     };
-    let others = store::list(&mut conn, &ArticleQuery { language: Some(language.code()), public_only: true, ..Default::default() }).await?;
-    let candidates: Vec<(i64, &str, bool)> =
-        others.iter().map(|o| (o.id, o.title(), o.category_id.is_some() && o.category_id == a.category_id)).collect();
+    // (Its category's articles: a bounded list on every page view. Related articles of other
+    // categories come from the search index.)
+    let others = match a.category_id {
+        Some(c) => {
+            let q = ArticleQuery { category_id: Some(c), language: Some(language.code()), public_only: true, ..Default::default() };
+            store::list(&mut conn, &q).await?
+        }
+        None => Vec::new(),
+    };
+    let candidates: Vec<(i64, &str, bool)> = others.iter().map(|o| (o.id, o.title(), true)).collect();
     let related = article::related(a.title(), a.id, &candidates, 5)
         .into_iter()
         .filter_map(|id| others.iter().find(|o| o.id == id))

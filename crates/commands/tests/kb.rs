@@ -105,6 +105,16 @@ async fn articles_are_drafted_published_translated_and_found_at_stable_addresses
             kb::create(&room, &jana, &ArticleInput { language: Some("cs".into()), ..text("Jak vrátit zboží?", "Jinak.") }).await.unwrap();
         assert_eq!(other.slug, "jak-vratit-zbozi-2");
 
+        // Related: the other public articles of its category, those sharing title words first.
+        let mut sibling = text("Vrácení peněz", "Peníze vracíme do 5 dnů.");
+        sibling.category = Some(Some(cat.id));
+        sibling.language = Some("cs".into());
+        sibling.status = Some("published".into());
+        let sibling = kb::create(&room, &jana, &sibling).await.unwrap();
+        let Lookup::Found(page) = kb::public_article(&room, Lang::Cs, "vraceni-zbozi").await.unwrap() else { panic!() };
+        assert_eq!(page.related.iter().map(|r| r.0).collect::<Vec<_>>(), [sibling.id]);
+        kb::delete(&room, &Admin::command_line(), sibling.id).await.unwrap();
+
         // A translation joins the group; a second one in the same language is refused.
         let en = ArticleInput {
             language: Some("en".into()),

@@ -169,9 +169,9 @@ const COLS: &str = "a.id, a.group_id, a.category_id, a.language, a.slug, a.inter
                     a.draft_markdown, a.version_id, a.published_version_id, a.title, a.body_html, a.body_text, a.published_at, \
                     a.helpful, a.unhelpful, a.author_id, a.created_at, a.updated_at";
 
-/// The columns of an article without its texts (for lists).
+/// The columns of an article without its Markdown, HTML and text (for lists).
 const LIST_COLS: &str = "a.id, a.group_id, a.category_id, a.language, a.slug, a.internal, a.pinned, a.position, a.draft_title, \
-                         '' AS draft_markdown, a.version_id, a.published_version_id, a.title, '' AS body_html, a.body_text, \
+                         '' AS draft_markdown, a.version_id, a.published_version_id, a.title, '' AS body_html, '' AS body_text, \
                          a.published_at, a.helpful, a.unhelpful, a.author_id, a.created_at, a.updated_at";
 
 fn article(r: &sqlx::any::AnyRow) -> Result<Article> {
