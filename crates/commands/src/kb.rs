@@ -277,7 +277,7 @@ pub async fn update(room: &Mailroom, actor: &Actor, id: i64, input: &ArticleInpu
     };
     store::place(&mut tx, id, &placement).await?;
     if let Some(s) = &input.slug {
-        let wanted = article::clean_slug(s);
+        let wanted = article::slug(s);
         if wanted != a.slug {
             store::set_slug(&mut tx, id, &a.language, &wanted).await?;
         }

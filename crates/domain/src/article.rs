@@ -11,7 +11,7 @@ pub const MAX_SLUG: usize = 80;
 /// centre's CSP would block it anyway, and a remote image tells a third party who reads).
 pub const FILES_PATH: &str = "/help/files/";
 
-/// A slug from a title: folded (no diacritics, lower case), words joined by hyphens, at most
+/// A slug from a title (or from a slug as someone typed it, by the same rules): folded (no diacritics, lower case), words joined by hyphens, at most
 /// `MAX_SLUG` bytes, cut at a word; a title without letters or digits gives "article".
 /// "Jak vrátit zboží?" → "jak-vratit-zbozi"; Cyrillic is transliterated ("Доставка" → "dostavka").
 pub fn slug(title: &str) -> String {
@@ -53,11 +53,6 @@ pub fn url_part(name: &str) -> String {
         }
     }
     out
-}
-
-/// A slug as someone typed it (an admin's own, or a URL): the same rules as for a title.
-pub fn clean_slug(typed: &str) -> String {
-    slug(typed)
 }
 
 /// Cyrillic letters of Russian and Ukrainian in Latin letters (a simple scientific-style

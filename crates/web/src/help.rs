@@ -336,13 +336,6 @@ struct VoteForm {
     helpful: String,
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name && !v.is_empty() && v.len() <= 64).then(|| v.to_string())
-    })
-}
-
 /// "Was this helpful?": one vote per visitor (their cookie, made on their first vote); voting
 /// again changes it. Back to the article, which thanks them.
 async fn vote(
@@ -361,13 +354,9 @@ async fn vote(
         Lookup::Found(page) => page.article.id,
         Lookup::Moved(_) => return not_found(lang),
     };
-    let (voter, new) = match cookie(&headers, VOTER_COOKIE) {
-        Some(v) => (v, false),
-        None => {
-            use base64::Engine;
-            (base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 18]>()), true)
-        }
-    };
+    let known = crate::ui::session::cookie_value(&headers, VOTER_COOKIE).filter(|v| !v.is_empty() && v.len() <= 64);
+    let new = known.is_none();
+    let voter = known.unwrap_or_else(crate::ui::session::random_token);
     try_page!(lang, kb::vote(&state.room, id, &voter, helpful).await);
     let mut r = Redirect::to(&format!("{}?voted={}", kb::url(lang.code(), &slug), f.helpful)).into_response();
     if new {
