@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub async fn run(name: &str, backend: Option<&str>, n: usize, senders: usize, blobs: Option<&str>) -> anyhow::Result<()> {
-    anyhow::ensure!(["ingest", "ui", "imap", "routing"].contains(&name), "unknown benchmark {name}");
+    anyhow::ensure!(["ingest", "ui", "imap", "routing", "search"].contains(&name), "unknown benchmark {name}");
     let backends: Vec<&str> = match backend {
         Some(b) => vec![b],
         None => vec!["sqlite", "postgres"],
@@ -43,6 +43,7 @@ pub async fn run(name: &str, backend: Option<&str>, n: usize, senders: usize, bl
             "ingest" => ingest_bench(b, dir.path(), n.max(10), senders, blobs).await.with_context(|| format!("bench ingest on {b}"))?,
             "imap" => imap_bench(b, dir.path(), n.max(10)).await.with_context(|| format!("bench imap on {b}"))?,
             "routing" => routing_bench(b, dir.path(), n.max(10)).await.with_context(|| format!("bench routing on {b}"))?,
+            "search" => search_bench(b, dir.path(), n.max(1000)).await.with_context(|| format!("bench search on {b}"))?,
             _ => ui_bench(b, dir.path(), n.max(100)).await.with_context(|| format!("bench ui on {b}"))?,
         };
         dirs.push(dir);
@@ -156,16 +157,22 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// ui: N seeded tickets (plus one 500-message thread); server time of the inbox view (all views,
 /// both orders, deep pages), a ticket view and a search, through the real router in process.
+/// A migrated database with the shop's mailbox (for the benches that seed their own tickets).
+async fn shop_database(url: &str) -> anyhow::Result<(Db, mailboxes::Mailbox)> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    let mb = mailboxes::add(
+        &db,
+        &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None },
+    )
+    .await?;
+    Ok((db, mb))
+}
+
 async fn ui_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Result<String> {
     use tower::ServiceExt;
     on_throwaway_database(backend, dir, |url| async move {
-        let db = Db::connect(&url).await?;
-        db.migrate().await?;
-        let mb = mailboxes::add(
-            &db,
-            &mailboxes::NewMailbox { address: EmailAddress::parse("help@shop.example")?, name: "Shop".into(), imap_url: None },
-        )
-        .await?;
+        let (db, mb) = shop_database(&url).await?;
         let seed_start = Instant::now();
         let big = podpora_store::seed::tickets(&db, mb.id, n as i64, 500).await?;
         let seed_s = seed_start.elapsed().as_secs_f64();
@@ -788,6 +795,107 @@ async fn routing_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow
             "bench": "routing", "backend": backend, "n": n, "agents": AGENTS, "teams": TEAMS, "rules": rules.len(),
             "per_sec": (per_sec * 10.0).round() / 10.0,
             "p50_ms": percentile(&one, 0.5), "p99_ms": percentile(&one, 0.99),
+            "rss_mb": rss_mb(),
+        });
+        db.close().await;
+        Ok::<String, anyhow::Error>(line.to_string())
+    })
+    .await
+}
+
+/// Words the bench's articles are written from (Czech and English help-centre text).
+const ARTICLE_WORDS: &[&str] = &[
+    "objednávka",
+    "objednávky",
+    "objednávku",
+    "zboží",
+    "vrácení",
+    "vrátit",
+    "reklamace",
+    "reklamaci",
+    "doručení",
+    "doprava",
+    "platba",
+    "kartou",
+    "převodem",
+    "dobírka",
+    "faktura",
+    "záruka",
+    "výměna",
+    "velikost",
+    "balík",
+    "zásilka",
+    "účet",
+    "heslo",
+    "order",
+    "orders",
+    "return",
+    "refund",
+    "delivery",
+    "shipping",
+    "payment",
+    "invoice",
+    "warranty",
+    "exchange",
+    "size",
+    "parcel",
+    "account",
+    "password",
+    "within",
+    "days",
+    "please",
+    "customer",
+    "service",
+    "store",
+    "change",
+    "cancel",
+];
+
+/// `bench search`: one search box over `n` tickets (default a million) and n/100 knowledge-base
+/// articles (at most 10,000): common words, rare words, typos, missing diacritics and prefixes.
+async fn search_bench(backend: &str, dir: &std::path::Path, n: usize) -> anyhow::Result<String> {
+    on_throwaway_database(backend, dir, |url| async move {
+        let (db, mb) = shop_database(&url).await?;
+        let seed_start = Instant::now();
+        podpora_store::seed::tickets(&db, mb.id, n as i64, 10).await?;
+        let articles = (n / 100).clamp(50, 10_000);
+        podpora_store::seed::articles(&db, articles, ARTICLE_WORDS).await?;
+        let seed_s = seed_start.elapsed().as_secs_f64();
+        let room = bench_room(&db, BlobStore::local(dir.join("blobs"))?);
+        let admin =
+            podpora_store::users::create(&db, &EmailAddress::parse("admin@shop.example")?, "Admin", podpora_domain::Role::Admin, "x")
+                .await?;
+        let actor = podpora_commands::Actor::of(&db, admin).await?;
+        // Tickets: a word in a third of them, one in all, rare ones, a number; articles: common
+        // and rare words, typos, missing diacritics, other word forms, half-typed words.
+        let tickets = ["invoice", "arrived", "parcel please", "customer4242", "Order 777", "wrong size", "invoce", "nothing matches"];
+        let queries =
+            ["objednavka", "vratit zbozi", "reklmace", "doruc", "platba kartou", "refnud", "shipping days", "warr", "zasilky", "xylofon"];
+        let mut times = Vec::new();
+        for round in 0..10 {
+            for q in tickets {
+                let t = Instant::now();
+                let query = tickets::TicketQuery {
+                    q: Some(q.to_string()),
+                    sort: if round % 2 == 0 { tickets::Sort::Newest } else { tickets::Sort::Oldest },
+                    limit: 20,
+                    ..podpora_commands::tickets::query(&actor)
+                };
+                podpora_commands::tickets::list(&room, &actor, query).await?;
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            for q in queries {
+                let t = Instant::now();
+                let lang = podpora_domain::Lang::from_code(if round % 2 == 0 { "cs" } else { "en" });
+                podpora_commands::kb::search(&room, None, q, lang, 10).await?;
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        times.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        let line = serde_json::json!({
+            "bench": "search", "backend": backend, "n": n, "articles": articles,
+            "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
+            "seed_s": (seed_s * 10.0).round() / 10.0,
             "rss_mb": rss_mb(),
         });
         db.close().await;

@@ -71,7 +71,7 @@ enum Command {
     /// Measure a part of the system on a throw-away database and print one JSON line per backend.
     Bench {
         /// What to measure.
-        #[arg(value_parser = ["ingest", "ui", "imap", "routing"])]
+        #[arg(value_parser = ["ingest", "ui", "imap", "routing", "search"])]
         name: String,
         /// sqlite or postgres (default: both).
         #[arg(long, value_parser = ["sqlite", "postgres"])]

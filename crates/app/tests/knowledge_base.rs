@@ -177,6 +177,24 @@ fn knowledge_base(backend: Backend) {
         &[("logo", "x.svg", b"<svg onload=alert(1)>")],
     );
     assert_eq!(r.status, 422);
+
+    // Search: the help centre's box on every page, its results page, and the API's one search.
+    assert!(Client::new(&s.http).get("/help/cs").body.contains("action=\"/help/cs/search\""));
+    let found = Client::new(&s.http).get("/help/cs/search?q=baliky");
+    assert_eq!(found.status, 200);
+    assert!(found.body.contains("href=\"/help/cs/doba-doruceni\"") && found.body.contains("<mark>Balík</mark>"), "{}", found.body);
+    assert_eq!(found.headers["x-robots-tag"], "noindex");
+    assert!(found.headers["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+    let none = Client::new(&s.http).get("/help/cs/search?q=interni+postup");
+    assert!(!none.body.contains("Interní postup") && none.body.contains("nic nenašli"), "internal articles stay internal");
+    let (st, r) = api("GET", "/api/v1/search?q=dorazi&kind=articles", None);
+    assert_eq!(st, 200, "{r}");
+    assert_eq!((r["results"][0]["kind"].as_str(), r["results"][0]["slug"].as_str()), (Some("article"), Some("doba-doruceni")), "{r}");
+    assert!(r["results"][0]["url"].as_str().unwrap().ends_with("/help/cs/doba-doruceni"));
+    let (_, r) = api("GET", "/api/v1/search?q=interni&lang=cs", None);
+    assert_eq!(r["results"][0]["title"], "Interní postup", "agents find internal articles: {r}");
+    let (st, e) = api("GET", "/api/v1/search?q=x&kind=people", None);
+    assert_eq!((st, e["error"]["code"].as_str()), (422, Some("invalid")), "{e}");
     let _ = (draft, en);
 }
 

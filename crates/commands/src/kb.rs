@@ -6,6 +6,7 @@
 use crate::admin::Admin;
 use crate::{Actor, CommandError, Reason, Result, Thing};
 use podpora_domain::article::{self, Rendered};
+use podpora_domain::search::{self, Piece};
 use podpora_domain::Lang;
 use podpora_mail::Mailroom;
 use podpora_store::kb::{self as store, Article, ArticleQuery, Category, CategoryName, NewArticle, Placement, Translation, Version};
@@ -658,4 +659,56 @@ pub async fn logo(room: &Mailroom) -> Result<(String, Vec<u8>)> {
     let v = podpora_store::settings::get(&room.db, podpora_store::settings::HELP_LOGO).await?.unwrap_or_default();
     let (ct, blob) = v.split_once(' ').ok_or(CommandError::NotFound(Thing::Attachment))?;
     Ok((ct.to_string(), room.blobs.get(&BlobId::parse(blob)?).await?))
+}
+
+/// An article found by a search: where it is, and a snippet of its text around the words found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ArticleHit {
+    pub id: i64,
+    pub title: String,
+    pub language: String,
+    pub slug: String,
+    pub url: String,
+    pub internal: bool,
+    pub snippet: Vec<Piece>,
+    #[serde(skip)]
+    pub score: f64,
+}
+
+/// How many candidates the index's rank picks for ranking here (by title, votes and age).
+const RANKED_CANDIDATES: u32 = 100;
+
+/// Words of a snippet.
+const SNIPPET_WORDS: usize = 28;
+
+/// Published articles matching a query, best first: the help centre's (no actor: public ones
+/// only) or an agent's (internal ones too); in one language, or any.
+pub async fn search(room: &Mailroom, actor: Option<&Actor>, query: &str, language: Option<Lang>, limit: usize) -> Result<Vec<ArticleHit>> {
+    let mut terms = search::query_terms(query);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut conn = room.db.conn().await?;
+    let found = store::search(&mut conn, &mut terms, language.map(Lang::code), actor.is_none(), RANKED_CANDIDATES).await?;
+    let now = podpora_store::now_ms();
+    let mut hits: Vec<ArticleHit> = found
+        .into_iter()
+        .filter_map(|a| {
+            let p = a.published?;
+            let age_days = (now - p.at) as f64 / 86_400_000.0;
+            Some(ArticleHit {
+                id: a.id,
+                score: search::score(&terms, &p.title, &p.body_text, a.helpful, a.unhelpful, age_days),
+                snippet: search::snippet(&terms, &p.body_text, SNIPPET_WORDS),
+                url: url(&a.language, &a.slug),
+                title: p.title,
+                language: a.language,
+                slug: a.slug,
+                internal: a.internal,
+            })
+        })
+        .collect();
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+    hits.truncate(limit);
+    Ok(hits)
 }

@@ -34,10 +34,11 @@ pub fn slug(title: &str) -> String {
         }
         out.push_str(&word);
     }
-    if out.is_empty() {
-        "article".into()
-    } else {
-        out
+    match out.as_str() {
+        "" => "article".into(),
+        // The help centre's own page of a language (`/help/{lang}/search`).
+        "search" => "search-article".into(),
+        _ => out,
     }
 }
 

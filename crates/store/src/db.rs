@@ -211,7 +211,9 @@ impl Db {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
         }
-        Ok(())
+        // Articles published before their search index existed (text is folded in Rust, so a
+        // migration cannot fill it).
+        crate::kb::index_missing(self).await
     }
 
     /// Live events of this process (see `events`).

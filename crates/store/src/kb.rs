@@ -3,7 +3,8 @@
 //! redirect), visitors' votes and uploaded images. What an article shows on the help centre is
 //! its published version, stored rendered; the draft is kept apart until it is published.
 
-use crate::{now_ms, Result, StoreError, WriteTx};
+use crate::{now_ms, Backend, Result, StoreError, WriteTx};
+use podpora_domain::search::Term;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -475,7 +476,8 @@ pub async fn publish(tx: &mut WriteTx, id: i64, body_html: &str, body_text: &str
     .bind(id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    let title: String = sqlx::query_scalar("SELECT title FROM kb_articles WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    index(tx, id, Some((&title, body_text))).await
 }
 
 /// Takes an article off the help centre (its draft and versions stay).
@@ -488,12 +490,13 @@ pub async fn unpublish(tx: &mut WriteTx, id: i64) -> Result<()> {
     .bind(id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    index(tx, id, None).await
 }
 
 /// Removes an article with its versions, slugs, votes and files (`false` if there is none).
 /// Its translations stay; if it led their group, the next one leads it.
 pub async fn delete(tx: &mut WriteTx, id: i64) -> Result<bool> {
+    index(tx, id, None).await?;
     for table in ["kb_article_versions", "kb_slugs", "kb_votes", "kb_files"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE article_id = $1")).bind(id).execute(&mut **tx).await?;
     }
@@ -605,4 +608,175 @@ pub async fn file(conn: &mut AnyConnection, id: i64) -> Result<Option<File>> {
             })
         })
         .transpose()
+}
+
+/// Writes an article's published title and text into the search index, replacing what it had,
+/// and their words into the vocabulary typos are looked up in; `None` takes it out.
+async fn index(tx: &mut WriteTx, id: i64, published: Option<(&str, &str)>) -> Result<()> {
+    let backend = crate::db::backend_of(tx);
+    let key = if backend == Backend::Sqlite { "rowid" } else { "article_id" };
+    sqlx::query(&format!("DELETE FROM kb_search WHERE {key} = $1")).bind(id).execute(&mut **tx).await?;
+    let Some((title, body)) = published else { return Ok(()) };
+    let (title, body) = (crate::search::words(title), crate::search::words(body));
+    let insert = match backend {
+        Backend::Sqlite => "INSERT INTO kb_search (rowid, title, body) VALUES ($1, $2, $3)",
+        Backend::Postgres => {
+            "INSERT INTO kb_search (article_id, tsv) VALUES ($1, setweight(array_to_tsvector(string_to_array($2, ' ')), 'A') \
+             || setweight(array_to_tsvector(string_to_array($3, ' ')), 'B'))"
+        }
+    };
+    sqlx::query(insert).bind(id).bind(&title).bind(&body).execute(&mut **tx).await?;
+    // Only words a typo can be found for: letters only, four or more of them.
+    let mut vocabulary: Vec<&str> =
+        title.split(' ').chain(body.split(' ')).filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic)).collect();
+    vocabulary.sort_unstable();
+    vocabulary.dedup();
+    for chunk in vocabulary.chunks(500) {
+        let sql = format!("INSERT INTO kb_words (word) VALUES {} ON CONFLICT (word) DO NOTHING", crate::db::values_list(chunk.len(), 1, 1));
+        let mut q = sqlx::query(&sql);
+        for w in chunk {
+            q = q.bind(*w);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Indexes published articles the search index lacks (those published before it existed).
+pub async fn index_missing(db: &crate::Db) -> Result<()> {
+    let key = if db.backend() == Backend::Sqlite { "rowid" } else { "article_id" };
+    let missing: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+        "SELECT id, title, body_text FROM kb_articles WHERE published_version_id IS NOT NULL AND id NOT IN (SELECT {key} FROM kb_search)"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for (id, title, body) in &missing {
+        index(&mut tx, *id, Some((title, body))).await?;
+    }
+    tx.commit().await
+}
+
+/// The columns of an article for search results: a list's, with its text (for the snippet).
+const SEARCH_COLS: &str = "a.id, a.group_id, a.category_id, a.language, a.slug, a.internal, a.pinned, a.position, a.draft_title, \
+                           '' AS draft_markdown, a.version_id, a.published_version_id, a.title, '' AS body_html, a.body_text, \
+                           a.published_at, a.helpful, a.unhelpful, a.author_id, a.created_at, a.updated_at";
+
+/// The full-text expression for terms: every term, any of its forms. (Forms are folded letters
+/// and digits only, from `podpora_domain::search::terms`: no operator of either syntax.)
+fn expression(backend: Backend, terms: &[Term]) -> String {
+    let (or, and) = if backend == Backend::Sqlite { (" OR ", " AND ") } else { (" | ", " & ") };
+    terms
+        .iter()
+        .map(|t| {
+            let forms: Vec<String> = t
+                .forms
+                .iter()
+                .map(|f| match (backend, f.prefix) {
+                    (Backend::Sqlite, true) => format!("\"{}\"*", f.text),
+                    (Backend::Sqlite, false) => format!("\"{}\"", f.text),
+                    (Backend::Postgres, true) => format!("{}:*", f.text),
+                    (Backend::Postgres, false) => f.text.clone(),
+                })
+                .collect();
+            format!("({})", forms.join(or))
+        })
+        .collect::<Vec<_>>()
+        .join(and)
+}
+
+/// Whether any published article has a word this term matches.
+async fn known(conn: &mut AnyConnection, backend: Backend, term: &Term) -> Result<bool> {
+    let sql = match backend {
+        Backend::Sqlite => "SELECT 1 FROM kb_search WHERE kb_search MATCH $1 LIMIT 1",
+        Backend::Postgres => "SELECT 1 FROM kb_search WHERE tsv @@ to_tsquery('simple', $1) LIMIT 1",
+    };
+    Ok(sqlx::query_scalar::<_, i32>(sql).bind(expression(backend, std::slice::from_ref(term))).fetch_optional(conn).await?.is_some())
+}
+
+/// Words of the vocabulary sharing trigrams with `word` (candidates for what a typo meant).
+async fn similar_words(conn: &mut AnyConnection, backend: Backend, word: &str) -> Result<Vec<String>> {
+    let grams = podpora_domain::search::trigrams(word);
+    if grams.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (sql, arg) = match backend {
+        Backend::Sqlite => (
+            "SELECT word FROM kb_word_grams WHERE kb_word_grams MATCH $1 ORDER BY rank LIMIT 300",
+            grams.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(" OR "),
+        ),
+        Backend::Postgres => ("SELECT word FROM kb_words WHERE word % $1 OR $1 <% word LIMIT 300", word.to_string()),
+    };
+    let mut words: Vec<String> = sqlx::query_scalar(sql).bind(arg).fetch_all(&mut *conn).await?;
+    // A short word with its middle letters swapped shares no trigram with what it means
+    // ("zwort", "zwrot"): words of about its length with its first two letters too.
+    let start: String = word.chars().take(2).collect();
+    let len = word.chars().count() as i64;
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT word FROM kb_words WHERE word >= $1 AND word < $1 || x'f48fbfbf' AND length(word) BETWEEN $2 AND $3 LIMIT 300"
+        }
+        Backend::Postgres => "SELECT word FROM kb_words WHERE word LIKE $1 || '%' AND length(word) BETWEEN $2 AND $3 LIMIT 300",
+    };
+    words.extend(sqlx::query_scalar::<_, String>(sql).bind(start).bind(len - 2).bind(len + 2).fetch_all(conn).await?);
+    Ok(words)
+}
+
+/// Most typo readings kept for one query word.
+const TYPO_READINGS: usize = 5;
+
+/// Published articles matching every term (by any of its forms; a term no article has is read
+/// as the known words it is a typo of), best by the index's rank first, at most `limit`; with
+/// their text. The terms gain the typo readings used (for ranking and snippets).
+pub async fn search(
+    conn: &mut AnyConnection,
+    terms: &mut [Term],
+    language: Option<&str>,
+    public_only: bool,
+    limit: u32,
+) -> Result<Vec<Article>> {
+    let backend = crate::db::backend_of(conn);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    for term in terms.iter_mut() {
+        let typing = term.forms.first().is_some_and(|f| f.prefix);
+        if podpora_domain::search::typo(&term.word, &term.word, typing).is_none() || known(conn, backend, term).await? {
+            continue;
+        }
+        let mut readings: Vec<(usize, String)> = similar_words(conn, backend, &term.word)
+            .await?
+            .into_iter()
+            .filter_map(|w| podpora_domain::search::typo(&term.word, &w, typing).map(|d| (d, w)))
+            .collect();
+        readings.sort();
+        term.add_typos(readings.into_iter().take(TYPO_READINGS).map(|(_, w)| w));
+    }
+    let mut sql = match backend {
+        Backend::Sqlite => format!("SELECT {SEARCH_COLS} FROM kb_search s JOIN kb_articles a ON a.id = s.rowid WHERE kb_search MATCH $1"),
+        Backend::Postgres => {
+            format!(
+                "SELECT {SEARCH_COLS} FROM kb_search s JOIN kb_articles a ON a.id = s.article_id WHERE s.tsv @@ to_tsquery('simple', $1)"
+            )
+        }
+    };
+    if public_only {
+        sql.push_str(" AND a.internal = 0");
+    }
+    if language.is_some() {
+        sql.push_str(" AND a.language = $2");
+    }
+    sql.push_str(match backend {
+        Backend::Sqlite => " ORDER BY bm25(kb_search, 10.0, 1.0)",
+        Backend::Postgres => " ORDER BY ts_rank(s.tsv, to_tsquery('simple', $1)) DESC",
+    });
+    sql.push_str(&format!(", a.id LIMIT {}", limit.clamp(1, 500)));
+    let mut q = sqlx::query(&sql).bind(expression(backend, terms));
+    if let Some(l) = language {
+        q = q.bind(l);
+    }
+    q.fetch_all(conn).await?.iter().map(article).collect()
 }

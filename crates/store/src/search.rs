@@ -333,7 +333,7 @@ fn sorted_words(words: &str) -> String {
 /// search for "jana" must find it on both backends. Words longer than `MAX_WORD_CHARS` are left
 /// out: nobody searches for them (base64 or hex blobs in a text), and PostgreSQL refuses lexemes
 /// over 2 KB.
-fn words(text: &str) -> String {
+pub(crate) fn words(text: &str) -> String {
     fold(text)
         .chars()
         .take(8_000)

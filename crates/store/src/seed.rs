@@ -108,3 +108,37 @@ pub async fn routing_history(db: &Db, agents: &[i64], days_ago: i64) -> Result<(
     sqlx::query("ANALYZE").execute(db.pool()).await?;
     Ok(())
 }
+
+/// `count` published knowledge-base articles (`bench search`), half Czech, half English, their
+/// titles and texts random picks of `words`.
+pub async fn articles(db: &Db, count: usize, words: &[&str]) -> Result<()> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let mut pick = |k: usize| (0..k).map(|_| words[rng.gen_range(0..words.len())]).collect::<Vec<_>>().join(" ");
+    let mut made = 0;
+    while made < count {
+        let mut tx = db.begin().await?;
+        for _ in 0..500.min(count - made) {
+            let title = format!("{} {made}", pick(4));
+            let body = format!("{}.\n\n{}.", pick(60), pick(60));
+            let a = crate::kb::NewArticle {
+                translation_of: None,
+                category_id: None,
+                language: if made % 2 == 0 { "cs" } else { "en" },
+                slug: &podpora_domain::article::slug(&title),
+                internal: false,
+                pinned: false,
+                position: 0,
+                title: &title,
+                markdown: &body,
+                author_id: None,
+            };
+            let id = crate::kb::create(&mut tx, &a).await?;
+            crate::kb::publish(&mut tx, id, &body, &body).await?;
+            made += 1;
+        }
+        tx.commit().await?;
+    }
+    sqlx::query("ANALYZE").execute(db.pool()).await?;
+    Ok(())
+}

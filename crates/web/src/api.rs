@@ -30,6 +30,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod kb;
+mod search;
 
 /// A numeric id from the path; anything else names nothing that exists.
 fn path_id(s: &str, what: &str) -> Result<i64, ApiError> {
@@ -877,4 +878,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kb::list_categories, kb::create_category))
         .routes(routes!(kb::update_category, kb::delete_category))
         .routes(routes!(kb::get_brand, kb::set_brand))
+        .routes(routes!(search::search))
 }

@@ -18,6 +18,7 @@ use podpora_commands::kb::{self, Brand, Lookup, PublicArticle};
 use podpora_commands::CommandError;
 use podpora_domain::article::excerpt;
 use podpora_domain::i18n::{date_time, t, t_args, Arg};
+use podpora_domain::search::Piece;
 use podpora_domain::Lang;
 use podpora_store::kb::{Article, Category};
 use serde::Deserialize;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/help/logo", get(logo))
         .route("/help/files/{id}/{name}", get(file))
         .route("/help/{lang}", get(front))
+        .route("/help/{lang}/search", get(search))
         .route("/help/{lang}/category/{slug}", get(category))
         .route("/help/{lang}/{slug}", get(article))
         .route("/help/{lang}/{slug}/vote", post(vote))
@@ -98,6 +100,8 @@ struct Head {
     /// Its other languages: code and path.
     alternates: Vec<(String, String)>,
     og_type: &'static str,
+    /// What the search box holds (on the search page: the words searched).
+    query: String,
 }
 
 fn unbranded() -> Brand {
@@ -142,6 +146,11 @@ fn frame(lang: Lang, brand: &Brand, title: &str, head: &Head, content: Markup) -
                     a.hc-brand href={ "/help/" (lang.code()) } {
                         @if brand.logo { img src="/help/logo" alt="" height="32"; " " }
                         (site)
+                    }
+                    form.hc-search role="search" action={ "/help/" (lang.code()) "/search" } method="get" {
+                        label for="hc-q" { (t(lang, "help-search")) }
+                        input #hc-q type="search" name="q" value=(head.query) maxlength="200" autocomplete="off";
+                        button type="submit" { (t(lang, "help-search-button")) }
                     }
                 }
                 main #content { (content) }
@@ -191,6 +200,7 @@ async fn front(State(state): State<AppState>, Path(code): Path<String>) -> Respo
         canonical: Some(absolute(&state, &format!("/help/{}", lang.code()))),
         alternates: Lang::ALL.iter().map(|l| (l.code().to_string(), absolute(&state, &format!("/help/{}", l.code())))).collect(),
         og_type: "website",
+        ..Default::default()
     };
     let content = html! {
         h1 { (site) }
@@ -224,6 +234,52 @@ async fn front(State(state): State<AppState>, Path(code): Path<String>) -> Respo
     respond(StatusCode::OK, frame(lang, &brand, &site, &head, content), false)
 }
 
+#[derive(Debug, Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// A snippet: matched words marked.
+pub(crate) fn snippet_markup(pieces: &[Piece]) -> Markup {
+    html! { @for p in pieces { @if p.hit { mark { (p.text) } } @else { (p.text) } } }
+}
+
+/// The most results a search page shows.
+const SEARCH_RESULTS: usize = 20;
+
+/// `/help/{lang}/search?q=`: the language's public articles matching the words, best first.
+async fn search(State(state): State<AppState>, Path(code): Path<String>, Query(q): Query<SearchQuery>) -> Response {
+    let Some(lang) = lang_of(&code) else { return not_found(Lang::En) };
+    let query: String = q.q.trim().chars().take(200).collect();
+    let hits = if query.is_empty() {
+        Vec::new()
+    } else {
+        try_page!(lang, kb::search(&state.room, None, &query, Some(lang), SEARCH_RESULTS).await)
+    };
+    let brand = try_page!(lang, kb::brand(&state.room).await);
+    let title = if query.is_empty() { t(lang, "help-search") } else { t_args(lang, "help-search-results", &[("query", Arg::Str(&query))]) };
+    // (Result pages are not for indexing: no canonical URL, and robots are told so.)
+    let head = Head { description: String::new(), canonical: None, alternates: Vec::new(), og_type: "website", query: query.clone() };
+    let content = html! {
+        h1 { (title) }
+        @if !query.is_empty() && hits.is_empty() { p { (t(lang, "help-search-none")) } }
+        @if !hits.is_empty() {
+            ol.hc-results {
+                @for h in &hits {
+                    li {
+                        h2 { a href=(h.url) { (h.title) } }
+                        p.hc-snippet { (snippet_markup(&h.snippet)) }
+                    }
+                }
+            }
+        }
+    };
+    let mut resp = respond(StatusCode::OK, frame(lang, &brand, &title, &head, content), false);
+    resp.headers_mut().insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    resp
+}
+
 async fn category(State(state): State<AppState>, Path((code, slug)): Path<(String, String)>) -> Response {
     let Some(lang) = lang_of(&code) else { return not_found(Lang::En) };
     let (c, articles) = try_page!(lang, kb::public_category(&state.room, lang, &slug).await);
@@ -235,6 +291,7 @@ async fn category(State(state): State<AppState>, Path((code, slug)): Path<(Strin
         canonical: Some(absolute(&state, &path)),
         alternates: Lang::ALL.iter().filter_map(|l| category_path(*l, &c).map(|p| (l.code().to_string(), absolute(&state, &p)))).collect(),
         og_type: "website",
+        ..Default::default()
     };
     let faq = c.kind == "faq";
     let content = html! {
@@ -289,6 +346,7 @@ fn article_page(state: &AppState, lang: Lang, brand: &Brand, page: &PublicArticl
         canonical: Some(absolute(state, &path)),
         alternates: page.translations.iter().map(|t| (t.language.clone(), absolute(state, &kb::url(&t.language, &t.slug)))).collect(),
         og_type: "article",
+        ..Default::default()
     };
     let others: Vec<_> = page.translations.iter().filter(|t| t.id != a.id).filter_map(|t| lang_of(&t.language).map(|l| (l, t))).collect();
     let content = html! {

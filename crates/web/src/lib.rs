@@ -121,6 +121,7 @@ mod tests {
         ("lib.rs", include_str!("lib.rs")),
         ("api.rs", include_str!("api.rs")),
         ("api/kb.rs", include_str!("api/kb.rs")),
+        ("api/search.rs", include_str!("api/search.rs")),
         ("auth.rs", include_str!("auth.rs")),
         ("error.rs", include_str!("error.rs")),
         ("help.rs", include_str!("help.rs")),
