@@ -195,6 +195,9 @@ fn knowledge_base(backend: Backend) {
     assert_eq!(r["results"][0]["title"], "Interní postup", "agents find internal articles: {r}");
     let (st, e) = api("GET", "/api/v1/search?q=x&kind=people", None);
     assert_eq!((st, e["error"]["code"].as_str()), (422, Some("invalid")), "{e}");
+    let (st, e) = api("GET", "/api/v1/search?q=x&lang=xx", None);
+    assert_eq!((st, e["error"]["code"].as_str()), (422, Some("invalid")), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("lang"), "the field is named: {e}");
     let _ = (draft, en);
 }
 

@@ -682,8 +682,9 @@ const RANKED_CANDIDATES: u32 = 100;
 const SNIPPET_WORDS: usize = 28;
 
 /// Published articles matching a query, best first: the help centre's (no actor: public ones
-/// only) or an agent's (internal ones too); in one language, or any.
-pub async fn search(room: &Mailroom, actor: Option<&Actor>, query: &str, language: Option<Lang>, limit: usize) -> Result<Vec<ArticleHit>> {
+/// only) or an agent's (internal ones too); in one language (its code, refused when unknown), or any.
+pub async fn search(room: &Mailroom, actor: Option<&Actor>, query: &str, language: Option<&str>, limit: usize) -> Result<Vec<ArticleHit>> {
+    let language = language.map(|code| crate::admin::lang_of(code, "lang")).transpose()?;
     let mut terms = search::query_terms(query);
     if terms.is_empty() {
         return Ok(Vec::new());
@@ -696,10 +697,11 @@ pub async fn search(room: &Mailroom, actor: Option<&Actor>, query: &str, languag
         .filter_map(|a| {
             let p = a.published?;
             let age_days = (now - p.at) as f64 / 86_400_000.0;
+            let body = search::Words::of(&p.body_text);
             Some(ArticleHit {
                 id: a.id,
-                score: search::score(&terms, &p.title, &p.body_text, a.helpful, a.unhelpful, age_days),
-                snippet: search::snippet(&terms, &p.body_text, SNIPPET_WORDS),
+                score: search::score(&terms, &search::Words::of(&p.title), &body, a.helpful, a.unhelpful, age_days),
+                snippet: search::snippet(&terms, &body, SNIPPET_WORDS),
                 url: url(&a.language, &a.slug),
                 title: p.title,
                 language: a.language,

@@ -91,8 +91,8 @@ pub const MAX_INDEXED_CHARS: usize = 100_000;
 /// "заказом"). No stemmer crate covers Czech, Slovak or Polish, and the index holds words as
 /// written, so this light stemmer runs on the query only, on folded words, longest ending first.
 const LATIN_ENDINGS: &[&str] = &[
-    "ovych", "ovymi", "ami", "ach", "ech", "ich", "ych", "ymi", "imi", "ovi", "ove", "ova", "owi", "ego", "emu", "ing", "iami", "ach",
-    "ow", "om", "ou", "em", "um", "ej", "ie", "ia", "ed", "es", "y", "u", "a", "e", "i", "o", "s",
+    "ovych", "ovymi", "ami", "ach", "ech", "ich", "ych", "ymi", "imi", "ovi", "ove", "ova", "owi", "ego", "emu", "ing", "iami", "ow", "om",
+    "ou", "em", "um", "ej", "ie", "ia", "ed", "es", "y", "u", "a", "e", "i", "o", "s",
 ];
 const CYRILLIC_ENDINGS: &[&str] = &[
     "ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ах", "ях", "ов", "ев", "еи", "ои", "ии", "ыи", "ая", "яя", "ое", "ее", "ам",
@@ -123,6 +123,11 @@ fn typos_allowed(len: usize) -> usize {
         4..=6 => 1,
         _ => 2,
     }
+}
+
+/// Whether a query word is long enough for typos to be forgiven (four letters or more, no digits).
+pub fn typo_tolerant(word: &str) -> bool {
+    typos_allowed(word.chars().count()) > 0 && !word.chars().any(|c| c.is_ascii_digit())
 }
 
 /// The typo distance from a query word to a known word, if it is within what the word's length
@@ -182,6 +187,11 @@ impl Term {
         Term { word: word.to_string(), forms }
     }
 
+    /// Whether the word is still being typed (the query's last word, matched as a prefix).
+    pub fn typing(&self) -> bool {
+        self.forms[0].prefix
+    }
+
     /// Adds known words the query word may be a typo of.
     pub fn add_typos(&mut self, words: impl IntoIterator<Item = String>) {
         for w in words {
@@ -205,35 +215,44 @@ pub fn query_terms(query: &str) -> Vec<Term> {
     words.iter().enumerate().map(|(i, w)| Term::new(w, i == last)).collect()
 }
 
-/// The words of a text with their byte ranges (for snippets, which cut the original text).
-fn spans(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, i));
-                start = None;
+/// A text's words: where each one is in the text (snippets cut the original) and its folded
+/// form, folded once for scoring and snippets alike.
+pub struct Words<'a> {
+    text: &'a str,
+    spans: Vec<(usize, usize)>,
+    folded: Vec<String>,
+}
+
+impl<'a> Words<'a> {
+    pub fn of(text: &'a str) -> Words<'a> {
+        let mut spans = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    spans.push((s, i));
+                    start = None;
+                }
+                _ => {}
             }
-            _ => {}
         }
+        if let Some(s) = start {
+            spans.push((s, text.len()));
+        }
+        let folded = spans.iter().map(|(s, e)| fold(&text[*s..*e])).collect();
+        Words { text, spans, folded }
     }
-    if let Some(s) = start {
-        out.push((s, text.len()));
-    }
-    out
 }
 
 /// How well each term matches a text: per term the best quality found (`None`: absent).
-pub fn coverage(terms: &[Term], text: &str) -> Vec<Option<u8>> {
-    let folded: Vec<String> = spans(text).into_iter().map(|(s, e)| fold(&text[s..e])).collect();
-    terms.iter().map(|t| folded.iter().filter_map(|w| t.matches(w)).max()).collect()
+pub fn coverage(terms: &[Term], words: &Words) -> Vec<Option<u8>> {
+    terms.iter().map(|t| words.folded.iter().filter_map(|w| t.matches(w)).max()).collect()
 }
 
 /// A result's score: each term counts three times in the title, once in the body, more for
 /// the word itself than another form or a typo; then readers' votes and recency.
-pub fn score(terms: &[Term], title: &str, body: &str, helpful: i64, unhelpful: i64, age_days: f64) -> f64 {
+pub fn score(terms: &[Term], title: &Words, body: &Words, helpful: i64, unhelpful: i64, age_days: f64) -> f64 {
     let weight = |q: Option<u8>| q.map_or(0.0, |q| 0.5 + f64::from(q) * 0.25);
     let title_cov = coverage(terms, title);
     let body_cov = coverage(terms, body);
@@ -249,11 +268,11 @@ pub struct Piece {
     pub hit: bool,
 }
 
-/// A snippet of `text` around the first matched word: about `words` words, cut at word
+/// A snippet of a text around the first matched word: about `words` words, cut at word
 /// boundaries, "…" where it was cut, matched words marked.
-pub fn snippet(terms: &[Term], text: &str, words: usize) -> Vec<Piece> {
-    let spans = spans(text);
-    let hits: Vec<bool> = spans.iter().map(|(s, e)| terms.iter().any(|t| t.matches(&fold(&text[*s..*e])).is_some())).collect();
+pub fn snippet(terms: &[Term], of: &Words, words: usize) -> Vec<Piece> {
+    let (text, spans) = (of.text, &of.spans);
+    let hits: Vec<bool> = of.folded.iter().map(|w| terms.iter().any(|t| t.matches(w).is_some())).collect();
     let first = hits.iter().position(|h| *h).unwrap_or(0);
     let from = first.saturating_sub(words / 4);
     let to = (from + words).min(spans.len());
@@ -323,12 +342,15 @@ mod tests {
         assert_eq!(terms[1].matches("platbou"), Some(1));
         assert_eq!(query_terms("plat")[0].matches("platba"), Some(2), "the last word is a prefix");
         let text = "Jak zrušit objednávku?\nObjednávku zrušíte v účtu, dokud není odeslána.";
-        let s = snippet(&terms, text, 6);
+        let s = snippet(&terms, &Words::of(text), 6);
         let shown: String = s.iter().map(|p| if p.hit { format!("[{}]", p.text) } else { p.text.clone() }).collect();
         assert_eq!(shown, "…zrušit [objednávku]? [Objednávku] zrušíte v účtu…");
-        assert!(score(&terms, "Objednávka", "", 0, 0, 10.0) > score(&terms, "Doprava", "objednávka", 0, 0, 10.0), "title over body");
-        assert!(score(&terms, "Objednávky", "", 0, 0, 10.0) > score(&terms, "Objednávka", "", 0, 0, 10.0), "the word over a form");
-        assert!(score(&terms, "Objednávka", "", 9, 0, 10.0) > score(&terms, "Objednávka", "", 0, 9, 10.0), "helpful first");
+        let score = |title, body, helpful, unhelpful| score(&terms, &Words::of(title), &Words::of(body), helpful, unhelpful, 10.0);
+        assert!(score("Objednávka", "", 0, 0) > score("Doprava", "objednávka", 0, 0), "title over body");
+        assert!(score("Objednávky", "", 0, 0) > score("Objednávka", "", 0, 0), "the word over a form");
+        assert!(score("Objednávka", "", 9, 0) > score("Objednávka", "", 0, 9), "helpful first");
+        assert!(typo_tolerant("refund") && !typo_tolerant("cat") && !typo_tolerant("order42"));
+        assert!(query_terms("plat")[0].typing() && !query_terms("plat x")[0].typing());
         assert!(trigrams("abcab") == vec!["abc", "bca", "cab"]);
     }
 

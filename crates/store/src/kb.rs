@@ -459,15 +459,15 @@ pub async fn set_slug(tx: &mut WriteTx, id: i64, language: &str, wanted: &str) -
 /// Puts the draft on the help centre, rendered as given.
 pub async fn publish(tx: &mut WriteTx, id: i64, body_html: &str, body_text: &str) -> Result<()> {
     let now = now_ms();
-    sqlx::query(
+    let title: String = sqlx::query_scalar(
         "UPDATE kb_articles SET published_version_id = version_id, title = draft_title, body_html = $1, body_text = $2, \
-         published_at = $3, updated_at = $3 WHERE id = $4",
+         published_at = $3, updated_at = $3 WHERE id = $4 RETURNING title",
     )
     .bind(body_html)
     .bind(body_text)
     .bind(now)
     .bind(id)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
     sqlx::query(
         "UPDATE kb_article_versions SET published_at = $1 WHERE published_at IS NULL AND id = (SELECT version_id FROM kb_articles WHERE id = $2)",
@@ -476,7 +476,6 @@ pub async fn publish(tx: &mut WriteTx, id: i64, body_html: &str, body_text: &str
     .bind(id)
     .execute(&mut **tx)
     .await?;
-    let title: String = sqlx::query_scalar("SELECT title FROM kb_articles WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
     index(tx, id, Some((&title, body_text))).await
 }
 
@@ -629,16 +628,7 @@ async fn index(tx: &mut WriteTx, id: i64, published: Option<(&str, &str)>) -> Re
     // Only words a typo can be found for: letters only, four or more of them.
     let mut vocabulary: Vec<&str> =
         title.split(' ').chain(body.split(' ')).filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic)).collect();
-    vocabulary.sort_unstable();
-    vocabulary.dedup();
-    for chunk in vocabulary.chunks(500) {
-        let sql = format!("INSERT INTO kb_words (word) VALUES {} ON CONFLICT (word) DO NOTHING", crate::db::values_list(chunk.len(), 1, 1));
-        let mut q = sqlx::query(&sql);
-        for w in chunk {
-            q = q.bind(*w);
-        }
-        q.execute(&mut **tx).await?;
-    }
+    crate::vocabulary::ARTICLES.add(tx, &mut vocabulary).await?;
     Ok(())
 }
 
@@ -665,68 +655,18 @@ const SEARCH_COLS: &str = "a.id, a.group_id, a.category_id, a.language, a.slug, 
                            '' AS draft_markdown, a.version_id, a.published_version_id, a.title, '' AS body_html, a.body_text, \
                            a.published_at, a.helpful, a.unhelpful, a.author_id, a.created_at, a.updated_at";
 
-/// The full-text expression for terms: every term, any of its forms. (Forms are folded letters
-/// and digits only, from `podpora_domain::search::terms`: no operator of either syntax.)
-fn expression(backend: Backend, terms: &[Term]) -> String {
-    let (or, and) = if backend == Backend::Sqlite { (" OR ", " AND ") } else { (" | ", " & ") };
-    terms
-        .iter()
-        .map(|t| {
-            let forms: Vec<String> = t
-                .forms
-                .iter()
-                .map(|f| match (backend, f.prefix) {
-                    (Backend::Sqlite, true) => format!("\"{}\"*", f.text),
-                    (Backend::Sqlite, false) => format!("\"{}\"", f.text),
-                    (Backend::Postgres, true) => format!("{}:*", f.text),
-                    (Backend::Postgres, false) => f.text.clone(),
-                })
-                .collect();
-            format!("({})", forms.join(or))
-        })
-        .collect::<Vec<_>>()
-        .join(and)
-}
-
 /// Whether any published article has a word this term matches.
 async fn known(conn: &mut AnyConnection, backend: Backend, term: &Term) -> Result<bool> {
     let sql = match backend {
         Backend::Sqlite => "SELECT 1 FROM kb_search WHERE kb_search MATCH $1 LIMIT 1",
         Backend::Postgres => "SELECT 1 FROM kb_search WHERE tsv @@ to_tsquery('simple', $1) LIMIT 1",
     };
-    Ok(sqlx::query_scalar::<_, i32>(sql).bind(expression(backend, std::slice::from_ref(term))).fetch_optional(conn).await?.is_some())
+    Ok(sqlx::query_scalar::<_, i32>(sql)
+        .bind(crate::search::expression(backend, std::slice::from_ref(term)))
+        .fetch_optional(conn)
+        .await?
+        .is_some())
 }
-
-/// Words of the vocabulary sharing trigrams with `word` (candidates for what a typo meant).
-async fn similar_words(conn: &mut AnyConnection, backend: Backend, word: &str) -> Result<Vec<String>> {
-    let grams = podpora_domain::search::trigrams(word);
-    if grams.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (sql, arg) = match backend {
-        Backend::Sqlite => (
-            "SELECT word FROM kb_word_grams WHERE kb_word_grams MATCH $1 ORDER BY rank LIMIT 300",
-            grams.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(" OR "),
-        ),
-        Backend::Postgres => ("SELECT word FROM kb_words WHERE word % $1 OR $1 <% word LIMIT 300", word.to_string()),
-    };
-    let mut words: Vec<String> = sqlx::query_scalar(sql).bind(arg).fetch_all(&mut *conn).await?;
-    // A short word with its middle letters swapped shares no trigram with what it means
-    // ("zwort", "zwrot"): words of about its length with its first two letters too.
-    let start: String = word.chars().take(2).collect();
-    let len = word.chars().count() as i64;
-    let sql = match backend {
-        Backend::Sqlite => {
-            "SELECT word FROM kb_words WHERE word >= $1 AND word < $1 || x'f48fbfbf' AND length(word) BETWEEN $2 AND $3 LIMIT 300"
-        }
-        Backend::Postgres => "SELECT word FROM kb_words WHERE word LIKE $1 || '%' AND length(word) BETWEEN $2 AND $3 LIMIT 300",
-    };
-    words.extend(sqlx::query_scalar::<_, String>(sql).bind(start).bind(len - 2).bind(len + 2).fetch_all(conn).await?);
-    Ok(words)
-}
-
-/// Most typo readings kept for one query word.
-const TYPO_READINGS: usize = 5;
 
 /// Published articles matching every term (by any of its forms; a term no article has is read
 /// as the known words it is a typo of), best by the index's rank first, at most `limit`; with
@@ -743,17 +683,10 @@ pub async fn search(
         return Ok(Vec::new());
     }
     for term in terms.iter_mut() {
-        let typing = term.forms.first().is_some_and(|f| f.prefix);
-        if podpora_domain::search::typo(&term.word, &term.word, typing).is_none() || known(conn, backend, term).await? {
-            continue;
+        if podpora_domain::search::typo_tolerant(&term.word) && !known(conn, backend, term).await? {
+            let readings = crate::vocabulary::ARTICLES.typo_readings(conn, term).await?;
+            term.add_typos(readings);
         }
-        let mut readings: Vec<(usize, String)> = similar_words(conn, backend, &term.word)
-            .await?
-            .into_iter()
-            .filter_map(|w| podpora_domain::search::typo(&term.word, &w, typing).map(|d| (d, w)))
-            .collect();
-        readings.sort();
-        term.add_typos(readings.into_iter().take(TYPO_READINGS).map(|(_, w)| w));
     }
     let mut sql = match backend {
         Backend::Sqlite => format!("SELECT {SEARCH_COLS} FROM kb_search s JOIN kb_articles a ON a.id = s.rowid WHERE kb_search MATCH $1"),
@@ -774,7 +707,7 @@ pub async fn search(
         Backend::Postgres => " ORDER BY ts_rank(s.tsv, to_tsquery('simple', $1)) DESC",
     });
     sql.push_str(&format!(", a.id LIMIT {}", limit.clamp(1, 500)));
-    let mut q = sqlx::query(&sql).bind(expression(backend, terms));
+    let mut q = sqlx::query(&sql).bind(crate::search::expression(backend, terms));
     if let Some(l) = language {
         q = q.bind(l);
     }

@@ -30,6 +30,7 @@ pub mod teams;
 pub mod testing;
 pub mod tickets;
 pub mod users;
+mod vocabulary;
 
 pub use blobs::{BlobId, BlobStore, S3Settings};
 pub use db::{Backend, Counters, Db, WriteTx};

@@ -54,6 +54,7 @@ pub async fn tickets(db: &Db, mailbox_id: i64, n: i64, thread: i64) -> Result<i6
     ))
     .execute(&mut *tx)
     .await?;
+    crate::search::fill_vocabulary(&mut tx).await?;
     let big = n + 1;
     sqlx::query(&format!(
         "INSERT INTO tickets (number, mailbox_id, customer_id, subject, status, channel, priority, created_at, updated_at) VALUES ({big}, {mailbox_id}, {first_customer}, 'A very long conversation', 'open', 'email', 'normal', {now}, {now})"

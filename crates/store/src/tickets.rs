@@ -3,6 +3,7 @@
 //! must be named).
 
 use crate::db::Bind;
+use crate::search::Join;
 use crate::{activity, now_ms, Backend, Db, Result, StoreError};
 use podpora_domain::access::MailboxScope;
 use podpora_domain::routing::AssignedBy;
@@ -596,21 +597,26 @@ pub struct TicketSummary {
 
 /// One page of tickets and the cursor for the next page.
 pub async fn list(db: &Db, q: &TicketQuery) -> Result<(Vec<TicketSummary>, Option<i64>)> {
-    let (filters, mut args) = where_clause(q, db.backend());
+    let text = Text::of(db, q).await?;
+    // Newest or oldest first, SQLite walks the search index in that order.
+    let join = if q.sort == Sort::Due { Join::Check } else { text.join(db.backend()) };
+    let (filters, mut args) = where_clause(q, db.backend(), &text, join);
     let mut sql = format!(
         "SELECT {}, (SELECT MIN(a.address) FROM customer_addresses a WHERE a.customer_id = t.customer_id) AS customer_address, \
-         (SELECT c.name FROM customers c WHERE c.id = t.customer_id) AS customer_name FROM tickets t WHERE 1 = 1{filters}",
-        COLS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ")
+         (SELECT c.name FROM customers c WHERE c.id = t.customer_id) AS customer_name FROM {} WHERE 1 = 1{filters}",
+        COLS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
+        from(join)
     );
     let limit = q.limit.clamp(1, 200);
     match q.sort {
         Sort::Oldest | Sort::Newest => {
             let (cmp, order) = if q.sort == Sort::Oldest { (">", "ASC") } else { ("<", "DESC") };
+            let id = if join == Join::Walk { "s.rowid" } else { "t.id" };
             if let Some(after) = q.after_id {
                 args.push(Arg::Int(after));
-                sql.push_str(&format!(" AND t.id {cmp} ${}", args.len()));
+                sql.push_str(&format!(" AND {id} {cmp} ${}", args.len()));
             }
-            sql.push_str(&format!(" ORDER BY t.id {order} LIMIT {}", limit + 1));
+            sql.push_str(&format!(" ORDER BY {id} {order} LIMIT {}", limit + 1));
         }
         Sort::Due => {
             // Keyset on (due time, id); no due time sorts as the end of time on both backends.
@@ -646,8 +652,47 @@ pub async fn list(db: &Db, q: &TicketQuery) -> Result<(Vec<TicketSummary>, Optio
     Ok((out, next))
 }
 
+/// What a listing's search box asks for.
+enum Text {
+    Nothing,
+    Number(TicketNumber),
+    /// Resolved terms (see `search::resolve`), each with at least one word.
+    Words(Vec<podpora_domain::search::Term>),
+    /// Words no ticket has (or only punctuation): nothing matches.
+    NoMatch,
+}
+
+impl Text {
+    async fn of(db: &Db, q: &TicketQuery) -> Result<Text> {
+        let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(Text::Nothing) };
+        // "#123" is that ticket; anything else is words (a ticket's number is one of its words).
+        if let Some(n) = text.strip_prefix('#').and_then(|_| text.parse::<TicketNumber>().ok()) {
+            return Ok(Text::Number(n));
+        }
+        let terms = crate::search::resolve(&mut *db.conn().await?, text).await?;
+        Ok(if terms.is_empty() || terms.iter().any(|t| t.forms.is_empty()) { Text::NoMatch } else { Text::Words(terms) })
+    }
+
+    /// How the listing meets the index when it need not sort by anything but the ticket's id.
+    fn join(&self, backend: Backend) -> Join {
+        match (self, backend) {
+            (Text::Words(_), Backend::Sqlite) => Join::Walk,
+            _ => Join::Check,
+        }
+    }
+}
+
+/// The listing's tables.
+fn from(join: Join) -> &'static str {
+    match join {
+        // (CROSS JOIN: SQLite keeps the index the outer loop, in its order.)
+        Join::Walk => "ticket_search s CROSS JOIN tickets t ON t.id = s.rowid",
+        Join::Check => "tickets t",
+    }
+}
+
 /// The filter part of a listing (` AND …` clauses) with its bound values, numbered from $1.
-fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
+fn where_clause(q: &TicketQuery, backend: Backend, text: &Text, join: Join) -> (String, Vec<Arg>) {
     let mut sql = String::new();
     let mut args: Vec<Arg> = Vec::new();
     fn push(sql: &mut String, args: &mut Vec<Arg>, clause: &str, a: Arg) {
@@ -694,21 +739,15 @@ fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
             Arg::Text(tag.as_str().to_string()),
         );
     }
-    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        // "#123" is that ticket; anything else is words (a ticket's number is one of its words).
-        let number = text.strip_prefix('#').and_then(|_| text.parse::<TicketNumber>().ok());
-        let terms = if number.is_some() { Vec::new() } else { podpora_domain::search::terms(text) };
-        let words = (!terms.is_empty()).then(|| {
-            let (cond, values) = crate::search::condition(backend, &terms, args.len() + 1);
+    match text {
+        Text::Nothing => {}
+        Text::Number(n) => push(&mut sql, &mut args, " AND t.number = ?", Arg::Int(n.get())),
+        Text::Words(terms) => {
+            let (cond, values) = crate::search::condition(backend, terms, join, args.len() + 1);
             args.extend(values.into_iter().map(Arg::Text));
-            cond
-        });
-        match (number, words) {
-            (Some(n), _) => push(&mut sql, &mut args, " AND t.number = ?", Arg::Int(n.get())),
-            (None, Some(w)) => sql.push_str(&format!(" AND {w}")),
-            // Nothing searchable (only punctuation): nothing matches.
-            (None, None) => sql.push_str(" AND 1 = 0"),
+            sql.push_str(&format!(" AND {cond}"));
         }
+        Text::NoMatch => sql.push_str(" AND 1 = 0"),
     }
     (sql, args)
 }
@@ -716,8 +755,10 @@ fn where_clause(q: &TicketQuery, backend: Backend) -> (String, Vec<Arg>) {
 /// How many tickets match, counting at most `cap` (a view shows "999+" rather than scanning a
 /// million rows for an exact figure).
 pub async fn count_capped(db: &Db, q: &TicketQuery, cap: u32) -> Result<i64> {
-    let (sql, args) = where_clause(q, db.backend());
-    let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE 1 = 1{sql} LIMIT {cap}) c");
+    let text = Text::of(db, q).await?;
+    let join = text.join(db.backend());
+    let (sql, args) = where_clause(q, db.backend(), &text, join);
+    let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE 1 = 1{sql} LIMIT {cap}) c", from(join));
     let mut query = sqlx::query_scalar::<_, i64>(&sql);
     for a in args {
         query = match a {

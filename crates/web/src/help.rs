@@ -255,12 +255,12 @@ async fn search(State(state): State<AppState>, Path(code): Path<String>, Query(q
     let hits = if query.is_empty() {
         Vec::new()
     } else {
-        try_page!(lang, kb::search(&state.room, None, &query, Some(lang), SEARCH_RESULTS).await)
+        try_page!(lang, kb::search(&state.room, None, &query, Some(lang.code()), SEARCH_RESULTS).await)
     };
     let brand = try_page!(lang, kb::brand(&state.room).await);
     let title = if query.is_empty() { t(lang, "help-search") } else { t_args(lang, "help-search-results", &[("query", Arg::Str(&query))]) };
     // (Result pages are not for indexing: no canonical URL, and robots are told so.)
-    let head = Head { description: String::new(), canonical: None, alternates: Vec::new(), og_type: "website", query: query.clone() };
+    let head = Head { og_type: "website", query: query.clone(), ..Default::default() };
     let content = html! {
         h1 { (title) }
         @if !query.is_empty() && hits.is_empty() { p { (t(lang, "help-search-none")) } }

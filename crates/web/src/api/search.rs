@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::Json;
 use podpora_commands::kb;
 use podpora_commands::tickets as desk;
-use podpora_domain::Lang;
 use podpora_store::tickets::{Sort, TicketQuery};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -50,13 +49,7 @@ pub async fn search(
             )))
         }
     };
-    let lang = match p.lang.as_deref().filter(|l| !l.is_empty()) {
-        Some(code) => Some(
-            Lang::from_code(code)
-                .ok_or_else(|| ApiError::invalid(format!("unknown language {:?}", code.chars().take(10).collect::<String>())))?,
-        ),
-        None => None,
-    };
+    let lang = p.lang.as_deref().filter(|l| !l.is_empty());
     let limit = p.limit.unwrap_or(10).clamp(1, 50);
     let mut results = Vec::new();
     if tickets {
