@@ -187,9 +187,10 @@ impl Term {
         Term { word: word.to_string(), forms }
     }
 
-    /// Whether the word is still being typed (the query's last word, matched as a prefix).
+    /// Whether the word is still being typed (the query's last word, matched as a prefix; a
+    /// term resolved to whole words, or left without forms, is not).
     pub fn typing(&self) -> bool {
-        self.forms[0].prefix
+        self.forms.first().is_some_and(|f| f.prefix)
     }
 
     /// Adds known words the query word may be a typo of.
